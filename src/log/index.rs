@@ -1,0 +1,204 @@
+//! The sparse offset index (`.index`) and the memory-mapped file both indexes use.
+//!
+//! Like Kafka's, an entry is (offset relative to the segment base: u32, position of
+//! a batch in the `.log`: u32), added at most once every `index_interval_bytes` of
+//! log data. The entry's offset is the batch's last offset, as Kafka writes it, so
+//! "largest entry with offset <= target" always points at or before the batch that
+//! holds the target. While the segment is active the file is pre-allocated to
+//! `max_bytes` (Kafka's `segment.index.bytes`) and mapped; when the segment rolls or
+//! the broker stops it is trimmed to its entries.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use memmap2::MmapMut;
+
+use super::Error;
+
+/// A file of fixed-size entries, mapped into memory, appended in place.
+pub struct IndexFile {
+    file: File,
+    path: PathBuf,
+    mmap: Option<MmapMut>,
+    entry_size: usize,
+    entries: usize,
+}
+
+impl IndexFile {
+    /// Opens (or creates) the file; its entry count is its length in whole entries.
+    /// The caller sanity-checks the entries and rebuilds the index when they are off.
+    pub fn open(path: &Path, entry_size: usize) -> Result<Self, Error> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len() as usize;
+        let mut index = Self { file, path: path.to_owned(), mmap: None, entry_size, entries: len / entry_size };
+        index.remap(len)?;
+        Ok(index)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// True when the file length is not a whole number of entries.
+    pub fn has_partial_entry(&self) -> Result<bool, Error> {
+        let len = self.file.metadata().map_err(|e| Error::io(&self.path, e))?.len() as usize;
+        Ok(len % self.entry_size != 0)
+    }
+
+    pub fn entry(&self, n: usize) -> &[u8] {
+        let mmap = self.mmap.as_ref().expect("an index with entries is mapped");
+        &mmap[n * self.entry_size..(n + 1) * self.entry_size]
+    }
+
+    /// Largest entry index whose key (decoded by `key`) is <= `target`, by binary search.
+    pub fn floor(&self, target: i64, key: impl Fn(&[u8]) -> i64) -> Option<usize> {
+        let (mut lo, mut hi) = (0usize, self.entries);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if key(self.entry(mid)) <= target {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo.checked_sub(1)
+    }
+
+    /// Grows the file to `max_bytes` so appends are plain memory writes.
+    pub fn preallocate(&mut self, max_bytes: usize) -> Result<(), Error> {
+        let len = max_bytes - max_bytes % self.entry_size;
+        self.file.set_len(len as u64).map_err(|e| Error::io(&self.path, e))?;
+        self.remap(len)
+    }
+
+    /// Returns false when the pre-allocated space is full (the segment must roll).
+    pub fn append(&mut self, entry: &[u8]) -> bool {
+        debug_assert_eq!(entry.len(), self.entry_size);
+        let at = self.entries * self.entry_size;
+        match self.mmap.as_mut() {
+            Some(mmap) if at + self.entry_size <= mmap.len() => {
+                mmap[at..at + self.entry_size].copy_from_slice(entry);
+                self.entries += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.mmap.as_ref().is_none_or(|m| (self.entries + 1) * self.entry_size > m.len())
+    }
+
+    /// Forgets every entry at or after `n` (recovery truncation, rebuilds).
+    pub fn truncate_entries(&mut self, n: usize) {
+        self.entries = self.entries.min(n);
+    }
+
+    /// Shrinks the file to its entries and syncs it: done on roll and clean close.
+    pub fn trim(&mut self) -> Result<(), Error> {
+        if let Some(mmap) = &self.mmap {
+            mmap.flush().map_err(|e| Error::io(&self.path, e))?;
+        }
+        let len = self.entries * self.entry_size;
+        self.mmap = None;
+        self.file.set_len(len as u64).map_err(|e| Error::io(&self.path, e))?;
+        self.file.sync_all().map_err(|e| Error::io(&self.path, e))?;
+        self.remap(len)
+    }
+
+    pub fn flush(&self) -> Result<(), Error> {
+        match &self.mmap {
+            Some(mmap) => mmap.flush().map_err(|e| Error::io(&self.path, e)),
+            None => Ok(()),
+        }
+    }
+
+    fn remap(&mut self, len: usize) -> Result<(), Error> {
+        self.mmap = if len == 0 {
+            None
+        } else {
+            // SAFETY: the file belongs to this segment and is only resized through
+            // this struct, which drops the old map first; no other process writes it.
+            Some(unsafe { MmapMut::map_mut(&self.file) }.map_err(|e| Error::io(&self.path, e))?)
+        };
+        Ok(())
+    }
+}
+
+/// Entry: relative offset u32, position u32.
+const ENTRY: usize = 8;
+
+pub struct OffsetIndex {
+    file: IndexFile,
+    base_offset: i64,
+}
+
+impl OffsetIndex {
+    pub fn open(path: &Path, base_offset: i64) -> Result<Self, Error> {
+        Ok(Self { file: IndexFile::open(path, ENTRY)?, base_offset })
+    }
+
+    pub fn file(&self) -> &IndexFile {
+        &self.file
+    }
+
+    pub fn file_mut(&mut self) -> &mut IndexFile {
+        &mut self.file
+    }
+
+    pub fn len(&self) -> usize {
+        self.file.len()
+    }
+
+    fn decode(&self, raw: &[u8]) -> (i64, u64) {
+        let rel = u32::from_be_bytes(raw[..4].try_into().expect("4-byte slice"));
+        let pos = u32::from_be_bytes(raw[4..].try_into().expect("4-byte slice"));
+        (self.base_offset + i64::from(rel), u64::from(pos))
+    }
+
+    pub fn entry(&self, n: usize) -> (i64, u64) {
+        self.decode(self.file.entry(n))
+    }
+
+    /// Position to start scanning from to find `offset`: the entry with the largest
+    /// offset <= `offset`, or the start of the segment.
+    pub fn lookup(&self, offset: i64) -> u64 {
+        let base = self.base_offset;
+        let key = |raw: &[u8]| base + i64::from(u32::from_be_bytes(raw[..4].try_into().expect("4-byte slice")));
+        self.file.floor(offset, key).map_or(0, |n| self.entry(n).1)
+    }
+
+    pub fn append(&mut self, offset: i64, position: u64) -> bool {
+        let mut raw = [0u8; ENTRY];
+        raw[..4].copy_from_slice(&((offset - self.base_offset) as u32).to_be_bytes());
+        raw[4..].copy_from_slice(&(position as u32).to_be_bytes());
+        self.file.append(&raw)
+    }
+
+    /// Kafka's sanity check, made whole: entries strictly increase in offset and
+    /// position, and the last one points inside the store.
+    pub fn is_consistent(&self, store_size: u64) -> Result<bool, Error> {
+        if self.file.has_partial_entry()? {
+            return Ok(false);
+        }
+        let mut prev: Option<(i64, u64)> = None;
+        for n in 0..self.len() {
+            let (offset, pos) = self.entry(n);
+            if pos >= store_size || prev.is_some_and(|(o, p)| offset <= o || pos <= p) {
+                return Ok(false);
+            }
+            prev = Some((offset, pos));
+        }
+        Ok(true)
+    }
+}

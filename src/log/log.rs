@@ -1,0 +1,430 @@
+//! The partition: an ordered list of segments, the last one active.
+//!
+//! One writer at a time appends (the `writer` mutex), rolls and applies retention;
+//! readers take the segment list's read lock only long enough to clone an `Arc` to
+//! the segment they need, then read it without further coordination. Appends
+//! publish the new log end offset on a `watch` channel, which is what wakes
+//! long-polling fetches.
+//!
+//! Durability follows Kafka's flush policy (`flush.messages`, `flush.ms`): by
+//! default the page cache holds new data and the log fsyncs on roll and on clean
+//! shutdown. After an unclean stop, every segment from the recovery point on is
+//! re-validated batch by batch and cut at the first torn or corrupt batch; a clean
+//! stop leaves a marker that lets the next start skip that scan.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::watch;
+
+use super::batch;
+use super::segment::{Segment, SegmentConfig};
+use super::Error;
+
+/// Written on clean shutdown, removed at open: its presence means the files are whole.
+const CLEAN_SHUTDOWN_FILE: &str = ".clean_shutdown";
+/// The base offset below which every segment is known to be fsynced.
+const RECOVERY_POINT_FILE: &str = "recovery-point";
+
+/// Log settings, each mirroring the Kafka broker setting named beside it.
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    /// `log.segment.bytes`: roll when the active segment would grow past this.
+    pub segment_bytes: u64,
+    /// `log.roll.ms`: roll when the active segment spans more time than this.
+    pub segment_ms: i64,
+    /// `log.retention.bytes`: delete old segments beyond this total size; -1 = no limit.
+    pub retention_bytes: i64,
+    /// `log.retention.ms`: delete segments whose newest record is older; -1 = forever.
+    pub retention_ms: i64,
+    /// `log.flush.interval.messages`: fsync after this many messages.
+    pub flush_interval_messages: u64,
+    /// `log.flush.interval.ms`: fsync when unflushed data is this old; None = never.
+    pub flush_interval_ms: Option<u64>,
+    /// `log.index.interval.bytes`: log bytes between two index entries.
+    pub index_interval_bytes: u64,
+    /// `log.index.size.max.bytes`: the size each index is pre-allocated to.
+    pub index_max_bytes: usize,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            segment_bytes: 1 << 30,
+            segment_ms: 7 * 24 * 3600 * 1000,
+            retention_bytes: -1,
+            retention_ms: 7 * 24 * 3600 * 1000,
+            flush_interval_messages: u64::MAX,
+            flush_interval_ms: None,
+            index_interval_bytes: 4096,
+            index_max_bytes: 10 << 20,
+        }
+    }
+}
+
+/// Where an appended batch landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppendInfo {
+    pub base_offset: i64,
+    pub last_offset: i64,
+    pub log_start_offset: i64,
+}
+
+/// An (offset, timestamp) answer for ListOffsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OffsetLookup {
+    pub offset: i64,
+    pub timestamp: i64,
+}
+
+/// What opening the log found, for the startup log line.
+#[derive(Debug, Default)]
+pub struct OpenReport {
+    pub clean: bool,
+    pub segments: usize,
+    pub recovered_segments: usize,
+    pub truncated_bytes: u64,
+    pub elapsed_ms: f64,
+}
+
+pub struct Log {
+    dir: PathBuf,
+    config: LogConfig,
+    segments: RwLock<Vec<Arc<Segment>>>,
+    writer: Mutex<Writer>,
+    end_offset: watch::Sender<i64>,
+}
+
+struct Writer {
+    unflushed_messages: u64,
+    last_flush_ms: i64,
+    closed: bool,
+}
+
+impl Log {
+    pub fn open(dir: &Path, config: LogConfig, now_ms: i64) -> Result<(Self, OpenReport), Error> {
+        let started = Instant::now();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let marker = dir.join(CLEAN_SHUTDOWN_FILE);
+        let clean = marker.exists();
+        let recovery_point = if clean { i64::MAX } else { read_recovery_point(dir) };
+        let seg_config = SegmentConfig {
+            index_interval_bytes: config.index_interval_bytes,
+            index_max_bytes: config.index_max_bytes,
+        };
+
+        let bases = segment_bases(dir)?;
+        let mut report = OpenReport { clean, ..OpenReport::default() };
+        let mut segments: Vec<Arc<Segment>> = Vec::with_capacity(bases.len().max(1));
+        for (i, &base) in bases.iter().enumerate() {
+            let last = i + 1 == bases.len();
+            let segment = Segment::open(dir, base, seg_config, now_ms)?;
+            let needs_recovery = (!clean && (last || base >= recovery_point)) || !segment.load()?;
+            if needs_recovery {
+                segment.activate()?;
+                let recovered = segment.recover()?;
+                report.recovered_segments += 1;
+                report.truncated_bytes += recovered.truncated_bytes;
+                if !last {
+                    segment.seal()?;
+                }
+                if recovered.truncated_bytes > 0 {
+                    tracing::warn!(
+                        segment = base,
+                        kept_bytes = recovered.valid_bytes,
+                        truncated_bytes = recovered.truncated_bytes,
+                        "truncated a torn or corrupt tail"
+                    );
+                }
+                // Offsets after a cut cannot follow on: drop the later segments, as Kafka does.
+                if recovered.truncated_bytes > 0 && !last {
+                    segments.push(Arc::new(segment));
+                    for &later in &bases[i + 1..] {
+                        Segment::open(dir, later, seg_config, now_ms)?.delete()?;
+                    }
+                    break;
+                }
+            }
+            segments.push(Arc::new(segment));
+        }
+        if segments.is_empty() {
+            segments.push(Arc::new(Segment::open(dir, 0, seg_config, now_ms)?));
+        }
+        let active = segments.last().expect("the log always has an active segment");
+        active.activate()?;
+        let end = active.next_offset();
+
+        // From here on a crash must not look like a clean shutdown.
+        if clean {
+            std::fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
+            sync_dir(dir)?;
+        }
+        report.segments = segments.len();
+        report.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let log = Self {
+            dir: dir.to_owned(),
+            config,
+            segments: RwLock::new(segments),
+            writer: Mutex::new(Writer { unflushed_messages: 0, last_flush_ms: now_ms, closed: false }),
+            end_offset: watch::Sender::new(end),
+        };
+        Ok((log, report))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config(&self) -> &LogConfig {
+        &self.config
+    }
+
+    /// Validates `batch` and appends it at the log end offset. On any error the log
+    /// is as it was.
+    pub fn append(&self, batch: &[u8], now_ms: i64) -> Result<AppendInfo, Error> {
+        let header = batch::validate(batch)?;
+        if header.size() as u64 > self.config.segment_bytes {
+            return Err(Error::BatchLargerThanSegment { size: header.size() as u64, segment_bytes: self.config.segment_bytes });
+        }
+        let mut writer = self.writer();
+        if writer.closed {
+            return Err(Error::Closed);
+        }
+        let mut active = self.active();
+        if active.should_roll(&header, self.config.segment_bytes, self.config.segment_ms, now_ms) {
+            active = self.roll(&active)?;
+        }
+        let base_offset = active.next_offset();
+        active.append(base_offset, batch)?;
+        let last_offset = base_offset + i64::from(header.last_offset_delta());
+
+        writer.unflushed_messages += u64::from(header.record_count() as u32);
+        if writer.unflushed_messages >= self.config.flush_interval_messages {
+            active.flush()?;
+            writer.unflushed_messages = 0;
+            writer.last_flush_ms = now_ms;
+        }
+        self.end_offset.send_replace(last_offset + 1);
+        Ok(AppendInfo { base_offset, last_offset, log_start_offset: self.start_offset() })
+    }
+
+    /// The first offset still in the log.
+    pub fn start_offset(&self) -> i64 {
+        self.segments_read()[0].base_offset()
+    }
+
+    /// The offset the next append gets: also the high watermark on one replica.
+    pub fn end_offset(&self) -> i64 {
+        *self.end_offset.borrow()
+    }
+
+    /// A receiver that changes whenever the log end offset moves.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.end_offset.subscribe()
+    }
+
+    pub fn size_bytes(&self) -> u64 {
+        self.segments_read().iter().map(|s| s.size()).sum()
+    }
+
+    pub fn segment_count(&self) -> usize {
+        self.segments_read().len()
+    }
+
+    /// Whole batches from the one holding `offset`, up to `max_bytes` (but at least
+    /// one batch when `min_one`). Reading at the log end offset yields nothing.
+    pub fn read(&self, offset: i64, max_bytes: u64, min_one: bool) -> Result<Bytes, Error> {
+        let (start, end) = (self.start_offset(), self.end_offset());
+        if offset < start || offset > end {
+            return Err(Error::OffsetOutOfRange { offset, start, end });
+        }
+        let segments = self.segments_from(offset);
+        for segment in segments {
+            let data = segment.read(offset, max_bytes, min_one)?;
+            if !data.is_empty() {
+                return Ok(data);
+            }
+        }
+        Ok(Bytes::new())
+    }
+
+    /// The first record whose timestamp is >= `timestamp` (Kafka's offsetsForTimes).
+    pub fn offset_for_timestamp(&self, timestamp: i64) -> Result<Option<OffsetLookup>, Error> {
+        let segments = self.segments_read().clone();
+        for segment in segments.iter().filter(|s| s.max_timestamp() >= timestamp) {
+            if let Some((offset, timestamp)) = segment.find_by_timestamp(timestamp)? {
+                return Ok(Some(OffsetLookup { offset, timestamp }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The record with the largest timestamp (the first one, on ties), as KIP-734's
+    /// ListOffsets `-3` asks.
+    pub fn max_timestamp(&self) -> Result<Option<OffsetLookup>, Error> {
+        let segments = self.segments_read().clone();
+        let Some(segment) = segments.iter().filter(|s| s.max_timestamp() >= 0).max_by_key(|s| (s.max_timestamp(), -s.base_offset()))
+        else {
+            return Ok(None);
+        };
+        let (timestamp, batch_offset) = (segment.max_timestamp(), segment.offset_of_max_timestamp());
+        let exact = segment.batch_at(batch_offset)?.and_then(|b| batch::find_record(&b, |t| t == timestamp));
+        let offset = exact.map_or(batch_offset, |(offset, _)| offset);
+        Ok(Some(OffsetLookup { offset, timestamp }))
+    }
+
+    /// Deletes the oldest sealed segments that `retention_ms` or `retention_bytes`
+    /// say must go, never the active one; returns their base offsets.
+    pub fn apply_retention(&self, now_ms: i64) -> Result<Vec<i64>, Error> {
+        let _writer = self.writer();
+        let segments = self.segments_read().clone();
+        let sealed = &segments[..segments.len() - 1];
+        let mut expired = 0;
+        if self.config.retention_ms >= 0 {
+            expired = sealed
+                .iter()
+                .take_while(|s| s.max_timestamp() >= 0 && now_ms - s.max_timestamp() > self.config.retention_ms)
+                .count();
+        }
+        if self.config.retention_bytes >= 0 {
+            let mut excess = segments.iter().map(|s| s.size() as i64).sum::<i64>() - self.config.retention_bytes;
+            let over_size = sealed
+                .iter()
+                .take_while(|s| {
+                    excess -= s.size() as i64;
+                    excess >= 0
+                })
+                .count();
+            expired = expired.max(over_size);
+        }
+        if expired == 0 {
+            return Ok(Vec::new());
+        }
+        let removed: Vec<Arc<Segment>> = self.segments_write().drain(..expired).collect();
+        let mut bases = Vec::with_capacity(removed.len());
+        for segment in removed {
+            segment.delete()?;
+            bases.push(segment.base_offset());
+        }
+        Ok(bases)
+    }
+
+    /// fsyncs the active segment when `flush_interval_ms` says unflushed data is due.
+    pub fn flush_if_due(&self, now_ms: i64) -> Result<(), Error> {
+        let Some(interval) = self.config.flush_interval_ms else { return Ok(()) };
+        let mut writer = self.writer();
+        if writer.closed || writer.unflushed_messages == 0 || now_ms - writer.last_flush_ms < interval as i64 {
+            return Ok(());
+        }
+        self.active().flush()?;
+        writer.unflushed_messages = 0;
+        writer.last_flush_ms = now_ms;
+        Ok(())
+    }
+
+    /// Clean shutdown: seal the active segment, record the recovery point and leave
+    /// the marker that lets the next start trust the files. Appends fail afterwards.
+    pub fn close(&self) -> Result<(), Error> {
+        let mut writer = self.writer();
+        if writer.closed {
+            return Ok(());
+        }
+        writer.closed = true;
+        self.active().seal()?;
+        write_durably(&self.dir.join(RECOVERY_POINT_FILE), self.end_offset().to_string().as_bytes())?;
+        write_durably(&self.dir.join(CLEAN_SHUTDOWN_FILE), b"")?;
+        Ok(())
+    }
+
+    /// Seals `active` and starts a new segment at its next offset. Caller holds the writer lock.
+    fn roll(&self, active: &Arc<Segment>) -> Result<Arc<Segment>, Error> {
+        active.seal()?;
+        let seg_config = SegmentConfig {
+            index_interval_bytes: self.config.index_interval_bytes,
+            index_max_bytes: self.config.index_max_bytes,
+        };
+        let now_ms = crate::now_ms();
+        let next = Arc::new(Segment::open(&self.dir, active.next_offset(), seg_config, now_ms)?);
+        next.activate()?;
+        self.segments_write().push(next.clone());
+        // Everything before the new segment is on disk now.
+        write_durably(&self.dir.join(RECOVERY_POINT_FILE), next.base_offset().to_string().as_bytes())?;
+        tracing::debug!(base_offset = next.base_offset(), "rolled to a new segment");
+        Ok(next)
+    }
+
+    fn active(&self) -> Arc<Segment> {
+        self.segments_read().last().expect("the log always has an active segment").clone()
+    }
+
+    /// The segment holding `offset` and every later one.
+    fn segments_from(&self, offset: i64) -> Vec<Arc<Segment>> {
+        let segments = self.segments_read();
+        let first = segments.partition_point(|s| s.base_offset() <= offset).saturating_sub(1);
+        segments[first..].to_vec()
+    }
+
+    fn segments_read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<Segment>>> {
+        self.segments.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn segments_write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Arc<Segment>>> {
+        self.segments.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Writer> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        // Best effort; an unclean close only costs a recovery scan at the next start.
+        if let Err(e) = self.close() {
+            tracing::error!(error = %e, "closing the log failed");
+        }
+    }
+}
+
+/// Base offsets of the `.log` files in `dir`, ascending.
+fn segment_bases(dir: &Path) -> Result<Vec<i64>, Error> {
+    let mut bases = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".log")) else { continue };
+        if stem.len() == 20 {
+            if let Ok(base) = stem.parse::<i64>() {
+                bases.push(base);
+            }
+        }
+    }
+    bases.sort_unstable();
+    Ok(bases)
+}
+
+fn read_recovery_point(dir: &Path) -> i64 {
+    std::fs::read_to_string(dir.join(RECOVERY_POINT_FILE))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Writes a small file so that after a crash it holds either the old or the new
+/// contents: write a temporary file, fsync it, rename it over, fsync the directory.
+pub fn write_durably(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    file.write_all(contents).map_err(|e| Error::io(&tmp, e))?;
+    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
+}
+

@@ -1,0 +1,42 @@
+//! The partition's storage: a segmented commit log laid out as Kafka lays it out.
+//!
+//! Layers, each knowing only the one below: `store` (bytes at positions), `index`
+//! and `time_index` (memory-mapped entries), `segment` (one of each under a base
+//! offset) and `log` (the partition: segments, roll, retention, recovery).
+//! `batch` is the v2 record-batch header view all of them share.
+
+pub mod batch;
+pub mod index;
+#[allow(clippy::module_inception)]
+pub mod log;
+pub mod segment;
+pub mod store;
+pub mod time_index;
+
+use std::path::{Path, PathBuf};
+
+pub use self::log::{AppendInfo, Log, LogConfig, OffsetLookup};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("corrupt record batch: {0}")]
+    CorruptBatch(&'static str),
+    #[error("invalid record batch: {0}")]
+    InvalidRecord(&'static str),
+    #[error("record batch magic {0} is not supported; only v2 batches are accepted")]
+    UnsupportedMagic(i8),
+    #[error("record batch of {size} bytes is larger than the segment size {segment_bytes}")]
+    BatchLargerThanSegment { size: u64, segment_bytes: u64 },
+    #[error("offset {offset} is out of range: the log holds [{start}, {end})")]
+    OffsetOutOfRange { offset: i64, start: i64, end: i64 },
+    #[error("the log is closed")]
+    Closed,
+}
+
+impl Error {
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io { path: path.to_owned(), source }
+    }
+}

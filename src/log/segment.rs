@@ -1,0 +1,409 @@
+//! One segment: a `.log` store, its `.index` and `.timeindex`, all named by the
+//! base offset in 20 digits, as in a Kafka data dir (`00000000000000000000.log`).
+//!
+//! Only the log's single writer calls the `&self` methods that mutate (`append`,
+//! `seal`, `recover`); readers use `read`, `find_batch` and `find_by_timestamp`
+//! concurrently. The indexes sit behind `RwLock`s that the writer takes for the
+//! length of one entry append; a sealed segment's locks are never taken for writing.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use bytes::Bytes;
+
+use super::batch::{self, BatchHeader, HEADER_LEN, LOG_OVERHEAD};
+use super::index::OffsetIndex;
+use super::store::Store;
+use super::time_index::TimeIndex;
+use super::Error;
+
+/// How much of the store one scanning read pulls in at a time.
+const SCAN_WINDOW: u64 = 64 * 1024;
+
+/// Per-segment settings taken from the log's configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct SegmentConfig {
+    /// Mirrors `log.index.interval.bytes`.
+    pub index_interval_bytes: u64,
+    /// Mirrors `log.index.size.max.bytes`: the pre-allocated size of each index.
+    pub index_max_bytes: usize,
+}
+
+pub struct Segment {
+    base_offset: i64,
+    store: Store,
+    index: RwLock<OffsetIndex>,
+    time_index: RwLock<TimeIndex>,
+    config: SegmentConfig,
+    /// Last offset + 1 of the last batch in this segment.
+    next_offset: AtomicI64,
+    /// Largest batch maxTimestamp seen, and the base offset of that batch; -1 if none.
+    max_timestamp: AtomicI64,
+    offset_of_max_timestamp: AtomicI64,
+    /// maxTimestamp of the first batch: the clock `segment_ms` rolls by, as in Kafka.
+    first_batch_timestamp: AtomicI64,
+    bytes_since_index_entry: AtomicU64,
+    /// Wall-clock creation time, for rolling segments whose batches carry no timestamp.
+    created_ms: i64,
+}
+
+/// What scanning a segment's store from the start found.
+pub struct RecoveryReport {
+    pub valid_bytes: u64,
+    pub truncated_bytes: u64,
+    pub batches: u64,
+}
+
+pub fn file_name(base_offset: i64, extension: &str) -> String {
+    format!("{base_offset:020}.{extension}")
+}
+
+impl Segment {
+    /// Opens the segment's files, creating any that are missing. The in-memory state
+    /// is not loaded yet: call `load` (trusting the files after a clean shutdown) or
+    /// `recover` (re-validating every batch).
+    pub fn open(dir: &Path, base_offset: i64, config: SegmentConfig, now_ms: i64) -> Result<Self, Error> {
+        let path = |ext| dir.join(file_name(base_offset, ext));
+        Ok(Self {
+            base_offset,
+            store: Store::open(&path("log"))?,
+            index: RwLock::new(OffsetIndex::open(&path("index"), base_offset)?),
+            time_index: RwLock::new(TimeIndex::open(&path("timeindex"), base_offset)?),
+            config,
+            next_offset: AtomicI64::new(base_offset),
+            max_timestamp: AtomicI64::new(-1),
+            offset_of_max_timestamp: AtomicI64::new(-1),
+            first_batch_timestamp: AtomicI64::new(-1),
+            bytes_since_index_entry: AtomicU64::new(0),
+            created_ms: now_ms,
+        })
+    }
+
+    pub fn base_offset(&self) -> i64 {
+        self.base_offset
+    }
+    pub fn next_offset(&self) -> i64 {
+        self.next_offset.load(Ordering::Acquire)
+    }
+    pub fn size(&self) -> u64 {
+        self.store.size()
+    }
+    pub fn max_timestamp(&self) -> i64 {
+        self.max_timestamp.load(Ordering::Acquire)
+    }
+    pub fn offset_of_max_timestamp(&self) -> i64 {
+        self.offset_of_max_timestamp.load(Ordering::Acquire)
+    }
+    pub fn paths(&self) -> [PathBuf; 3] {
+        [
+            self.store.path().to_owned(),
+            self.index().file().path().to_owned(),
+            self.time_index().file().path().to_owned(),
+        ]
+    }
+
+    /// Loads the in-memory state from files that a clean shutdown left behind: the
+    /// indexes are sanity-checked (and rebuilt if off), then only the batches after
+    /// the last index entry are read, so a clean start does not scan the log.
+    /// Returns false when the store itself is inconsistent and needs `recover`.
+    pub fn load(&self) -> Result<bool, Error> {
+        let size = self.store.size();
+        let (start, entry_offset) = {
+            let index = self.index();
+            if !index.is_consistent(size)? {
+                return Ok(false);
+            }
+            index.len().checked_sub(1).map_or((0, self.base_offset), |n| {
+                let (offset, pos) = index.entry(n);
+                (pos, offset)
+            })
+        };
+        {
+            let time_index = self.time_index();
+            if !time_index.is_consistent(entry_offset + 1)? {
+                return Ok(false);
+            }
+            if let Some((ts, offset)) = time_index.len().checked_sub(1).map(|n| time_index.entry(n)) {
+                self.max_timestamp.store(ts, Ordering::Release);
+                self.offset_of_max_timestamp.store(offset, Ordering::Release);
+            }
+        }
+        let (mut pos, mut next, mut bytes_since_index) = (start, self.base_offset, 0);
+        for item in self.batches_from(start) {
+            let Ok((at, batch)) = item else { return Ok(false) };
+            let header = BatchHeader::new(&batch)?;
+            // Past the first batch, offsets must follow on, and no stretch longer
+            // than the index interval may lack an entry (a deleted index shows here).
+            if at != start && (header.base_offset() != next || bytes_since_index > self.config.index_interval_bytes) {
+                return Ok(false);
+            }
+            self.observe_timestamp(header.max_timestamp(), header.base_offset());
+            next = header.last_offset() + 1;
+            bytes_since_index += batch.len() as u64;
+            pos = at + batch.len() as u64;
+        }
+        if pos != size {
+            return Ok(false);
+        }
+        self.bytes_since_index_entry.store(bytes_since_index, Ordering::Relaxed);
+        self.next_offset.store(next, Ordering::Release);
+        self.load_first_batch_timestamp()?;
+        Ok(true)
+    }
+
+    /// Re-validates every batch from the start, rebuilds both indexes, and cuts the
+    /// store at the first torn or corrupt batch (or an offset that goes backwards).
+    pub fn recover(&self) -> Result<RecoveryReport, Error> {
+        self.index_mut().file_mut().truncate_entries(0);
+        self.time_index_mut().file_mut().truncate_entries(0);
+        self.max_timestamp.store(-1, Ordering::Release);
+        self.offset_of_max_timestamp.store(-1, Ordering::Release);
+        self.bytes_since_index_entry.store(0, Ordering::Relaxed);
+        self.next_offset.store(self.base_offset, Ordering::Release);
+        let (mut valid, mut batches) = (0u64, 0u64);
+        for item in self.batches_from(0) {
+            let Ok((pos, bytes)) = item else { break };
+            let Ok(header) = batch::validate(&bytes) else { break };
+            if header.base_offset() != self.next_offset() {
+                break;
+            }
+            self.index_batch(&header, header.base_offset(), pos, bytes.len() as u64);
+            valid = pos + bytes.len() as u64;
+            batches += 1;
+        }
+        let size = self.store.size();
+        if valid < size {
+            self.store.truncate(valid)?;
+        }
+        self.load_first_batch_timestamp()?;
+        Ok(RecoveryReport { valid_bytes: valid, truncated_bytes: size - valid, batches })
+    }
+
+    /// Appends one validated batch at `base_offset`, which the log assigns.
+    pub fn append(&self, base_offset: i64, batch: &[u8]) -> Result<(), Error> {
+        let header = BatchHeader::new(batch)?;
+        let pos = self.store.append_batch(base_offset, batch)?;
+        if pos == 0 {
+            self.first_batch_timestamp.store(header.max_timestamp(), Ordering::Release);
+        }
+        self.index_batch(&header, base_offset, pos, batch.len() as u64);
+        Ok(())
+    }
+
+    /// Index bookkeeping for a batch at `pos`, shared by append and recovery:
+    /// an entry in both indexes once more than `index_interval_bytes` have passed.
+    fn index_batch(&self, header: &BatchHeader<'_>, base_offset: i64, pos: u64, len: u64) {
+        let last_offset = base_offset + i64::from(header.last_offset_delta());
+        self.observe_timestamp(header.max_timestamp(), base_offset);
+        if self.bytes_since_index_entry.load(Ordering::Relaxed) > self.config.index_interval_bytes {
+            // The log rolls before either index fills (see `should_roll`), so these fit.
+            self.index_mut().append(last_offset, pos);
+            let (ts, at) = (self.max_timestamp(), self.offset_of_max_timestamp());
+            self.time_index_mut().maybe_append(ts, at);
+            self.bytes_since_index_entry.store(0, Ordering::Relaxed);
+        }
+        self.bytes_since_index_entry.fetch_add(len, Ordering::Relaxed);
+        self.next_offset.store(last_offset + 1, Ordering::Release);
+    }
+
+    fn observe_timestamp(&self, max_timestamp: i64, base_offset: i64) {
+        if max_timestamp > self.max_timestamp() {
+            self.max_timestamp.store(max_timestamp, Ordering::Release);
+            self.offset_of_max_timestamp.store(base_offset, Ordering::Release);
+        }
+    }
+
+    fn load_first_batch_timestamp(&self) -> Result<(), Error> {
+        let ts = match self.batches_from(0).next() {
+            Some(Ok((_, batch))) => BatchHeader::new(&batch)?.max_timestamp(),
+            _ => -1,
+        };
+        self.first_batch_timestamp.store(ts, Ordering::Release);
+        Ok(())
+    }
+
+    /// True when the next append must go to a new segment: `segment_bytes` or
+    /// `segment_ms` reached (time measured, as in Kafka, from the first batch's
+    /// timestamp to the incoming batch's), an index full, or relative offsets
+    /// about to overflow u32.
+    pub fn should_roll(&self, batch: &BatchHeader<'_>, segment_bytes: u64, segment_ms: i64, now_ms: i64) -> bool {
+        if self.size() == 0 {
+            return false;
+        }
+        let first = self.first_batch_timestamp.load(Ordering::Acquire);
+        let waited = if first >= 0 { batch.max_timestamp() - first } else { now_ms - self.created_ms };
+        self.size() + batch.size() as u64 > segment_bytes
+            || waited > segment_ms
+            || self.index().file().is_full()
+            || self.time_index().file().is_full()
+            || self.next_offset() + i64::from(batch.last_offset_delta()) - self.base_offset > i64::from(u32::MAX)
+    }
+
+    /// Grows the indexes for appends: the segment becomes the active one.
+    pub fn activate(&self) -> Result<(), Error> {
+        let max = self.config.index_max_bytes;
+        self.index_mut().file_mut().preallocate(max)?;
+        self.time_index_mut().file_mut().preallocate(max)
+    }
+
+    /// Trims the indexes to their entries and syncs everything to disk: done when the
+    /// segment stops being active (roll) and on clean shutdown.
+    pub fn seal(&self) -> Result<(), Error> {
+        self.store.flush()?;
+        self.index_mut().file_mut().trim()?;
+        self.time_index_mut().file_mut().trim()
+    }
+
+    /// fsyncs the store and the index pages (the flush policy's unit of work).
+    pub fn flush(&self) -> Result<(), Error> {
+        self.store.flush()?;
+        self.index().file().flush()?;
+        self.time_index().file().flush()
+    }
+
+    /// Position of the batch holding `offset`, or of the first batch after it
+    /// (`None` when the segment holds nothing at or after `offset`).
+    pub fn find_batch(&self, offset: i64) -> Result<Option<u64>, Error> {
+        if offset >= self.next_offset() {
+            return Ok(None);
+        }
+        let start = self.index().lookup(offset);
+        for item in self.batches_from(start) {
+            let (pos, batch) = item?;
+            if BatchHeader::new(&batch)?.last_offset() >= offset {
+                return Ok(Some(pos));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whole batches starting with the one that holds `offset`, at most `max_bytes`
+    /// of them, except that the first batch is returned whole even when it is
+    /// larger (KIP-74) if `min_one` is set.
+    pub fn read(&self, offset: i64, max_bytes: u64, min_one: bool) -> Result<Bytes, Error> {
+        let Some(pos) = self.find_batch(offset)? else { return Ok(Bytes::new()) };
+        let chunk = self.store.read(pos, max_bytes)?;
+        let mut end = 0usize;
+        while let Some(size) = BatchHeader::peek_size(&chunk[end..]) {
+            let size = usize::try_from(size).map_err(|_| Error::CorruptBatch("negative batch length"))?;
+            if size < HEADER_LEN || end + size > chunk.len() {
+                break;
+            }
+            end += size;
+        }
+        if end == 0 && min_one {
+            let first = self.store.read(pos, LOG_OVERHEAD as u64)?;
+            let size = BatchHeader::peek_size(&first).ok_or(Error::CorruptBatch("truncated batch header"))?;
+            return self.store.read(pos, size.max(0) as u64);
+        }
+        Ok(chunk.slice(..end))
+    }
+
+    /// First record with timestamp >= `ts`: (offset, timestamp), or `None`.
+    pub fn find_by_timestamp(&self, ts: i64) -> Result<Option<(i64, i64)>, Error> {
+        if self.max_timestamp() < ts {
+            return Ok(None);
+        }
+        let from_offset = self.time_index().lookup(ts).unwrap_or(self.base_offset);
+        let start = self.index().lookup(from_offset);
+        for item in self.batches_from(start) {
+            let (_, batch) = item?;
+            let header = BatchHeader::new(&batch)?;
+            if header.last_offset() < from_offset || header.max_timestamp() < ts {
+                continue;
+            }
+            return Ok(batch::find_record(&batch, |t| t >= ts).or(Some((header.base_offset(), header.max_timestamp()))));
+        }
+        Ok(None)
+    }
+
+    /// The batch whose base offset is `offset`, read whole (for ListOffsets -3).
+    pub fn batch_at(&self, offset: i64) -> Result<Option<Bytes>, Error> {
+        let Some(pos) = self.find_batch(offset)? else { return Ok(None) };
+        Ok(self.batches_from(pos).next().transpose()?.map(|(_, b)| b))
+    }
+
+    /// Deletes the segment's files. Readers holding the segment keep reading
+    /// through their open descriptors until they drop it.
+    pub fn delete(&self) -> Result<(), Error> {
+        for path in self.paths() {
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&path, e)),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn batches_from(&self, pos: u64) -> Batches<'_> {
+        Batches { store: &self.store, pos, end: self.store.size(), window: Bytes::new(), window_start: pos }
+    }
+
+    fn index(&self) -> RwLockReadGuard<'_, OffsetIndex> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+    fn index_mut(&self) -> RwLockWriteGuard<'_, OffsetIndex> {
+        self.index.write().unwrap_or_else(|e| e.into_inner())
+    }
+    fn time_index(&self) -> RwLockReadGuard<'_, TimeIndex> {
+        self.time_index.read().unwrap_or_else(|e| e.into_inner())
+    }
+    fn time_index_mut(&self) -> RwLockWriteGuard<'_, TimeIndex> {
+        self.time_index.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Walks whole batches from a position, reading the store in windows so that a
+/// scan costs one `pread` per `SCAN_WINDOW` rather than one per batch. Yields
+/// `Err` at a batch whose length field is impossible or runs past the end.
+struct Batches<'a> {
+    store: &'a Store,
+    pos: u64,
+    end: u64,
+    window: Bytes,
+    window_start: u64,
+}
+
+impl Iterator for Batches<'_> {
+    type Item = Result<(u64, Bytes), Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.end {
+            return None;
+        }
+        let torn = Error::CorruptBatch("torn or impossible batch length");
+        let mut off = (self.pos - self.window_start) as usize;
+        if self.window.len() < off + LOG_OVERHEAD {
+            if let Err(e) = self.refill(SCAN_WINDOW) {
+                return Some(Err(e));
+            }
+            off = 0;
+        }
+        let size = match BatchHeader::peek_size(&self.window[off..]) {
+            Some(size) if size >= HEADER_LEN as i64 && self.pos + size as u64 <= self.end => size as usize,
+            _ => {
+                self.pos = self.end;
+                return Some(Err(torn));
+            }
+        };
+        if self.window.len() < off + size {
+            if let Err(e) = self.refill(SCAN_WINDOW.max(size as u64)) {
+                return Some(Err(e));
+            }
+            off = 0;
+        }
+        let batch = self.window.slice(off..off + size);
+        let at = self.pos;
+        self.pos += size as u64;
+        Some(Ok((at, batch)))
+    }
+}
+
+impl Batches<'_> {
+    fn refill(&mut self, len: u64) -> Result<(), Error> {
+        self.window = self.store.read(self.pos, len)?;
+        self.window_start = self.pos;
+        Ok(())
+    }
+}

@@ -1,0 +1,97 @@
+//! The `.log` file of a segment: record batches back to back, append-only.
+//!
+//! One writer appends; any number of readers read with positional reads (`pread`)
+//! and never take a lock. `size` is published only after the bytes are written,
+//! so a reader never sees a half-written batch.
+
+use std::fs::{File, OpenOptions};
+use std::io::{IoSlice, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::{Bytes, BytesMut};
+
+use super::Error;
+
+pub struct Store {
+    file: File,
+    path: PathBuf,
+    size: AtomicU64,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        Ok(Self { file, path: path.to_owned(), size: AtomicU64::new(size) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size.load(Ordering::Acquire)
+    }
+
+    /// Appends one batch, writing `base_offset` over its first 8 bytes on the way
+    /// (one vectored write, so the client's bytes are never copied), and returns
+    /// the position it starts at. Only the log's single writer calls this. A failed
+    /// write (disk full) is cut back off the file so no torn batch stays behind.
+    pub fn append_batch(&self, base_offset: i64, batch: &[u8]) -> Result<u64, Error> {
+        let pos = self.size();
+        let head = base_offset.to_be_bytes();
+        let mut parts = [IoSlice::new(&head), IoSlice::new(&batch[head.len()..])];
+        let mut parts = &mut parts[..];
+        while !parts.is_empty() {
+            match (&self.file).write_vectored(parts) {
+                Ok(0) => return Err(self.undo(pos, std::io::ErrorKind::WriteZero.into())),
+                Ok(n) => IoSlice::advance_slices(&mut parts, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.undo(pos, e)),
+            }
+        }
+        self.size.store(pos + batch.len() as u64, Ordering::Release);
+        Ok(pos)
+    }
+
+    fn undo(&self, pos: u64, error: std::io::Error) -> Error {
+        if let Err(cut) = self.file.set_len(pos) {
+            tracing::error!(path = %self.path.display(), error = %cut, "could not cut a failed append back off");
+        }
+        Error::io(&self.path, error)
+    }
+
+    /// Reads up to `len` bytes at `pos`, clamped to the published size.
+    pub fn read(&self, pos: u64, len: u64) -> Result<Bytes, Error> {
+        let end = self.size().min(pos.saturating_add(len));
+        if pos >= end {
+            return Ok(Bytes::new());
+        }
+        let mut buf = BytesMut::zeroed((end - pos) as usize);
+        self.file.read_exact_at(&mut buf, pos).map_err(|e| Error::io(&self.path, e))?;
+        Ok(buf.freeze())
+    }
+
+    /// Reads exactly `buf.len()` bytes at `pos`; used for batch headers.
+    pub fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> Result<(), Error> {
+        self.file.read_exact_at(buf, pos).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Cuts the file back to `size` bytes: recovery drops a torn tail this way.
+    pub fn truncate(&self, size: u64) -> Result<(), Error> {
+        self.file.set_len(size).map_err(|e| Error::io(&self.path, e))?;
+        self.size.store(size, Ordering::Release);
+        Ok(())
+    }
+
+    pub fn flush(&self) -> Result<(), Error> {
+        self.file.sync_data().map_err(|e| Error::io(&self.path, e))
+    }
+}
