@@ -4,7 +4,13 @@
 //! frames requests and answers them in order; `api` holds one module per Kafka API;
 //! `log` is the partition's on-disk commit log; `broker` is the state they share.
 
+pub mod api;
+pub mod broker;
+pub mod config;
+pub mod connection;
 pub mod log;
+pub mod metrics;
+pub mod server;
 
 /// Milliseconds since the Unix epoch, the unit of every Kafka timestamp. A clock
 /// before 1970 reads as 0 rather than failing.

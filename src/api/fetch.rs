@@ -1,0 +1,111 @@
+//! Fetch (key 1), v4-v18 (v13+ names topics by id, KIP-516).
+//!
+//! A long poll: the response is sent as soon as `min_bytes` are available or a
+//! partition has an error, else when `max_wait_ms` passes. Appends wake the wait
+//! through the log's end-offset channel; nothing polls. `max_bytes` and
+//! `partition_max_bytes` bound the answer, except that the first batch is returned
+//! whole even when larger (KIP-74). A fetch at an offset inside a batch gets that
+//! whole batch; clients drop the records before the offset they asked for.
+//!
+//! Fetch sessions (KIP-227) are not kept: every response has session id 0, which
+//! tells clients to keep sending full requests; an incremental fetch naming a
+//! session is FETCH_SESSION_ID_NOT_FOUND. Nothing is transactional yet, so the last
+//! stable offset is the high watermark and no transaction is ever aborted.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
+use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
+use kafka_protocol::protocol::VersionRange;
+
+use super::{check_partition, error_code, resolve_topic, TopicRef};
+use crate::broker::Broker;
+
+pub const VERSIONS: VersionRange = VersionRange { min: 4, max: 18 };
+
+/// `isolation_level` 1: only committed (below the last stable offset) data.
+const READ_COMMITTED: i8 = 1;
+
+pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> FetchResponse {
+    if version >= 7 && request.session_id != 0 && request.session_epoch != -1 {
+        return FetchResponse::default().with_error_code(ResponseError::FetchSessionIdNotFound.code());
+    }
+    let max_wait = Duration::from_millis(request.max_wait_ms.max(0) as u64);
+    let deadline = tokio::time::Instant::now() + max_wait;
+    let mut appended = broker.log.subscribe();
+    let mut shutdown = broker.shutdown.clone();
+    loop {
+        // Mark the current end offset seen before reading, so an append that lands
+        // while we read still wakes the wait below.
+        appended.borrow_and_update();
+        let (response, bytes, has_error) = read(broker, version, &request);
+        if bytes >= i64::from(request.min_bytes) || has_error || tokio::time::Instant::now() >= deadline || *shutdown.borrow() {
+            return response;
+        }
+        tokio::select! {
+            changed = appended.changed() => if changed.is_err() { return response },
+            _ = tokio::time::sleep_until(deadline) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// One pass over the requested partitions: the response, the record bytes in it,
+/// and whether any partition has an error (which makes Kafka answer at once).
+fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse, i64, bool) {
+    let mut remaining = if request.max_bytes > 0 { i64::from(request.max_bytes) } else { i64::MAX };
+    let mut total = 0i64;
+    let mut has_error = false;
+    let read_committed = request.isolation_level == READ_COMMITTED;
+    let topics = request
+        .topics
+        .iter()
+        .map(|topic| {
+            let reference = if version >= 13 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.topic.as_str()) };
+            let topic_result = resolve_topic(broker, reference);
+            let partitions = topic
+                .partitions
+                .iter()
+                .map(|p| {
+                    let result = topic_result.and_then(|()| check_partition(p.partition)).and_then(|()| {
+                        let limit = i64::from(p.partition_max_bytes.max(0)).min(remaining);
+                        // KIP-74: the first batch of the response is returned whole.
+                        broker.log.read(p.fetch_offset, limit.max(0) as u64, total == 0).map_err(|e| error_code(&e))
+                    });
+                    let data = PartitionData::default()
+                        .with_partition_index(p.partition)
+                        .with_preferred_read_replica(BrokerId(-1))
+                        .with_aborted_transactions(read_committed.then(Vec::new));
+                    match result {
+                        Ok(records) => {
+                            remaining -= records.len() as i64;
+                            total += records.len() as i64;
+                            with_offsets(broker, data).with_records(Some(records))
+                        }
+                        Err(code) => {
+                            has_error = true;
+                            let data = data.with_error_code(code.code()).with_records(Some(Bytes::new()));
+                            if code == ResponseError::OffsetOutOfRange {
+                                with_offsets(broker, data)
+                            } else {
+                                data.with_high_watermark(-1).with_last_stable_offset(-1).with_log_start_offset(-1)
+                            }
+                        }
+                    }
+                })
+                .collect();
+            FetchableTopicResponse::default()
+                .with_topic(topic.topic.clone())
+                .with_topic_id(topic.topic_id)
+                .with_partitions(partitions)
+        })
+        .collect();
+    (FetchResponse::default().with_responses(topics), total, has_error)
+}
+
+fn with_offsets(broker: &Broker, data: PartitionData) -> PartitionData {
+    let end = broker.log.end_offset();
+    data.with_high_watermark(end).with_last_stable_offset(end).with_log_start_offset(broker.log.start_offset())
+}

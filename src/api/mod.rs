@@ -1,0 +1,189 @@
+//! One module per Kafka API, and the dispatch that routes a decoded request to it.
+//!
+//! Handlers decode nothing themselves (kafka-protocol does), check what Kafka
+//! checks, call `log`, and build the response. Error codes are chosen in one
+//! place, `error_code`, from the typed errors of the layers below.
+//!
+//! What a request for an API or version this broker does not serve gets is what
+//! Kafka gives it: ApiVersions answers any version (KIP-511), every other API
+//! outside `SUPPORTED` has its connection closed, as Kafka closes it.
+
+pub mod api_versions;
+pub mod create_topics;
+pub mod fetch;
+pub mod list_offsets;
+pub mod metadata;
+pub mod produce;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
+    RequestHeader, ResponseHeader,
+};
+use kafka_protocol::protocol::{Decodable, Encodable, VersionRange};
+
+use crate::broker::Broker;
+use crate::log;
+
+/// Every API this broker serves and the versions of each, as ApiVersions
+/// advertises them: kafka-protocol's full range for each (Kafka 4.x floors).
+pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
+    (ApiKey::Produce, produce::VERSIONS),
+    (ApiKey::Fetch, fetch::VERSIONS),
+    (ApiKey::ListOffsets, list_offsets::VERSIONS),
+    (ApiKey::Metadata, metadata::VERSIONS),
+    (ApiKey::ApiVersions, api_versions::VERSIONS),
+    (ApiKey::CreateTopics, create_topics::VERSIONS),
+];
+
+pub fn supported_versions(key: ApiKey) -> Option<VersionRange> {
+    SUPPORTED.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// What the connection does with a request.
+pub enum Outcome {
+    /// A complete response frame, size prefix included.
+    Respond(BytesMut),
+    /// Produce with acks=0: Kafka sends nothing back.
+    NoResponse,
+    /// Kafka closes the connection here; the reason goes to the log.
+    Close(String),
+}
+
+/// The parts of a request a connection logs.
+pub struct RequestInfo {
+    pub api_key: i16,
+    pub api_version: i16,
+    pub correlation_id: i32,
+    pub client_id: Option<String>,
+}
+
+/// Decodes one request frame (without its size prefix), runs it, encodes the answer.
+pub async fn handle(broker: &Broker, mut frame: Bytes) -> (Outcome, Option<RequestInfo>) {
+    if frame.len() < 4 {
+        return (Outcome::Close("request shorter than its api key and version".into()), None);
+    }
+    let raw_key = i16::from_be_bytes([frame[0], frame[1]]);
+    let version = i16::from_be_bytes([frame[2], frame[3]]);
+    let Ok(api_key) = ApiKey::try_from(raw_key) else {
+        return (Outcome::Close(format!("unknown api key {raw_key}")), None);
+    };
+    let Some(range) = supported_versions(api_key) else {
+        return (Outcome::Close(format!("unsupported api {api_key:?} (key {raw_key})")), None);
+    };
+    // An ApiVersions newer than ours still carries a header we can read: the newest one.
+    let header_version = api_key.request_header_version(version.min(range.max));
+    let header = match RequestHeader::decode(&mut frame, header_version) {
+        Ok(header) => header,
+        Err(e) => return (Outcome::Close(format!("malformed request header: {e}")), None),
+    };
+    let info = RequestInfo {
+        api_key: raw_key,
+        api_version: version,
+        correlation_id: header.correlation_id,
+        client_id: header.client_id.as_ref().map(|s| s.to_string()),
+    };
+    if version < range.min || version > range.max {
+        let outcome = if api_key == ApiKey::ApiVersions {
+            respond(header.correlation_id, ApiKey::ApiVersions, 0, &api_versions::unsupported_version())
+        } else {
+            Outcome::Close(format!("unsupported version {version} of {api_key:?}"))
+        };
+        return (outcome, Some(info));
+    }
+    let id = header.correlation_id;
+    let outcome = match api_key {
+        ApiKey::ApiVersions => match decode::<ApiVersionsRequest>(&mut frame, api_key, version) {
+            Ok(req) => respond(id, api_key, version, &api_versions::handle(version, req)),
+            Err(close) => close,
+        },
+        ApiKey::Metadata => match decode::<MetadataRequest>(&mut frame, api_key, version) {
+            Ok(req) => respond(id, api_key, version, &metadata::handle(broker, version, req)),
+            Err(close) => close,
+        },
+        ApiKey::Produce => match decode::<ProduceRequest>(&mut frame, api_key, version) {
+            Ok(req) => match produce::handle(broker, version, req).await {
+                Some(response) => respond(id, api_key, version, &response),
+                None => Outcome::NoResponse,
+            },
+            Err(close) => close,
+        },
+        ApiKey::Fetch => match decode::<FetchRequest>(&mut frame, api_key, version) {
+            Ok(req) => respond(id, api_key, version, &fetch::handle(broker, version, req).await),
+            Err(close) => close,
+        },
+        ApiKey::ListOffsets => match decode::<ListOffsetsRequest>(&mut frame, api_key, version) {
+            Ok(req) => respond(id, api_key, version, &list_offsets::handle(broker, version, req)),
+            Err(close) => close,
+        },
+        ApiKey::CreateTopics => match decode::<CreateTopicsRequest>(&mut frame, api_key, version) {
+            Ok(req) => respond(id, api_key, version, &create_topics::handle(broker, version, req)),
+            Err(close) => close,
+        },
+        other => Outcome::Close(format!("no handler for {other:?}")),
+    };
+    (outcome, Some(info))
+}
+
+/// Decodes a request body; a malformed one closes the connection, as in Kafka.
+fn decode<R: Decodable>(frame: &mut Bytes, api_key: ApiKey, version: i16) -> Result<R, Outcome> {
+    R::decode(frame, version).map_err(|e| Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")))
+}
+
+/// Frames a response: size prefix, header (v0 or flexible v1 as the API/version
+/// requires), body.
+fn respond<R: Encodable>(correlation_id: i32, api_key: ApiKey, version: i16, body: &R) -> Outcome {
+    let mut buf = BytesMut::with_capacity(64);
+    buf.put_i32(0);
+    let header = ResponseHeader::default().with_correlation_id(correlation_id);
+    let encoded = header
+        .encode(&mut buf, api_key.response_header_version(version))
+        .and_then(|()| body.encode(&mut buf, version));
+    if let Err(e) = encoded {
+        // A handler built something this version cannot carry: a broker bug, not the client's.
+        tracing::error!(api = ?api_key, version, error = %e, "could not encode response");
+        return Outcome::Close(format!("response encoding failed: {e}"));
+    }
+    let size = (buf.len() - 4) as i32;
+    buf[..4].copy_from_slice(&size.to_be_bytes());
+    Outcome::Respond(buf)
+}
+
+/// The one place a typed error becomes a Kafka error code.
+pub fn error_code(error: &log::Error) -> ResponseError {
+    match error {
+        log::Error::CorruptBatch(_) => ResponseError::CorruptMessage,
+        log::Error::InvalidRecord(_) | log::Error::UnsupportedMagic(_) => ResponseError::InvalidRecord,
+        log::Error::BatchLargerThanSegment { .. } => ResponseError::RecordListTooLarge,
+        log::Error::OffsetOutOfRange { .. } => ResponseError::OffsetOutOfRange,
+        log::Error::Io { .. } => ResponseError::KafkaStorageError,
+        // Shutting down: a retriable answer sends the client to look for the leader again.
+        log::Error::Closed => ResponseError::NotLeaderOrFollower,
+    }
+}
+
+/// How a request names the topic: by name (older versions) or by id (KIP-516).
+pub enum TopicRef<'a> {
+    Name(&'a str),
+    Id(uuid::Uuid),
+}
+
+/// Ok when the reference is this broker's topic, else the error Kafka answers.
+pub fn resolve_topic(broker: &Broker, topic: TopicRef<'_>) -> Result<(), ResponseError> {
+    match topic {
+        TopicRef::Name(name) if name == broker.topic() => Ok(()),
+        TopicRef::Name(_) => Err(ResponseError::UnknownTopicOrPartition),
+        TopicRef::Id(id) if id == broker.topic_id => Ok(()),
+        TopicRef::Id(_) => Err(ResponseError::UnknownTopicId),
+    }
+}
+
+/// The code for a partition of a resolved topic: only partition 0 exists.
+pub fn check_partition(partition: i32) -> Result<(), ResponseError> {
+    if partition == 0 {
+        Ok(())
+    } else {
+        Err(ResponseError::UnknownTopicOrPartition)
+    }
+}

@@ -1,0 +1,101 @@
+//! Produce (key 0), v3-v13 (v13 names topics by id, KIP-516/KIP-890).
+//!
+//! Each partition's records must be exactly one v2 batch, as Kafka requires of
+//! v3+ produce requests; the log validates its header and CRC, assigns the base
+//! offset, and appends the client's bytes. acks 0, 1 and -1 are accepted; with
+//! one replica, 1 and -1 both mean "in the log under the flush policy". acks=0
+//! gets no response at all. Any error leaves the log untouched.
+//!
+//! Not done here yet: idempotent/transactional producer state (sequence checks).
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
+use kafka_protocol::protocol::{StrBytes, VersionRange};
+
+use super::{check_partition, error_code, resolve_topic, TopicRef};
+use crate::broker::Broker;
+use crate::log::batch::BatchHeader;
+
+pub const VERSIONS: VersionRange = VersionRange { min: 3, max: 13 };
+
+pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<ProduceResponse> {
+    let acks = request.acks;
+    let mut responses = Vec::with_capacity(request.topic_data.len());
+    for topic in request.topic_data {
+        let reference = if version >= 13 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.name.as_str()) };
+        let topic_result = resolve_topic(broker, reference);
+        let partitions = topic
+            .partition_data
+            .into_iter()
+            .map(|data| {
+                let result = if !matches!(acks, -1..=1) {
+                    Err((ResponseError::InvalidRequiredAcks, None))
+                } else {
+                    topic_result
+                        .and_then(|()| check_partition(data.index))
+                        .map_err(|code| (code, None))
+                        .and_then(|()| append(broker, data.records.as_deref().unwrap_or_default()))
+                };
+                partition_response(broker, version, data.index, result)
+            })
+            .collect();
+        responses.push(
+            TopicProduceResponse::default()
+                .with_name(topic.name)
+                .with_topic_id(topic.topic_id)
+                .with_partition_responses(partitions),
+        );
+    }
+    (acks != 0).then(|| ProduceResponse::default().with_responses(responses))
+}
+
+type Refusal = (ResponseError, Option<String>);
+
+fn append(broker: &Broker, records: &[u8]) -> Result<i64, Refusal> {
+    let refuse = |code, why: &str| Err((code, Some(why.to_owned())));
+    let Some(size) = BatchHeader::peek_size(records) else {
+        return refuse(ResponseError::InvalidRecord, "a produce request needs exactly one record batch per partition");
+    };
+    if size != records.len() as i64 {
+        return if size < records.len() as i64 && size > 0 {
+            refuse(ResponseError::InvalidRecord, "a produce request needs exactly one record batch per partition")
+        } else {
+            refuse(ResponseError::CorruptMessage, "record batch length disagrees with the records size")
+        };
+    }
+    if records.len() > broker.config.max_message_bytes as usize {
+        let why = format!("batch of {} bytes is over max_message_bytes {}", records.len(), broker.config.max_message_bytes);
+        return Err((ResponseError::MessageTooLarge, Some(why)));
+    }
+    let now = crate::now_ms();
+    let appended = if broker.config.flush_interval_messages == u64::MAX {
+        broker.log.append(records, now)
+    } else {
+        // This append may fsync: keep the other connections on this worker moving.
+        tokio::task::block_in_place(|| broker.log.append(records, now))
+    };
+    match appended {
+        Ok(info) => Ok(info.base_offset),
+        Err(e) => {
+            tracing::warn!(error = %e, "produce refused");
+            Err((error_code(&e), Some(e.to_string())))
+        }
+    }
+}
+
+fn partition_response(broker: &Broker, version: i16, index: i32, result: Result<i64, Refusal>) -> PartitionProduceResponse {
+    let response = PartitionProduceResponse::default().with_index(index).with_log_append_time_ms(-1);
+    match result {
+        Ok(base_offset) => response.with_base_offset(base_offset).with_log_start_offset(broker.log.start_offset()),
+        Err((code, message)) => {
+            let response = response.with_error_code(code.code()).with_base_offset(-1).with_log_start_offset(-1);
+            // error_message exists from v8 on; older versions cannot carry it.
+            if version >= 8 {
+                response.with_error_message(message.map(StrBytes::from_string))
+            } else {
+                response
+            }
+        }
+    }
+}

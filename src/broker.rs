@@ -1,0 +1,119 @@
+//! The state every connection shares: the effective config, the partition's log,
+//! and the identity Metadata hands out (cluster id, node id, topic id, address).
+//!
+//! Identity lives in the data dir in Kafka's own files so it is stable across
+//! restarts: `meta.properties` (cluster.id, node.id) at the top and
+//! `<topic>-0/partition.metadata` (topic_id) beside the segments.
+
+use std::path::Path;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::log::{self, Log};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Log(#[from] log::Error),
+    #[error("{path}: {reason}")]
+    Metadata { path: String, reason: String },
+}
+
+pub struct Broker {
+    pub config: Config,
+    pub log: Log,
+    pub cluster_id: String,
+    pub topic_id: Uuid,
+    /// Host and port clients are told to connect to.
+    pub advertised_host: String,
+    pub advertised_port: i32,
+    /// Flips to true when the broker starts shutting down; long polls end early.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl Broker {
+    /// Opens (or initialises) the data dir. `bound` is the address the listener
+    /// actually got, which matters when the configured port is 0.
+    pub fn open(config: Config, bound: std::net::SocketAddr, shutdown: watch::Receiver<bool>) -> Result<Self, Error> {
+        let data_dir = config.data_dir.clone();
+        std::fs::create_dir_all(&data_dir).map_err(|e| log::Error::io(&data_dir, e))?;
+        let cluster_id = read_or_create_meta(&data_dir, config.node_id)?;
+        let partition_dir = data_dir.join(format!("{}-0", config.topic));
+        std::fs::create_dir_all(&partition_dir).map_err(|e| log::Error::io(&partition_dir, e))?;
+        let topic_id = read_or_create_topic_id(&partition_dir)?;
+
+        let (log, report) = Log::open(&partition_dir, config.log_config(), crate::now_ms())?;
+        tracing::info!(
+            dir = %partition_dir.display(),
+            clean = report.clean,
+            segments = report.segments,
+            recovered_segments = report.recovered_segments,
+            truncated_bytes = report.truncated_bytes,
+            elapsed_ms = format!("{:.2}", report.elapsed_ms),
+            log_start_offset = log.start_offset(),
+            log_end_offset = log.end_offset(),
+            "log opened"
+        );
+        let (advertised_host, advertised_port) = advertised(&config, bound);
+        Ok(Self { config, log, cluster_id, topic_id, advertised_host, advertised_port, shutdown })
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.config.topic
+    }
+
+    pub fn node_id(&self) -> i32 {
+        self.config.node_id
+    }
+}
+
+/// `advertised_listener` if set; else the bound address, with a wildcard host
+/// replaced by the machine's hostname (what a client elsewhere can reach).
+fn advertised(config: &Config, bound: std::net::SocketAddr) -> (String, i32) {
+    if let Some((host, port)) = config.advertised_listener.rsplit_once(':') {
+        if let Ok(port) = port.parse() {
+            return (host.trim_matches(['[', ']']).to_owned(), port);
+        }
+    }
+    let host = if bound.ip().is_unspecified() {
+        gethostname::gethostname().to_string_lossy().into_owned()
+    } else {
+        bound.ip().to_string()
+    };
+    (host, i32::from(bound.port()))
+}
+
+/// Kafka's `meta.properties`; the cluster id is a base64url UUID, as `kafka-storage random-uuid` makes.
+fn read_or_create_meta(data_dir: &Path, node_id: i32) -> Result<String, Error> {
+    let path = data_dir.join("meta.properties");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let cluster_id = text.lines().find_map(|l| l.strip_prefix("cluster.id=")).map(str::trim);
+        return cluster_id.map(str::to_owned).ok_or_else(|| Error::Metadata {
+            path: path.display().to_string(),
+            reason: "no cluster.id line".into(),
+        });
+    }
+    let cluster_id = URL_SAFE_NO_PAD.encode(Uuid::new_v4().as_bytes());
+    let text = format!("#strand broker metadata\nversion=1\ncluster.id={cluster_id}\nnode.id={node_id}\n");
+    log::log::write_durably(&path, text.as_bytes())?;
+    Ok(cluster_id)
+}
+
+/// Kafka's `partition.metadata`: `version: 0` and `topic_id: <base64url>`.
+fn read_or_create_topic_id(partition_dir: &Path) -> Result<Uuid, Error> {
+    let path = partition_dir.join("partition.metadata");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let bad = |reason: &str| Error::Metadata { path: path.display().to_string(), reason: reason.into() };
+        let encoded = text.lines().find_map(|l| l.strip_prefix("topic_id:")).ok_or_else(|| bad("no topic_id line"))?;
+        let bytes = URL_SAFE_NO_PAD.decode(encoded.trim()).map_err(|_| bad("topic_id is not base64url"))?;
+        return Uuid::from_slice(&bytes).map_err(|_| bad("topic_id is not 16 bytes"));
+    }
+    let id = Uuid::new_v4();
+    let text = format!("version: 0\ntopic_id: {}\n", URL_SAFE_NO_PAD.encode(id.as_bytes()));
+    log::log::write_durably(&path, text.as_bytes())?;
+    Ok(id)
+}

@@ -1,0 +1,101 @@
+//! The listener: binds, opens the broker state, accepts connections, and shuts
+//! down gracefully.
+//!
+//! Shutdown (SIGINT/SIGTERM) stops accepting, tells every connection to stop after
+//! the request it is serving (a waiting Fetch answers at once), waits for them, and
+//! then closes the log cleanly so the next start skips recovery.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::broker::{self, Broker};
+use crate::config::Config;
+use crate::connection;
+
+/// How long shutdown waits for connections to finish their current request.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error(transparent)]
+    Broker(#[from] broker::Error),
+    #[error("metrics endpoint: {0}")]
+    Metrics(String),
+}
+
+pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> Result<(), Error> {
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
+    let bound = listener.local_addr().map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
+    crate::metrics::install(&config.metrics_listen).map_err(Error::Metrics)?;
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone())?);
+    let housekeeping = tokio::spawn(housekeeping(broker.clone(), shutdown_rx));
+    tracing::info!(
+        addr = %bound,
+        advertised = format!("{}:{}", broker.advertised_host, broker.advertised_port),
+        topic = broker.topic(),
+        "listening"
+    );
+
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown_signal);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(connection::serve(stream, peer, broker.clone()));
+                }
+                Err(e) => {
+                    // Usually out of file descriptors: back off instead of spinning.
+                    tracing::error!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = &mut shutdown_signal => break,
+        }
+        while connections.try_join_next().is_some() {}
+    }
+
+    tracing::info!(connections = connections.len(), "shutting down");
+    drop(listener);
+    let _ = shutdown_tx.send(true);
+    if tokio::time::timeout(DRAIN_TIMEOUT, async { while connections.join_next().await.is_some() {} }).await.is_err() {
+        tracing::warn!("connections still busy after the drain timeout; closing anyway");
+        connections.abort_all();
+    }
+    let _ = housekeeping.await;
+    broker.log.close().map_err(broker::Error::from)?;
+    tracing::info!(log_end_offset = broker.log.end_offset(), "log closed cleanly");
+    Ok(())
+}
+
+/// Retention every `retention_check_interval_ms`, and the `flush_interval_ms` flush.
+async fn housekeeping(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
+    let config = &broker.config;
+    let mut retention = tokio::time::interval(Duration::from_millis(config.retention_check_interval_ms));
+    let flush_every = config.log_config().flush_interval_ms.map_or(Duration::from_secs(3600), |ms| Duration::from_millis(ms.clamp(10, 1000)));
+    let mut flush = tokio::time::interval(flush_every);
+    loop {
+        tokio::select! {
+            _ = retention.tick() => match broker.log.apply_retention(crate::now_ms()) {
+                Ok(deleted) if !deleted.is_empty() => tracing::info!(segments = ?deleted, log_start_offset = broker.log.start_offset(), "retention deleted segments"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "retention failed"),
+            },
+            _ = flush.tick() => if let Err(e) = broker.log.flush_if_due(crate::now_ms()) {
+                tracing::error!(error = %e, "scheduled flush failed");
+            },
+            _ = shutdown.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Shared setup for the end-to-end tests: the real `strand` binary started as a
+//! process on an ephemeral loopback port with its own temporary data dir, an
+//! rdkafka client configuration for it, and a small raw Kafka client (the
+//! kafka-protocol crate's codecs over a TcpStream) for exact-code checks.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
+use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
+use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
+
+pub const TOPIC: &str = "events";
+
+/// A running broker process. Dropping it kills the process; the data dir lives
+/// as long as the value so a test can restart on the same data.
+pub struct Strand {
+    child: Option<Child>,
+    pub addr: String,
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    extra_args: Vec<String>,
+}
+
+impl Strand {
+    pub fn start() -> Strand {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(args: &[&str]) -> Strand {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let data_dir = temp.path().join("data");
+        let mut strand = Strand {
+            child: None,
+            addr: String::new(),
+            data_dir,
+            _temp: Some(temp),
+            extra_args: args.iter().map(|s| s.to_string()).collect(),
+        };
+        strand.launch();
+        strand
+    }
+
+    fn launch(&mut self) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_strand"))
+            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--topic", TOPIC])
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(&self.extra_args)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn strand");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = mpsc::channel();
+        // Keep draining stderr for the life of the process so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if std::env::var_os("STRAND_TEST_LOGS").is_some() {
+                    eprintln!("[strand] {line}");
+                }
+                if line.contains("listening") {
+                    if let Some(addr) = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()) {
+                        let _ = tx.send(addr.to_owned());
+                    }
+                }
+            }
+        });
+        self.addr = rx.recv_timeout(Duration::from_secs(20)).expect("strand did not report listening");
+        self.child = Some(child);
+    }
+
+    /// SIGTERM and wait: a clean shutdown.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill -TERM");
+        child.wait().expect("wait")
+    }
+
+    /// SIGKILL: a crash.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("running");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts the binary again on the same data dir (on a new port).
+    pub fn restart(&mut self) {
+        if self.child.is_some() {
+            self.stop();
+        }
+        self.launch();
+    }
+
+    pub fn partition_dir(&self) -> PathBuf {
+        self.data_dir.join(format!("{TOPIC}-0"))
+    }
+
+    pub fn client_config(&self) -> rdkafka::ClientConfig {
+        let mut config = rdkafka::ClientConfig::new();
+        config.set("bootstrap.servers", &self.addr).set("allow.auto.create.topics", "false");
+        config
+    }
+}
+
+impl Drop for Strand {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A blocking Kafka client for one connection, speaking through kafka-protocol.
+pub struct RawClient {
+    stream: TcpStream,
+    correlation_id: i32,
+}
+
+impl RawClient {
+    pub fn connect(addr: &str) -> RawClient {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        RawClient { stream, correlation_id: 0 }
+    }
+
+    /// Sends `request` at `version` and decodes the matching response.
+    pub fn send<R: Request>(&mut self, version: i16, request: &R) -> R::Response {
+        let correlation_id = self.send_only(version, request);
+        let mut body = self.read_frame().expect("response frame");
+        let key = ApiKey::try_from(R::KEY).unwrap();
+        let header = ResponseHeader::decode(&mut body, key.response_header_version(version)).unwrap();
+        assert_eq!(header.correlation_id, correlation_id);
+        R::Response::decode(&mut body, version).unwrap()
+    }
+
+    /// Sends without waiting; returns the correlation id.
+    pub fn send_only<R: Request>(&mut self, version: i16, request: &R) -> i32 {
+        self.correlation_id += 1;
+        let header = RequestHeader::default()
+            .with_request_api_key(R::KEY)
+            .with_request_api_version(version)
+            .with_correlation_id(self.correlation_id)
+            .with_client_id(Some(StrBytes::from_static_str("raw-test")));
+        let mut body = BytesMut::new();
+        header.encode(&mut body, R::header_version(version)).unwrap();
+        request.encode(&mut body, version).unwrap();
+        self.send_raw(&body);
+        self.correlation_id
+    }
+
+    /// Writes a size prefix and `body` as they are.
+    pub fn send_raw(&mut self, body: &[u8]) {
+        let mut frame = BytesMut::with_capacity(body.len() + 4);
+        frame.put_i32(body.len() as i32);
+        frame.put_slice(body);
+        self.stream.write_all(&frame).unwrap();
+    }
+
+    /// Writes bytes with no framing at all.
+    pub fn write_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    /// The next response frame, or None when the broker closed the connection.
+    pub fn read_frame(&mut self) -> Option<Bytes> {
+        let mut size = [0u8; 4];
+        self.stream.read_exact(&mut size).ok()?;
+        let mut body = vec![0u8; i32::from_be_bytes(size) as usize];
+        self.stream.read_exact(&mut body).ok()?;
+        Some(Bytes::from(body))
+    }
+
+    /// True when the broker closed the connection (read returns EOF or reset).
+    pub fn is_closed_by_peer(&mut self) -> bool {
+        let mut buf = [0u8; 1];
+        matches!(self.stream.read(&mut buf), Ok(0) | Err(_))
+    }
+}
+
+/// One v2 record batch of `values` with keys "k{i}", timestamps `timestamp + i`.
+pub fn batch(values: &[&[u8]], timestamp: i64) -> Bytes {
+    let records: Vec<Record> = values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| Record {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: 0,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: i as i64,
+            // Constant offset - sequence keeps the encoder from splitting the batch;
+            // the base sequence stays -1 (not idempotent).
+            sequence: i as i32 - 1,
+            timestamp: timestamp + i as i64,
+            key: Some(Bytes::from(format!("k{i}"))),
+            value: Some(Bytes::copy_from_slice(value)),
+            headers: Default::default(),
+        })
+        .collect();
+    let mut buf = BytesMut::new();
+    RecordBatchEncoder::encode(&mut buf, &records, &RecordEncodeOptions { version: 2, compression: Compression::None }).unwrap();
+    buf.freeze()
+}
+
+/// Base offsets of the batches in a fetch response's records, in order.
+pub fn batch_base_offsets(mut records: Bytes) -> Vec<i64> {
+    let mut offsets = Vec::new();
+    while records.remaining() >= 12 {
+        let base = records.get_i64();
+        let len = records.get_i32() as usize;
+        offsets.push(base);
+        records.advance(len.min(records.remaining()));
+    }
+    offsets
+}
+
+pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    files.sort();
+    files
+}
