@@ -356,3 +356,56 @@ fn a_request_over_max_request_bytes_closes_the_connection() {
     client.write_bytes(&(-5i32).to_be_bytes());
     assert!(client.is_closed_by_peer());
 }
+
+/// Every served API answers at every version it advertises: a handler that sets a
+/// field some version cannot carry would close the connection instead.
+#[test]
+fn every_served_api_answers_at_every_advertised_version() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    produce(&mut client, TOPIC, 0, batch(&[b"a"], 1000));
+    let topic_id = client.send(12, &MetadataRequest::default().with_topics(None)).topics[0].topic_id;
+    let software = |r: ApiVersionsRequest| {
+        r.with_client_software_name(StrBytes::from_static_str("raw-test")).with_client_software_version(StrBytes::from_static_str("1"))
+    };
+    for version in 0..=4 {
+        let request = if version >= 3 { software(ApiVersionsRequest::default()) } else { ApiVersionsRequest::default() };
+        assert_eq!(client.send(version, &request).error_code, 0, "ApiVersions v{version}");
+    }
+    for version in 0..=13 {
+        let topics = if version == 0 { Some(vec![]) } else { None };
+        assert_eq!(client.send(version, &MetadataRequest::default().with_topics(topics)).topics.len(), 1, "Metadata v{version}");
+    }
+    for version in 3..=13 {
+        let mut request = produce_request(TOPIC, 0, batch(&[b"v"], 1000), -1);
+        if version >= 13 {
+            request.topic_data[0].name = topic_name("");
+            request.topic_data[0].topic_id = topic_id;
+        }
+        let response = client.send(version, &request);
+        assert_eq!(response.responses[0].partition_responses[0].error_code, 0, "Produce v{version}");
+    }
+    for version in 4..=18 {
+        let mut request = fetch_request(TOPIC, 0, 0, 1 << 20);
+        if version >= 13 {
+            request.topics[0].topic = topic_name("");
+            request.topics[0].topic_id = topic_id;
+        }
+        let response = client.send(version, &request);
+        assert_eq!(response.responses[0].partitions[0].error_code, 0, "Fetch v{version}");
+        assert!(!response.responses[0].partitions[0].records.as_ref().unwrap().is_empty(), "Fetch v{version}");
+    }
+    for version in 1..=10 {
+        let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![ListOffsetsTopic::default()
+            .with_name(topic_name(TOPIC))
+            .with_partitions(vec![ListOffsetsPartition::default().with_partition_index(0).with_timestamp(-1)])]);
+        let response = client.send(version, &request);
+        assert_eq!(response.topics[0].partitions[0].offset, 12, "ListOffsets v{version}");
+    }
+    for version in 2..=7 {
+        let request = CreateTopicsRequest::default()
+            .with_topics(vec![CreatableTopic::default().with_name(topic_name(TOPIC)).with_num_partitions(1).with_replication_factor(1)]);
+        let response = client.send(version, &request);
+        assert_eq!(response.topics[0].error_code, ResponseError::TopicAlreadyExists.code(), "CreateTopics v{version}");
+    }
+}

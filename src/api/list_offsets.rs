@@ -23,7 +23,7 @@ const EARLIEST: i64 = -2;
 const MAX_TIMESTAMP: i64 = -3;
 const EARLIEST_LOCAL: i64 = -4;
 
-pub fn handle(broker: &Broker, _version: i16, request: ListOffsetsRequest) -> ListOffsetsResponse {
+pub fn handle(broker: &Broker, version: i16, request: ListOffsetsRequest) -> ListOffsetsResponse {
     let topics = request
         .topics
         .into_iter()
@@ -37,7 +37,9 @@ pub fn handle(broker: &Broker, _version: i16, request: ListOffsetsRequest) -> Li
                     match topic_result.and_then(|()| check_partition(p.partition_index)).and_then(|()| lookup(broker, p.timestamp)) {
                         Ok(found) => {
                             let found = found.unwrap_or(OffsetLookup { offset: -1, timestamp: -1 });
-                            response.with_offset(found.offset).with_timestamp(found.timestamp).with_leader_epoch(0)
+                            let response = response.with_offset(found.offset).with_timestamp(found.timestamp);
+                            // leader_epoch exists from v4 on; the codec refuses it earlier.
+                            if version >= 4 { response.with_leader_epoch(0) } else { response }
                         }
                         Err(code) => response.with_error_code(code.code()).with_offset(-1).with_timestamp(-1),
                     }
