@@ -46,9 +46,10 @@ macro_rules! settings {
         }
 
         impl Config {
-            /// `(key, value)` of every setting, for the startup log line.
-            pub fn entries(&self) -> Vec<(&'static str, String)> {
-                vec![ $( (stringify!($name), format!("{:?}", self.$name)), )* ]
+            /// `key=value` for every setting, for the startup log line (none is secret).
+            pub fn summary(&self) -> String {
+                let entries: Vec<String> = vec![ $( format!("{}={:?}", stringify!($name), self.$name), )* ];
+                entries.join(" ")
             }
         }
     };
@@ -83,9 +84,9 @@ settings! {
     /// How often retention runs (`log.retention.check.interval.ms`).
     retention_check_interval_ms: u64 = 300_000u64, env "STRAND_RETENTION_CHECK_INTERVAL_MS";
     /// fsync after this many messages; 1 = before every acknowledgement (`log.flush.interval.messages`).
-    flush_interval_messages: u64 = u64::MAX, env "STRAND_FLUSH_INTERVAL_MESSAGES";
+    flush_interval_messages: i64 = i64::MAX, env "STRAND_FLUSH_INTERVAL_MESSAGES";
     /// fsync when unflushed data is older than this (`log.flush.interval.ms`); the default never does.
-    flush_interval_ms: u64 = u64::MAX, env "STRAND_FLUSH_INTERVAL_MS";
+    flush_interval_ms: i64 = i64::MAX, env "STRAND_FLUSH_INTERVAL_MS";
     /// Log bytes between two index entries (`log.index.interval.bytes`).
     index_interval_bytes: u64 = 4096u64, env "STRAND_INDEX_INTERVAL_BYTES";
     /// Pre-allocated size of each segment index (`log.index.size.max.bytes`).
@@ -121,7 +122,7 @@ impl Config {
         if self.segment_ms <= 0 {
             return invalid("segment_ms", "must be positive");
         }
-        if self.flush_interval_messages == 0 || self.flush_interval_ms == 0 {
+        if self.flush_interval_messages < 1 || self.flush_interval_ms < 1 {
             return invalid("flush_interval_messages/flush_interval_ms", "must be at least 1");
         }
         if self.index_max_bytes < 12 || self.index_max_bytes > i32::MAX as u64 {
@@ -142,8 +143,9 @@ impl Config {
             segment_ms: self.segment_ms,
             retention_bytes: self.retention_bytes,
             retention_ms: self.retention_ms,
-            flush_interval_messages: self.flush_interval_messages,
-            flush_interval_ms: (self.flush_interval_ms != u64::MAX).then_some(self.flush_interval_ms),
+            // Kafka's default for both is Long.MAX_VALUE: leave flushing to the OS.
+            flush_interval_messages: self.flush_interval_messages as u64,
+            flush_interval_ms: (self.flush_interval_ms != i64::MAX).then_some(self.flush_interval_ms as u64),
             index_interval_bytes: self.index_interval_bytes,
             index_max_bytes: self.index_max_bytes as usize,
         }

@@ -42,7 +42,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), config = ?config.entries(), "starting strand");
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config.summary(), "starting strand");
 
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,

@@ -69,7 +69,7 @@ fn append(broker: &Broker, records: &[u8]) -> Result<i64, Refusal> {
         return Err((ResponseError::MessageTooLarge, Some(why)));
     }
     let now = crate::now_ms();
-    let appended = if broker.config.flush_interval_messages == u64::MAX {
+    let appended = if broker.config.flush_interval_messages == i64::MAX {
         broker.log.append(records, now)
     } else {
         // This append may fsync: keep the other connections on this worker moving.

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test strand has, on a fresh machine too: it installs what the tests
+# need (kcat from Debian, the Python clients into a venv) and then runs
+#   1. cargo test: unit, storage and end-to-end tests (librdkafka via rdkafka,
+#      built from source by the crate, and a raw kafka-protocol client), each
+#      against the real strand binary on an ephemeral loopback port;
+#   2. tests/interop/run.sh: kcat, confluent-kafka and kafka-python round trips.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --locked --bins
+cargo test --release --locked
+STRAND_BIN=target/release/strand bash tests/interop/run.sh
