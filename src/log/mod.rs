@@ -15,7 +15,7 @@ pub mod time_index;
 
 use std::path::{Path, PathBuf};
 
-pub use self::log::{AppendInfo, Log, LogConfig, OffsetLookup};
+pub use self::log::{AppendInfo, Log, LogConfig, OffsetLookup, OpenReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
