@@ -134,6 +134,17 @@ fn first_batch_larger_than_max_bytes_is_returned_whole_only_with_min_one() {
 }
 
 #[test]
+fn batch_too_large_for_max_bytes_without_min_one_is_not_skipped_for_the_next_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), &LogConfig { segment_ms: 1000, ..small_config() });
+    log.append(&make_batch(4, 200, 0), 0).unwrap();
+    log.append(&make_batch(1, 10, 5000), 0).unwrap();
+    assert_eq!(log.segment_count(), 2);
+    // Offset 0's batch does not fit in 200 bytes; the next segment's would.
+    assert!(log.read(0, 200, false).unwrap().is_empty());
+}
+
+#[test]
 fn subscribers_see_the_end_offset_move_on_append() {
     let dir = tempfile::tempdir().unwrap();
     let log = open(dir.path(), &LogConfig::default());

@@ -240,11 +240,13 @@ impl Log {
         if offset < start || offset > end {
             return Err(Error::OffsetOutOfRange { offset, start, end });
         }
-        let segments = self.segments_from(offset);
-        for segment in segments {
-            let data = segment.read(offset, max_bytes, min_one)?;
-            if !data.is_empty() {
-                return Ok(data);
+        // Only a segment that ends at or before `offset` passes the read on; one
+        // that holds `offset` answers alone, even with nothing (a first batch
+        // larger than `max_bytes` without `min_one`), or a later segment's batches
+        // would come back in place of the one asked for.
+        for segment in self.segments_from(offset) {
+            if segment.next_offset() > offset {
+                return segment.read(offset, max_bytes, min_one);
             }
         }
         Ok(Bytes::new())
