@@ -247,6 +247,22 @@ fn time_roll_survives_a_clean_restart() {
     assert_eq!(log.segment_count(), 2);
 }
 
+#[test]
+fn batches_without_timestamps_roll_by_segment_age_on_the_callers_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = Log::open(dir.path(), time_roll_config(), 0).unwrap();
+    let untimed = || batch_with_timestamps(&[-1], 10);
+    log.append(&untimed(), 0).unwrap();
+    log.append(&untimed(), 1000).unwrap();
+    assert_eq!(log.segment_count(), 1);
+    log.append(&untimed(), 1001).unwrap();
+    assert_eq!(log.segment_count(), 2);
+    log.append(&untimed(), 2001).unwrap();
+    assert_eq!(log.segment_count(), 2);
+    log.append(&untimed(), 2002).unwrap();
+    assert_eq!(log.segment_count(), 3);
+}
+
 /// A log of 24 batches of 4 records over several segments; batch i's records
 /// have timestamps 1000 * i .. 1000 * i + 3.
 fn segmented_log(dir: &std::path::Path) -> (Log, Vec<(i64, Bytes)>) {

@@ -194,7 +194,7 @@ impl Log {
         }
         let mut active = self.active();
         if active.should_roll(&header, self.config.segment_bytes, self.config.segment_ms, now_ms) {
-            active = self.roll(&active)?;
+            active = self.roll(&active, now_ms)?;
         }
         let base_offset = active.next_offset();
         active.append(base_offset, batch)?;
@@ -341,13 +341,13 @@ impl Log {
     }
 
     /// Seals `active` and starts a new segment at its next offset. Caller holds the writer lock.
-    fn roll(&self, active: &Arc<Segment>) -> Result<Arc<Segment>, Error> {
+    /// `now_ms` is the append's clock: the new segment's age is measured on it.
+    fn roll(&self, active: &Arc<Segment>, now_ms: i64) -> Result<Arc<Segment>, Error> {
         active.seal()?;
         let seg_config = SegmentConfig {
             index_interval_bytes: self.config.index_interval_bytes,
             index_max_bytes: self.config.index_max_bytes,
         };
-        let now_ms = crate::now_ms();
         let next = Arc::new(Segment::open(&self.dir, active.next_offset(), seg_config, now_ms)?);
         next.activate()?;
         self.segments_write().push(next.clone());
