@@ -91,6 +91,23 @@ fn clean_restart_does_not_rescan() {
 }
 
 #[test]
+fn clean_restart_of_batches_without_timestamps_does_not_rescan() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_config();
+    {
+        let log = open(dir.path(), &config);
+        for _ in 0..12 {
+            log.append(&batch_with_timestamps(&[-1, -1], 300), 0).unwrap();
+        }
+        assert_eq!(log.offset_for_timestamp(0).unwrap(), None);
+    }
+    let (log, report) = reopen(dir.path(), &config);
+    assert_eq!(report.recovered_segments, 0);
+    assert_eq!(log.end_offset(), 24);
+    assert_eq!(log.max_timestamp().unwrap(), None);
+}
+
+#[test]
 fn clean_restart_after_a_clean_restart_does_not_rescan() {
     let dir = tempfile::tempdir().unwrap();
     let config = small_config();

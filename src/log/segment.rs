@@ -199,8 +199,11 @@ impl Segment {
         if self.bytes_since_index_entry.load(Ordering::Relaxed) > self.config.index_interval_bytes {
             // The log rolls before either index fills (see `should_roll`), so these fit.
             self.index_mut().append(last_offset, pos);
+            // Batches without timestamps (-1) have nothing to index by time, as in Kafka.
             let (ts, at) = (self.max_timestamp(), self.offset_of_max_timestamp());
-            self.time_index_mut().maybe_append(ts, at);
+            if ts >= 0 {
+                self.time_index_mut().maybe_append(ts, at);
+            }
             self.bytes_since_index_entry.store(0, Ordering::Relaxed);
         }
         self.bytes_since_index_entry.fetch_add(len, Ordering::Relaxed);
