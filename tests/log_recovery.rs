@@ -379,6 +379,16 @@ fn an_offset_index_with_a_partial_entry_is_rebuilt() {
 }
 
 #[test]
+fn a_deleted_time_index_is_rebuilt() {
+    damage_and_check("timeindex", sealed, delete);
+}
+
+#[test]
+fn a_deleted_time_index_of_the_active_segment_is_rebuilt() {
+    damage_and_check("timeindex", active, delete);
+}
+
+#[test]
 fn a_zeroed_time_index_is_rebuilt() {
     damage_and_check("timeindex", sealed, zero_file);
 }
@@ -416,4 +426,26 @@ fn zeroed_indexes_after_a_crash_are_rebuilt() {
     }
     let (log, _) = reopen(dir.path(), &config);
     assert_holds_exactly(&log, &appended);
+}
+
+#[test]
+fn a_deleted_time_index_does_not_lose_the_segments_largest_timestamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig { retention_ms: 10_000, ..small_config() };
+    {
+        let log = open(dir.path(), &config);
+        // The newest record comes first; the rest of the segment is much older.
+        log.append(&make_batch(4, 200, 50_000), 0).unwrap();
+        for _ in 0..3 {
+            log.append(&make_batch(4, 200, 0), 0).unwrap();
+        }
+        log.append(&make_batch(4, 200, 50_000), 0).unwrap();
+        assert_eq!(log.segment_count(), 2);
+    }
+    std::fs::remove_file(dir.path().join(format!("{:020}.timeindex", 0))).unwrap();
+    let (log, _) = reopen(dir.path(), &config);
+    assert_eq!(log.max_timestamp().unwrap(), Some(OffsetLookup { offset: 3, timestamp: 50_003 }));
+    // At 55_000 nothing is older than retention_ms.
+    assert_eq!(log.apply_retention(55_000).unwrap(), Vec::<i64>::new());
+    assert_eq!(log.start_offset(), 0);
 }

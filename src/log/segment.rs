@@ -104,38 +104,37 @@ impl Segment {
     }
 
     /// Loads the in-memory state from files that a clean shutdown left behind: the
-    /// indexes are sanity-checked (and rebuilt if off), then only the batches after
-    /// the last index entry are read, so a clean start does not scan the log.
-    /// Returns false when the store itself is inconsistent and needs `recover`.
+    /// indexes are sanity-checked against the log, then only the batches after the
+    /// last index entry are read, so a clean start does not scan the log.
+    /// Returns false when a file is off and the segment needs `recover`.
     pub fn load(&self) -> Result<bool, Error> {
         let size = self.store.size();
-        let (start, entry_offset) = {
+        let (first_entry, last_entry) = {
             let index = self.index();
             if !index.is_consistent(size)? {
                 return Ok(false);
             }
-            index.len().checked_sub(1).map_or((0, self.base_offset), |n| {
-                let (offset, pos) = index.entry(n);
-                (pos, offset)
-            })
+            let last = index.len().checked_sub(1);
+            (last.map(|_| index.entry(0)), last.map(|n| index.entry(n)))
         };
-        {
-            let time_index = self.time_index();
-            if !time_index.is_consistent(entry_offset + 1)? {
-                return Ok(false);
-            }
-            if let Some((ts, offset)) = time_index.len().checked_sub(1).map(|n| time_index.entry(n)) {
-                self.max_timestamp.store(ts, Ordering::Release);
-                self.offset_of_max_timestamp.store(offset, Ordering::Release);
-            }
+        if !self.load_time_index(first_entry, last_entry)? {
+            return Ok(false);
         }
+        let start = last_entry.map_or(0, |(_, pos)| pos);
         let (mut pos, mut next, mut bytes_since_index) = (start, self.base_offset, 0);
         for item in self.batches_from(start) {
             let Ok((at, batch)) = item else { return Ok(false) };
             let header = BatchHeader::new(&batch)?;
-            // Past the first batch, offsets must follow on, and no stretch longer
-            // than the index interval may lack an entry (a deleted index shows here).
-            if at != start && (header.base_offset() != next || bytes_since_index > self.config.index_interval_bytes) {
+            let in_place = if at == start {
+                // An entry names the batch that ends at its offset (a zeroed or stale
+                // index names another); without one the scan starts at the base offset.
+                last_entry.map_or(header.base_offset() == self.base_offset, |(offset, _)| header.last_offset() == offset)
+            } else {
+                // Offsets must follow on, and no stretch longer than the index
+                // interval may lack an entry (a deleted index shows here).
+                header.base_offset() == next && bytes_since_index <= self.config.index_interval_bytes
+            };
+            if !in_place {
                 return Ok(false);
             }
             self.observe_timestamp(header.max_timestamp(), header.base_offset());
@@ -149,6 +148,41 @@ impl Segment {
         self.bytes_since_index_entry.store(bytes_since_index, Ordering::Relaxed);
         self.next_offset.store(next, Ordering::Release);
         self.load_first_batch_timestamp()?;
+        Ok(true)
+    }
+
+    /// Checks the time index against the offset index and the log, and takes the
+    /// segment's largest timestamp from its last entry. Both indexes get their
+    /// entries at the same batches, so the time index is empty exactly when the
+    /// offset index is, or when no batch up to the first index entry has a
+    /// timestamp; and its last entry names the batch that reached its timestamp.
+    fn load_time_index(&self, first_entry: Option<(i64, u64)>, last_entry: Option<(i64, u64)>) -> Result<bool, Error> {
+        let time_index = self.time_index();
+        let (Some((_, first_pos)), Some((last_indexed, _))) = (first_entry, last_entry) else {
+            return Ok(time_index.len() == 0);
+        };
+        if !time_index.is_consistent(last_indexed + 1)? {
+            return Ok(false);
+        }
+        let Some((ts, offset)) = time_index.len().checked_sub(1).map(|n| time_index.entry(n)) else {
+            for item in self.batches_from(0) {
+                let Ok((at, batch)) = item else { return Ok(false) };
+                if BatchHeader::new(&batch)?.max_timestamp() >= 0 {
+                    return Ok(false);
+                }
+                if at >= first_pos {
+                    break;
+                }
+            }
+            return Ok(true);
+        };
+        let Ok(Some((_, batch))) = self.first_batch_ending_at_or_after(offset) else { return Ok(false) };
+        let header = BatchHeader::new(&batch)?;
+        if header.base_offset() != offset || header.max_timestamp() != ts {
+            return Ok(false);
+        }
+        self.max_timestamp.store(ts, Ordering::Release);
+        self.offset_of_max_timestamp.store(offset, Ordering::Release);
         Ok(true)
     }
 
@@ -271,11 +305,17 @@ impl Segment {
         if offset >= self.next_offset() {
             return Ok(None);
         }
+        Ok(self.first_batch_ending_at_or_after(offset)?.map(|(pos, _)| pos))
+    }
+
+    /// The first batch whose last offset is >= `offset`, and its position, found
+    /// from the offset index without regard to the published end.
+    fn first_batch_ending_at_or_after(&self, offset: i64) -> Result<Option<(u64, Bytes)>, Error> {
         let start = self.index().lookup(offset);
         for item in self.batches_from(start) {
             let (pos, batch) = item?;
             if BatchHeader::new(&batch)?.last_offset() >= offset {
-                return Ok(Some(pos));
+                return Ok(Some((pos, batch)));
             }
         }
         Ok(None)
@@ -323,8 +363,10 @@ impl Segment {
 
     /// The batch whose base offset is `offset`, read whole (for ListOffsets -3).
     pub fn batch_at(&self, offset: i64) -> Result<Option<Bytes>, Error> {
-        let Some(pos) = self.find_batch(offset)? else { return Ok(None) };
-        Ok(self.batches_from(pos).next().transpose()?.map(|(_, b)| b))
+        if offset >= self.next_offset() {
+            return Ok(None);
+        }
+        Ok(self.first_batch_ending_at_or_after(offset)?.map(|(_, batch)| batch))
     }
 
     /// Deletes the segment's files. Readers holding the segment keep reading
