@@ -429,6 +429,28 @@ fn zeroed_indexes_after_a_crash_are_rebuilt() {
 }
 
 #[test]
+fn a_shrunk_index_max_bytes_after_restart_keeps_the_index_and_rolls() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = LogConfig { segment_bytes: 1 << 20, index_interval_bytes: 0, index_max_bytes: 1 << 16, ..small_config() };
+    let mut appended = {
+        let log = open(dir.path(), &big);
+        fill(&log, 40)
+    };
+    // The indexes on disk already hold more entries than the new size allows.
+    let small = LogConfig { index_max_bytes: 64, ..big };
+    let (log, _) = reopen(dir.path(), &small);
+    assert_holds_exactly(&log, &appended);
+    appended.extend(fill(&log, 2));
+    assert!(log.segment_count() >= 2);
+    for (base, batch) in &appended {
+        assert_same_batch(&read_one(&log, *base), batch, *base);
+    }
+    drop(log);
+    let (_, report) = reopen(dir.path(), &small);
+    assert_eq!(report.recovered_segments, 0);
+}
+
+#[test]
 fn a_deleted_time_index_does_not_lose_the_segments_largest_timestamp() {
     let dir = tempfile::tempdir().unwrap();
     let config = LogConfig { retention_ms: 10_000, ..small_config() };

@@ -74,9 +74,11 @@ impl IndexFile {
         lo.checked_sub(1)
     }
 
-    /// Grows the file to `max_bytes` so appends are plain memory writes.
+    /// Grows the file to `max_bytes` so appends are plain memory writes. An index
+    /// that already holds more (`max_bytes` lowered since it was written) keeps
+    /// its entries and stays full, which rolls the segment.
     pub fn preallocate(&mut self, max_bytes: usize) -> Result<(), Error> {
-        let len = max_bytes - max_bytes % self.entry_size;
+        let len = (max_bytes - max_bytes % self.entry_size).max(self.entries * self.entry_size);
         self.file.set_len(len as u64).map_err(|e| Error::io(&self.path, e))?;
         self.remap(len)
     }
