@@ -451,6 +451,25 @@ fn a_shrunk_index_max_bytes_after_restart_keeps_the_index_and_rolls() {
 }
 
 #[test]
+fn index_files_left_behind_by_a_deleted_segment_are_not_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_config();
+    // What a crash half-way through deleting a segment based at 16 leaves: its
+    // indexes without its log.
+    let stale_entries: Vec<u8> = [(3u32, 2000u32), (9, 3000)].iter().flat_map(|(o, p)| [o.to_be_bytes(), p.to_be_bytes()].concat()).collect();
+    std::fs::write(dir.path().join(format!("{:020}.index", 16)), stale_entries).unwrap();
+    std::fs::write(dir.path().join(format!("{:020}.timeindex", 16)), [0xffu8; 24]).unwrap();
+    let log = open(dir.path(), &config);
+    let appended = fill(&log, 12);
+    assert!(dir.path().join(format!("{:020}.log", 16)).exists(), "the test needs a segment based at 16");
+    assert_holds_exactly(&log, &appended);
+    drop(log);
+    let (log, report) = reopen(dir.path(), &config);
+    assert_eq!(report.recovered_segments, 0);
+    assert_holds_exactly(&log, &appended);
+}
+
+#[test]
 fn a_deleted_time_index_does_not_lose_the_segments_largest_timestamp() {
     let dir = tempfile::tempdir().unwrap();
     let config = LogConfig { retention_ms: 10_000, ..small_config() };

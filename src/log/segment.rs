@@ -65,7 +65,7 @@ impl Segment {
     /// `recover` (re-validating every batch).
     pub fn open(dir: &Path, base_offset: i64, config: SegmentConfig, now_ms: i64) -> Result<Self, Error> {
         let path = |ext| dir.join(file_name(base_offset, ext));
-        Ok(Self {
+        let segment = Self {
             base_offset,
             store: Store::open(&path("log"))?,
             index: RwLock::new(OffsetIndex::open(&path("index"), base_offset)?),
@@ -77,7 +77,14 @@ impl Segment {
             first_batch_timestamp: AtomicI64::new(-1),
             bytes_since_index_entry: AtomicU64::new(0),
             created_ms: now_ms,
-        })
+        };
+        if segment.size() == 0 {
+            // An empty log has nothing to index. Entries found here belong to a
+            // segment that a crash interrupted half-way through deleting.
+            segment.index_mut().file_mut().truncate_entries(0);
+            segment.time_index_mut().file_mut().truncate_entries(0);
+        }
+        Ok(segment)
     }
 
     pub fn base_offset(&self) -> i64 {
