@@ -204,7 +204,13 @@ impl Segment {
         self.next_offset.store(self.base_offset, Ordering::Release);
         let (mut valid, mut batches) = (0u64, 0u64);
         for item in self.batches_from(0) {
-            let Ok((pos, bytes)) = item else { break };
+            let (pos, bytes) = match item {
+                Ok(found) => found,
+                // A read that failed says nothing about the data: cutting there
+                // would throw away batches that may well be whole.
+                Err(e @ Error::Io { .. }) => return Err(e),
+                Err(_) => break,
+            };
             let Ok(header) = batch::validate(&bytes) else { break };
             if header.base_offset() != self.next_offset() {
                 break;
