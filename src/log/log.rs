@@ -199,6 +199,9 @@ impl Log {
         let base_offset = active.next_offset();
         active.append(base_offset, batch)?;
         let last_offset = base_offset + i64::from(header.last_offset_delta());
+        // Published before the fsync: the batch is in the log whether or not the
+        // fsync succeeds, and the end offset must never lag the segment's.
+        self.end_offset.send_replace(last_offset + 1);
 
         writer.unflushed_messages += u64::from(header.record_count() as u32);
         if writer.unflushed_messages >= self.config.flush_interval_messages {
@@ -206,7 +209,6 @@ impl Log {
             writer.unflushed_messages = 0;
             writer.last_flush_ms = now_ms;
         }
-        self.end_offset.send_replace(last_offset + 1);
         Ok(AppendInfo { base_offset, last_offset, log_start_offset: self.start_offset() })
     }
 
