@@ -171,7 +171,13 @@ fn recovery() {
 fn summary(times: &mut [Duration]) -> String {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    format!("median {:.1} ms (min {:.1}, max {:.1}, {} runs)", ms(times[times.len() / 2]), ms(times[0]), ms(times[times.len() - 1]), times.len())
+    format!(
+        "median {:.1} ms (min {:.1}, max {:.1}, {} runs)",
+        ms(times[times.len() / 2]),
+        ms(times[0]),
+        ms(times[times.len() - 1]),
+        times.len()
+    )
 }
 
 fn main() {

@@ -167,8 +167,10 @@ fn rolls_when_the_next_batch_would_pass_segment_bytes() {
         assert!(size <= config.segment_bytes, "{} is {size} bytes", file.display());
     }
     // Each segment is named by the offset of its first batch.
-    let bases: Vec<i64> =
-        segment_files(dir.path(), "log").iter().map(|p| p.file_stem().unwrap().to_str().unwrap().parse().unwrap()).collect();
+    let bases: Vec<i64> = segment_files(dir.path(), "log")
+        .iter()
+        .map(|p| p.file_stem().unwrap().to_str().unwrap().parse().unwrap())
+        .collect();
     assert_eq!(bases[0], 0);
     for base in bases {
         assert!(appended.iter().any(|(offset, _)| *offset == base), "segment base {base} is not a batch start");

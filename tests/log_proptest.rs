@@ -15,13 +15,19 @@ use strand::log::{Error, Log, LogConfig};
 
 #[derive(Debug, Clone)]
 enum Op {
-    Append { records: usize, value_size: usize },
+    Append {
+        records: usize,
+        value_size: usize,
+    },
     RestartClean,
     /// Stop without sealing anything or leaving the marker.
     Crash,
     /// Crash, then cut the last segment to `keep` of its length and append
     /// `garbage`, as a torn write would leave it.
-    CrashTorn { keep: f64, garbage: Vec<u8> },
+    CrashTorn {
+        keep: f64,
+        garbage: Vec<u8>,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {

@@ -33,7 +33,10 @@ fn assert_holds_exactly(log: &Log, expected: &[(i64, Bytes)]) {
     for (base, batch) in expected {
         assert_same_batch(&read_one(log, *base), batch, *base);
         let first_ts = i64::from_be_bytes(batch[27..35].try_into().unwrap());
-        assert_eq!(log.offset_for_timestamp(first_ts).unwrap(), Some(OffsetLookup { offset: *base, timestamp: first_ts }));
+        assert_eq!(
+            log.offset_for_timestamp(first_ts).unwrap(),
+            Some(OffsetLookup { offset: *base, timestamp: first_ts })
+        );
     }
     assert!(log.read(end, 1 << 20, true).unwrap().is_empty());
 }
@@ -318,7 +321,8 @@ fn assert_indexes_rebuilt(dir: &Path, config: &LogConfig, appended: &Appended, o
     assert_holds_exactly(&log, appended);
     assert_eq!(log.max_timestamp().unwrap(), Some(OffsetLookup { offset: 95, timestamp: 23_003 }));
     drop(log);
-    let now: BTreeMap<String, Vec<u8>> = snapshot(dir).into_iter().filter(|(name, _)| name.ends_with("index")).collect();
+    let now: BTreeMap<String, Vec<u8>> =
+        snapshot(dir).into_iter().filter(|(name, _)| name.ends_with("index")).collect();
     for (name, bytes) in original {
         assert!(now.get(name) == Some(bytes), "{name} was not rebuilt to what it was");
     }
@@ -456,7 +460,8 @@ fn index_files_left_behind_by_a_deleted_segment_are_not_reused() {
     let config = small_config();
     // What a crash half-way through deleting a segment based at 16 leaves: its
     // indexes without its log.
-    let stale_entries: Vec<u8> = [(3u32, 2000u32), (9, 3000)].iter().flat_map(|(o, p)| [o.to_be_bytes(), p.to_be_bytes()].concat()).collect();
+    let stale_entries: Vec<u8> =
+        [(3u32, 2000u32), (9, 3000)].iter().flat_map(|(o, p)| [o.to_be_bytes(), p.to_be_bytes()].concat()).collect();
     std::fs::write(dir.path().join(format!("{:020}.index", 16)), stale_entries).unwrap();
     std::fs::write(dir.path().join(format!("{:020}.timeindex", 16)), [0xffu8; 24]).unwrap();
     let log = open(dir.path(), &config);

@@ -44,7 +44,6 @@ fn good_batch() -> Vec<u8> {
     make_batch(4, 30, 1_000).to_vec()
 }
 
-
 #[test]
 fn a_good_batch_validates_and_its_header_reads_back() {
     let batch = good_batch();
@@ -142,10 +141,10 @@ fn a_batch_shorter_than_its_header_is_a_corrupt_batch_and_leaves_the_log_untouch
 #[test]
 fn record_count_disagreeing_with_last_offset_delta_is_an_invalid_record_and_leaves_the_log_untouched() {
     let f = fixture();
-    for (count, delta) in [(5, 3), (3, 3), (0, -1), (-1, -2), (4, 4)] {
+    for (count, delta) in [(5i32, 3i32), (3, 3), (0, -1), (-1, -2), (4, 4)] {
         let mut batch = good_batch();
-        batch[23..27].copy_from_slice(&(delta as i32).to_be_bytes());
-        batch[57..61].copy_from_slice(&(count as i32).to_be_bytes());
+        batch[23..27].copy_from_slice(&delta.to_be_bytes());
+        batch[57..61].copy_from_slice(&count.to_be_bytes());
         fix_crc(&mut batch);
         let err = f.log.append(&batch, 0).unwrap_err();
         assert!(matches!(err, Error::InvalidRecord(_)), "count {count}, delta {delta}: {err:?}");

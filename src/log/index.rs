@@ -49,10 +49,14 @@ impl IndexFile {
         self.entries
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
     /// True when the file length is not a whole number of entries.
     pub fn has_partial_entry(&self) -> Result<bool, Error> {
         let len = self.file.metadata().map_err(|e| Error::io(&self.path, e))?.len() as usize;
-        Ok(len % self.entry_size != 0)
+        Ok(!len.is_multiple_of(self.entry_size))
     }
 
     pub fn entry(&self, n: usize) -> &[u8] {
@@ -160,6 +164,10 @@ impl OffsetIndex {
 
     pub fn len(&self) -> usize {
         self.file.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.file.is_empty()
     }
 
     fn decode(&self, raw: &[u8]) -> (i64, u64) {

@@ -135,7 +135,8 @@ impl Segment {
             let in_place = if at == start {
                 // An entry names the batch that ends at its offset (a zeroed or stale
                 // index names another); without one the scan starts at the base offset.
-                last_entry.map_or(header.base_offset() == self.base_offset, |(offset, _)| header.last_offset() == offset)
+                last_entry
+                    .map_or(header.base_offset() == self.base_offset, |(offset, _)| header.last_offset() == offset)
             } else {
                 // Offsets must follow on, and no stretch longer than the index
                 // interval may lack an entry (a deleted index shows here).
@@ -166,7 +167,7 @@ impl Segment {
     fn load_time_index(&self, first_entry: Option<(i64, u64)>, last_entry: Option<(i64, u64)>) -> Result<bool, Error> {
         let time_index = self.time_index();
         let (Some((_, first_pos)), Some((last_indexed, _))) = (first_entry, last_entry) else {
-            return Ok(time_index.len() == 0);
+            return Ok(time_index.is_empty());
         };
         if !time_index.is_consistent(last_indexed + 1)? {
             return Ok(false);

@@ -32,6 +32,10 @@ impl TimeIndex {
         self.file.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.file.is_empty()
+    }
+
     pub fn entry(&self, n: usize) -> (i64, i64) {
         let raw = self.file.entry(n);
         let ts = i64::from_be_bytes(raw[..8].try_into().expect("8-byte slice"));

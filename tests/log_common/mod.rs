@@ -96,7 +96,11 @@ pub fn batches(data: &Bytes) -> Vec<ReadBatch> {
         assert!(rest.len() >= size, "partial batch at byte {pos}");
         let base_offset = i64::from_be_bytes(rest[..8].try_into().unwrap());
         let delta = i32::from_be_bytes(rest[23..27].try_into().unwrap());
-        out.push(ReadBatch { base_offset, last_offset: base_offset + i64::from(delta), bytes: data.slice(pos..pos + size) });
+        out.push(ReadBatch {
+            base_offset,
+            last_offset: base_offset + i64::from(delta),
+            bytes: data.slice(pos..pos + size),
+        });
         pos += size;
     }
     out
@@ -149,8 +153,11 @@ pub fn forget_clean_shutdown(dir: &Path) {
 /// The files are copied aside, the log is closed, and the copies put back, so
 /// no file handle leaks.
 pub fn crash(log: Log, dir: &Path) {
-    let files: Vec<(PathBuf, Vec<u8>)> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect();
+    let files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect();
     drop(log);
     for entry in std::fs::read_dir(dir).unwrap() {
         std::fs::remove_file(entry.unwrap().path()).unwrap();
