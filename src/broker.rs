@@ -13,12 +13,16 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::config::Config;
+use crate::group::offset_store::FileOffsetStore;
+use crate::group::{self, Coordinator};
 use crate::log::{self, Log};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Log(#[from] log::Error),
+    #[error(transparent)]
+    Group(#[from] group::Error),
     #[error("{path}: {reason}")]
     Metadata { path: String, reason: String },
 }
@@ -26,6 +30,8 @@ pub enum Error {
 pub struct Broker {
     pub config: Config,
     pub log: Log,
+    /// Consumer groups and their committed offsets.
+    pub groups: Coordinator,
     pub cluster_id: String,
     pub topic_id: Uuid,
     /// Host and port clients are told to connect to.
@@ -58,8 +64,10 @@ impl Broker {
             log_end_offset = log.end_offset(),
             "log opened"
         );
+        let store = FileOffsetStore::open(&data_dir, config.offsets_fsync)?;
+        let groups = Coordinator::new(Box::new(store))?;
         let (advertised_host, advertised_port) = advertised(&config, bound);
-        Ok(Self { config, log, cluster_id, topic_id, advertised_host, advertised_port, shutdown })
+        Ok(Self { config, log, groups, cluster_id, topic_id, advertised_host, advertised_port, shutdown })
     }
 
     pub fn topic(&self) -> &str {

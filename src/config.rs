@@ -91,6 +91,8 @@ settings! {
     index_interval_bytes: u64 = 4096u64, env "STRAND_INDEX_INTERVAL_BYTES";
     /// Pre-allocated size of each segment index (`log.index.size.max.bytes`).
     index_max_bytes: u64 = 10_485_760u64, env "STRAND_INDEX_MAX_BYTES";
+    /// fsync the offset store before acknowledging each OffsetCommit.
+    offsets_fsync: bool = true, env "STRAND_OFFSETS_FSYNC";
     /// Log level or `tracing` filter (RUST_LOG, when set, wins).
     log_level: String = "info", env "STRAND_LOG_LEVEL";
 }

@@ -37,7 +37,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, broker: Arc<Broker>) {
     let span = tracing::info_span!("connection", %peer, client_id = tracing::field::Empty);
     async move {
         tracing::info!("connection opened");
-        let reason = run(stream, &broker).await;
+        let reason = run(stream, peer, &broker).await;
         tracing::info!(reason, "connection closed");
     }
     .instrument(span)
@@ -46,7 +46,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, broker: Arc<Broker>) {
 
 /// Serves requests until the peer leaves, an error closes the connection, or the
 /// broker shuts down; returns why it stopped.
-async fn run(stream: TcpStream, broker: &Broker) -> String {
+async fn run(stream: TcpStream, peer: SocketAddr, broker: &Broker) -> String {
     let _ = stream.set_nodelay(true);
     let (read, write) = stream.into_split();
     let mut reader = BufReader::with_capacity(BUFFER_BYTES, read);
@@ -69,7 +69,7 @@ async fn run(stream: TcpStream, broker: &Broker) -> String {
                 return e.to_string();
             }
         };
-        let (outcome, info) = api::handle(broker, frame).await;
+        let (outcome, info) = api::handle(broker, peer, frame).await;
         if let (false, Some(client_id)) = (client_id_recorded, info.as_ref().and_then(|i| i.client_id.as_deref())) {
             tracing::Span::current().record("client_id", client_id);
             client_id_recorded = true;

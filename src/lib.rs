@@ -8,6 +8,7 @@ pub mod api;
 pub mod broker;
 pub mod config;
 pub mod connection;
+pub mod group;
 pub mod log;
 pub mod metrics;
 pub mod server;

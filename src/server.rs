@@ -79,14 +79,20 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
     Ok(())
 }
 
-/// Retention every `retention_check_interval_ms`, and the `flush_interval_ms` flush.
+/// How often group session and rebalance timeouts are checked.
+const GROUP_TICK: Duration = Duration::from_millis(100);
+
+/// Retention every `retention_check_interval_ms`, the `flush_interval_ms` flush,
+/// and the group coordinator's timeouts.
 async fn housekeeping(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
     let config = &broker.config;
     let mut retention = tokio::time::interval(Duration::from_millis(config.retention_check_interval_ms));
     let flush_every = config.log_config().flush_interval_ms.map_or(Duration::from_secs(3600), |ms| Duration::from_millis(ms.clamp(10, 1000)));
     let mut flush = tokio::time::interval(flush_every);
+    let mut groups = tokio::time::interval(GROUP_TICK);
     loop {
         tokio::select! {
+            _ = groups.tick() => broker.groups.tick(std::time::Instant::now()),
             _ = retention.tick() => match broker.log.apply_retention(crate::now_ms()) {
                 Ok(deleted) if !deleted.is_empty() => tracing::info!(segments = ?deleted, log_start_offset = broker.log.start_offset(), "retention deleted segments"),
                 Ok(_) => {}

@@ -10,21 +10,29 @@
 
 pub mod api_versions;
 pub mod create_topics;
+pub mod delete_groups;
+pub mod describe_groups;
 pub mod fetch;
+pub mod find_coordinator;
+pub mod heartbeat;
+pub mod join_group;
+pub mod leave_group;
+pub mod list_groups;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_delete;
+pub mod offset_fetch;
 pub mod produce;
+pub mod sync_group;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, CreateTopicsRequest, FetchRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
-    RequestHeader, ResponseHeader,
-};
+use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, VersionRange};
 
 use crate::broker::Broker;
-use crate::log;
+use crate::{group, log};
 
 /// Every API this broker serves and the versions of each, as ApiVersions
 /// advertises them: kafka-protocol's full range for each (Kafka 4.x floors).
@@ -35,6 +43,17 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::Metadata, metadata::VERSIONS),
     (ApiKey::ApiVersions, api_versions::VERSIONS),
     (ApiKey::CreateTopics, create_topics::VERSIONS),
+    (ApiKey::FindCoordinator, find_coordinator::VERSIONS),
+    (ApiKey::JoinGroup, join_group::VERSIONS),
+    (ApiKey::SyncGroup, sync_group::VERSIONS),
+    (ApiKey::Heartbeat, heartbeat::VERSIONS),
+    (ApiKey::LeaveGroup, leave_group::VERSIONS),
+    (ApiKey::OffsetCommit, offset_commit::VERSIONS),
+    (ApiKey::OffsetFetch, offset_fetch::VERSIONS),
+    (ApiKey::DescribeGroups, describe_groups::VERSIONS),
+    (ApiKey::ListGroups, list_groups::VERSIONS),
+    (ApiKey::DeleteGroups, delete_groups::VERSIONS),
+    (ApiKey::OffsetDelete, offset_delete::VERSIONS),
 ];
 
 pub fn supported_versions(key: ApiKey) -> Option<VersionRange> {
@@ -51,6 +70,19 @@ pub enum Outcome {
     Close(String),
 }
 
+/// Who sent a request: what JoinGroup records and DescribeGroups shows.
+pub struct RequestContext {
+    pub client_id: String,
+    pub peer: std::net::SocketAddr,
+}
+
+impl RequestContext {
+    /// The client host as Kafka prints it (Java's `InetAddress.toString`).
+    pub fn client_host(&self) -> String {
+        format!("/{}", self.peer.ip())
+    }
+}
+
 /// The parts of a request a connection logs.
 pub struct RequestInfo {
     pub api_key: i16,
@@ -60,7 +92,7 @@ pub struct RequestInfo {
 }
 
 /// Decodes one request frame (without its size prefix), runs it, encodes the answer.
-pub async fn handle(broker: &Broker, mut frame: Bytes) -> (Outcome, Option<RequestInfo>) {
+pub async fn handle(broker: &Broker, peer: std::net::SocketAddr, mut frame: Bytes) -> (Outcome, Option<RequestInfo>) {
     if frame.len() < 4 {
         return (Outcome::Close("request shorter than its api key and version".into()), None);
     }
@@ -93,42 +125,44 @@ pub async fn handle(broker: &Broker, mut frame: Bytes) -> (Outcome, Option<Reque
         return (outcome, Some(info));
     }
     let id = header.correlation_id;
+    let ctx = RequestContext { client_id: info.client_id.clone().unwrap_or_default(), peer };
+    // Decode the body as `$request`, run `$handler` on it, frame the answer; a
+    // body that does not decode closes the connection, as in Kafka.
+    macro_rules! serve {
+        ($request:ty, |$r:ident| $handler:expr) => {
+            match <$request as Decodable>::decode(&mut frame, version) {
+                Ok($r) => respond(id, api_key, version, &$handler),
+                Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
+            }
+        };
+    }
     let outcome = match api_key {
-        ApiKey::ApiVersions => match decode::<ApiVersionsRequest>(&mut frame, api_key, version) {
-            Ok(req) => respond(id, api_key, version, &api_versions::handle(version, req)),
-            Err(close) => close,
-        },
-        ApiKey::Metadata => match decode::<MetadataRequest>(&mut frame, api_key, version) {
-            Ok(req) => respond(id, api_key, version, &metadata::handle(broker, version, req)),
-            Err(close) => close,
-        },
-        ApiKey::Produce => match decode::<ProduceRequest>(&mut frame, api_key, version) {
+        ApiKey::Produce => match <ProduceRequest as Decodable>::decode(&mut frame, version) {
             Ok(req) => match produce::handle(broker, version, req).await {
                 Some(response) => respond(id, api_key, version, &response),
                 None => Outcome::NoResponse,
             },
-            Err(close) => close,
+            Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
-        ApiKey::Fetch => match decode::<FetchRequest>(&mut frame, api_key, version) {
-            Ok(req) => respond(id, api_key, version, &fetch::handle(broker, version, req).await),
-            Err(close) => close,
-        },
-        ApiKey::ListOffsets => match decode::<ListOffsetsRequest>(&mut frame, api_key, version) {
-            Ok(req) => respond(id, api_key, version, &list_offsets::handle(broker, version, req)),
-            Err(close) => close,
-        },
-        ApiKey::CreateTopics => match decode::<CreateTopicsRequest>(&mut frame, api_key, version) {
-            Ok(req) => respond(id, api_key, version, &create_topics::handle(broker, version, req)),
-            Err(close) => close,
-        },
+        ApiKey::Fetch => serve!(FetchRequest, |r| fetch::handle(broker, version, r).await),
+        ApiKey::ListOffsets => serve!(ListOffsetsRequest, |r| list_offsets::handle(broker, version, r)),
+        ApiKey::Metadata => serve!(MetadataRequest, |r| metadata::handle(broker, version, r)),
+        ApiKey::ApiVersions => serve!(ApiVersionsRequest, |r| api_versions::handle(version, r)),
+        ApiKey::CreateTopics => serve!(CreateTopicsRequest, |r| create_topics::handle(broker, version, r)),
+        ApiKey::FindCoordinator => serve!(FindCoordinatorRequest, |r| find_coordinator::handle(broker, version, r)),
+        ApiKey::JoinGroup => serve!(JoinGroupRequest, |r| join_group::handle(broker, &ctx, version, r).await),
+        ApiKey::SyncGroup => serve!(SyncGroupRequest, |r| sync_group::handle(broker, version, r).await),
+        ApiKey::Heartbeat => serve!(HeartbeatRequest, |r| heartbeat::handle(broker, version, r)),
+        ApiKey::LeaveGroup => serve!(LeaveGroupRequest, |r| leave_group::handle(broker, version, r)),
+        ApiKey::OffsetCommit => serve!(OffsetCommitRequest, |r| offset_commit::handle(broker, version, r)),
+        ApiKey::OffsetFetch => serve!(OffsetFetchRequest, |r| offset_fetch::handle(broker, version, r)),
+        ApiKey::DescribeGroups => serve!(DescribeGroupsRequest, |r| describe_groups::handle(broker, version, r)),
+        ApiKey::ListGroups => serve!(ListGroupsRequest, |r| list_groups::handle(broker, version, r)),
+        ApiKey::DeleteGroups => serve!(DeleteGroupsRequest, |r| delete_groups::handle(broker, version, r)),
+        ApiKey::OffsetDelete => serve!(OffsetDeleteRequest, |r| offset_delete::handle(broker, version, r)),
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
     (outcome, Some(info))
-}
-
-/// Decodes a request body; a malformed one closes the connection, as in Kafka.
-fn decode<R: Decodable>(frame: &mut Bytes, api_key: ApiKey, version: i16) -> Result<R, Outcome> {
-    R::decode(frame, version).map_err(|e| Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")))
 }
 
 /// Frames a response: size prefix, header (v0 or flexible v1 as the API/version
@@ -160,6 +194,25 @@ pub fn error_code(error: &log::Error) -> ResponseError {
         log::Error::Io { .. } => ResponseError::KafkaStorageError,
         // Shutting down: a retriable answer sends the client to look for the leader again.
         log::Error::Closed => ResponseError::NotLeaderOrFollower,
+    }
+}
+
+/// The one place a group refusal becomes a Kafka error code.
+pub fn group_error_code(error: &group::Error) -> ResponseError {
+    match error {
+        group::Error::InvalidGroupId => ResponseError::InvalidGroupId,
+        group::Error::InvalidSessionTimeout(_) => ResponseError::InvalidSessionTimeout,
+        group::Error::InconsistentGroupProtocol => ResponseError::InconsistentGroupProtocol,
+        group::Error::UnknownMemberId => ResponseError::UnknownMemberId,
+        group::Error::MemberIdRequired(_) => ResponseError::MemberIdRequired,
+        group::Error::IllegalGeneration => ResponseError::IllegalGeneration,
+        group::Error::RebalanceInProgress => ResponseError::RebalanceInProgress,
+        group::Error::FencedInstanceId => ResponseError::FencedInstanceId,
+        group::Error::CoordinatorNotAvailable => ResponseError::CoordinatorNotAvailable,
+        group::Error::GroupIdNotFound => ResponseError::GroupIdNotFound,
+        group::Error::NonEmptyGroup => ResponseError::NonEmptyGroup,
+        group::Error::GroupSubscribedToTopic => ResponseError::GroupSubscribedToTopic,
+        group::Error::Store { .. } => ResponseError::KafkaStorageError,
     }
 }
 

@@ -50,6 +50,7 @@ impl Strand {
     fn launch(&mut self) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_strand"))
             .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--topic", TOPIC])
+            .args(["--log-level", &std::env::var("STRAND_TEST_LOG_LEVEL").unwrap_or_else(|_| "info".into())])
             .arg("--data-dir")
             .arg(&self.data_dir)
             .args(&self.extra_args)

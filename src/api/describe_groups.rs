@@ -1,0 +1,60 @@
+//! DescribeGroups (key 15), v0-v6.
+//!
+//! State, protocol and members of each group; member metadata and assignments
+//! only once the group is Stable, as Kafka shows them. A group that does not
+//! exist is reported Dead before v6 and GROUP_ID_NOT_FOUND from v6 (KIP-1043).
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
+use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse};
+use kafka_protocol::protocol::{StrBytes, VersionRange};
+
+use crate::broker::Broker;
+use crate::group::coordinator::GroupState;
+
+pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 6 };
+
+pub fn handle(broker: &Broker, version: i16, request: DescribeGroupsRequest) -> DescribeGroupsResponse {
+    let groups = request
+        .groups
+        .into_iter()
+        .map(|group_id| {
+            let Some(group) = broker.groups.describe(&group_id) else {
+                let described = DescribedGroup::default().with_group_state(StrBytes::from_static_str(GroupState::Dead.name()));
+                return if version >= 6 {
+                    described
+                        .with_error_code(ResponseError::GroupIdNotFound.code())
+                        .with_error_message(Some(StrBytes::from_string(format!("Group {} not found.", group_id.as_str()))))
+                        .with_group_id(group_id)
+                } else {
+                    described.with_group_id(group_id)
+                };
+            };
+            let members = group
+                .members
+                .into_iter()
+                .map(|(id, instance, client_id, client_host, metadata, assignment)| {
+                    let member = DescribedGroupMember::default()
+                        .with_member_id(StrBytes::from_string(id))
+                        .with_client_id(StrBytes::from_string(client_id))
+                        .with_client_host(StrBytes::from_string(client_host))
+                        .with_member_metadata(metadata)
+                        .with_member_assignment(assignment);
+                    // group_instance_id exists from v4 on.
+                    if version >= 4 {
+                        member.with_group_instance_id(instance.map(StrBytes::from_string))
+                    } else {
+                        member
+                    }
+                })
+                .collect();
+            DescribedGroup::default()
+                .with_group_id(group_id)
+                .with_group_state(StrBytes::from_static_str(group.state.name()))
+                .with_protocol_type(StrBytes::from_string(group.protocol_type))
+                .with_protocol_data(StrBytes::from_string(group.protocol))
+                .with_members(members)
+        })
+        .collect();
+    DescribeGroupsResponse::default().with_groups(groups)
+}

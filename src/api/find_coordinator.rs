@@ -1,0 +1,66 @@
+//! FindCoordinator (key 10), v0-v6 (batched keys from v4).
+//!
+//! This broker coordinates every consumer group. Transactions are not served, so
+//! a transaction coordinator lookup gets COORDINATOR_NOT_AVAILABLE, what Kafka
+//! answers while no transaction coordinator can be had; share groups likewise.
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::find_coordinator_response::Coordinator;
+use kafka_protocol::messages::{BrokerId, FindCoordinatorRequest, FindCoordinatorResponse};
+use kafka_protocol::protocol::{StrBytes, VersionRange};
+
+use crate::broker::Broker;
+
+pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 6 };
+
+const GROUP: i8 = 0;
+const TRANSACTION: i8 = 1;
+const SHARE: i8 = 2;
+
+pub fn handle(broker: &Broker, version: i16, request: FindCoordinatorRequest) -> FindCoordinatorResponse {
+    if version >= 4 {
+        let coordinators = request
+            .coordinator_keys
+            .into_iter()
+            .map(|key| {
+                let found = find(broker, request.key_type, &key);
+                let c = Coordinator::default().with_key(key);
+                match found {
+                    Ok((node, host, port)) => c.with_node_id(node).with_host(host).with_port(port),
+                    Err((code, message)) => c
+                        .with_node_id(BrokerId(-1))
+                        .with_error_code(code.code())
+                        .with_error_message(Some(StrBytes::from_string(message))),
+                }
+            })
+            .collect();
+        return FindCoordinatorResponse::default().with_coordinators(coordinators);
+    }
+    match find(broker, request.key_type, &request.key) {
+        Ok((node, host, port)) => FindCoordinatorResponse::default().with_node_id(node).with_host(host).with_port(port),
+        Err((code, message)) => {
+            let response = FindCoordinatorResponse::default().with_node_id(BrokerId(-1)).with_error_code(code.code());
+            if version >= 1 {
+                response.with_error_message(Some(StrBytes::from_string(message)))
+            } else {
+                response
+            }
+        }
+    }
+}
+
+fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(BrokerId, StrBytes, i32), (ResponseError, String)> {
+    match key_type {
+        GROUP if key.is_empty() => Err((ResponseError::InvalidRequest, "the group id is empty".into())),
+        GROUP => Ok((
+            BrokerId(broker.node_id()),
+            StrBytes::from_string(broker.advertised_host.clone()),
+            broker.advertised_port,
+        )),
+        TRANSACTION | SHARE => Err((
+            ResponseError::CoordinatorNotAvailable,
+            "strand does not serve transactions or share groups".into(),
+        )),
+        other => Err((ResponseError::InvalidRequest, format!("unknown coordinator key type {other}"))),
+    }
+}

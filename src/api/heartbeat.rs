@@ -1,0 +1,19 @@
+//! Heartbeat (key 12), v0-v4.
+//!
+//! Keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
+
+use kafka_protocol::messages::{HeartbeatRequest, HeartbeatResponse};
+use kafka_protocol::protocol::VersionRange;
+
+use super::group_error_code;
+use crate::broker::Broker;
+
+pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
+
+pub fn handle(broker: &Broker, _version: i16, request: HeartbeatRequest) -> HeartbeatResponse {
+    let instance = request.group_instance_id.as_deref();
+    match broker.groups.heartbeat(&request.group_id, request.generation_id, &request.member_id, instance) {
+        Ok(()) => HeartbeatResponse::default(),
+        Err(error) => HeartbeatResponse::default().with_error_code(group_error_code(&error).code()),
+    }
+}

@@ -1,0 +1,41 @@
+//! LeaveGroup (key 13), v0-v5 (a batch of members from v3, KIP-345).
+//!
+//! The members go at once and the rest of the group rebalances, without waiting
+//! for a session timeout.
+
+use kafka_protocol::messages::leave_group_response::MemberResponse;
+use kafka_protocol::messages::{LeaveGroupRequest, LeaveGroupResponse};
+use kafka_protocol::protocol::VersionRange;
+
+use super::group_error_code;
+use crate::broker::Broker;
+
+pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 5 };
+
+pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> LeaveGroupResponse {
+    let members: Vec<(String, Option<String>)> = if version >= 3 {
+        request.members.iter().map(|m| (m.member_id.to_string(), m.group_instance_id.as_ref().map(|s| s.to_string()))).collect()
+    } else {
+        vec![(request.member_id.to_string(), None)]
+    };
+    match broker.groups.leave(&request.group_id, &members) {
+        Err(error) => LeaveGroupResponse::default().with_error_code(group_error_code(&error).code()),
+        Ok(results) if version < 3 => {
+            let code = results.first().and_then(|r| r.as_ref().err()).map_or(0, |e| group_error_code(e).code());
+            LeaveGroupResponse::default().with_error_code(code)
+        }
+        Ok(results) => LeaveGroupResponse::default().with_members(
+            request
+                .members
+                .into_iter()
+                .zip(results)
+                .map(|(member, result)| {
+                    MemberResponse::default()
+                        .with_member_id(member.member_id)
+                        .with_group_instance_id(member.group_instance_id)
+                        .with_error_code(result.err().map_or(0, |e| group_error_code(&e).code()))
+                })
+                .collect(),
+        ),
+    }
+}

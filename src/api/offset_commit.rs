@@ -1,0 +1,86 @@
+//! OffsetCommit (key 8), v2-v10 (v10 names topics by id).
+//!
+//! Members of a group commit with their generation; a consumer that uses
+//! `assign()` commits with generation -1 into a group nobody has joined, as Kafka
+//! allows. Offsets for partitions this broker does not host are
+//! UNKNOWN_TOPIC_OR_PARTITION, metadata over Kafka's `offset.metadata.max.bytes`
+//! (4096) is OFFSET_METADATA_TOO_LARGE; the rest is made durable in one write
+//! before the response.
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
+use kafka_protocol::messages::{OffsetCommitRequest, OffsetCommitResponse};
+use kafka_protocol::protocol::VersionRange;
+
+use super::{check_partition, group_error_code, resolve_topic, TopicRef};
+use crate::broker::Broker;
+use crate::group::offset_store::CommittedOffset;
+
+pub const VERSIONS: VersionRange = VersionRange { min: 2, max: 10 };
+
+/// Kafka's `offset.metadata.max.bytes`.
+const MAX_METADATA_BYTES: usize = 4096;
+
+pub fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> OffsetCommitResponse {
+    let now = crate::now_ms();
+    // Per partition: Ok(index into `valid`) or the partition's own error.
+    let mut valid = Vec::new();
+    let mut codes: Vec<Vec<Result<usize, ResponseError>>> = Vec::with_capacity(request.topics.len());
+    for topic in &request.topics {
+        let reference = if version >= 10 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.name.as_str()) };
+        let topic_result = resolve_topic(broker, reference);
+        codes.push(
+            topic
+                .partitions
+                .iter()
+                .map(|p| {
+                    topic_result.and_then(|()| check_partition(p.partition_index))?;
+                    if p.committed_metadata.as_ref().is_some_and(|m| m.len() > MAX_METADATA_BYTES) {
+                        return Err(ResponseError::OffsetMetadataTooLarge);
+                    }
+                    valid.push((
+                        (broker.topic().to_owned(), p.partition_index),
+                        CommittedOffset {
+                            offset: p.committed_offset,
+                            leader_epoch: if version >= 6 { p.committed_leader_epoch } else { -1 },
+                            metadata: p.committed_metadata.as_ref().map(|m| m.to_string()),
+                            commit_timestamp: now,
+                        },
+                    ));
+                    Ok(valid.len() - 1)
+                })
+                .collect(),
+        );
+    }
+    let committed = if valid.is_empty() {
+        Ok(())
+    } else {
+        let instance = request.group_instance_id.as_deref();
+        broker.groups.commit(&request.group_id, request.generation_id_or_member_epoch, &request.member_id, instance, valid)
+    };
+    if let Err(e) = &committed {
+        tracing::debug!(group = %request.group_id.as_str(), error = %e, "offset commit refused");
+    }
+    let group_code = committed.as_ref().err().map(group_error_code);
+    let topics = request
+        .topics
+        .into_iter()
+        .zip(codes)
+        .map(|(topic, codes)| {
+            let partitions = topic
+                .partitions
+                .iter()
+                .zip(codes)
+                .map(|(p, result)| {
+                    let code = match result {
+                        Ok(_) => group_code.map_or(0, |c| c.code()),
+                        Err(code) => code.code(),
+                    };
+                    OffsetCommitResponsePartition::default().with_partition_index(p.partition_index).with_error_code(code)
+                })
+                .collect();
+            OffsetCommitResponseTopic::default().with_name(topic.name).with_topic_id(topic.topic_id).with_partitions(partitions)
+        })
+        .collect();
+    OffsetCommitResponse::default().with_topics(topics)
+}

@@ -1,0 +1,129 @@
+//! OffsetFetch (key 9), v1-v10 (several groups per request from v8, topic ids
+//! from v10).
+//!
+//! A partition with no committed offset, or of a group that does not exist,
+//! answers offset -1 and empty metadata, not an error, as Kafka does. No
+//! transactions are pending, so `require_stable` never has to wait.
+
+use kafka_protocol::messages::offset_fetch_response::{
+    OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
+    OffsetFetchResponseTopics,
+};
+use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, TopicName};
+use kafka_protocol::protocol::{StrBytes, VersionRange};
+
+use super::{resolve_topic, TopicRef};
+use crate::broker::Broker;
+use crate::group::offset_store::CommittedOffset;
+
+pub const VERSIONS: VersionRange = VersionRange { min: 1, max: 10 };
+
+/// (topic, topic id, partition, committed, error code) for one requested partition.
+type Answer = (String, uuid::Uuid, i32, Option<CommittedOffset>, i16);
+
+pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> OffsetFetchResponse {
+    if version >= 8 {
+        let groups = request
+            .groups
+            .into_iter()
+            .map(|group| {
+                let asked = group.topics.map(|topics| {
+                    topics
+                        .into_iter()
+                        .flat_map(|t| {
+                            let reference = if version >= 10 { TopicRef::Id(t.topic_id) } else { TopicRef::Name(t.name.as_str()) };
+                            let code = resolve_topic(broker, reference).err().map_or(0, |c| c.code());
+                            let name = if version >= 10 { broker.topic().to_owned() } else { t.name.to_string() };
+                            t.partition_indexes.into_iter().map(move |p| (name.clone(), t.topic_id, p, code))
+                        })
+                        .collect::<Vec<_>>()
+                });
+                let answers = lookup(broker, &group.group_id, asked);
+                OffsetFetchResponseGroup::default().with_group_id(group.group_id).with_topics(group_topics(version, answers))
+            })
+            .collect();
+        return OffsetFetchResponse::default().with_groups(groups);
+    }
+    let asked = request.topics.map(|topics| {
+        topics
+            .into_iter()
+            .flat_map(|t| {
+                let code = resolve_topic(broker, TopicRef::Name(t.name.as_str())).err().map_or(0, |c| c.code());
+                let name = t.name.to_string();
+                t.partition_indexes.into_iter().map(move |p| (name.clone(), uuid::Uuid::nil(), p, code))
+            })
+            .collect::<Vec<_>>()
+    });
+    let answers = lookup(broker, &request.group_id, asked);
+    let mut topics: Vec<OffsetFetchResponseTopic> = Vec::new();
+    for (topic, _, partition, committed, code) in answers {
+        let p = fill(OffsetFetchResponsePartition::default().with_partition_index(partition), version, committed, code);
+        match topics.iter_mut().find(|t| t.name.as_str() == topic) {
+            Some(t) => t.partitions.push(p),
+            None => topics.push(OffsetFetchResponseTopic::default().with_name(name(topic)).with_partitions(vec![p])),
+        }
+    }
+    OffsetFetchResponse::default().with_topics(topics)
+}
+
+/// Committed offsets for the asked (topic, id, partition, error) list, or for
+/// everything the group committed when the list is null.
+fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, uuid::Uuid, i32, i16)>>) -> Vec<Answer> {
+    match asked {
+        None => broker
+            .groups
+            .committed(group_id, None)
+            .into_iter()
+            .map(|((topic, partition), committed)| (topic, broker.topic_id, partition, committed, 0))
+            .collect(),
+        Some(asked) => {
+            let keys: Vec<(String, i32)> = asked.iter().map(|(t, _, p, _)| (t.clone(), *p)).collect();
+            let found = broker.groups.committed(group_id, Some(&keys));
+            asked
+                .into_iter()
+                .zip(found)
+                .map(|((topic, id, partition, code), (_, committed))| (topic, id, partition, if code == 0 { committed } else { None }, code))
+                .collect()
+        }
+    }
+}
+
+fn group_topics(version: i16, answers: Vec<Answer>) -> Vec<OffsetFetchResponseTopics> {
+    let mut topics: Vec<OffsetFetchResponseTopics> = Vec::new();
+    for (topic, id, partition, committed, code) in answers {
+        let p = OffsetFetchResponsePartitions::default().with_partition_index(partition);
+        let (offset, epoch, metadata) = values(committed);
+        let p = p.with_committed_offset(offset).with_committed_leader_epoch(epoch).with_metadata(Some(metadata)).with_error_code(code);
+        match topics.iter_mut().find(|t| t.name.as_str() == topic) {
+            Some(t) => t.partitions.push(p),
+            None => {
+                let t = OffsetFetchResponseTopics::default().with_partitions(vec![p]);
+                // v10 names topics by id only.
+                topics.push(if version >= 10 { t.with_topic_id(id) } else { t.with_name(name(topic)) });
+            }
+        }
+    }
+    topics
+}
+
+fn fill(p: OffsetFetchResponsePartition, version: i16, committed: Option<CommittedOffset>, code: i16) -> OffsetFetchResponsePartition {
+    let (offset, epoch, metadata) = values(committed);
+    let p = p.with_committed_offset(offset).with_metadata(Some(metadata)).with_error_code(code);
+    // committed_leader_epoch exists from v5 on.
+    if version >= 5 {
+        p.with_committed_leader_epoch(epoch)
+    } else {
+        p
+    }
+}
+
+fn values(committed: Option<CommittedOffset>) -> (i64, i32, StrBytes) {
+    match committed {
+        Some(c) => (c.offset, c.leader_epoch, StrBytes::from_string(c.metadata.unwrap_or_default())),
+        None => (-1, -1, StrBytes::default()),
+    }
+}
+
+fn name(topic: String) -> TopicName {
+    TopicName(StrBytes::from_string(topic))
+}

@@ -1,0 +1,47 @@
+//! Consumer groups: the classic group membership protocol (`coordinator`) and the
+//! durable store of committed offsets behind a trait (`offset_store`).
+
+pub mod coordinator;
+pub mod offset_store;
+
+use std::path::{Path, PathBuf};
+
+pub use coordinator::Coordinator;
+
+/// Why a group operation was refused; each maps to the Kafka code of the same name.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum Error {
+    #[error("the group id is empty")]
+    InvalidGroupId,
+    #[error("session timeout {0} ms is outside the broker's allowed range")]
+    InvalidSessionTimeout(i32),
+    #[error("the member's protocol type or protocols match no one else's in the group")]
+    InconsistentGroupProtocol,
+    #[error("unknown member id")]
+    UnknownMemberId,
+    /// KIP-394: the client must rejoin with the member id handed back.
+    #[error("a member id is required; rejoin with {0}")]
+    MemberIdRequired(String),
+    #[error("the generation is not the group's current one")]
+    IllegalGeneration,
+    #[error("the group is rebalancing")]
+    RebalanceInProgress,
+    #[error("another member now holds this group.instance.id")]
+    FencedInstanceId,
+    #[error("the group is being deleted")]
+    CoordinatorNotAvailable,
+    #[error("no such group")]
+    GroupIdNotFound,
+    #[error("the group still has members")]
+    NonEmptyGroup,
+    #[error("the group's members are subscribed to the topic")]
+    GroupSubscribedToTopic,
+    #[error("offset store {path}: {message}")]
+    Store { path: PathBuf, message: String },
+}
+
+impl Error {
+    pub fn io(path: &Path, error: std::io::Error) -> Self {
+        Error::Store { path: path.to_owned(), message: error.to_string() }
+    }
+}

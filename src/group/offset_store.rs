@@ -1,0 +1,375 @@
+//! Durable committed offsets behind a trait, so another backend can be added
+//! without touching the coordinator, and the one real implementation: a file.
+//!
+//! `FileOffsetStore` keeps `consumer-offsets.log` in the data dir (the role Kafka
+//! gives the `__consumer_offsets` topic): an append-only sequence of records, each
+//! `[length u32][crc32c u32][payload]`, one commit batch written with one write and
+//! (by default) fsynced before the commit is acknowledged. Loading replays the
+//! records and stops at the first torn or corrupt one, which a crash can only have
+//! left at the end; the file is cut there so later appends follow good data. When
+//! the file holds four times more records than live entries it is rewritten with
+//! just the live ones (write a temporary file, fsync, rename).
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::Error;
+
+/// One committed offset, as OffsetCommit carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommittedOffset {
+    pub offset: i64,
+    pub leader_epoch: i32,
+    pub metadata: Option<String>,
+    pub commit_timestamp: i64,
+}
+
+/// (group, topic, partition).
+pub type OffsetKey = (String, String, i32);
+
+pub trait OffsetStore: Send + Sync {
+    /// Every committed offset, as of the last commit or delete.
+    fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error>;
+    /// Makes a batch of commits durable (all or nothing after a crash).
+    fn commit(&self, offsets: &[(OffsetKey, CommittedOffset)]) -> Result<(), Error>;
+    /// Forgets the given keys.
+    fn delete(&self, keys: &[OffsetKey]) -> Result<(), Error>;
+}
+
+const FILE_NAME: &str = "consumer-offsets.log";
+const COMMIT: u8 = 1;
+const DELETE: u8 = 2;
+/// Compact when the file holds this many times more records than live entries.
+const COMPACT_RATIO: usize = 4;
+/// ...and at least this many records, so small stores never bother.
+const COMPACT_MIN_RECORDS: usize = 1000;
+
+pub struct FileOffsetStore {
+    path: PathBuf,
+    fsync: bool,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    file: File,
+    live: HashMap<OffsetKey, CommittedOffset>,
+    records: usize,
+}
+
+impl FileOffsetStore {
+    /// Opens the store in `dir`, replaying what is there. `fsync` makes every
+    /// commit wait for the disk (the default; tests may turn it off).
+    pub fn open(dir: &Path, fsync: bool) -> Result<Self, Error> {
+        let path = dir.join(FILE_NAME);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(|e| Error::io(&path, e))?;
+        let (live, records, valid) = replay(&bytes);
+        if valid < bytes.len() {
+            tracing::warn!(path = %path.display(), kept_bytes = valid, dropped_bytes = bytes.len() - valid, "dropped a torn offset record");
+            file.set_len(valid as u64).map_err(|e| Error::io(&path, e))?;
+            file.sync_all().map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(Self { path, fsync, inner: Mutex::new(Inner { file, live, records }) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn append(&self, inner: &mut Inner, payload: &[u8]) -> Result<(), Error> {
+        inner.file.write_all(payload).map_err(|e| Error::io(&self.path, e))?;
+        if self.fsync {
+            inner.file.sync_data().map_err(|e| Error::io(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    fn maybe_compact(&self, inner: &mut Inner) -> Result<(), Error> {
+        if inner.records < COMPACT_MIN_RECORDS || inner.records < COMPACT_RATIO * inner.live.len().max(1) {
+            return Ok(());
+        }
+        let mut bytes = Vec::new();
+        for (key, offset) in &inner.live {
+            encode_record(&mut bytes, COMMIT, key, Some(offset));
+        }
+        let tmp = self.path.with_extension("tmp");
+        let mut file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        file.write_all(&bytes).map_err(|e| Error::io(&tmp, e))?;
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
+        if let Some(dir) = self.path.parent() {
+            File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
+        }
+        inner.file = OpenOptions::new().read(true).append(true).open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        inner.records = inner.live.len();
+        tracing::debug!(live = inner.live.len(), "compacted the offset store");
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl OffsetStore for FileOffsetStore {
+    fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error> {
+        Ok(self.lock().live.clone())
+    }
+
+    fn commit(&self, offsets: &[(OffsetKey, CommittedOffset)]) -> Result<(), Error> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        // One record for the whole batch, so a crash keeps all of it or none.
+        let mut payload = Vec::new();
+        encode_batch(&mut payload, COMMIT, offsets.iter().map(|(k, v)| (k, Some(v))));
+        let mut inner = self.lock();
+        self.append(&mut inner, &payload)?;
+        for (key, offset) in offsets {
+            inner.live.insert(key.clone(), offset.clone());
+        }
+        inner.records += offsets.len();
+        self.maybe_compact(&mut inner)
+    }
+
+    fn delete(&self, keys: &[OffsetKey]) -> Result<(), Error> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut payload = Vec::new();
+        encode_batch(&mut payload, DELETE, keys.iter().map(|k| (k, None)));
+        let mut inner = self.lock();
+        self.append(&mut inner, &payload)?;
+        for key in keys {
+            inner.live.remove(key);
+        }
+        inner.records += keys.len();
+        self.maybe_compact(&mut inner)
+    }
+}
+
+/// A framed record holding several entries of one kind.
+fn encode_batch<'a>(out: &mut Vec<u8>, kind: u8, entries: impl Iterator<Item = (&'a OffsetKey, Option<&'a CommittedOffset>)>) {
+    let mut body = Vec::new();
+    let mut count = 0u32;
+    for (key, offset) in entries {
+        encode_entry(&mut body, key, offset);
+        count += 1;
+    }
+    frame(out, kind, count, &body);
+}
+
+fn encode_record(out: &mut Vec<u8>, kind: u8, key: &OffsetKey, offset: Option<&CommittedOffset>) {
+    let mut body = Vec::new();
+    encode_entry(&mut body, key, offset);
+    frame(out, kind, 1, &body);
+}
+
+/// `[len u32][crc32c u32][kind u8][count u32][entries]`; crc covers kind..end.
+fn frame(out: &mut Vec<u8>, kind: u8, count: u32, body: &[u8]) {
+    let mut payload = Vec::with_capacity(5 + body.len());
+    payload.push(kind);
+    payload.extend_from_slice(&count.to_be_bytes());
+    payload.extend_from_slice(body);
+    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    out.extend_from_slice(&crc32c::crc32c(&payload).to_be_bytes());
+    out.extend_from_slice(&payload);
+}
+
+fn encode_entry(out: &mut Vec<u8>, (group, topic, partition): &OffsetKey, offset: Option<&CommittedOffset>) {
+    put_str(out, Some(group));
+    put_str(out, Some(topic));
+    out.extend_from_slice(&partition.to_be_bytes());
+    if let Some(o) = offset {
+        out.extend_from_slice(&o.offset.to_be_bytes());
+        out.extend_from_slice(&o.leader_epoch.to_be_bytes());
+        out.extend_from_slice(&o.commit_timestamp.to_be_bytes());
+        put_str(out, o.metadata.as_deref());
+    }
+}
+
+fn put_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => {
+            out.extend_from_slice(&(s.len() as i32).to_be_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }
+        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
+    }
+}
+
+/// Replays records; returns the live map, the record count, and how many bytes
+/// were whole and valid (everything after is a torn or corrupt tail).
+fn replay(bytes: &[u8]) -> (HashMap<OffsetKey, CommittedOffset>, usize, usize) {
+    let mut live = HashMap::new();
+    let (mut pos, mut records) = (0usize, 0usize);
+    while let Some(header) = bytes.get(pos..pos + 8) {
+        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let crc = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
+        let Some(payload) = bytes.get(pos + 8..pos + 8 + len) else { break };
+        if crc32c::crc32c(payload) != crc {
+            break;
+        }
+        let Some(entries) = decode_payload(payload) else { break };
+        for (kind, key, offset) in entries {
+            match (kind, offset) {
+                (COMMIT, Some(offset)) => {
+                    live.insert(key, offset);
+                }
+                _ => {
+                    live.remove(&key);
+                }
+            }
+            records += 1;
+        }
+        pos += 8 + len;
+    }
+    (live, records, pos)
+}
+
+type Entry = (u8, OffsetKey, Option<CommittedOffset>);
+
+fn decode_payload(payload: &[u8]) -> Option<Vec<Entry>> {
+    let mut r = Reader(payload);
+    let kind = r.u8()?;
+    let count = r.u32()?;
+    let mut entries = Vec::with_capacity(count.min(1 << 16) as usize);
+    for _ in 0..count {
+        let key = (r.string()?, r.string()?, r.i32()?);
+        let offset = if kind == COMMIT {
+            let (offset, leader_epoch, commit_timestamp) = (r.i64()?, r.i32()?, r.i64()?);
+            let metadata = r.opt_string()?;
+            Some(CommittedOffset { offset, leader_epoch, metadata, commit_timestamp })
+        } else {
+            None
+        };
+        entries.push((kind, key, offset));
+    }
+    Some(entries)
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let (head, rest) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4).map(|b| u32::from_be_bytes(b.try_into().expect("4 bytes")))
+    }
+    fn i32(&mut self) -> Option<i32> {
+        self.take(4).map(|b| i32::from_be_bytes(b.try_into().expect("4 bytes")))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        self.take(8).map(|b| i64::from_be_bytes(b.try_into().expect("8 bytes")))
+    }
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        let len = self.i32()?;
+        if len < 0 {
+            return Some(None);
+        }
+        let bytes = self.take(len as usize)?;
+        Some(Some(String::from_utf8(bytes.to_vec()).ok()?))
+    }
+    fn string(&mut self) -> Option<String> {
+        self.opt_string()?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(group: &str, partition: i32) -> OffsetKey {
+        (group.into(), "events".into(), partition)
+    }
+
+    fn offset(n: i64) -> CommittedOffset {
+        CommittedOffset { offset: n, leader_epoch: -1, metadata: Some(format!("m{n}")), commit_timestamp: 1 }
+    }
+
+    #[test]
+    fn commits_and_deletes_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileOffsetStore::open(dir.path(), true).unwrap();
+        store.commit(&[(key("a", 0), offset(5)), (key("b", 0), offset(7))]).unwrap();
+        store.commit(&[(key("a", 0), offset(9))]).unwrap();
+        store.delete(&[key("b", 0)]).unwrap();
+        drop(store);
+        let store = FileOffsetStore::open(dir.path(), true).unwrap();
+        let live = store.load().unwrap();
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[&key("a", 0)], offset(9));
+    }
+
+    #[test]
+    fn a_torn_last_record_is_dropped_and_earlier_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileOffsetStore::open(dir.path(), true).unwrap();
+        store.commit(&[(key("a", 0), offset(1))]).unwrap();
+        let good_len = std::fs::metadata(store.path()).unwrap().len();
+        store.commit(&[(key("a", 0), offset(2)), (key("c", 0), offset(3))]).unwrap();
+        let full_len = std::fs::metadata(store.path()).unwrap().len();
+        let path = store.path().to_owned();
+        drop(store);
+        // Every cut inside the second record loses that record and only that one.
+        for cut in good_len..full_len {
+            let bytes = std::fs::read(&path).unwrap();
+            let copy = tempfile::tempdir().unwrap();
+            std::fs::write(copy.path().join(FILE_NAME), &bytes[..cut as usize]).unwrap();
+            let store = FileOffsetStore::open(copy.path(), true).unwrap();
+            let live = store.load().unwrap();
+            assert_eq!(live.len(), 1, "cut at {cut}");
+            assert_eq!(live[&key("a", 0)], offset(1), "cut at {cut}");
+            // Appends after recovery land after the good data.
+            store.commit(&[(key("d", 0), offset(4))]).unwrap();
+            drop(store);
+            let store = FileOffsetStore::open(copy.path(), true).unwrap();
+            assert_eq!(store.load().unwrap().len(), 2, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn garbage_after_the_last_record_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileOffsetStore::open(dir.path(), true).unwrap();
+        store.commit(&[(key("a", 0), offset(1))]).unwrap();
+        let path = store.path().to_owned();
+        drop(store);
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(&[0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9]).unwrap();
+        let store = FileOffsetStore::open(dir.path(), true).unwrap();
+        assert_eq!(store.load().unwrap()[&key("a", 0)], offset(1));
+    }
+
+    #[test]
+    fn compaction_keeps_exactly_the_live_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileOffsetStore::open(dir.path(), false).unwrap();
+        for n in 0..5000 {
+            store.commit(&[(key("g", (n % 3) as i32), offset(n))]).unwrap();
+        }
+        let size = std::fs::metadata(store.path()).unwrap().len();
+        assert!(size < 100_000, "the file was compacted ({size} bytes)");
+        drop(store);
+        let live = FileOffsetStore::open(dir.path(), false).unwrap().load().unwrap();
+        assert_eq!(live.len(), 3);
+        assert_eq!(live[&key("g", 0)], offset(4998));
+        assert_eq!(live[&key("g", 1)], offset(4999));
+        assert_eq!(live[&key("g", 2)], offset(4997));
+    }
+}

@@ -1,0 +1,346 @@
+//! Consumer groups against the real `strand` binary: librdkafka consumers that
+//! `subscribe()` with a group.id (each in its own process, so one can be killed),
+//! committed offsets that survive restarts, and the group APIs' exact codes.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{RawClient, Strand, TOPIC};
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
+use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
+use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
+use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::StrBytes;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{ClientContext, Message, Offset, TopicPartitionList};
+
+const GROUP: &str = "strand-group-test";
+
+async fn produce_n(strand: &Strand, n: usize) {
+    let producer: FutureProducer = strand.client_config().set("linger.ms", "5").create().expect("producer");
+    let payloads: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+    let sends: Vec<_> = payloads.iter().map(|p| producer.send(FutureRecord::to(TOPIC).key("k").payload(p), Duration::from_secs(30))).collect();
+    for send in sends {
+        send.await.expect("delivered");
+    }
+}
+
+/// Prints partition assignments so the parent test can see who owns the partition.
+struct Reporting;
+impl ClientContext for Reporting {}
+impl ConsumerContext for Reporting {
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(tpl) = rebalance {
+            println!("assigned {}", tpl.count());
+        }
+    }
+}
+
+/// Not a test of its own: the body of a consumer process the takeover test starts
+/// (and kills). It consumes with a group, commits every offset below
+/// STRAND_COMMIT_BELOW, and reports on stdout.
+#[test]
+#[ignore]
+fn group_member_process() {
+    let Ok(bootstrap) = std::env::var("STRAND_BOOTSTRAP") else { return };
+    let commit_below: i64 = std::env::var("STRAND_COMMIT_BELOW").unwrap().parse().unwrap();
+    let consumer: BaseConsumer<Reporting> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &bootstrap)
+        .set("group.id", GROUP)
+        .set("session.timeout.ms", "6000")
+        .set("heartbeat.interval.ms", "500")
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("fetch.wait.max.ms", "100")
+        .create_with_context(Reporting)
+        .expect("consumer");
+    consumer.subscribe(&[TOPIC]).unwrap();
+    loop {
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) {
+            println!("consumed {}", message.offset());
+            if message.offset() < commit_below {
+                consumer.commit_message(&message, CommitMode::Sync).expect("commit");
+                println!("committed {}", message.offset() + 1);
+            }
+        }
+    }
+}
+
+struct MemberProcess {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl MemberProcess {
+    fn start(strand: &Strand, commit_below: i64) -> MemberProcess {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "group_member_process", "--nocapture", "--test-threads=1"])
+            .env("STRAND_BOOTSTRAP", &strand.addr)
+            .env("STRAND_COMMIT_BELOW", commit_below.to_string())
+            .stdout(Stdio::piped())
+            .stderr(if std::env::var_os("STRAND_TEST_LOGS").is_some() { Stdio::inherit() } else { Stdio::null() })
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let pid = child.id();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if std::env::var_os("STRAND_TEST_LOGS").is_some() {
+                    eprintln!("[member {pid}] {line}");
+                }
+                let _ = tx.send(line);
+            }
+        });
+        MemberProcess { child, lines }
+    }
+
+    /// Waits for a line satisfying `pred`; returns it.
+    fn wait_for(&self, what: &str, deadline: Instant, pred: impl Fn(&str) -> bool) -> String {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if pred(&line) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("timed out waiting for {what}"),
+            }
+        }
+    }
+
+    /// Drains lines already printed; returns the last assignment size seen.
+    fn drain_assignment(&self, last: &mut Option<usize>) {
+        while let Ok(line) = self.lines.try_recv() {
+            // A process's first line follows libtest's "test group_member_process ... ".
+            if let Some(n) = line.split("assigned ").nth(1) {
+                *last = n.parse().ok();
+            }
+        }
+    }
+}
+
+impl Drop for MemberProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_second_consumer_takes_over_at_the_committed_offset_when_the_first_is_killed() {
+    let strand = Strand::start();
+    produce_n(&strand, 100).await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+
+    // The first member owns the partition alone and commits offsets 1..=50.
+    let first = MemberProcess::start(&strand, 50);
+    first.wait_for("the first member to commit 50", deadline, |l| l.ends_with("committed 50"));
+    // The second joins; the group rebalances and one of the two owns the partition.
+    let second = MemberProcess::start(&strand, 50);
+    let (mut a, mut b) = (Some(1), None);
+    while !(a.is_some() && b.is_some() && a.unwrap_or(0) + b.unwrap_or(0) == 1) {
+        assert!(Instant::now() < deadline, "the group never settled: {a:?} {b:?}");
+        std::thread::sleep(Duration::from_millis(200));
+        first.drain_assignment(&mut a);
+        second.drain_assignment(&mut b);
+    }
+    // Give a possible second rebalance round a moment to show itself, then re-read.
+    std::thread::sleep(Duration::from_secs(2));
+    first.drain_assignment(&mut a);
+    second.drain_assignment(&mut b);
+    let (mut owner, survivor) = if a == Some(1) { (first, second) } else { (second, first) };
+
+    // SIGKILL: no LeaveGroup; only the session timeout tells the coordinator.
+    let killed_at = Instant::now();
+    owner.child.kill().unwrap();
+    owner.child.wait().unwrap();
+    survivor.wait_for("the survivor to be assigned the partition", deadline, |l| l.ends_with("assigned 1"));
+    let first_consumed = survivor.wait_for("the survivor to consume", deadline, |l| l.contains("consumed "));
+    eprintln!("takeover after kill -9: {:?}", killed_at.elapsed());
+    assert!(first_consumed.ends_with("consumed 50"), "resumes at the last committed offset, got {first_consumed:?}");
+}
+
+fn assign_consumer(strand: &Strand) -> BaseConsumer {
+    let consumer: BaseConsumer = strand
+        .client_config()
+        .set("group.id", GROUP)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(TOPIC, 0, Offset::Beginning).unwrap();
+    consumer.assign(&tpl).unwrap();
+    consumer
+}
+
+#[tokio::test]
+async fn committed_offsets_survive_a_broker_restart() {
+    let mut strand = Strand::start();
+    produce_n(&strand, 10).await;
+    {
+        let consumer = assign_consumer(&strand);
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(TOPIC, 0, Offset::Offset(7)).unwrap();
+        consumer.commit(&tpl, CommitMode::Sync).expect("commit");
+    }
+    strand.restart();
+    let consumer = assign_consumer(&strand);
+    let committed = consumer.committed(Duration::from_secs(30)).expect("committed");
+    assert_eq!(committed.elements()[0].offset(), Offset::Offset(7));
+}
+
+#[tokio::test]
+async fn committed_offsets_survive_kill_9_with_a_torn_offset_record() {
+    let mut strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    commit(&mut client, GROUP, -1, "", 3);
+    let offsets_file = strand.data_dir.join("consumer-offsets.log");
+    let good_len = std::fs::metadata(&offsets_file).unwrap().len();
+    commit(&mut client, GROUP, -1, "", 9);
+    strand.kill();
+    // Cut the second record in the middle, as a crash mid-write would leave it.
+    let full_len = std::fs::metadata(&offsets_file).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&offsets_file).unwrap();
+    file.set_len(good_len + (full_len - good_len) / 2).unwrap();
+    strand.restart();
+    let mut client = RawClient::connect(&strand.addr);
+    assert_eq!(fetch_committed(&mut client, GROUP), 3);
+    commit(&mut client, GROUP, -1, "", 11);
+    assert_eq!(fetch_committed(&mut client, GROUP), 11);
+}
+
+fn commit(client: &mut RawClient, group: &str, generation: i32, member: &str, offset: i64) -> i16 {
+    let request = OffsetCommitRequest::default()
+        .with_group_id(GroupId(StrBytes::from_string(group.into())))
+        .with_generation_id_or_member_epoch(generation)
+        .with_member_id(StrBytes::from_string(member.into()))
+        .with_topics(vec![OffsetCommitRequestTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+            .with_partitions(vec![OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(offset)])]);
+    client.send(8, &request).topics[0].partitions[0].error_code
+}
+
+fn fetch_committed(client: &mut RawClient, group: &str) -> i64 {
+    let request = OffsetFetchRequest::default().with_group_id(GroupId(StrBytes::from_string(group.into()))).with_topics(Some(vec![
+        OffsetFetchRequestTopic::default().with_name(TopicName(StrBytes::from_static_str(TOPIC))).with_partition_indexes(vec![0]),
+    ]));
+    let response = client.send(7, &request);
+    assert_eq!(response.error_code, 0);
+    response.topics[0].partitions[0].committed_offset
+}
+
+fn join(client: &mut RawClient, version: i16, member_id: &str) -> JoinGroupResponse {
+    let request = JoinGroupRequest::default()
+        .with_group_id(GroupId(StrBytes::from_static_str("raw-group")))
+        .with_session_timeout_ms(6000)
+        .with_rebalance_timeout_ms(10000)
+        .with_member_id(StrBytes::from_string(member_id.into()))
+        .with_protocol_type(StrBytes::from_static_str("consumer"))
+        .with_protocols(vec![JoinGroupRequestProtocol::default()
+            .with_name(StrBytes::from_static_str("range"))
+            .with_metadata(bytes::Bytes::from_static(b"meta"))]);
+    client.send(version, &request)
+}
+
+#[test]
+fn join_without_member_id_is_member_id_required_then_the_rejoin_leads() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    let first = join(&mut client, 5, "");
+    assert_eq!(first.error_code, ResponseError::MemberIdRequired.code());
+    assert!(!first.member_id.is_empty());
+    let joined = join(&mut client, 5, &first.member_id);
+    assert_eq!(joined.error_code, 0);
+    assert_eq!(joined.generation_id, 1);
+    assert_eq!(joined.leader, joined.member_id);
+    assert_eq!(joined.members.len(), 1);
+    assert_eq!(joined.members[0].metadata.as_ref(), b"meta");
+
+    // Wrong generation, then the leader's sync hands back its own assignment.
+    let sync = |client: &mut RawClient, generation| {
+        let request = SyncGroupRequest::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("raw-group")))
+            .with_generation_id(generation)
+            .with_member_id(joined.member_id.clone())
+            .with_assignments(vec![SyncGroupRequestAssignment::default()
+                .with_member_id(joined.member_id.clone())
+                .with_assignment(bytes::Bytes::from_static(b"assignment"))]);
+        client.send(3, &request)
+    };
+    assert_eq!(sync(&mut client, 7).error_code, ResponseError::IllegalGeneration.code());
+    let synced = sync(&mut client, 1);
+    assert_eq!(synced.error_code, 0);
+    assert_eq!(synced.assignment.as_ref(), b"assignment");
+
+    let heartbeat = |client: &mut RawClient, member: &str| {
+        let request = HeartbeatRequest::default()
+            .with_group_id(GroupId(StrBytes::from_static_str("raw-group")))
+            .with_generation_id(1)
+            .with_member_id(StrBytes::from_string(member.into()));
+        client.send(3, &request).error_code
+    };
+    assert_eq!(heartbeat(&mut client, &joined.member_id), 0);
+    assert_eq!(heartbeat(&mut client, "stranger"), ResponseError::UnknownMemberId.code());
+
+    // A member commits with its generation; a stale generation is refused.
+    assert_eq!(commit(&mut client, "raw-group", 1, &joined.member_id, 5), 0);
+    assert_eq!(commit(&mut client, "raw-group", 0, &joined.member_id, 6), ResponseError::IllegalGeneration.code());
+    assert_eq!(fetch_committed(&mut client, "raw-group"), 5);
+
+    let described = client.send(5, &DescribeGroupsRequest::default().with_groups(vec![GroupId(StrBytes::from_static_str("raw-group"))]));
+    assert_eq!(described.groups[0].group_state.as_str(), "Stable");
+    assert_eq!(described.groups[0].protocol_data.as_str(), "range");
+    assert_eq!(described.groups[0].members[0].member_assignment.as_ref(), b"assignment");
+
+    // A group with members cannot be deleted; after LeaveGroup it can.
+    let delete = |client: &mut RawClient| {
+        let request = DeleteGroupsRequest::default().with_groups_names(vec![GroupId(StrBytes::from_static_str("raw-group"))]);
+        client.send(2, &request).results[0].error_code
+    };
+    assert_eq!(delete(&mut client), ResponseError::NonEmptyGroup.code());
+    let leave = LeaveGroupRequest::default()
+        .with_group_id(GroupId(StrBytes::from_static_str("raw-group")))
+        .with_members(vec![leave_group_request::MemberIdentity::default().with_member_id(joined.member_id.clone())]);
+    let left = client.send(4, &leave);
+    assert_eq!((left.error_code, left.members[0].error_code), (0, 0));
+    assert_eq!(delete(&mut client), 0);
+    assert_eq!(fetch_committed(&mut client, "raw-group"), -1, "deleting a group deletes its offsets");
+}
+
+#[test]
+fn offset_fetch_of_an_unknown_group_is_minus_one_not_an_error() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    assert_eq!(fetch_committed(&mut client, "never-seen"), -1);
+}
+
+#[test]
+fn find_coordinator_names_this_broker_for_groups_and_refuses_transactions() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    let response = client.send(3, &FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g")));
+    assert_eq!(response.error_code, 0);
+    assert_eq!(format!("{}:{}", response.host.as_str(), response.port), strand.addr);
+    let response = client.send(
+        4,
+        &FindCoordinatorRequest::default().with_key_type(1).with_coordinator_keys(vec![StrBytes::from_static_str("txn")]),
+    );
+    assert_eq!(response.coordinators[0].error_code, ResponseError::CoordinatorNotAvailable.code());
+}
+
+#[test]
+fn list_groups_filters_by_state() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    commit(&mut client, "only-offsets", -1, "", 1);
+    let all = client.send(4, &ListGroupsRequest::default());
+    assert!(all.groups.iter().any(|g| g.group_id.as_str() == "only-offsets" && g.group_state.as_str() == "Empty"));
+    let stable = client.send(4, &ListGroupsRequest::default().with_states_filter(vec![StrBytes::from_static_str("Stable")]));
+    assert!(stable.groups.is_empty());
+}
