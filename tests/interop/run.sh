@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Interop tests: runs the real strand binary and talks to it with real Kafka
+# clients (kcat/librdkafka, confluent-kafka, kafka-python).
+#
+#   bash tests/interop/run.sh
+#
+# Installs what it needs on a Debian machine (kcat via apt-get, a Python venv
+# with pinned clients via pip), reusing what is already there. Environment:
+#   STRAND_BIN    broker binary (default target/release/strand; not built here)
+#   STRAND_VENV   venv for the Python clients (default target/interop-venv)
+# Prints PASS/FAIL per check and ends with "N passed, M failed"; exits non-zero
+# when any check failed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Paths given in the environment are relative to the caller's directory; the
+# defaults are relative to the repo root.
+abspath() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
+STRAND_BIN="$(abspath "${STRAND_BIN:-$ROOT/target/release/strand}")"
+STRAND_VENV="$(abspath "${STRAND_VENV:-$ROOT/target/interop-venv}")"
+cd "$ROOT"
+HERE="tests/interop"
+TOPIC="interop"
+# Client versions this suite was verified with.
+CONFLUENT_KAFKA_VERSION="2.16.1"
+KAFKA_PYTHON_VERSION="3.0.12"
+
+log() { echo "interop: $*" >&2; }
+
+# --- install -----------------------------------------------------------------
+
+APT_UPDATED=0
+apt_install() {
+    if [[ $APT_UPDATED == 0 ]]; then
+        apt-get update
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
+
+if ! command -v kcat >/dev/null 2>&1; then
+    log "installing kcat"
+    apt_install kcat
+fi
+
+venv_ok() {
+    [[ -x "$STRAND_VENV/bin/python" ]] && "$STRAND_VENV/bin/python" - "$CONFLUENT_KAFKA_VERSION" "$KAFKA_PYTHON_VERSION" <<'EOF' >/dev/null 2>&1
+import sys
+import confluent_kafka, kafka
+sys.exit(0 if (confluent_kafka.__version__, kafka.__version__) == (sys.argv[1], sys.argv[2]) else 1)
+EOF
+}
+
+if ! venv_ok; then
+    log "creating venv $STRAND_VENV"
+    # Debian's own python3 needs python3-venv for ensurepip.
+    if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        apt_install python3-venv
+    fi
+    venv_args=()
+    # A venv whose interpreter no longer runs (its base python moved) is rebuilt.
+    "$STRAND_VENV/bin/python" -c '' >/dev/null 2>&1 || venv_args=(--clear)
+    python3 -m venv "${venv_args[@]}" "$STRAND_VENV"
+    "$STRAND_VENV/bin/pip" install --disable-pip-version-check -q \
+        "confluent-kafka==$CONFLUENT_KAFKA_VERSION" "kafka-python==$KAFKA_PYTHON_VERSION"
+    venv_ok || { log "venv $STRAND_VENV does not import the pinned clients"; exit 1; }
+fi
+PY="$STRAND_VENV/bin/python"
+
+log "kcat: $(kcat -V 2>&1 | grep -m1 '^Version' || true)"
+log "python clients: $("$PY" -c 'import confluent_kafka, kafka; print("confluent-kafka", confluent_kafka.__version__, "librdkafka", confluent_kafka.libversion()[0], "kafka-python", kafka.__version__)')"
+
+# --- broker --------------------------------------------------------------------
+
+if [[ ! -x "$STRAND_BIN" ]]; then
+    log "no broker binary at $STRAND_BIN (build it, or set STRAND_BIN)"
+    echo "FAIL broker binary exists"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/strand-interop.XXXXXX")"
+BROKER_LOG="$WORK/broker.log"
+BROKER_PID=""
+PASSED=0
+FAILED=0
+
+stop_broker() {
+    # SIGTERM, then wait for a graceful exit (SIGKILL after 10 s). Sets BROKER_RC.
+    BROKER_RC=""
+    [[ -n "$BROKER_PID" ]] || return 0
+    kill -TERM "$BROKER_PID" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$BROKER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$BROKER_PID" 2>/dev/null; then
+        log "broker ignored SIGTERM for 10 s, killing it"
+        kill -KILL "$BROKER_PID" 2>/dev/null || true
+    fi
+    BROKER_RC=0
+    wait "$BROKER_PID" 2>/dev/null || BROKER_RC=$?
+    BROKER_PID=""
+}
+
+cleanup() {
+    stop_broker
+    if [[ $FAILED == 0 ]]; then
+        rm -rf "$WORK"
+    else
+        log "kept $WORK (broker.log, data/) for inspection"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+    --data-dir "$WORK/data" --topic "$TOPIC" 2>"$BROKER_LOG" &
+BROKER_PID=$!
+
+ADDR=""
+for ((i = 0; i < 100; i++)); do
+    ADDR="$(sed -e 's/\x1b\[[0-9;]*m//g' "$BROKER_LOG" | grep -m1 'listening' |
+        sed -n 's/.*[[:space:]]addr=\(127\.0\.0\.1:[0-9][0-9]*\).*/\1/p' || true)"
+    [[ -n "$ADDR" ]] && break
+    if ! kill -0 "$BROKER_PID" 2>/dev/null; then
+        break
+    fi
+    sleep 0.1
+done
+if [[ -z "$ADDR" ]]; then
+    log "broker did not report a listening address within 10 s; its log:"
+    cat "$BROKER_LOG" >&2
+    echo "FAIL broker starts and reports its address"
+    FAILED=1
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+log "broker pid $BROKER_PID listening on $ADDR (data in $WORK/data)"
+
+# --- checks ----------------------------------------------------------------------
+
+# check NAME CMD...: runs CMD, PASS if it exits 0; on failure prints its output.
+check() {
+    local name="$1"
+    shift
+    local out rc=0
+    # Not in a subshell: broker_shutdown must reap the broker from this shell.
+    "$@" >"$WORK/check.out" 2>&1 </dev/null || rc=$?
+    out="$(cat "$WORK/check.out")"
+    if [[ $rc == 0 ]]; then
+        PASSED=$((PASSED + 1))
+        echo "PASS $name"
+        [[ -n "${INTEROP_VERBOSE:-}" && -n "$out" ]] && sed 's/^/    /' <<<"$out"
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAIL $name (exit $rc)"
+        [[ -n "$out" ]] && sed 's/^/    /' <<<"$out" | tail -n 60
+    fi
+    return 0
+}
+
+KCAT=(kcat -b "$ADDR" -X socket.timeout.ms=10000)
+
+kcat_roundtrip() {
+    local i in="$WORK/kcat_in.txt" out="$WORK/kcat_out.txt"
+    for ((i = 0; i < 1000; i++)); do
+        printf 'key-%04d:value %d %s\n' "$i" "$i" "$(printf '%*s' $((i % 50)) '' | tr ' ' x)"
+    done >"$in"
+    timeout 60 "${KCAT[@]}" -P -t "$TOPIC" -p 0 -K: -X message.timeout.ms=20000 <"$in" ||
+        { echo "kcat -P exited $?"; return 1; }
+    timeout 60 "${KCAT[@]}" -C -t "$TOPIC" -o beginning -c 1000 -e -f '%k:%s\n' >"$out" ||
+        { echo "kcat -C exited $?"; return 1; }
+    if ! cmp -s "$in" "$out"; then
+        echo "consumed $(wc -l <"$out") lines, produced 1000; first differences:"
+        diff "$in" "$out" | head -n 20
+        return 1
+    fi
+    echo "1000 keyed messages round-tripped"
+}
+
+kcat_metadata() {
+    local json
+    json="$(timeout 30 "${KCAT[@]}" -L -J)" || { echo "kcat -L exited $?"; return 1; }
+    python3 - "$TOPIC" "$ADDR" "$json" <<'EOF'
+import json, sys
+topic, addr, md = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+brokers = md.get("brokers", [])
+topics = {t["topic"]: t for t in md.get("topics", [])}
+problems = []
+if [f'{b["name"]}' for b in brokers] != [addr]:
+    problems.append(f"brokers {brokers}, expected exactly one at {addr}")
+t = topics.get(topic)
+if t is None:
+    problems.append(f"topic {topic!r} missing; topics: {list(topics)}")
+else:
+    if "error" in t:
+        problems.append(f"topic error: {t['error']}")
+    parts = t.get("partitions", [])
+    if len(parts) != 1 or parts[0].get("partition") != 0:
+        problems.append(f"partitions {parts}, expected exactly partition 0")
+    elif not brokers or parts[0].get("leader") != brokers[0]["id"]:
+        problems.append(f"partition 0 leader {parts[0].get('leader')}, brokers {brokers}")
+if problems:
+    print("kcat -L -J:", json.dumps(md))
+    print("\n".join(problems))
+    sys.exit(1)
+print(f"topic {topic} with 1 partition, leader broker {brokers[0]['id']} at {addr}")
+EOF
+}
+
+kcat_headers() {
+    local got want='hkey|k=v,k2=v2|hvalue'
+    printf 'hkey:hvalue\n' |
+        timeout 60 "${KCAT[@]}" -P -t "$TOPIC" -p 0 -K: -H k=v -H k2=v2 -X message.timeout.ms=20000 ||
+        { echo "kcat -P exited $?"; return 1; }
+    # -o -1: the last message in the partition, i.e. the one just produced.
+    got="$(timeout 60 "${KCAT[@]}" -C -t "$TOPIC" -o -1 -c 1 -e -f '%k|%h|%s\n')" ||
+        { echo "kcat -C exited $?"; return 1; }
+    if [[ "$got" != "$want" ]]; then
+        echo "consumed '$got', expected '$want'"
+        return 1
+    fi
+    echo "headers round-tripped: $got"
+}
+
+kcat_unknown_topic() {
+    local out rc=0 start=$SECONDS
+    out="$(printf 'k:v\n' | timeout 40 "${KCAT[@]}" -P -t "no-such-topic-$RANDOM" -K: \
+        -X message.timeout.ms=5000 -X topic.metadata.propagation.max.ms=1000 2>&1)" || rc=$?
+    echo "$out"
+    if [[ $rc == 124 ]]; then
+        echo "kcat hung (killed after 40 s)"
+        return 1
+    fi
+    if [[ $rc == 0 ]]; then
+        echo "kcat -P to an unknown topic exited 0 after $((SECONDS - start)) s: expected a delivery failure"
+        return 1
+    fi
+    if ! grep -qi 'unknown topic' <<<"$out"; then
+        echo "kcat -P exited $rc without an unknown topic error"
+        return 1
+    fi
+    echo "kcat -P to an unknown topic failed (exit $rc) after $((SECONDS - start)) s: ok"
+}
+
+broker_alive() {
+    kill -0 "$BROKER_PID" 2>/dev/null || { echo "broker process $BROKER_PID is gone; log tail:"; tail -n 30 "$BROKER_LOG"; return 1; }
+}
+
+kafka_python() {
+    # Default: let kafka-python probe the broker's versions. If that fails,
+    # report it and run the same checks again with a pinned version.
+    check "kafka-python round trip (api_version auto-detect)" \
+        timeout 180 "$PY" "$HERE/kafka_python_roundtrip.py" "$ADDR" auto
+    if [[ $LAST_FAILED_BEFORE != "$FAILED" ]]; then
+        check "kafka-python round trip (api_version=(2,8) fallback)" \
+            timeout 180 "$PY" "$HERE/kafka_python_roundtrip.py" "$ADDR" 2.8
+    fi
+}
+
+check "kcat: produce/consume 1000 keyed messages" kcat_roundtrip
+check "kcat: -L lists topic $TOPIC with 1 partition" kcat_metadata
+check "kcat: header round trip" kcat_headers
+check "confluent-kafka: 500 messages with keys/headers/timestamps, offsets_for_times, watermarks" \
+    timeout 180 "$PY" "$HERE/confluent_roundtrip.py" "$ADDR"
+LAST_FAILED_BEFORE=$FAILED
+kafka_python
+check "kcat: produce to unknown topic fails" kcat_unknown_topic
+check "confluent-kafka: produce to unknown topic fails" \
+    timeout 60 "$PY" "$HERE/confluent_unknown_topic.py" "$ADDR"
+check "broker still running after all checks" broker_alive
+
+broker_shutdown() {
+    stop_broker
+    if [[ "$BROKER_RC" != 0 ]]; then
+        echo "broker exited with status $BROKER_RC after SIGTERM; log tail:"
+        tail -n 30 "$BROKER_LOG"
+        return 1
+    fi
+    echo "broker exited 0"
+}
+check "broker exits cleanly on SIGTERM" broker_shutdown
+
+if [[ $FAILED != 0 ]]; then
+    echo "--- broker log tail ($BROKER_LOG) ---"
+    tail -n 40 "$BROKER_LOG"
+fi
+echo "$PASSED passed, $FAILED failed"
+[[ $FAILED == 0 ]]
