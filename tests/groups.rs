@@ -344,3 +344,94 @@ fn list_groups_filters_by_state() {
     let stable = client.send(4, &ListGroupsRequest::default().with_states_filter(vec![StrBytes::from_static_str("Stable")]));
     assert!(stable.groups.is_empty());
 }
+
+/// Every group API answers at every version ApiVersions advertises (a response
+/// that some version cannot carry would close the connection instead).
+#[test]
+fn every_group_api_answers_at_every_advertised_version() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    let group = |name: String| GroupId(StrBytes::from_string(name));
+    let topic = || TopicName(StrBytes::from_static_str(TOPIC));
+    for v in 0..=6 {
+        let request = if v >= 4 {
+            FindCoordinatorRequest::default().with_coordinator_keys(vec![StrBytes::from_static_str("g")])
+        } else {
+            FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g"))
+        };
+        let response = client.send(v, &request);
+        let code = if v >= 4 { response.coordinators[0].error_code } else { response.error_code };
+        assert_eq!(code, 0, "FindCoordinator v{v}");
+    }
+    for v in 0..=9 {
+        let request = JoinGroupRequest::default()
+            .with_group_id(group(format!("versions-{v}")))
+            .with_session_timeout_ms(6000)
+            .with_rebalance_timeout_ms(6000)
+            .with_protocol_type(StrBytes::from_static_str("consumer"))
+            .with_protocols(vec![JoinGroupRequestProtocol::default().with_name(StrBytes::from_static_str("range"))]);
+        let response = client.send(v, &request);
+        let expected = if v >= 4 { ResponseError::MemberIdRequired.code() } else { 0 };
+        assert_eq!(response.error_code, expected, "JoinGroup v{v}");
+    }
+    for v in 0..=5 {
+        let request = SyncGroupRequest::default().with_group_id(group("nobody".into())).with_member_id(StrBytes::from_static_str("m"));
+        assert_eq!(client.send(v, &request).error_code, ResponseError::UnknownMemberId.code(), "SyncGroup v{v}");
+    }
+    for v in 0..=4 {
+        let request = HeartbeatRequest::default().with_group_id(group("nobody".into())).with_member_id(StrBytes::from_static_str("m"));
+        assert_eq!(client.send(v, &request).error_code, ResponseError::UnknownMemberId.code(), "Heartbeat v{v}");
+    }
+    for v in 0..=5 {
+        let request = LeaveGroupRequest::default().with_group_id(group("versions-0".into()));
+        let request = if v >= 3 {
+            request.with_members(vec![leave_group_request::MemberIdentity::default().with_member_id(StrBytes::from_static_str("m"))])
+        } else {
+            request.with_member_id(StrBytes::from_static_str("m"))
+        };
+        let response = client.send(v, &request);
+        let code = if v >= 3 { response.members[0].error_code } else { response.error_code };
+        assert_eq!(code, ResponseError::UnknownMemberId.code(), "LeaveGroup v{v}");
+    }
+    for v in 2..=9 {
+        let partition = OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(i64::from(v));
+        let t = OffsetCommitRequestTopic::default().with_name(topic()).with_partitions(vec![partition]);
+        let request = OffsetCommitRequest::default().with_group_id(group("plain".into())).with_generation_id_or_member_epoch(-1).with_topics(vec![t]);
+        assert_eq!(client.send(v, &request).topics[0].partitions[0].error_code, 0, "OffsetCommit v{v}");
+    }
+    for v in 1..=9 {
+        let committed = if v >= 8 {
+            let t = offset_fetch_request::OffsetFetchRequestTopics::default().with_name(topic()).with_partition_indexes(vec![0]);
+            let request = OffsetFetchRequest::default()
+                .with_groups(vec![offset_fetch_request::OffsetFetchRequestGroup::default().with_group_id(group("plain".into())).with_topics(Some(vec![t]))]);
+            client.send(v, &request).groups[0].topics[0].partitions[0].committed_offset
+        } else {
+            let request = OffsetFetchRequest::default()
+                .with_group_id(group("plain".into()))
+                .with_topics(Some(vec![OffsetFetchRequestTopic::default().with_name(topic()).with_partition_indexes(vec![0])]));
+            client.send(v, &request).topics[0].partitions[0].committed_offset
+        };
+        assert_eq!(committed, 9, "OffsetFetch v{v}");
+    }
+    for v in 0..=6 {
+        let response = client.send(v, &DescribeGroupsRequest::default().with_groups(vec![group("plain".into())]));
+        assert_eq!(response.groups[0].group_state.as_str(), "Empty", "DescribeGroups v{v}");
+    }
+    for v in 0..=5 {
+        assert!(client.send(v, &ListGroupsRequest::default()).groups.iter().any(|g| g.group_id.as_str() == "plain"), "ListGroups v{v}");
+    }
+    let response = client.send(
+        0,
+        &OffsetDeleteRequest::default().with_group_id(group("plain".into())).with_topics(vec![offset_delete_request::OffsetDeleteRequestTopic::default()
+            .with_name(topic())
+            .with_partitions(vec![offset_delete_request::OffsetDeleteRequestPartition::default().with_partition_index(0)])]),
+    );
+    assert_eq!((response.error_code, response.topics[0].partitions[0].error_code), (0, 0), "OffsetDelete v0");
+    for v in 0..=2 {
+        // versions-0..3 have a member (joined before KIP-394); versions-4.. only a pending id.
+        let names = vec![group("versions-0".into()), group(format!("versions-{}", v + 4))];
+        let response = client.send(v, &DeleteGroupsRequest::default().with_groups_names(names));
+        let codes: Vec<i16> = response.results.iter().map(|r| r.error_code).collect();
+        assert_eq!(codes, vec![ResponseError::NonEmptyGroup.code(), 0], "DeleteGroups v{v}");
+    }
+}

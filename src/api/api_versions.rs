@@ -8,11 +8,12 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
-use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::SUPPORTED;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <ApiVersionsRequest as Message>::VERSIONS;
 
 pub fn handle(version: i16, request: ApiVersionsRequest) -> ApiVersionsResponse {
     // KIP-511: v3+ clients name themselves; Kafka refuses names outside this pattern.

@@ -8,11 +8,12 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
 use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
-use kafka_protocol::protocol::{StrBytes, VersionRange};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use crate::broker::Broker;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 2, max: 7 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <CreateTopicsRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> CreateTopicsResponse {
     let topics = request

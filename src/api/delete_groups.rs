@@ -4,12 +4,13 @@
 
 use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
 use kafka_protocol::messages::{DeleteGroupsRequest, DeleteGroupsResponse};
-use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::group_error_code;
 use crate::broker::Broker;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 2 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <DeleteGroupsRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, _version: i16, request: DeleteGroupsRequest) -> DeleteGroupsResponse {
     let results = request

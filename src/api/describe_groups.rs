@@ -7,12 +7,13 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse};
-use kafka_protocol::protocol::{StrBytes, VersionRange};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use crate::broker::Broker;
 use crate::group::coordinator::GroupState;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 6 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <DescribeGroupsRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, version: i16, request: DescribeGroupsRequest) -> DescribeGroupsResponse {
     let groups = request

@@ -18,12 +18,13 @@ use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
 use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
-use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::{check_partition, error_code, resolve_topic, TopicRef};
 use crate::broker::Broker;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 4, max: 18 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <FetchRequest as Message>::VERSIONS;
 
 /// `isolation_level` 1: only committed (below the last stable offset) data.
 const READ_COMMITTED: i8 = 1;

@@ -7,11 +7,12 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::{BrokerId, FindCoordinatorRequest, FindCoordinatorResponse};
-use kafka_protocol::protocol::{StrBytes, VersionRange};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use crate::broker::Broker;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 6 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <FindCoordinatorRequest as Message>::VERSIONS;
 
 const GROUP: i8 = 0;
 const TRANSACTION: i8 = 1;

@@ -3,12 +3,13 @@
 //! Keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 
 use kafka_protocol::messages::{HeartbeatRequest, HeartbeatResponse};
-use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::group_error_code;
 use crate::broker::Broker;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <HeartbeatRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, _version: i16, request: HeartbeatRequest) -> HeartbeatResponse {
     let instance = request.group_instance_id.as_deref();

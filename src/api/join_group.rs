@@ -8,14 +8,15 @@
 
 use kafka_protocol::messages::{JoinGroupRequest, JoinGroupResponse};
 use kafka_protocol::messages::join_group_response::JoinGroupResponseMember;
-use kafka_protocol::protocol::{StrBytes, VersionRange};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::{group_error_code, RequestContext};
 use crate::broker::Broker;
 use crate::group::coordinator::JoinRequest;
 use crate::group::Error;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 9 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <JoinGroupRequest as Message>::VERSIONS;
 
 pub async fn handle(broker: &Broker, ctx: &RequestContext, version: i16, request: JoinGroupRequest) -> JoinGroupResponse {
     let requested_member = request.member_id.to_string();

@@ -5,12 +5,13 @@
 
 use kafka_protocol::messages::leave_group_response::MemberResponse;
 use kafka_protocol::messages::{LeaveGroupRequest, LeaveGroupResponse};
-use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::group_error_code;
 use crate::broker::Broker;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 5 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <LeaveGroupRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> LeaveGroupResponse {
     let members: Vec<(String, Option<String>)> = if version >= 3 {

@@ -3,11 +3,12 @@
 
 use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::{GroupId, ListGroupsRequest, ListGroupsResponse};
-use kafka_protocol::protocol::{StrBytes, VersionRange};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use crate::broker::Broker;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 5 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <ListGroupsRequest as Message>::VERSIONS;
 
 const GROUP_TYPE: &str = "classic";
 

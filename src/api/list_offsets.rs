@@ -10,13 +10,14 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
 use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse};
-use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::{check_partition, error_code, resolve_topic, TopicRef};
 use crate::broker::Broker;
 use crate::log::OffsetLookup;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 1, max: 10 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <ListOffsetsRequest as Message>::VERSIONS;
 
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;

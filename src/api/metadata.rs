@@ -10,12 +10,13 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::metadata_response::{MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic};
 use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, TopicName};
-use kafka_protocol::protocol::{StrBytes, VersionRange};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::{resolve_topic, TopicRef};
 use crate::broker::Broker;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 13 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <MetadataRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, version: i16, request: MetadataRequest) -> MetadataResponse {
     let node = BrokerId(broker.node_id());

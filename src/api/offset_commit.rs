@@ -1,4 +1,4 @@
-//! OffsetCommit (key 8), v2-v10 (v10 names topics by id).
+//! OffsetCommit (key 8), v2-v9.
 //!
 //! Members of a group commit with their generation; a consumer that uses
 //! `assign()` commits with generation -1 into a group nobody has joined, as Kafka
@@ -10,13 +10,14 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
 use kafka_protocol::messages::{OffsetCommitRequest, OffsetCommitResponse};
-use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::{check_partition, group_error_code, resolve_topic, TopicRef};
 use crate::broker::Broker;
 use crate::group::offset_store::CommittedOffset;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 2, max: 10 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <OffsetCommitRequest as Message>::VERSIONS;
 
 /// Kafka's `offset.metadata.max.bytes`.
 const MAX_METADATA_BYTES: usize = 4096;
@@ -27,8 +28,7 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> Of
     let mut valid = Vec::new();
     let mut codes: Vec<Vec<Result<usize, ResponseError>>> = Vec::with_capacity(request.topics.len());
     for topic in &request.topics {
-        let reference = if version >= 10 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.name.as_str()) };
-        let topic_result = resolve_topic(broker, reference);
+        let topic_result = resolve_topic(broker, TopicRef::Name(topic.name.as_str()));
         codes.push(
             topic
                 .partitions
@@ -79,7 +79,7 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> Of
                     OffsetCommitResponsePartition::default().with_partition_index(p.partition_index).with_error_code(code)
                 })
                 .collect();
-            OffsetCommitResponseTopic::default().with_name(topic.name).with_topic_id(topic.topic_id).with_partitions(partitions)
+            OffsetCommitResponseTopic::default().with_name(topic.name).with_partitions(partitions)
         })
         .collect();
     OffsetCommitResponse::default().with_topics(topics)

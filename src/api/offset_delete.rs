@@ -4,12 +4,13 @@
 
 use kafka_protocol::messages::offset_delete_response::{OffsetDeleteResponsePartition, OffsetDeleteResponseTopic};
 use kafka_protocol::messages::{OffsetDeleteRequest, OffsetDeleteResponse};
-use kafka_protocol::protocol::VersionRange;
+use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::{check_partition, group_error_code, resolve_topic, TopicRef};
 use crate::broker::Broker;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 0 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <OffsetDeleteRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest) -> OffsetDeleteResponse {
     let mut known = Vec::new();

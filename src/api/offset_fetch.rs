@@ -1,5 +1,4 @@
-//! OffsetFetch (key 9), v1-v10 (several groups per request from v8, topic ids
-//! from v10).
+//! OffsetFetch (key 9), v1-v9 (several groups per request from v8).
 //!
 //! A partition with no committed offset, or of a group that does not exist,
 //! answers offset -1 and empty metadata, not an error, as Kafka does. No
@@ -10,16 +9,17 @@ use kafka_protocol::messages::offset_fetch_response::{
     OffsetFetchResponseTopics,
 };
 use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, TopicName};
-use kafka_protocol::protocol::{StrBytes, VersionRange};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::{resolve_topic, TopicRef};
 use crate::broker::Broker;
 use crate::group::offset_store::CommittedOffset;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 1, max: 10 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <OffsetFetchRequest as Message>::VERSIONS;
 
-/// (topic, topic id, partition, committed, error code) for one requested partition.
-type Answer = (String, uuid::Uuid, i32, Option<CommittedOffset>, i16);
+/// (topic, partition, committed, error code) for one requested partition.
+type Answer = (String, i32, Option<CommittedOffset>, i16);
 
 pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> OffsetFetchResponse {
     if version >= 8 {
@@ -31,15 +31,14 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
                     topics
                         .into_iter()
                         .flat_map(|t| {
-                            let reference = if version >= 10 { TopicRef::Id(t.topic_id) } else { TopicRef::Name(t.name.as_str()) };
-                            let code = resolve_topic(broker, reference).err().map_or(0, |c| c.code());
-                            let name = if version >= 10 { broker.topic().to_owned() } else { t.name.to_string() };
-                            t.partition_indexes.into_iter().map(move |p| (name.clone(), t.topic_id, p, code))
+                            let code = resolve_topic(broker, TopicRef::Name(t.name.as_str())).err().map_or(0, |c| c.code());
+                            let name = t.name.to_string();
+                            t.partition_indexes.into_iter().map(move |p| (name.clone(), p, code))
                         })
                         .collect::<Vec<_>>()
                 });
                 let answers = lookup(broker, &group.group_id, asked);
-                OffsetFetchResponseGroup::default().with_group_id(group.group_id).with_topics(group_topics(version, answers))
+                OffsetFetchResponseGroup::default().with_group_id(group.group_id).with_topics(group_topics(answers))
             })
             .collect();
         return OffsetFetchResponse::default().with_groups(groups);
@@ -50,13 +49,13 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
             .flat_map(|t| {
                 let code = resolve_topic(broker, TopicRef::Name(t.name.as_str())).err().map_or(0, |c| c.code());
                 let name = t.name.to_string();
-                t.partition_indexes.into_iter().map(move |p| (name.clone(), uuid::Uuid::nil(), p, code))
+                t.partition_indexes.into_iter().map(move |p| (name.clone(), p, code))
             })
             .collect::<Vec<_>>()
     });
     let answers = lookup(broker, &request.group_id, asked);
     let mut topics: Vec<OffsetFetchResponseTopic> = Vec::new();
-    for (topic, _, partition, committed, code) in answers {
+    for (topic, partition, committed, code) in answers {
         let p = fill(OffsetFetchResponsePartition::default().with_partition_index(partition), version, committed, code);
         match topics.iter_mut().find(|t| t.name.as_str() == topic) {
             Some(t) => t.partitions.push(p),
@@ -66,41 +65,37 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
     OffsetFetchResponse::default().with_topics(topics)
 }
 
-/// Committed offsets for the asked (topic, id, partition, error) list, or for
+/// Committed offsets for the asked (topic, partition, error) list, or for
 /// everything the group committed when the list is null.
-fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, uuid::Uuid, i32, i16)>>) -> Vec<Answer> {
+fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, i32, i16)>>) -> Vec<Answer> {
     match asked {
         None => broker
             .groups
             .committed(group_id, None)
             .into_iter()
-            .map(|((topic, partition), committed)| (topic, broker.topic_id, partition, committed, 0))
+            .map(|((topic, partition), committed)| (topic, partition, committed, 0))
             .collect(),
         Some(asked) => {
-            let keys: Vec<(String, i32)> = asked.iter().map(|(t, _, p, _)| (t.clone(), *p)).collect();
+            let keys: Vec<(String, i32)> = asked.iter().map(|(t, p, _)| (t.clone(), *p)).collect();
             let found = broker.groups.committed(group_id, Some(&keys));
             asked
                 .into_iter()
                 .zip(found)
-                .map(|((topic, id, partition, code), (_, committed))| (topic, id, partition, if code == 0 { committed } else { None }, code))
+                .map(|((topic, partition, code), (_, committed))| (topic, partition, if code == 0 { committed } else { None }, code))
                 .collect()
         }
     }
 }
 
-fn group_topics(version: i16, answers: Vec<Answer>) -> Vec<OffsetFetchResponseTopics> {
+fn group_topics(answers: Vec<Answer>) -> Vec<OffsetFetchResponseTopics> {
     let mut topics: Vec<OffsetFetchResponseTopics> = Vec::new();
-    for (topic, id, partition, committed, code) in answers {
+    for (topic, partition, committed, code) in answers {
         let p = OffsetFetchResponsePartitions::default().with_partition_index(partition);
         let (offset, epoch, metadata) = values(committed);
         let p = p.with_committed_offset(offset).with_committed_leader_epoch(epoch).with_metadata(Some(metadata)).with_error_code(code);
         match topics.iter_mut().find(|t| t.name.as_str() == topic) {
             Some(t) => t.partitions.push(p),
-            None => {
-                let t = OffsetFetchResponseTopics::default().with_partitions(vec![p]);
-                // v10 names topics by id only.
-                topics.push(if version >= 10 { t.with_topic_id(id) } else { t.with_name(name(topic)) });
-            }
+            None => topics.push(OffsetFetchResponseTopics::default().with_name(name(topic)).with_partitions(vec![p])),
         }
     }
     topics

@@ -11,13 +11,14 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
-use kafka_protocol::protocol::{StrBytes, VersionRange};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::{check_partition, error_code, resolve_topic, TopicRef};
 use crate::broker::Broker;
 use crate::log::batch::BatchHeader;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 3, max: 13 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <ProduceRequest as Message>::VERSIONS;
 
 pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<ProduceResponse> {
     let acks = request.acks;

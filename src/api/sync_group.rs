@@ -4,13 +4,14 @@
 //! the coordinator relays each member its part. Followers wait for the leader.
 
 use kafka_protocol::messages::{SyncGroupRequest, SyncGroupResponse};
-use kafka_protocol::protocol::{StrBytes, VersionRange};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::group_error_code;
 use crate::broker::Broker;
 use crate::group::coordinator::SyncRequest;
 
-pub const VERSIONS: VersionRange = VersionRange { min: 0, max: 5 };
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <SyncGroupRequest as Message>::VERSIONS;
 
 pub async fn handle(broker: &Broker, version: i16, request: SyncGroupRequest) -> SyncGroupResponse {
     let sync = SyncRequest {

@@ -136,7 +136,7 @@ impl RawClient {
     /// Sends `request` at `version` and decodes the matching response.
     pub fn send<R: Request>(&mut self, version: i16, request: &R) -> R::Response {
         let correlation_id = self.send_only(version, request);
-        let mut body = self.read_frame().expect("response frame");
+        let mut body = self.read_frame().unwrap_or_else(|| panic!("{} v{version}: connection closed", std::any::type_name::<R>()));
         let key = ApiKey::try_from(R::KEY).unwrap();
         let header = ResponseHeader::decode(&mut body, key.response_header_version(version)).unwrap();
         assert_eq!(header.correlation_id, correlation_id);
@@ -153,7 +153,7 @@ impl RawClient {
             .with_client_id(Some(StrBytes::from_static_str("raw-test")));
         let mut body = BytesMut::new();
         header.encode(&mut body, R::header_version(version)).unwrap();
-        request.encode(&mut body, version).unwrap();
+        request.encode(&mut body, version).unwrap_or_else(|e| panic!("encoding {} v{version}: {e}", std::any::type_name::<R>()));
         self.send_raw(&body);
         self.correlation_id
     }
