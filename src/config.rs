@@ -95,6 +95,8 @@ settings! {
     offsets_fsync: bool = true, env "STRAND_OFFSETS_FSYNC";
     /// Log level or `tracing` filter (RUST_LOG, when set, wins).
     log_level: String = "info", env "STRAND_LOG_LEVEL";
+    /// Log line format: `text` for people, `json` for log collectors.
+    log_format: String = "text", env "STRAND_LOG_FORMAT";
 }
 
 impl Config {
@@ -132,6 +134,9 @@ impl Config {
         }
         if self.retention_check_interval_ms == 0 {
             return invalid("retention_check_interval_ms", "must be at least 1");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return invalid("log_format", "must be text or json");
         }
         if self.max_request_bytes < 8 {
             return invalid("max_request_bytes", "must be at least 8");
