@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::group::offset_store::FileOffsetStore;
 use crate::group::{self, Coordinator};
 use crate::log::{self, Log};
+use crate::producer_ids::ProducerIdManager;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -32,6 +33,8 @@ pub struct Broker {
     pub log: Log,
     /// Consumer groups and their committed offsets.
     pub groups: Coordinator,
+    /// Ids for idempotent producers (InitProducerId).
+    pub producer_ids: ProducerIdManager,
     pub cluster_id: String,
     pub topic_id: Uuid,
     /// Host and port clients are told to connect to.
@@ -66,8 +69,9 @@ impl Broker {
         );
         let store = FileOffsetStore::open(&data_dir, config.offsets_fsync)?;
         let groups = Coordinator::new(Box::new(store))?;
+        let producer_ids = ProducerIdManager::open(&data_dir)?;
         let (advertised_host, advertised_port) = advertised(&config, bound);
-        Ok(Self { config, log, groups, cluster_id, topic_id, advertised_host, advertised_port, shutdown })
+        Ok(Self { config, log, groups, producer_ids, cluster_id, topic_id, advertised_host, advertised_port, shutdown })
     }
 
     pub fn topic(&self) -> &str {

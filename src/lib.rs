@@ -11,6 +11,7 @@ pub mod connection;
 pub mod group;
 pub mod log;
 pub mod metrics;
+pub mod producer_ids;
 pub mod server;
 
 /// Milliseconds since the Unix epoch, the unit of every Kafka timestamp. A clock

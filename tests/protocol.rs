@@ -402,6 +402,10 @@ fn every_served_api_answers_at_every_advertised_version() {
         let response = client.send(version, &request);
         assert_eq!(response.topics[0].partitions[0].offset, 12, "ListOffsets v{version}");
     }
+    for version in 0..=5 {
+        let response = client.send(version, &InitProducerIdRequest::default().with_transaction_timeout_ms(1000));
+        assert_eq!((response.error_code, response.producer_epoch), (0, 0), "InitProducerId v{version}");
+    }
     for version in 2..=7 {
         let request = CreateTopicsRequest::default()
             .with_topics(vec![CreatableTopic::default().with_name(topic_name(TOPIC)).with_num_partitions(1).with_replication_factor(1)]);

@@ -15,6 +15,7 @@ pub mod describe_groups;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod heartbeat;
+pub mod init_producer_id;
 pub mod join_group;
 pub mod leave_group;
 pub mod list_groups;
@@ -54,6 +55,7 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::ListGroups, list_groups::VERSIONS),
     (ApiKey::DeleteGroups, delete_groups::VERSIONS),
     (ApiKey::OffsetDelete, offset_delete::VERSIONS),
+    (ApiKey::InitProducerId, init_producer_id::VERSIONS),
 ];
 
 pub fn supported_versions(key: ApiKey) -> Option<VersionRange> {
@@ -160,6 +162,7 @@ pub async fn handle(broker: &Broker, peer: std::net::SocketAddr, mut frame: Byte
         ApiKey::ListGroups => serve!(ListGroupsRequest, |r| list_groups::handle(broker, version, r)),
         ApiKey::DeleteGroups => serve!(DeleteGroupsRequest, |r| delete_groups::handle(broker, version, r)),
         ApiKey::OffsetDelete => serve!(OffsetDeleteRequest, |r| offset_delete::handle(broker, version, r)),
+        ApiKey::InitProducerId => serve!(InitProducerIdRequest, |r| init_producer_id::handle(broker, version, r)),
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
     (outcome, Some(info))
@@ -194,6 +197,8 @@ pub fn error_code(error: &log::Error) -> ResponseError {
         log::Error::Io { .. } => ResponseError::KafkaStorageError,
         // Shutting down: a retriable answer sends the client to look for the leader again.
         log::Error::Closed => ResponseError::NotLeaderOrFollower,
+        log::Error::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
+        log::Error::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
     }
 }
 

@@ -29,6 +29,8 @@ const LAST_OFFSET_DELTA: usize = 23;
 const BASE_TIMESTAMP: usize = 27;
 const MAX_TIMESTAMP: usize = 35;
 const PRODUCER_ID: usize = 43;
+const PRODUCER_EPOCH: usize = 51;
+const BASE_SEQUENCE: usize = 53;
 const RECORD_COUNT: usize = 57;
 
 /// Attribute bits 0-2: the compression codec (none, gzip, snappy, lz4, zstd).
@@ -95,6 +97,21 @@ impl<'a> BatchHeader<'a> {
     }
     pub fn producer_id(&self) -> i64 {
         read_i64(self.0, PRODUCER_ID)
+    }
+    pub fn producer_epoch(&self) -> i16 {
+        i16::from_be_bytes(self.0[PRODUCER_EPOCH..PRODUCER_EPOCH + 2].try_into().expect("2-byte slice"))
+    }
+    pub fn base_sequence(&self) -> i32 {
+        read_i32(self.0, BASE_SEQUENCE)
+    }
+    /// Sequence of the batch's last record; sequences wrap from i32::MAX to 0.
+    pub fn last_sequence(&self) -> i32 {
+        let last = i64::from(self.base_sequence()) + i64::from(self.last_offset_delta());
+        if last > i64::from(i32::MAX) {
+            (last - i64::from(i32::MAX) - 1) as i32
+        } else {
+            last as i32
+        }
     }
     pub fn record_count(&self) -> i32 {
         read_i32(self.0, RECORD_COUNT)

@@ -20,6 +20,7 @@ use bytes::Bytes;
 use tokio::sync::watch;
 
 use super::batch;
+use super::producer_state::{Check, ProducerStates};
 use super::segment::{Segment, SegmentConfig};
 use super::Error;
 
@@ -98,6 +99,8 @@ pub struct Log {
 }
 
 struct Writer {
+    /// Idempotent producers' last batches; changed only with the writer lock held.
+    producers: ProducerStates,
     unflushed_messages: u64,
     last_flush_ms: i64,
     closed: bool,
@@ -162,12 +165,13 @@ impl Log {
             sync_dir(dir)?;
         }
         report.segments = segments.len();
+        let producers = load_producer_states(dir, &segments, end)?;
         report.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         let log = Self {
             dir: dir.to_owned(),
             config,
             segments: RwLock::new(segments),
-            writer: Mutex::new(Writer { unflushed_messages: 0, last_flush_ms: now_ms, closed: false }),
+            writer: Mutex::new(Writer { producers, unflushed_messages: 0, last_flush_ms: now_ms, closed: false }),
             end_offset: watch::Sender::new(end),
         };
         Ok((log, report))
@@ -192,12 +196,16 @@ impl Log {
         if writer.closed {
             return Err(Error::Closed);
         }
+        if let Check::Duplicate { first_offset, last_offset } = writer.producers.check(&header)? {
+            return Ok(AppendInfo { base_offset: first_offset, last_offset, log_start_offset: self.start_offset() });
+        }
         let mut active = self.active();
         if active.should_roll(&header, self.config.segment_bytes, self.config.segment_ms, now_ms) {
-            active = self.roll(&active, now_ms)?;
+            active = self.roll(&active, &writer.producers, now_ms)?;
         }
         let base_offset = active.next_offset();
         active.append(base_offset, batch)?;
+        writer.producers.record(&header, base_offset);
         let last_offset = base_offset + i64::from(header.last_offset_delta());
         // Published before the fsync: the batch is in the log whether or not the
         // fsync succeeds, and the end offset must never lag the segment's.
@@ -337,6 +345,7 @@ impl Log {
         }
         writer.closed = true;
         self.active().seal()?;
+        write_producer_snapshot(&self.dir, self.end_offset(), &writer.producers)?;
         write_durably(&self.dir.join(RECOVERY_POINT_FILE), self.end_offset().to_string().as_bytes())?;
         write_durably(&self.dir.join(CLEAN_SHUTDOWN_FILE), b"")?;
         Ok(())
@@ -344,8 +353,10 @@ impl Log {
 
     /// Seals `active` and starts a new segment at its next offset. Caller holds the writer lock.
     /// `now_ms` is the append's clock: the new segment's age is measured on it.
-    fn roll(&self, active: &Arc<Segment>, now_ms: i64) -> Result<Arc<Segment>, Error> {
+    fn roll(&self, active: &Arc<Segment>, producers: &ProducerStates, now_ms: i64) -> Result<Arc<Segment>, Error> {
         active.seal()?;
+        // Kafka snapshots producer state at every roll so recovery replays one segment at most.
+        write_producer_snapshot(&self.dir, active.next_offset(), producers)?;
         let seg_config = SegmentConfig {
             index_interval_bytes: self.config.index_interval_bytes,
             index_max_bytes: self.config.index_max_bytes,
@@ -407,6 +418,55 @@ fn segment_bases(dir: &Path) -> Result<Vec<i64>, Error> {
     }
     bases.sort_unstable();
     Ok(bases)
+}
+
+fn snapshot_offsets(dir: &Path) -> Result<Vec<i64>, Error> {
+    let mut offsets = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        if let Some(offset) = name.to_str().and_then(|n| n.strip_suffix(".snapshot")).and_then(|s| s.parse().ok()) {
+            offsets.push(offset);
+        }
+    }
+    offsets.sort_unstable();
+    Ok(offsets)
+}
+
+/// Writes the producer-state snapshot as of `offset` and removes older ones.
+fn write_producer_snapshot(dir: &Path, offset: i64, producers: &ProducerStates) -> Result<(), Error> {
+    write_durably(&dir.join(format!("{offset:020}.snapshot")), &producers.encode())?;
+    for old in snapshot_offsets(dir)?.into_iter().filter(|&o| o != offset) {
+        let path = dir.join(format!("{old:020}.snapshot"));
+        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Producer state at `end`: the newest usable snapshot at or below it, then every
+/// batch header after the snapshot (the whole log when there is none), as Kafka
+/// rebuilds it. A snapshot past `end` (the log was cut in recovery) is ignored.
+fn load_producer_states(dir: &Path, segments: &[Arc<Segment>], end: i64) -> Result<ProducerStates, Error> {
+    let mut from = segments[0].base_offset();
+    let mut states = ProducerStates::default();
+    for offset in snapshot_offsets(dir)?.into_iter().rev().filter(|&o| o <= end && o >= from) {
+        let path = dir.join(format!("{offset:020}.snapshot"));
+        if let Some(loaded) = std::fs::read(&path).ok().and_then(|b| ProducerStates::decode(&b)) {
+            states = loaded;
+            from = offset;
+            break;
+        }
+        tracing::warn!(path = %path.display(), "ignoring an unreadable producer snapshot");
+    }
+    let first = segments.partition_point(|s| s.base_offset() <= from).saturating_sub(1);
+    for segment in &segments[first..] {
+        segment.for_each_batch(from, |header| {
+            if header.last_offset() >= from {
+                states.record(header, header.base_offset());
+            }
+        })?;
+    }
+    Ok(states)
 }
 
 fn read_recovery_point(dir: &Path) -> i64 {

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod index;
 #[allow(clippy::module_inception)]
 pub mod log;
+pub mod producer_state;
 pub mod segment;
 pub mod store;
 pub mod time_index;
@@ -33,6 +34,10 @@ pub enum Error {
     OffsetOutOfRange { offset: i64, start: i64, end: i64 },
     #[error("the log is closed")]
     Closed,
+    #[error("producer {producer_id}: expected sequence {expected}, got {got}")]
+    OutOfOrderSequence { producer_id: i64, expected: i32, got: i32 },
+    #[error("producer {producer_id}: epoch {epoch} is older than the current {current}")]
+    InvalidProducerEpoch { producer_id: i64, epoch: i16, current: i16 },
 }
 
 impl Error {

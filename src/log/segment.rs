@@ -375,6 +375,16 @@ impl Segment {
         Ok(None)
     }
 
+    /// Calls `f` with the header of every batch from the one holding `offset` on.
+    pub fn for_each_batch(&self, offset: i64, mut f: impl FnMut(&BatchHeader<'_>)) -> Result<(), Error> {
+        let Some(pos) = self.find_batch(offset)? else { return Ok(()) };
+        for item in self.batches_from(pos) {
+            let (_, batch) = item?;
+            f(&BatchHeader::new(&batch)?);
+        }
+        Ok(())
+    }
+
     /// The batch whose base offset is `offset`, read whole (for ListOffsets -3).
     pub fn batch_at(&self, offset: i64) -> Result<Option<Bytes>, Error> {
         if offset >= self.next_offset() {

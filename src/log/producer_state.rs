@@ -1,0 +1,254 @@
+//! Idempotent producers: per producer id, its epoch and its last five batches,
+//! as Kafka's ProducerStateManager keeps them, so a retried batch is recognised
+//! and answered with its original offsets instead of being appended twice.
+//!
+//! Kafka's rules (ProducerAppendInfo.checkSequence): an older epoch is refused; a
+//! newer epoch must start at sequence 0; within an epoch the next batch must
+//! start right after the last one (i32::MAX wraps to 0); a batch equal to one of
+//! the last five is a duplicate; a producer the log knows nothing of may start at
+//! any sequence. The state is snapshotted to `<offset>.snapshot` when a segment
+//! rolls and at clean shutdown, and rebuilt at open from the newest snapshot plus
+//! the batch headers after it. Not done: expiring idle producers
+//! (`producer.id.expiration.ms`), transactions.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::batch::BatchHeader;
+use super::Error;
+
+/// Kafka remembers this many batches per producer for duplicate detection.
+const CACHED_BATCHES: usize = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BatchMetadata {
+    first_seq: i32,
+    last_seq: i32,
+    first_offset: i64,
+    last_offset: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct ProducerEntry {
+    epoch: i16,
+    batches: VecDeque<BatchMetadata>,
+}
+
+/// What to do with an incoming batch.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Check {
+    Append,
+    /// A retry of a batch already in the log at these offsets.
+    Duplicate { first_offset: i64, last_offset: i64 },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProducerStates {
+    producers: HashMap<i64, ProducerEntry>,
+}
+
+/// Whether a batch takes part in idempotence: it carries a producer id and a sequence.
+fn is_idempotent(header: &BatchHeader<'_>) -> bool {
+    header.producer_id() >= 0 && header.base_sequence() >= 0
+}
+
+impl ProducerStates {
+    pub fn check(&self, header: &BatchHeader<'_>) -> Result<Check, Error> {
+        if !is_idempotent(header) {
+            return Ok(Check::Append);
+        }
+        let producer_id = header.producer_id();
+        let Some(entry) = self.producers.get(&producer_id) else { return Ok(Check::Append) };
+        let (epoch, first_seq) = (header.producer_epoch(), header.base_sequence());
+        if epoch < entry.epoch {
+            return Err(Error::InvalidProducerEpoch { producer_id, epoch, current: entry.epoch });
+        }
+        if epoch > entry.epoch {
+            return if first_seq == 0 {
+                Ok(Check::Append)
+            } else {
+                Err(Error::OutOfOrderSequence { producer_id, expected: 0, got: first_seq })
+            };
+        }
+        let last_seq = header.last_sequence();
+        if let Some(b) = entry.batches.iter().find(|b| b.first_seq == first_seq && b.last_seq == last_seq) {
+            return Ok(Check::Duplicate { first_offset: b.first_offset, last_offset: b.last_offset });
+        }
+        match entry.batches.back() {
+            Some(last) if !in_sequence(last.last_seq, first_seq) => {
+                Err(Error::OutOfOrderSequence { producer_id, expected: next_sequence(last.last_seq), got: first_seq })
+            }
+            _ => Ok(Check::Append),
+        }
+    }
+
+    /// Remembers a batch the log now holds at `base_offset`.
+    pub fn record(&mut self, header: &BatchHeader<'_>, base_offset: i64) {
+        if !is_idempotent(header) {
+            return;
+        }
+        let entry = self.producers.entry(header.producer_id()).or_default();
+        if entry.epoch != header.producer_epoch() {
+            entry.epoch = header.producer_epoch();
+            entry.batches.clear();
+        }
+        entry.batches.push_back(BatchMetadata {
+            first_seq: header.base_sequence(),
+            last_seq: header.last_sequence(),
+            first_offset: base_offset,
+            last_offset: base_offset + i64::from(header.last_offset_delta()),
+        });
+        if entry.batches.len() > CACHED_BATCHES {
+            entry.batches.pop_front();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.producers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.producers.is_empty()
+    }
+
+    /// `[count u32]` then per producer `[id i64][epoch i16][n u8]` and n batches of
+    /// `[first_seq i32][last_seq i32][first_offset i64][last_offset i64]`, then a CRC32C.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&(self.producers.len() as u32).to_be_bytes());
+        for (id, entry) in &self.producers {
+            out.extend_from_slice(&id.to_be_bytes());
+            out.extend_from_slice(&entry.epoch.to_be_bytes());
+            out.push(entry.batches.len() as u8);
+            for b in &entry.batches {
+                out.extend_from_slice(&b.first_seq.to_be_bytes());
+                out.extend_from_slice(&b.last_seq.to_be_bytes());
+                out.extend_from_slice(&b.first_offset.to_be_bytes());
+                out.extend_from_slice(&b.last_offset.to_be_bytes());
+            }
+        }
+        let crc = crc32c::crc32c(&out);
+        out.extend_from_slice(&crc.to_be_bytes());
+        out
+    }
+
+    /// `None` when the bytes are torn or corrupt: the caller rebuilds from the log.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let (body, crc) = bytes.split_at_checked(bytes.len().checked_sub(4)?)?;
+        if crc32c::crc32c(body) != u32::from_be_bytes(crc.try_into().ok()?) {
+            return None;
+        }
+        let mut r = body;
+        let mut take = |n: usize| -> Option<&[u8]> {
+            let (head, rest) = r.split_at_checked(n)?;
+            r = rest;
+            Some(head)
+        };
+        let count = u32::from_be_bytes(take(4)?.try_into().ok()?);
+        let mut producers = HashMap::new();
+        for _ in 0..count {
+            let id = i64::from_be_bytes(take(8)?.try_into().ok()?);
+            let epoch = i16::from_be_bytes(take(2)?.try_into().ok()?);
+            let n = take(1)?[0];
+            let mut batches = VecDeque::with_capacity(n as usize);
+            for _ in 0..n {
+                batches.push_back(BatchMetadata {
+                    first_seq: i32::from_be_bytes(take(4)?.try_into().ok()?),
+                    last_seq: i32::from_be_bytes(take(4)?.try_into().ok()?),
+                    first_offset: i64::from_be_bytes(take(8)?.try_into().ok()?),
+                    last_offset: i64::from_be_bytes(take(8)?.try_into().ok()?),
+                });
+            }
+            producers.insert(id, ProducerEntry { epoch, batches });
+        }
+        Some(Self { producers })
+    }
+}
+
+fn next_sequence(seq: i32) -> i32 {
+    if seq == i32::MAX {
+        0
+    } else {
+        seq + 1
+    }
+}
+
+fn in_sequence(last: i32, next: i32) -> bool {
+    next == next_sequence(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header-only v2 batch: enough for the producer-state checks.
+    fn header(producer_id: i64, epoch: i16, base_seq: i32, records: i32) -> Vec<u8> {
+        let mut b = vec![0u8; 61];
+        b[8..12].copy_from_slice(&49i32.to_be_bytes());
+        b[16] = 2;
+        b[23..27].copy_from_slice(&(records - 1).to_be_bytes());
+        b[43..51].copy_from_slice(&producer_id.to_be_bytes());
+        b[51..53].copy_from_slice(&epoch.to_be_bytes());
+        b[53..57].copy_from_slice(&base_seq.to_be_bytes());
+        b[57..61].copy_from_slice(&records.to_be_bytes());
+        b
+    }
+
+    fn apply(states: &mut ProducerStates, bytes: &[u8], offset: i64) -> Result<Check, Error> {
+        let h = BatchHeader::new(bytes).unwrap();
+        let check = states.check(&h)?;
+        if check == Check::Append {
+            states.record(&h, offset);
+        }
+        Ok(check)
+    }
+
+    #[test]
+    fn a_retried_batch_is_a_duplicate_with_its_original_offsets() {
+        let mut s = ProducerStates::default();
+        assert_eq!(apply(&mut s, &header(7, 0, 0, 3), 10).unwrap(), Check::Append);
+        assert_eq!(apply(&mut s, &header(7, 0, 3, 2), 13).unwrap(), Check::Append);
+        assert_eq!(apply(&mut s, &header(7, 0, 0, 3), 99).unwrap(), Check::Duplicate { first_offset: 10, last_offset: 12 });
+    }
+
+    #[test]
+    fn a_gap_is_out_of_order_and_an_old_epoch_is_refused() {
+        let mut s = ProducerStates::default();
+        apply(&mut s, &header(7, 1, 0, 1), 0).unwrap();
+        assert!(matches!(apply(&mut s, &header(7, 1, 5, 1), 1), Err(Error::OutOfOrderSequence { expected: 1, got: 5, .. })));
+        assert!(matches!(apply(&mut s, &header(7, 0, 1, 1), 1), Err(Error::InvalidProducerEpoch { .. })));
+        assert!(matches!(apply(&mut s, &header(7, 2, 3, 1), 1), Err(Error::OutOfOrderSequence { expected: 0, .. })));
+        assert_eq!(apply(&mut s, &header(7, 2, 0, 1), 1).unwrap(), Check::Append);
+    }
+
+    #[test]
+    fn sequences_wrap_from_i32_max_to_zero() {
+        let mut s = ProducerStates::default();
+        apply(&mut s, &header(7, 0, i32::MAX - 1, 2), 0).unwrap();
+        assert_eq!(apply(&mut s, &header(7, 0, 0, 1), 2).unwrap(), Check::Append);
+        let h = header(8, 0, i32::MAX, 3);
+        assert_eq!(BatchHeader::new(&h).unwrap().last_sequence(), 1);
+    }
+
+    #[test]
+    fn only_the_last_five_batches_are_remembered() {
+        let mut s = ProducerStates::default();
+        for seq in 0..6 {
+            apply(&mut s, &header(7, 0, seq, 1), i64::from(seq)).unwrap();
+        }
+        assert!(matches!(apply(&mut s, &header(7, 0, 0, 1), 9), Err(Error::OutOfOrderSequence { .. })));
+        assert_eq!(apply(&mut s, &header(7, 0, 1, 1), 9).unwrap(), Check::Duplicate { first_offset: 1, last_offset: 1 });
+    }
+
+    #[test]
+    fn snapshots_round_trip_and_corruption_is_detected() {
+        let mut s = ProducerStates::default();
+        apply(&mut s, &header(7, 3, 0, 4), 100).unwrap();
+        apply(&mut s, &header(9, 0, 0, 1), 104).unwrap();
+        let bytes = s.encode();
+        assert_eq!(ProducerStates::decode(&bytes), Some(s));
+        let mut bad = bytes.clone();
+        bad[5] ^= 1;
+        assert_eq!(ProducerStates::decode(&bad), None);
+        assert_eq!(ProducerStates::decode(&bytes[..bytes.len() - 1]), None);
+    }
+}
