@@ -37,7 +37,9 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, broker: Arc<Broker>) {
     let span = tracing::info_span!("connection", %peer, client_id = tracing::field::Empty);
     async move {
         tracing::info!("connection opened");
+        crate::metrics::connection_opened();
         let reason = run(stream, peer, &broker).await;
+        crate::metrics::connection_closed();
         tracing::info!(reason, "connection closed");
     }
     .instrument(span)

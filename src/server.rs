@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 use crate::broker::{self, Broker};
 use crate::config::Config;
 use crate::connection;
+use crate::metrics::Health;
 
 /// How long shutdown waits for connections to finish their current request.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -26,8 +27,8 @@ pub enum Error {
     Bind { addr: String, source: std::io::Error },
     #[error(transparent)]
     Broker(#[from] broker::Error),
-    #[error("metrics endpoint: {0}")]
-    Metrics(String),
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics::Error),
 }
 
 pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> Result<(), Error> {
@@ -35,10 +36,14 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
         .await
         .map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
     let bound = listener.local_addr().map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
-    crate::metrics::install(&config.metrics_listen).map_err(Error::Metrics)?;
+    // Up before the log opens, so /health can say 503 while it does.
+    let health = Arc::new(Health::default());
+    let metrics_addr = crate::metrics::serve(&config.metrics_listen, health.clone()).await?;
+    tracing::info!(addr = %metrics_addr, "serving metrics and health");
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone())?);
+    health.set_broker(broker.clone());
     let housekeeping = tokio::spawn(housekeeping(broker.clone(), shutdown_rx));
     tracing::info!(
         addr = %bound,
@@ -49,6 +54,7 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
 
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown_signal);
+    health.set_ready(true);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -66,6 +72,7 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
         while connections.try_join_next().is_some() {}
     }
 
+    health.set_ready(false);
     tracing::info!(connections = connections.len(), "shutting down");
     drop(listener);
     let _ = shutdown_tx.send(true);

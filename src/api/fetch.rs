@@ -43,10 +43,14 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
         appended.borrow_and_update();
         let (response, bytes, has_error) = read(broker, version, &request);
         if bytes >= i64::from(request.min_bytes) || has_error || tokio::time::Instant::now() >= deadline || *shutdown.borrow() {
+            crate::metrics::fetched(bytes as u64);
             return response;
         }
         tokio::select! {
-            changed = appended.changed() => if changed.is_err() { return response },
+            changed = appended.changed() => if changed.is_err() {
+                crate::metrics::fetched(bytes as u64);
+                return response;
+            },
             _ = tokio::time::sleep_until(deadline) => {}
             _ = shutdown.changed() => {}
         }
@@ -87,6 +91,7 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
                         }
                         Err(code) => {
                             has_error = true;
+                            crate::metrics::request_error("Fetch", code.code());
                             let data = data.with_error_code(code.code()).with_records(Some(Bytes::new()));
                             if code == ResponseError::OffsetOutOfRange {
                                 with_offsets(broker, data)

@@ -15,6 +15,6 @@ pub fn handle(broker: &Broker, _version: i16, request: HeartbeatRequest) -> Hear
     let instance = request.group_instance_id.as_deref();
     match broker.groups.heartbeat(&request.group_id, request.generation_id, &request.member_id, instance) {
         Ok(()) => HeartbeatResponse::default(),
-        Err(error) => HeartbeatResponse::default().with_error_code(group_error_code(&error).code()),
+        Err(error) => HeartbeatResponse::default().with_error_code(group_error_code("Heartbeat", &error).code()),
     }
 }

@@ -60,7 +60,7 @@ pub async fn handle(broker: &Broker, ctx: &RequestContext, version: i16, request
                 _ => requested_member,
             };
             JoinGroupResponse::default()
-                .with_error_code(group_error_code(&error).code())
+                .with_error_code(group_error_code("JoinGroup", &error).code())
                 .with_generation_id(-1)
                 .with_member_id(StrBytes::from_string(member_id))
         }

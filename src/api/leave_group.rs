@@ -20,9 +20,9 @@ pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> Leav
         vec![(request.member_id.to_string(), None)]
     };
     match broker.groups.leave(&request.group_id, &members) {
-        Err(error) => LeaveGroupResponse::default().with_error_code(group_error_code(&error).code()),
+        Err(error) => LeaveGroupResponse::default().with_error_code(group_error_code("LeaveGroup", &error).code()),
         Ok(results) if version < 3 => {
-            let code = results.first().and_then(|r| r.as_ref().err()).map_or(0, |e| group_error_code(e).code());
+            let code = results.first().and_then(|r| r.as_ref().err()).map_or(0, |e| group_error_code("LeaveGroup", e).code());
             LeaveGroupResponse::default().with_error_code(code)
         }
         Ok(results) => LeaveGroupResponse::default().with_members(
@@ -34,7 +34,7 @@ pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> Leav
                     MemberResponse::default()
                         .with_member_id(member.member_id)
                         .with_group_instance_id(member.group_instance_id)
-                        .with_error_code(result.err().map_or(0, |e| group_error_code(&e).code()))
+                        .with_error_code(result.err().map_or(0, |e| group_error_code("LeaveGroup", &e).code()))
                 })
                 .collect(),
         ),

@@ -42,7 +42,10 @@ pub fn handle(broker: &Broker, version: i16, request: ListOffsetsRequest) -> Lis
                             // leader_epoch exists from v4 on; the codec refuses it earlier.
                             if version >= 4 { response.with_leader_epoch(0) } else { response }
                         }
-                        Err(code) => response.with_error_code(code.code()).with_offset(-1).with_timestamp(-1),
+                        Err(code) => {
+                            crate::metrics::request_error("ListOffsets", code.code());
+                            response.with_error_code(code.code()).with_offset(-1).with_timestamp(-1)
+                        }
                     }
                 })
                 .collect();

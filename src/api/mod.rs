@@ -35,31 +35,31 @@ use kafka_protocol::protocol::{Decodable, Encodable, VersionRange};
 use crate::broker::Broker;
 use crate::{group, log};
 
-/// Every API this broker serves and the versions of each, as ApiVersions
-/// advertises them: kafka-protocol's full range for each (Kafka 4.x floors).
-pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
-    (ApiKey::Produce, produce::VERSIONS),
-    (ApiKey::Fetch, fetch::VERSIONS),
-    (ApiKey::ListOffsets, list_offsets::VERSIONS),
-    (ApiKey::Metadata, metadata::VERSIONS),
-    (ApiKey::ApiVersions, api_versions::VERSIONS),
-    (ApiKey::CreateTopics, create_topics::VERSIONS),
-    (ApiKey::FindCoordinator, find_coordinator::VERSIONS),
-    (ApiKey::JoinGroup, join_group::VERSIONS),
-    (ApiKey::SyncGroup, sync_group::VERSIONS),
-    (ApiKey::Heartbeat, heartbeat::VERSIONS),
-    (ApiKey::LeaveGroup, leave_group::VERSIONS),
-    (ApiKey::OffsetCommit, offset_commit::VERSIONS),
-    (ApiKey::OffsetFetch, offset_fetch::VERSIONS),
-    (ApiKey::DescribeGroups, describe_groups::VERSIONS),
-    (ApiKey::ListGroups, list_groups::VERSIONS),
-    (ApiKey::DeleteGroups, delete_groups::VERSIONS),
-    (ApiKey::OffsetDelete, offset_delete::VERSIONS),
-    (ApiKey::InitProducerId, init_producer_id::VERSIONS),
+/// Every API this broker serves, its Kafka name (the metrics' `api` label) and
+/// the versions ApiVersions advertises: the range each request codec decodes.
+pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
+    (ApiKey::Produce, "Produce", produce::VERSIONS),
+    (ApiKey::Fetch, "Fetch", fetch::VERSIONS),
+    (ApiKey::ListOffsets, "ListOffsets", list_offsets::VERSIONS),
+    (ApiKey::Metadata, "Metadata", metadata::VERSIONS),
+    (ApiKey::ApiVersions, "ApiVersions", api_versions::VERSIONS),
+    (ApiKey::CreateTopics, "CreateTopics", create_topics::VERSIONS),
+    (ApiKey::FindCoordinator, "FindCoordinator", find_coordinator::VERSIONS),
+    (ApiKey::JoinGroup, "JoinGroup", join_group::VERSIONS),
+    (ApiKey::SyncGroup, "SyncGroup", sync_group::VERSIONS),
+    (ApiKey::Heartbeat, "Heartbeat", heartbeat::VERSIONS),
+    (ApiKey::LeaveGroup, "LeaveGroup", leave_group::VERSIONS),
+    (ApiKey::OffsetCommit, "OffsetCommit", offset_commit::VERSIONS),
+    (ApiKey::OffsetFetch, "OffsetFetch", offset_fetch::VERSIONS),
+    (ApiKey::DescribeGroups, "DescribeGroups", describe_groups::VERSIONS),
+    (ApiKey::ListGroups, "ListGroups", list_groups::VERSIONS),
+    (ApiKey::DeleteGroups, "DeleteGroups", delete_groups::VERSIONS),
+    (ApiKey::OffsetDelete, "OffsetDelete", offset_delete::VERSIONS),
+    (ApiKey::InitProducerId, "InitProducerId", init_producer_id::VERSIONS),
 ];
 
-pub fn supported_versions(key: ApiKey) -> Option<VersionRange> {
-    SUPPORTED.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
+    SUPPORTED.iter().find(|(k, _, _)| *k == key).map(|(_, name, versions)| (*name, *versions))
 }
 
 /// What the connection does with a request.
@@ -103,7 +103,7 @@ pub async fn handle(broker: &Broker, peer: std::net::SocketAddr, mut frame: Byte
     let Ok(api_key) = ApiKey::try_from(raw_key) else {
         return (Outcome::Close(format!("unknown api key {raw_key}")), None);
     };
-    let Some(range) = supported_versions(api_key) else {
+    let Some((api_name, range)) = supported(api_key) else {
         return (Outcome::Close(format!("unsupported api {api_key:?} (key {raw_key})")), None);
     };
     // An ApiVersions newer than ours still carries a header we can read: the newest one.
@@ -126,6 +126,7 @@ pub async fn handle(broker: &Broker, peer: std::net::SocketAddr, mut frame: Byte
         };
         return (outcome, Some(info));
     }
+    let started = std::time::Instant::now();
     let id = header.correlation_id;
     let ctx = RequestContext { client_id: info.client_id.clone().unwrap_or_default(), peer };
     // Decode the body as `$request`, run `$handler` on it, frame the answer; a
@@ -165,6 +166,7 @@ pub async fn handle(broker: &Broker, peer: std::net::SocketAddr, mut frame: Byte
         ApiKey::InitProducerId => serve!(InitProducerIdRequest, |r| init_producer_id::handle(broker, version, r)),
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
+    crate::metrics::request_done(api_name, started.elapsed().as_secs_f64());
     (outcome, Some(info))
 }
 
@@ -202,8 +204,15 @@ pub fn error_code(error: &log::Error) -> ResponseError {
     }
 }
 
-/// The one place a group refusal becomes a Kafka error code.
-pub fn group_error_code(error: &group::Error) -> ResponseError {
+/// The one place a group refusal becomes a Kafka error code (and is counted
+/// against the API that refused).
+pub fn group_error_code(api: &'static str, error: &group::Error) -> ResponseError {
+    let code = group_error(error);
+    crate::metrics::request_error(api, code.code());
+    code
+}
+
+fn group_error(error: &group::Error) -> ResponseError {
     match error {
         group::Error::InvalidGroupId => ResponseError::InvalidGroupId,
         group::Error::InvalidSessionTimeout(_) => ResponseError::InvalidSessionTimeout,

@@ -61,7 +61,7 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> Of
     if let Err(e) = &committed {
         tracing::debug!(group = %request.group_id.as_str(), error = %e, "offset commit refused");
     }
-    let group_code = committed.as_ref().err().map(group_error_code);
+    let group_code = committed.as_ref().err().map(|e| group_error_code("OffsetCommit", e));
     let topics = request
         .topics
         .into_iter()

@@ -77,7 +77,10 @@ fn append(broker: &Broker, records: &[u8]) -> Result<i64, Refusal> {
         tokio::task::block_in_place(|| broker.log.append(records, now))
     };
     match appended {
-        Ok(info) => Ok(info.base_offset),
+        Ok(info) => {
+            crate::metrics::produced((info.last_offset - info.base_offset + 1) as u64, records.len() as u64);
+            Ok(info.base_offset)
+        }
         Err(e) => {
             tracing::warn!(error = %e, "produce refused");
             Err((error_code(&e), Some(e.to_string())))
@@ -90,6 +93,7 @@ fn partition_response(broker: &Broker, version: i16, index: i32, result: Result<
     match result {
         Ok(base_offset) => response.with_base_offset(base_offset).with_log_start_offset(broker.log.start_offset()),
         Err((code, message)) => {
+            crate::metrics::request_error("Produce", code.code());
             let response = response.with_error_code(code.code()).with_base_offset(-1).with_log_start_offset(-1);
             // error_message exists from v8 on; older versions cannot carry it.
             if version >= 8 {

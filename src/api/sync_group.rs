@@ -35,6 +35,6 @@ pub async fn handle(broker: &Broker, version: i16, request: SyncGroupRequest) ->
                 response
             }
         }
-        Err(error) => SyncGroupResponse::default().with_error_code(group_error_code(&error).code()),
+        Err(error) => SyncGroupResponse::default().with_error_code(group_error_code("SyncGroup", &error).code()),
     }
 }

@@ -706,9 +706,10 @@ impl Coordinator {
         Ok(results)
     }
 
-    /// Members per group, for metrics.
-    pub fn member_counts(&self) -> Vec<(String, usize)> {
-        self.lock().iter().map(|(id, g)| (id.clone(), g.members.len())).collect()
+    /// (group, members, committed offset of `topic` partition 0) per group, for metrics.
+    pub fn summary(&self, topic: &str) -> Vec<(String, usize, Option<i64>)> {
+        let key = (topic.to_owned(), 0);
+        self.lock().iter().map(|(id, g)| (id.clone(), g.members.len(), g.offsets.get(&key).map(|o| o.offset))).collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Group>> {

@@ -23,6 +23,8 @@ pub const TOPIC: &str = "events";
 pub struct Strand {
     child: Option<Child>,
     pub addr: String,
+    /// Where /metrics and /health are served.
+    pub metrics_addr: String,
     pub data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
     extra_args: Vec<String>,
@@ -39,6 +41,7 @@ impl Strand {
         let mut strand = Strand {
             child: None,
             addr: String::new(),
+            metrics_addr: String::new(),
             data_dir,
             _temp: Some(temp),
             extra_args: args.iter().map(|s| s.to_string()).collect(),
@@ -67,13 +70,14 @@ impl Strand {
                 if std::env::var_os("STRAND_TEST_LOGS").is_some() {
                     eprintln!("[strand] {line}");
                 }
-                if line.contains("listening") {
-                    if let Some(addr) = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()) {
-                        let _ = tx.send(addr.to_owned());
-                    }
+                let addr = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next());
+                if let Some(addr) = addr.filter(|_| line.contains("serving metrics") || line.contains("listening")) {
+                    let _ = tx.send(addr.to_owned());
                 }
             }
         });
+        // The metrics endpoint comes up first, then the Kafka listener.
+        self.metrics_addr = rx.recv_timeout(Duration::from_secs(20)).expect("strand did not report its metrics address");
         self.addr = rx.recv_timeout(Duration::from_secs(20)).expect("strand did not report listening");
         self.child = Some(child);
     }
@@ -98,6 +102,17 @@ impl Strand {
             self.stop();
         }
         self.launch();
+    }
+
+    /// GETs `path` from the metrics endpoint: (status code, body).
+    pub fn http_get(&self, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.metrics_addr).expect("connect to metrics");
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: strand\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        (status, body)
     }
 
     pub fn partition_dir(&self) -> PathBuf {
