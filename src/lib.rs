@@ -9,6 +9,7 @@ pub mod broker;
 pub mod config;
 pub mod connection;
 pub mod group;
+pub mod inspect;
 pub mod log;
 pub mod metrics;
 pub mod producer_ids;

@@ -1,12 +1,17 @@
-//! `strand`: parse flags, env and the config file into one `Config`, set up
-//! logging, and run the broker until SIGINT or SIGTERM.
+//! `strand`: with no subcommand, parse flags, env and the config file into one
+//! `Config`, set up logging, and run the broker until SIGINT or SIGTERM. The
+//! subcommands are tools beside it: `inspect` checks segment files on disk.
+//!
+//! Exit status: 0 fine; 1 failed (broker error, corrupt files); 2 usage or
+//! configuration error.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use strand::config::{Config, Overrides};
+use strand::inspect;
 use tracing_subscriber::EnvFilter;
 
 /// A single-binary message broker that speaks the Apache Kafka wire protocol.
@@ -18,11 +23,41 @@ struct Cli {
     config: Option<PathBuf>,
     #[command(flatten)]
     settings: Overrides,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check and describe the log on disk, like Kafka's kafka-dump-log
+    ///
+    /// PATH is a data dir, a partition dir or one .log/.index/.timeindex file; files
+    /// are opened read-only. Every batch's length, CRC32C and offsets are checked,
+    /// and every index entry against the log. Exits 0 when all is well, 1 when
+    /// something is corrupt (each problem is a PROBLEM line), 2 when PATH cannot
+    /// be inspected.
+    Inspect {
+        /// Data dir, partition dir (<topic>-0) or segment file.
+        path: PathBuf,
+        /// Print one line per batch.
+        #[arg(long)]
+        batches: bool,
+        /// Print every record of uncompressed batches (offset, timestamp, key, value).
+        #[arg(long)]
+        records: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(cli.settings, cli.config.as_deref()) {
+    match cli.command {
+        None => run_broker(cli.settings, cli.config.as_deref()),
+        Some(Command::Inspect { path, batches, records }) => inspect_path(&path, inspect::Options { batches, records }),
+    }
+}
+
+fn run_broker(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
+    let config = match Config::load(settings, config_file) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("strand: {e}");
@@ -58,6 +93,25 @@ fn main() -> ExitCode {
             tracing::error!(error = %e, "strand stopped");
             eprintln!("strand: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn inspect_path(path: &Path, options: inspect::Options) -> ExitCode {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = inspect::run(path, options, &mut out).and_then(|summary| {
+        out.flush().map_err(inspect::Error::Output)?;
+        Ok(summary)
+    });
+    match result {
+        Ok(summary) if summary.problems == 0 => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        // `strand inspect DIR | head` closing the pipe early is not worth a message.
+        Err(inspect::Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("strand inspect: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -1,0 +1,224 @@
+//! The binary's command line beyond the broker: `strand inspect` on real data dirs.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::{batch, RawClient, Strand, TOPIC};
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::{ProduceRequest, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+/// Runs the binary with `args` and no STRAND_* from the test's environment,
+/// killing it if it has not exited within 20 s (a config error that let the
+/// broker start would otherwise hang the test).
+fn run_strand(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strand"))
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn strand");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("strand {args:?} still running after 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn inspect(path: &Path, flags: &[&str]) -> Output {
+    let mut args = vec!["inspect", path.to_str().expect("UTF-8 temp path")];
+    args.extend_from_slice(flags);
+    run_strand(&args)
+}
+
+/// Produces one batch with acks=-1 and returns its base offset.
+fn produce(client: &mut RawClient, records: Bytes) -> i64 {
+    let request =
+        ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(5000)
+            .with_topic_data(vec![TopicProduceData::default()
+                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
+    let response = client.send(9, &request);
+    let partition = &response.responses[0].partition_responses[0];
+    assert_eq!(partition.error_code, 0, "produce failed");
+    partition.base_offset
+}
+
+/// Three batches (offsets 0..=2, 3, 4..=5) in a stopped broker's data dir.
+fn stopped_broker_with_three_batches() -> Strand {
+    let mut strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    assert_eq!(produce(&mut client, batch(&[b"a", b"b", b"c"], 1000)), 0);
+    assert_eq!(produce(&mut client, batch(&[b"d"], 2000)), 3);
+    assert_eq!(produce(&mut client, batch(&[b"e", b"f"], 3000)), 4);
+    assert!(strand.stop().success());
+    strand
+}
+
+fn first_segment(strand: &Strand) -> std::path::PathBuf {
+    strand.partition_dir().join("00000000000000000000.log")
+}
+
+#[test]
+fn inspect_reports_batches_offsets_and_timestamps_of_a_data_dir() {
+    let strand = stopped_broker_with_three_batches();
+    let output = inspect(&strand.data_dir, &[]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(text.contains(&format!("partition {}", strand.partition_dir().display())), "{text}");
+    assert!(text.contains("stopped cleanly"), "{text}");
+    assert!(text.contains("segment 00000000000000000000.log: base offset 0"), "{text}");
+    assert!(text.contains("3 batches, 6 records, offsets 0..=5, timestamps 1000..=3001"), "{text}");
+    assert!(text.trim_end().ends_with("1 segment, 3 batches, 6 records: ok"), "{text}");
+    assert!(!text.contains("PROBLEM"), "{text}");
+}
+
+#[test]
+fn inspect_batches_prints_one_line_per_batch() {
+    let strand = stopped_broker_with_three_batches();
+    let output = inspect(&strand.partition_dir(), &["--batches"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let batches: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("batch ")).collect();
+    assert_eq!(batches.len(), 3, "{text}");
+    assert!(batches[0].contains("batch offsets 0..=2 records 3 position 0"), "{text}");
+    assert!(batches[1].contains("batch offsets 3..=3 records 1"), "{text}");
+    assert!(batches[2].contains("batch offsets 4..=5 records 2") && batches[2].contains("codec none"), "{text}");
+}
+
+#[test]
+fn inspect_records_prints_keys_and_values() {
+    let mut strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    produce(&mut client, batch(&[b"hello", b"world"], 1000));
+    produce(&mut client, batch(&[&[0xff, 0x00, 0x7f]], 5000));
+    assert!(strand.stop().success());
+
+    let output = inspect(&first_segment(&strand), &["--records"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains(r#"offset 0 timestamp 1000 key "k0" value "hello""#), "{text}");
+    assert!(text.contains(r#"offset 1 timestamp 1001 key "k1" value "world""#), "{text}");
+    assert!(text.contains(r#"offset 2 timestamp 5000 key "k0" value 0xff007f"#), "{text}");
+}
+
+#[test]
+fn inspect_records_shows_a_compressed_batch_without_its_records() {
+    let mut strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    // The broker stores batches without decompressing them, so a batch that only
+    // claims gzip (with its CRC redone) is enough to exercise the codec path.
+    let mut gzip = batch(&[b"x"], 1000).to_vec();
+    gzip[22] |= 1;
+    let crc = crc32c::crc32c(&gzip[21..]);
+    gzip[17..21].copy_from_slice(&crc.to_be_bytes());
+    produce(&mut client, Bytes::from(gzip));
+    assert!(strand.stop().success());
+
+    let output = inspect(&strand.data_dir, &["--records"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("batch offsets 0..=0 records 1") && text.contains("codec gzip"), "{text}");
+    assert!(text.contains("compressed (gzip), records not shown"), "{text}");
+}
+
+#[test]
+fn inspect_names_the_batch_whose_byte_was_corrupted() {
+    let strand = stopped_broker_with_three_batches();
+    let path = first_segment(&strand);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let first_size = 12 + i32::from_be_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    // A byte inside the second batch's record (past its 61-byte header): only the CRC can tell.
+    bytes[first_size + 65] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+
+    let output = inspect(&strand.data_dir, &[]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let problems: Vec<&str> = text.lines().filter(|l| l.contains("PROBLEM")).collect();
+    assert_eq!(
+        problems,
+        [format!("    PROBLEM batch at position {first_size}, offsets 3..=3: corrupt record batch: CRC32C mismatch")],
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with(": 1 problem"), "{text}");
+}
+
+#[test]
+fn inspect_reports_a_torn_tail_and_the_index_entry_past_it() {
+    let strand = Strand::start_with(&["--index-interval-bytes", "1"]);
+    let mut client = RawClient::connect(&strand.addr);
+    for i in 0..3 {
+        produce(&mut client, batch(&[b"value"], 1000 + i));
+    }
+    let mut strand = strand;
+    assert!(strand.stop().success());
+    let path = first_segment(&strand);
+    let size = std::fs::metadata(&path).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(size - 3).unwrap();
+
+    let output = inspect(&path, &[]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("a torn write"), "{text}");
+    assert!(text.contains("index entry 1 (offset 2, position") && text.contains("points at no batch start"), "{text}");
+}
+
+#[test]
+fn inspect_leaves_a_running_brokers_files_as_they_were() {
+    let strand = Strand::start_with(&["--index-interval-bytes", "1"]);
+    let mut client = RawClient::connect(&strand.addr);
+    for i in 0..4 {
+        produce(&mut client, batch(&[b"v"], 1000 + i));
+    }
+    let snapshot = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(&strand.partition_dir());
+
+    // The active segment's indexes are pre-allocated and zero-filled: not a problem.
+    let output = inspect(&strand.data_dir, &[]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("no clean-shutdown marker"), "{text}");
+    assert!(text.contains("pre-allocated"), "{text}");
+    assert_eq!(snapshot(&strand.partition_dir()), before, "inspect changed the files");
+    assert_eq!(produce(&mut client, batch(&[b"v"], 2000)), 4);
+}
+
+#[test]
+fn inspect_of_a_path_that_is_not_a_log_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = inspect(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not a data dir, a partition dir, or a segment file"), "{}", stderr(&output));
+    let output = inspect(&dir.path().join("missing"), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("No such file"), "{}", stderr(&output));
+}
