@@ -1,9 +1,12 @@
 //! `strand`: with no subcommand, parse flags, env and the config file into one
 //! `Config`, set up logging, and run the broker until SIGINT or SIGTERM. The
-//! subcommands are tools beside it: `inspect` checks segment files on disk.
+//! subcommands are tools beside it: `inspect` checks segment files on disk,
+//! `health` probes a running broker (a container's HEALTHCHECK).
 //!
-//! Exit status: 0 fine; 1 failed (broker error, corrupt files); 2 usage or
-//! configuration error.
+//! Exit status: 0 fine; 1 failed (broker error, corrupt files, unhealthy);
+//! 2 usage or configuration error, except for `health`, see `health_check`.
+
+mod health;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -46,6 +49,19 @@ enum Command {
         #[arg(long)]
         records: bool,
     },
+    /// Probe a running broker's /health (for a container HEALTHCHECK)
+    ///
+    /// GETs /health from the metrics listener that flags, STRAND_* env or the
+    /// config file name, as the broker itself reads them (a 0.0.0.0 or [::] host is
+    /// probed on loopback), with a 2 s timeout. Exits 0 when it answers 200, else 1.
+    Health {
+        /// TOML config file to take metrics_listen from.
+        #[arg(long, env = "STRAND_CONFIG")]
+        config: Option<PathBuf>,
+        /// The broker's metrics listener address.
+        #[arg(long, env = "STRAND_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -53,6 +69,12 @@ fn main() -> ExitCode {
     match cli.command {
         None => run_broker(cli.settings, cli.config.as_deref()),
         Some(Command::Inspect { path, batches, records }) => inspect_path(&path, inspect::Options { batches, records }),
+        Some(Command::Health { config, metrics_listen }) => {
+            // `strand --metrics-listen X health` and `strand health --metrics-listen X` both work.
+            let settings =
+                Overrides { metrics_listen: metrics_listen.or(cli.settings.metrics_listen.clone()), ..cli.settings };
+            health_check(settings, config.or(cli.config).as_deref())
+        }
     }
 }
 
@@ -112,6 +134,28 @@ fn inspect_path(path: &Path, options: inspect::Options) -> ExitCode {
         Err(e) => {
             eprintln!("strand inspect: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Exits 0 or 1 only, a bad configuration included: Docker reserves a
+/// HEALTHCHECK's exit status 2.
+fn health_check(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
+    let config = match Config::load(settings, config_file) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("strand health: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match health::check(&config.metrics_listen) {
+        Ok(status) => {
+            println!("strand health: {status}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("strand health: unhealthy: {e}");
+            ExitCode::FAILURE
         }
     }
 }

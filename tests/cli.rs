@@ -1,7 +1,10 @@
-//! The binary's command line beyond the broker: `strand inspect` on real data dirs.
+//! The binary's command line beyond the broker: `strand inspect` on real data
+//! dirs, `strand health` against a broker and against stand-in HTTP servers.
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -221,4 +224,81 @@ fn inspect_of_a_path_that_is_not_a_log_exits_2() {
     let output = inspect(&dir.path().join("missing"), &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("No such file"), "{}", stderr(&output));
+}
+
+/// A one-shot HTTP server on loopback that answers every connection with
+/// `response`; returns its address.
+fn http_stand_in(response: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let mut request = [0u8; 1024];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    addr
+}
+
+#[test]
+fn health_exits_0_for_a_running_broker_and_1_once_it_stopped() {
+    let mut strand = Strand::start();
+    let output = run_strand(&["health", "--metrics-listen", &strand.metrics_addr]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("200"), "{}", stdout(&output));
+
+    assert!(strand.stop().success());
+    let output = run_strand(&["health", "--metrics-listen", &strand.metrics_addr]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn health_exits_0_on_200_and_1_on_503() {
+    let ok = http_stand_in("HTTP/1.0 200 OK\r\n\r\nok\n");
+    let output = run_strand(&["health", "--metrics-listen", &ok]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let starting = http_stand_in("HTTP/1.0 503 Service Unavailable\r\n\r\nlog not open yet\n");
+    let output = run_strand(&["health", "--metrics-listen", &starting]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("answered 503 Service Unavailable: log not open yet"), "{}", stderr(&output));
+}
+
+#[test]
+fn health_probes_loopback_when_the_metrics_listener_binds_every_address() {
+    let ok = http_stand_in("HTTP/1.0 200 OK\r\n\r\n");
+    let port = ok.rsplit(':').next().unwrap();
+    let output = run_strand(&["health", "--metrics-listen", &format!("0.0.0.0:{port}")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn health_reads_the_metrics_address_from_the_config_file() {
+    let ok = http_stand_in("HTTP/1.0 200 OK\r\n\r\n");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("strand.toml");
+    std::fs::write(&file, format!("metrics_listen = \"{ok}\"\n")).unwrap();
+    let output = run_strand(&["health", "--config", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn health_exits_1_when_nothing_listens() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let output = run_strand(&["health", "--metrics-listen", &format!("127.0.0.1:{port}")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("unhealthy"), "{}", stderr(&output));
+}
+
+#[test]
+fn health_gives_up_on_a_silent_server_within_its_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let started = Instant::now();
+    let output = run_strand(&["health", "--metrics-listen", &addr]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("no answer within 2 s"), "{}", stderr(&output));
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    drop(listener);
 }
