@@ -1,5 +1,6 @@
 //! The binary's command line beyond the broker: `strand inspect` on real data
-//! dirs, `strand health` against a broker and against stand-in HTTP servers.
+//! dirs, `strand health` against a broker and against stand-in HTTP servers, and
+//! configuration errors that exit with status 2.
 
 mod common;
 
@@ -301,4 +302,47 @@ fn health_gives_up_on_a_silent_server_within_its_timeout() {
     assert!(stderr(&output).contains("no answer within 2 s"), "{}", stderr(&output));
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     drop(listener);
+}
+
+#[test]
+fn unknown_key_in_the_config_file_exits_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("strand.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:0\"\ntopik = \"events\"\n").unwrap();
+    let output = run_strand(&["--config", file.to_str().unwrap(), "--data-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains(&file.display().to_string()) && message.contains("topik"), "{message}");
+}
+
+#[test]
+fn bad_value_in_the_config_file_exits_2_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("strand.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:0\"\nsegment_bytes = 5\n").unwrap();
+    let output = run_strand(&["--config", file.to_str().unwrap(), "--data-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("invalid setting segment_bytes: must be between 14 and 2147483647"),
+        "{}",
+        stderr(&output)
+    );
+
+    std::fs::write(&file, "node_id = \"one\"\n").unwrap();
+    let output = run_strand(&["--config", file.to_str().unwrap(), "--data-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("node_id"), "{}", stderr(&output));
+}
+
+#[test]
+fn bad_flag_value_exits_2_naming_the_flag() {
+    let output = run_strand(&["--listen", "127.0.0.1:0", "--node-id", "one"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("invalid value 'one' for '--node-id <NODE_ID>'"), "{}", stderr(&output));
+
+    let dir = tempfile::tempdir().unwrap();
+    let output =
+        run_strand(&["--listen", "127.0.0.1:0", "--data-dir", dir.path().to_str().unwrap(), "--log-format", "xml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("invalid setting log_format: must be text or json"), "{}", stderr(&output));
 }
