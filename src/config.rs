@@ -71,6 +71,10 @@ settings! {
     node_id: i32 = 1, env "STRAND_NODE_ID";
     /// Largest request accepted; a larger size prefix closes the connection (`socket.request.max.bytes`).
     max_request_bytes: u32 = 104_857_600u32, env "STRAND_MAX_REQUEST_BYTES";
+    /// Connections served at once; more are closed on accept, with a log line (`max.connections`).
+    max_connections: u32 = 10_000u32, env "STRAND_MAX_CONNECTIONS";
+    /// Close a connection that sends nothing for this long (`connections.max.idle.ms`).
+    connections_max_idle_ms: u64 = 600_000u64, env "STRAND_CONNECTIONS_MAX_IDLE_MS";
     /// Largest record batch accepted from a producer (`message.max.bytes`: 1 MiB + 12 bytes of log overhead).
     max_message_bytes: u32 = 1_048_588u32, env "STRAND_MAX_MESSAGE_BYTES";
     /// Roll the active segment when it would grow past this size (`log.segment.bytes`).
@@ -137,6 +141,9 @@ impl Config {
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return invalid("log_format", "must be text or json");
+        }
+        if self.max_connections == 0 || self.connections_max_idle_ms == 0 {
+            return invalid("max_connections/connections_max_idle_ms", "must be at least 1");
         }
         if self.max_request_bytes < 8 {
             return invalid("max_request_bytes", "must be at least 8");

@@ -8,10 +8,15 @@
 //! as in Kafka, and never those of any other connection.
 //!
 //! A size prefix that is negative, too small for a header, or larger than
-//! `max_request_bytes` closes the connection before anything is allocated for it.
+//! `max_request_bytes` closes the connection before anything is allocated for it;
+//! a connection that sends nothing for `connections_max_idle_ms` is closed, as in
+//! Kafka. Memory per connection stays bounded: one request is read, answered and
+//! written before the next is read, so a client that pipelines faster than it
+//! reads is held back by TCP, not buffered.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
@@ -59,8 +64,15 @@ async fn run(stream: TcpStream, peer: SocketAddr, broker: &Broker) -> String {
         if *shutdown.borrow() {
             return "broker shutting down".into();
         }
+        let idle = Duration::from_millis(broker.config.connections_max_idle_ms);
         let frame = tokio::select! {
-            frame = read_frame(&mut reader, broker.config.max_request_bytes) => frame,
+            frame = tokio::time::timeout(idle, read_frame(&mut reader, broker.config.max_request_bytes)) => match frame {
+                Ok(frame) => frame,
+                Err(_) => {
+                    tracing::info!("closing idle connection");
+                    return "idle for connections_max_idle_ms".into();
+                }
+            },
             _ = shutdown.changed() => return "broker shutting down".into(),
         };
         let frame = match frame {

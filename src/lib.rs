@@ -4,6 +4,7 @@
 //! frames requests and answers them in order; `api` holds one module per Kafka API;
 //! `log` is the partition's on-disk commit log; `broker` is the state they share.
 
+pub mod alloc;
 pub mod api;
 pub mod broker;
 pub mod config;

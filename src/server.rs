@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::broker::{self, Broker};
@@ -53,14 +53,26 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
     );
 
     let mut connections = JoinSet::new();
+    // A permit per connection: past max_connections a new one is closed at once.
+    let slots = Arc::new(Semaphore::new(broker.config.max_connections as usize));
     tokio::pin!(shutdown_signal);
     health.set_ready(true);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    connections.spawn(connection::serve(stream, peer, broker.clone()));
-                }
+                Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
+                    Ok(permit) => {
+                        let broker = broker.clone();
+                        connections.spawn(async move {
+                            connection::serve(stream, peer, broker).await;
+                            drop(permit);
+                        });
+                    }
+                    Err(_) => {
+                        tracing::warn!(%peer, max_connections = broker.config.max_connections, "refusing connection: max_connections reached");
+                        drop(stream);
+                    }
+                },
                 Err(e) => {
                     // Usually out of file descriptors: back off instead of spinning.
                     tracing::error!(error = %e, "accept failed");

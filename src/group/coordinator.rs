@@ -223,9 +223,10 @@ impl Group {
         }
         self.generation += 1;
         if self.members.is_empty() {
+            // Kafka keeps the protocol type of an emptied group ("consumer"), which
+            // tools read to tell consumer groups from simple offset stores.
             self.state = GroupState::Empty;
             self.protocol = None;
-            self.protocol_type = None;
             self.leader = None;
             self.rebalance_deadline = None;
             return;

@@ -38,12 +38,17 @@ impl Strand {
     pub fn start_with(args: &[&str]) -> Strand {
         let temp = tempfile::tempdir().expect("temp dir");
         let data_dir = temp.path().join("data");
+        Self::start_at(data_dir, Some(temp), args)
+    }
+
+    /// Starts on a data dir the caller owns (e.g. on a small tmpfs).
+    pub fn start_at(data_dir: PathBuf, temp: Option<tempfile::TempDir>, args: &[&str]) -> Strand {
         let mut strand = Strand {
             child: None,
             addr: String::new(),
             metrics_addr: String::new(),
             data_dir,
-            _temp: Some(temp),
+            _temp: temp,
             extra_args: args.iter().map(|s| s.to_string()).collect(),
         };
         strand.launch();
