@@ -245,6 +245,78 @@ kcat_unknown_topic() {
     echo "kcat -P to an unknown topic failed (exit $rc) after $((SECONDS - start)) s: ok"
 }
 
+# kcat_group_consume OUT GROUP ARGS...: a balanced (-G) kcat consumer of $TOPIC
+# in GROUP with auto commit every 100 ms, printing "offset key" lines to OUT
+# (its stderr, with the rebalance notices, to OUT.err).
+kcat_group_consume() {
+    local out="$1" group="$2"
+    shift 2
+    timeout 40 "${KCAT[@]}" -G "$group" -X enable.auto.commit=true -X auto.commit.interval.ms=100 \
+        -f '%o %k\n' "$@" "$TOPIC" >"$out" 2>"$out.err" ||
+        { echo "kcat -G $group $* exited $?; its stderr:"; cat "$out.err"; return 1; }
+    if ! grep -q "assigned: $TOPIC \[0\]" "$out.err"; then
+        echo "kcat -G $group: no 'assigned: $TOPIC [0]' rebalance notice; its stderr:"
+        cat "$out.err"
+        return 1
+    fi
+}
+
+# kcat_group_committed GROUP WANT: GROUP's committed offset (read with
+# confluent-kafka) is WANT.
+kcat_group_committed() {
+    local got
+    got="$(timeout 30 "$PY" "$HERE/group_util.py" committed "$ADDR" "$1")" || return 1
+    if [[ "$got" != "$2" ]]; then
+        echo "group $1: committed offset $got, expected $2"
+        return 1
+    fi
+}
+
+# kcat_group_expect OUT FROM TO PREFIX PREFIX_FROM: OUT holds exactly offsets
+# FROM..TO, and those from PREFIX_FROM on are keyed PREFIX-0, PREFIX-1, ...
+kcat_group_expect() {
+    python3 - "$@" <<'EOF'
+import sys
+path, lo, hi, prefix, pfirst = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+lines = [l.split(" ", 1) for l in open(path).read().splitlines()]
+offsets = [int(o) for o, _ in lines]
+if offsets != list(range(lo, hi + 1)):
+    print(f"kcat consumed {len(lines)} messages at offsets {offsets[:3]}...{offsets[-3:]}, "
+          f"expected exactly {lo}..{hi}")
+    sys.exit(1)
+keys = {int(o): k for o, k in lines}
+bad = [(o, keys[o]) for o in range(pfirst, hi + 1) if keys[o] != f"{prefix}-{o - pfirst}"]
+if bad:
+    print(f"kcat consumed wrong keys (offset, key): {bad[:5]}")
+    sys.exit(1)
+EOF
+}
+
+kcat_group() {
+    local group="kcat-group-$$-$RANDOM" prefix="kcg-$$-$RANDOM" out="$WORK/kcat_group.txt"
+    local range first last start
+    range="$(timeout 60 "$PY" "$HERE/group_util.py" produce "$ADDR" 20 "$prefix-a")" || return 1
+    read -r first last start <<<"$range"
+    # A fresh group with auto.offset.reset=earliest starts at the log start; -e
+    # exits at the end of the partition, committing on close.
+    kcat_group_consume "$out" "$group" -X auto.offset.reset=earliest -e || return 1
+    kcat_group_expect "$out" "$start" "$last" "$prefix-a" "$first" || return 1
+    echo "kcat -G $group (earliest, -e): assigned $TOPIC [0], consumed $(wc -l <"$out") messages, $start..$last"
+    kcat_group_committed "$group" $((last + 1)) || return 1
+    echo "committed offset $((last + 1)) read back with confluent-kafka"
+
+    # The same group again: it starts at the committed offset (not at the
+    # latest, its reset policy now); -c 4 stops after 4 messages, and exactly
+    # those are committed.
+    range="$(timeout 60 "$PY" "$HERE/group_util.py" produce "$ADDR" 10 "$prefix-b")" || return 1
+    read -r first last start <<<"$range"
+    kcat_group_consume "$out" "$group" -X auto.offset.reset=latest -c 4 || return 1
+    kcat_group_expect "$out" "$first" $((first + 3)) "$prefix-b" "$first" || return 1
+    echo "kcat -G $group again (-c 4): resumed at the committed $first, consumed $first..$((first + 3))"
+    kcat_group_committed "$group" $((first + 4)) || return 1
+    echo "committed offset $((first + 4)) read back with confluent-kafka"
+}
+
 broker_alive() {
     kill -0 "$BROKER_PID" 2>/dev/null || { echo "broker process $BROKER_PID is gone; log tail:"; tail -n 30 "$BROKER_LOG"; return 1; }
 }
@@ -267,6 +339,11 @@ check "confluent-kafka: 500 messages with keys/headers/timestamps, offsets_for_t
     timeout 180 "$PY" "$HERE/confluent_roundtrip.py" "$ADDR"
 LAST_FAILED_BEFORE=$FAILED
 kafka_python
+check "kafka-python: consumer group commit/resume, describe/list groups, list offsets" \
+    timeout 90 "$PY" -u "$HERE/kafka_python_group.py" "$ADDR"
+check "kcat: balanced consumer (-G) consumes, auto-commits, resumes at the committed offset" kcat_group
+check "confluent-kafka: consumer group commit/resume, list offsets, delete groups" \
+    timeout 90 "$PY" -u "$HERE/confluent_group.py" "$ADDR"
 check "kcat: produce to unknown topic fails" kcat_unknown_topic
 check "confluent-kafka: produce to unknown topic fails" \
     timeout 60 "$PY" "$HERE/confluent_unknown_topic.py" "$ADDR"
