@@ -294,6 +294,14 @@ fn produce_with_acks_0_gets_no_response_but_is_appended() {
 }
 
 #[test]
+fn a_failed_produce_with_acks_0_closes_the_connection() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    client.send_only(9, &produce_request("nope", 0, batch(&[b"a"], 1), 0));
+    assert!(client.is_closed_by_peer());
+}
+
+#[test]
 fn list_offsets_answers_earliest_latest_max_timestamp_and_times() {
     let strand = Strand::start();
     let mut client = RawClient::connect(&strand.addr);

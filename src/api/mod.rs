@@ -142,8 +142,9 @@ pub async fn handle(broker: &Broker, peer: std::net::SocketAddr, mut frame: Byte
     let outcome = match api_key {
         ApiKey::Produce => match <ProduceRequest as Decodable>::decode(&mut frame, version) {
             Ok(req) => match produce::handle(broker, version, req).await {
-                Some(response) => respond(id, api_key, version, &response),
-                None => Outcome::NoResponse,
+                produce::Answer::Respond(response) => respond(id, api_key, version, &response),
+                produce::Answer::Nothing => Outcome::NoResponse,
+                produce::Answer::Close(reason) => Outcome::Close(reason),
             },
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },

@@ -20,7 +20,17 @@ use crate::log::batch::BatchHeader;
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <ProduceRequest as Message>::VERSIONS;
 
-pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Option<ProduceResponse> {
+/// What the connection does with a produce request's result.
+pub enum Answer {
+    Respond(ProduceResponse),
+    /// acks=0 and every partition appended: Kafka sends nothing.
+    Nothing,
+    /// acks=0 and a partition failed: Kafka closes the connection, the only way
+    /// such a producer can learn of it (it then refreshes metadata and retries).
+    Close(String),
+}
+
+pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Answer {
     let acks = request.acks;
     let mut responses = Vec::with_capacity(request.topic_data.len());
     for topic in request.topic_data {
@@ -48,7 +58,14 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> O
                 .with_partition_responses(partitions),
         );
     }
-    (acks != 0).then(|| ProduceResponse::default().with_responses(responses))
+    if acks != 0 {
+        return Answer::Respond(ProduceResponse::default().with_responses(responses));
+    }
+    let failed = responses.iter().flat_map(|t| &t.partition_responses).find(|p| p.error_code != 0);
+    match failed {
+        Some(p) => Answer::Close(format!("acks=0 produce failed with error code {}", p.error_code)),
+        None => Answer::Nothing,
+    }
 }
 
 type Refusal = (ResponseError, Option<String>);
