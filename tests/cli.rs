@@ -346,3 +346,18 @@ fn bad_flag_value_exits_2_naming_the_flag() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("invalid setting log_format: must be text or json"), "{}", stderr(&output));
 }
+
+#[test]
+fn the_sample_config_file_lists_every_setting_with_its_default() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/strand.toml");
+    let from_file = strand::config::Config::load(Default::default(), Some(&path)).expect("config/strand.toml loads");
+    let defaults = strand::config::Config::load(Default::default(), None).unwrap();
+    assert_eq!(from_file, defaults, "config/strand.toml disagrees with the defaults in src/config.rs");
+    let table: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    let mut in_file: Vec<&str> = table.keys().map(String::as_str).collect();
+    let summary = defaults.summary();
+    let mut settings: Vec<&str> = summary.split(' ').filter_map(|kv| kv.split_once('=').map(|(k, _)| k)).collect();
+    in_file.sort_unstable();
+    settings.sort_unstable();
+    assert_eq!(in_file, settings, "config/strand.toml must list every setting");
+}
