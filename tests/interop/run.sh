@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Interop tests: runs the real strand binary and talks to it with real Kafka
-# clients (kcat/librdkafka, confluent-kafka, kafka-python).
+# clients (kcat/librdkafka, confluent-kafka, kafka-python, kafkajs).
 #
 #   bash tests/interop/run.sh
 #
 # Installs what it needs on a Debian machine (kcat via apt-get, a Python venv
-# with pinned clients via pip), reusing what is already there. Environment:
+# with pinned clients via pip, kafkajs via npm), reusing what is already there.
+# Environment:
 #   STRAND_BIN    broker binary (default target/release/strand; not built here)
 #   STRAND_VENV   venv for the Python clients (default target/interop-venv)
+#   STRAND_NODE_DIR  npm prefix for kafkajs (default target/interop-node)
 # Prints PASS/FAIL per check and ends with "N passed, M failed"; exits non-zero
 # when any check failed.
 set -euo pipefail
@@ -18,12 +20,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 abspath() { if [[ $1 == /* ]]; then echo "$1"; else echo "$PWD/$1"; fi; }
 STRAND_BIN="$(abspath "${STRAND_BIN:-$ROOT/target/release/strand}")"
 STRAND_VENV="$(abspath "${STRAND_VENV:-$ROOT/target/interop-venv}")"
+STRAND_NODE_DIR="$(abspath "${STRAND_NODE_DIR:-$ROOT/target/interop-node}")"
 cd "$ROOT"
 HERE="tests/interop"
 TOPIC="interop"
 # Client versions this suite was verified with.
 CONFLUENT_KAFKA_VERSION="2.16.1"
 KAFKA_PYTHON_VERSION="3.0.12"
+KAFKAJS_VERSION="2.2.4"
 
 log() { echo "interop: $*" >&2; }
 
@@ -67,7 +71,24 @@ if ! venv_ok; then
 fi
 PY="$STRAND_VENV/bin/python"
 
+# kafkajs (pure JavaScript) with npm into its own prefix, found via NODE_PATH.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    log "installing nodejs and npm"
+    apt_install nodejs npm
+fi
+node_ok() {
+    [[ "$(NODE_PATH="$STRAND_NODE_DIR/node_modules" node -p 'require("kafkajs/package.json").version' 2>/dev/null)" == "$KAFKAJS_VERSION" ]]
+}
+if ! node_ok; then
+    log "installing kafkajs $KAFKAJS_VERSION into $STRAND_NODE_DIR"
+    mkdir -p "$STRAND_NODE_DIR"
+    timeout 300 npm install --prefix "$STRAND_NODE_DIR" --no-save --no-package-lock --no-audit --no-fund \
+        --loglevel=error "kafkajs@$KAFKAJS_VERSION" >&2
+    node_ok || { log "$STRAND_NODE_DIR does not hold kafkajs $KAFKAJS_VERSION"; exit 1; }
+fi
+
 log "kcat: $(kcat -V 2>&1 | grep -m1 '^Version' || true)"
+log "kafkajs $KAFKAJS_VERSION on node $(node --version)"
 log "python clients: $("$PY" -c 'import confluent_kafka, kafka; print("confluent-kafka", confluent_kafka.__version__, "librdkafka", confluent_kafka.libversion()[0], "kafka-python", kafka.__version__)')"
 
 # --- broker --------------------------------------------------------------------
@@ -344,6 +365,8 @@ check "kafka-python: consumer group commit/resume, describe/list groups, list of
 check "kcat: balanced consumer (-G) consumes, auto-commits, resumes at the committed offset" kcat_group
 check "confluent-kafka: consumer group commit/resume, list offsets, delete groups" \
     timeout 90 "$PY" -u "$HERE/confluent_group.py" "$ADDR"
+check "kafkajs: default+idempotent producers, group commit/resume from setOffsets, admin offsets/groups/topics" \
+    env NODE_PATH="$STRAND_NODE_DIR/node_modules" timeout 180 node "$HERE/kafkajs_roundtrip.js" "$ADDR"
 check "kcat: produce to unknown topic fails" kcat_unknown_topic
 check "confluent-kafka: produce to unknown topic fails" \
     timeout 60 "$PY" "$HERE/confluent_unknown_topic.py" "$ADDR"
