@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::log::LogConfig;
+use crate::sasl;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -101,6 +102,20 @@ settings! {
     log_level: String = "info", env "STRAND_LOG_LEVEL";
     /// Log line format: `text` for people, `json` for log collectors.
     log_format: String = "text", env "STRAND_LOG_FORMAT";
+    /// PEM certificate chain, leaf first, for TLS on the listener; empty = no TLS
+    /// (`ssl.keystore.location` with `ssl.keystore.type=PEM`).
+    tls_cert: PathBuf = "", env "STRAND_TLS_CERT";
+    /// PEM private key of `tls_cert` (`ssl.key.password` is not supported: unencrypted keys only).
+    tls_key: PathBuf = "", env "STRAND_TLS_KEY";
+    /// PEM CA certificates; when set every client must present a certificate one of
+    /// them signed (`ssl.truststore.location` with `ssl.client.auth=required`).
+    tls_client_ca: PathBuf = "", env "STRAND_TLS_CLIENT_CA";
+    /// SASL mechanisms, comma-separated, from PLAIN, SCRAM-SHA-256, SCRAM-SHA-512;
+    /// empty = no SASL (`sasl.enabled.mechanisms`).
+    sasl_mechanisms: String = "", env "STRAND_SASL_MECHANISMS";
+    /// File of `user:password` lines, the users SASL accepts (Kafka keeps these in
+    /// JAAS config and SCRAM credentials in its metadata log).
+    users_file: PathBuf = "", env "STRAND_USERS_FILE";
 }
 
 impl Config {
@@ -148,7 +163,74 @@ impl Config {
         if self.max_request_bytes < 8 {
             return invalid("max_request_bytes", "must be at least 8");
         }
+        self.validate_security()
+    }
+
+    /// Reads the TLS and users files now, so a typo fails the start with a clear
+    /// message instead of every connection later.
+    fn validate_security(&self) -> Result<(), Error> {
+        let error = |name, reason: String| Error::Invalid { name, reason };
+        let invalid = |name, reason: String| Err(error(name, reason));
+        let is_set = |path: &Path| !path.as_os_str().is_empty();
+        if is_set(&self.tls_cert) != is_set(&self.tls_key) {
+            return invalid("tls_cert/tls_key", "must be set together".into());
+        }
+        if is_set(&self.tls_client_ca) && !is_set(&self.tls_cert) {
+            return invalid("tls_client_ca", "needs tls_cert and tls_key".into());
+        }
+        if let Some((cert, key, client_ca)) = self.tls_files() {
+            crate::tls::load_certs(cert).map_err(|e| error("tls_cert", e.to_string()))?;
+            crate::tls::load_key(key).map_err(|e| error("tls_key", e.to_string()))?;
+            if let Some(ca) = client_ca {
+                crate::tls::load_certs(ca).map_err(|e| error("tls_client_ca", e.to_string()))?;
+            }
+            crate::tls::server_config(cert, key, client_ca).map_err(|e| error("tls_cert/tls_key", e.to_string()))?;
+        }
+        let mechanisms = match sasl::parse_mechanisms(&self.sasl_mechanisms) {
+            Ok(mechanisms) => mechanisms,
+            Err(unknown) => {
+                let supported = "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512";
+                return invalid("sasl_mechanisms", format!("unknown mechanism {unknown:?}; supported: {supported}"));
+            }
+        };
+        match (mechanisms.is_empty(), is_set(&self.users_file)) {
+            (false, false) => return invalid("users_file", "is required when sasl_mechanisms is set".into()),
+            (true, true) => return invalid("sasl_mechanisms", "is empty, so users_file would not be used".into()),
+            _ => {}
+        }
+        if is_set(&self.users_file) {
+            let text = std::fs::read_to_string(&self.users_file)
+                .map_err(|e| error("users_file", format!("cannot read {}: {e}", self.users_file.display())))?;
+            let path = self.users_file.display();
+            match sasl::parse_users(&text) {
+                Ok(users) if users.is_empty() => return invalid("users_file", format!("{path} has no users")),
+                Ok(_) => {}
+                Err((line, reason)) => return invalid("users_file", format!("{path}, line {line}: {reason}")),
+            }
+        }
         Ok(())
+    }
+
+    /// (cert, key, client CA) when the listener speaks TLS.
+    pub fn tls_files(&self) -> Option<(&Path, &Path, Option<&Path>)> {
+        let ca = (!self.tls_client_ca.as_os_str().is_empty()).then_some(self.tls_client_ca.as_path());
+        (!self.tls_cert.as_os_str().is_empty()).then_some((self.tls_cert.as_path(), self.tls_key.as_path(), ca))
+    }
+
+    /// The enabled SASL mechanisms; empty when SASL is off.
+    pub fn sasl_mechanisms(&self) -> Vec<sasl::Mechanism> {
+        // validate() refused unknown names already.
+        sasl::parse_mechanisms(&self.sasl_mechanisms).unwrap_or_default()
+    }
+
+    /// The listener's Kafka security protocol, as clients configure `security.protocol`.
+    pub fn security_protocol(&self) -> &'static str {
+        match (self.tls_files().is_some(), !self.sasl_mechanisms().is_empty()) {
+            (false, false) => "PLAINTEXT",
+            (true, false) => "SSL",
+            (false, true) => "SASL_PLAINTEXT",
+            (true, true) => "SASL_SSL",
+        }
     }
 
     pub fn log_config(&self) -> LogConfig {

@@ -13,37 +13,110 @@
 //! Kafka. Memory per connection stays bounded: one request is read, answered and
 //! written before the next is read, so a client that pipelines faster than it
 //! reads is held back by TCP, not buffered.
+//!
+//! The stream is a TcpStream or, on a TLS listener, a rustls stream over one; the
+//! handshake gets `TLS_HANDSHAKE_TIMEOUT`, and a client that speaks plaintext to
+//! it fails the handshake at its first bytes and is closed. With SASL enabled a
+//! connection starts unauthenticated: `api::handle` then serves only ApiVersions
+//! and the SASL APIs, and after a SaslHandshake v0 the client's next frames are
+//! bare SASL tokens (no Kafka header), which go to `api::sasl_authenticate`.
+//! Before authentication a frame may be at most `SASL_MAX_RECEIVE_BYTES` (Kafka's
+//! `sasl.server.max.receive.size`), so an anonymous peer cannot make us allocate
+//! `max_request_bytes`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
 use tracing::Instrument;
 
 use crate::api::{self, Outcome};
 use crate::broker::Broker;
+use crate::sasl::{Exchange, Mechanism, Users};
 
 const BUFFER_BYTES: usize = 64 * 1024;
+/// A client that has not finished the TLS handshake by then is closed.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest frame before authentication (Kafka's `sasl.server.max.receive.size` default).
+const SASL_MAX_RECEIVE_BYTES: u32 = 524_288;
+/// Time to send a last response (and TLS close_notify) before closing.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 enum FrameError {
     #[error("invalid request size {0}")]
     BadSize(i32),
-    #[error("request of {size} bytes is over max_request_bytes {max}")]
+    #[error("request of {size} bytes is over the limit of {max}")]
     TooLarge { size: i32, max: u32 },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
-pub async fn serve(stream: TcpStream, peer: SocketAddr, broker: Arc<Broker>) {
-    let span = tracing::info_span!("connection", %peer, client_id = tracing::field::Empty);
+/// How the listener secures connections; built once at startup.
+#[derive(Default)]
+pub struct Security {
+    pub tls: Option<TlsAcceptor>,
+    pub sasl: Option<Sasl>,
+}
+
+/// The SASL side of `Security`.
+pub struct Sasl {
+    /// In the order configured: SaslHandshake lists them so.
+    pub mechanisms: Vec<Mechanism>,
+    pub users: Users,
+}
+
+/// Where a connection stands with SASL.
+pub enum Auth {
+    /// SASL is off on this listener, or the client has authenticated.
+    Authenticated,
+    /// No SaslHandshake yet: only ApiVersions and SaslHandshake are served.
+    AwaitingHandshake,
+    /// After SaslHandshake v1: tokens come in SaslAuthenticate requests.
+    Framed(Exchange),
+    /// After SaslHandshake v0: tokens come as bare size-prefixed frames.
+    Unframed(Exchange),
+}
+
+/// One connection's state that requests read and change.
+pub struct Session {
+    pub peer: SocketAddr,
+    pub security: Arc<Security>,
+    pub auth: Auth,
+    /// The authenticated SASL user, once there is one.
+    pub user: Option<String>,
+}
+
+impl Session {
+    pub fn new(peer: SocketAddr, security: Arc<Security>) -> Session {
+        let auth = if security.sasl.is_some() { Auth::AwaitingHandshake } else { Auth::Authenticated };
+        Session { peer, security, auth, user: None }
+    }
+
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self.auth, Auth::Authenticated)
+    }
+}
+
+pub async fn serve(stream: TcpStream, peer: SocketAddr, broker: Arc<Broker>, security: Arc<Security>) {
+    use tracing::field::Empty;
+    let span = tracing::info_span!("connection", %peer, client_id = Empty, user = Empty);
     async move {
         tracing::info!("connection opened");
         crate::metrics::connection_opened();
-        let reason = run(stream, peer, &broker).await;
+        let _ = stream.set_nodelay(true);
+        let reason = match &security.tls {
+            None => run(stream, Session::new(peer, security.clone()), &broker).await,
+            Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => run(stream, Session::new(peer, security.clone()), &broker).await,
+                Ok(Err(e)) => format!("TLS handshake failed: {e}"),
+                Err(_) => "TLS handshake timed out".into(),
+            },
+        };
         crate::metrics::connection_closed();
         tracing::info!(reason, "connection closed");
     }
@@ -53,11 +126,10 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, broker: Arc<Broker>) {
 
 /// Serves requests until the peer leaves, an error closes the connection, or the
 /// broker shuts down; returns why it stopped.
-async fn run(stream: TcpStream, peer: SocketAddr, broker: &Broker) -> String {
-    let _ = stream.set_nodelay(true);
-    let (read, write) = stream.into_split();
-    let mut reader = BufReader::with_capacity(BUFFER_BYTES, read);
-    let mut writer = BufWriter::with_capacity(BUFFER_BYTES, write);
+async fn run<S: AsyncRead + AsyncWrite + Unpin>(stream: S, mut session: Session, broker: &Broker) -> String {
+    // Requests are read and answered in turn, never both at once, so one buffered
+    // stream does both: BufReader passes writes through to the BufWriter inside.
+    let mut io = BufReader::with_capacity(BUFFER_BYTES, BufWriter::with_capacity(BUFFER_BYTES, stream));
     let mut shutdown = broker.shutdown.clone();
     let mut client_id_recorded = false;
     loop {
@@ -65,8 +137,15 @@ async fn run(stream: TcpStream, peer: SocketAddr, broker: &Broker) -> String {
             return "broker shutting down".into();
         }
         let idle = Duration::from_millis(broker.config.connections_max_idle_ms);
+        let limits = if session.is_authenticated() {
+            FrameLimits { min: 8, max: broker.config.max_request_bytes }
+        } else {
+            // A bare SASL token may be shorter than a request header, even empty.
+            let min = if matches!(session.auth, Auth::Unframed(_)) { 0 } else { 8 };
+            FrameLimits { min, max: broker.config.max_request_bytes.min(SASL_MAX_RECEIVE_BYTES) }
+        };
         let frame = tokio::select! {
-            frame = tokio::time::timeout(idle, read_frame(&mut reader, broker.config.max_request_bytes)) => match frame {
+            frame = tokio::time::timeout(idle, read_frame(&mut io, limits)) => match frame {
                 Ok(frame) => frame,
                 Err(_) => {
                     tracing::info!("closing idle connection");
@@ -83,14 +162,23 @@ async fn run(stream: TcpStream, peer: SocketAddr, broker: &Broker) -> String {
                 return e.to_string();
             }
         };
-        let (outcome, info) = api::handle(broker, peer, frame).await;
+        let was_authenticated = session.is_authenticated();
+        let (outcome, info) = if matches!(session.auth, Auth::Unframed(_)) {
+            (api::sasl_authenticate::unframed(&mut session, &frame), None)
+        } else {
+            api::handle(broker, &mut session, frame).await
+        };
         if let (false, Some(client_id)) = (client_id_recorded, info.as_ref().and_then(|i| i.client_id.as_deref())) {
             tracing::Span::current().record("client_id", client_id);
             client_id_recorded = true;
         }
+        if let (false, Some(user)) = (was_authenticated, session.user.as_deref()) {
+            tracing::Span::current().record("user", user);
+            tracing::info!("authenticated");
+        }
         match outcome {
             Outcome::Respond(response) => {
-                if let Err(e) = writer.write_all(&response).await {
+                if let Err(e) = io.write_all(&response).await {
                     return format!("write failed: {e}");
                 }
             }
@@ -98,31 +186,53 @@ async fn run(stream: TcpStream, peer: SocketAddr, broker: &Broker) -> String {
             Outcome::Close(reason) => {
                 let (key, version) = info.map_or((-1, -1), |i| (i.api_key, i.api_version));
                 tracing::warn!(api_key = key, api_version = version, %reason, "closing connection");
-                let _ = writer.flush().await;
+                close(&mut io, None).await;
+                return reason;
+            }
+            Outcome::RespondThenClose(response, reason) => {
+                close(&mut io, Some(&response)).await;
                 return reason;
             }
         }
-        if reader.buffer().is_empty() {
-            if let Err(e) = writer.flush().await {
+        if io.buffer().is_empty() {
+            if let Err(e) = io.flush().await {
                 return format!("write failed: {e}");
             }
         }
     }
 }
 
+/// Sends what is buffered and `last`, then shuts the write side (TLS: close_notify).
+async fn close<W: AsyncWrite + Unpin>(io: &mut W, last: Option<&[u8]>) {
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+        if let Some(last) = last {
+            io.write_all(last).await?;
+        }
+        io.flush().await?;
+        io.shutdown().await
+    })
+    .await;
+}
+
+#[derive(Clone, Copy)]
+struct FrameLimits {
+    min: i32,
+    max: u32,
+}
+
 /// Reads one frame's body; `None` on a clean end of stream between frames.
-async fn read_frame(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>, max: u32) -> Result<Option<Bytes>, FrameError> {
+async fn read_frame<R: AsyncRead + Unpin>(reader: &mut R, limits: FrameLimits) -> Result<Option<Bytes>, FrameError> {
     let size = match reader.read_i32().await {
         Ok(size) => size,
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    // api key, api version and correlation id at the least.
-    if size < 8 {
+    // A request holds api key, api version and correlation id at the least.
+    if size < limits.min {
         return Err(FrameError::BadSize(size));
     }
-    if size as u32 > max {
-        return Err(FrameError::TooLarge { size, max });
+    if size as u32 > limits.max {
+        return Err(FrameError::TooLarge { size, max: limits.max });
     }
     let mut frame = BytesMut::zeroed(size as usize);
     reader.read_exact(&mut frame).await?;

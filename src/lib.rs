@@ -2,7 +2,8 @@
 //!
 //! `config` builds the one `Config`; `server` accepts connections; `connection`
 //! frames requests and answers them in order; `api` holds one module per Kafka API;
-//! `log` is the partition's on-disk commit log; `broker` is the state they share.
+//! `log` is the partition's on-disk commit log; `broker` is the state they share;
+//! `tls` and `sasl` secure the listener.
 
 pub mod alloc;
 pub mod api;
@@ -14,7 +15,9 @@ pub mod inspect;
 pub mod log;
 pub mod metrics;
 pub mod producer_ids;
+pub mod sasl;
 pub mod server;
+pub mod tls;
 
 /// Milliseconds since the Unix epoch, the unit of every Kafka timestamp. A clock
 /// before 1970 reads as 0 rather than failing.

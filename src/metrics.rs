@@ -37,6 +37,7 @@ pub const CONNECTIONS_TOTAL: &str = "strand_connections_total";
 pub const CONSUMER_GROUP_LAG: &str = "strand_consumer_group_lag";
 pub const CONSUMER_GROUP_MEMBERS: &str = "strand_consumer_group_members";
 pub const BUILD_INFO: &str = "strand_build_info";
+pub const SASL_AUTHENTICATION_FAILURES_TOTAL: &str = "strand_sasl_authentication_failures_total";
 
 /// Request latency buckets, in seconds: sub-millisecond produce up to long polls.
 const DURATION_BUCKETS: &[f64] = &[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
@@ -108,6 +109,10 @@ fn describe() {
     describe_gauge!(CONSUMER_GROUP_LAG, "Log end offset minus the group's committed offset.");
     describe_gauge!(CONSUMER_GROUP_MEMBERS, "Members in the consumer group.");
     describe_gauge!(BUILD_INFO, "Always 1; the labels say which build runs.");
+    describe_counter!(
+        SASL_AUTHENTICATION_FAILURES_TOTAL,
+        "Failed SASL authentications (wrong password, malformed token, unsupported mechanism), by mechanism."
+    );
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
 }
 
@@ -179,4 +184,9 @@ pub fn connection_opened() {
 
 pub fn connection_closed() {
     gauge!(CONNECTIONS_ACTIVE).decrement(1.0);
+}
+
+/// A SASL authentication failed; `mechanism` is a mechanism name or "unsupported".
+pub fn sasl_authentication_failed(mechanism: &'static str) {
+    counter!(SASL_AUTHENTICATION_FAILURES_TOTAL, "mechanism" => mechanism).increment(1);
 }

@@ -4,6 +4,9 @@
 //! Shutdown (SIGINT/SIGTERM) stops accepting, tells every connection to stop after
 //! the request it is serving (a waiting Fetch answers at once), waits for them, and
 //! then closes the log cleanly so the next start skips recovery.
+//!
+//! The listener's security protocol follows the config: TLS files make it SSL,
+//! SASL mechanisms make it SASL_PLAINTEXT, both SASL_SSL, neither PLAINTEXT.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,7 +18,8 @@ use tokio::task::JoinSet;
 
 use crate::broker::{self, Broker};
 use crate::config::Config;
-use crate::connection;
+use crate::connection::{self, Sasl, Security};
+use crate::sasl::Users;
 use crate::metrics::Health;
 
 /// How long shutdown waits for connections to finish their current request.
@@ -29,9 +33,15 @@ pub enum Error {
     Broker(#[from] broker::Error),
     #[error(transparent)]
     Metrics(#[from] crate::metrics::Error),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::Error),
+    #[error(transparent)]
+    Users(#[from] crate::sasl::UsersError),
 }
 
 pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> Result<(), Error> {
+    // Config::load checked these files; a file changed since then fails here.
+    let security = Arc::new(security(&config)?);
     let listener = TcpListener::bind(&config.listen)
         .await
         .map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
@@ -45,10 +55,14 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
     let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone())?);
     health.set_broker(broker.clone());
     let housekeeping = tokio::spawn(housekeeping(broker.clone(), shutdown_rx));
+    // Ready before the "listening" line: tests and operators take that line to
+    // mean /health answers 200. The socket already queues connections.
+    health.set_ready(true);
     tracing::info!(
         addr = %bound,
         advertised = format!("{}:{}", broker.advertised_host, broker.advertised_port),
         topic = broker.topic(),
+        security_protocol = broker.config.security_protocol(),
         "listening"
     );
 
@@ -56,15 +70,14 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
     // A permit per connection: past max_connections a new one is closed at once.
     let slots = Arc::new(Semaphore::new(broker.config.max_connections as usize));
     tokio::pin!(shutdown_signal);
-    health.set_ready(true);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
                     Ok(permit) => {
-                        let broker = broker.clone();
+                        let (broker, security) = (broker.clone(), security.clone());
                         connections.spawn(async move {
-                            connection::serve(stream, peer, broker).await;
+                            connection::serve(stream, peer, broker, security).await;
                             drop(permit);
                         });
                     }
@@ -96,6 +109,25 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
     broker.log.close().map_err(broker::Error::from)?;
     tracing::info!(log_end_offset = broker.log.end_offset(), "log closed cleanly");
     Ok(())
+}
+
+/// TLS acceptor and SASL users as the config asks; SCRAM credentials get their
+/// random salts here, so they differ from one start to the next.
+fn security(config: &Config) -> Result<Security, Error> {
+    let tls = match config.tls_files() {
+        Some((cert, key, client_ca)) => Some(crate::tls::acceptor(cert, key, client_ca)?),
+        None => None,
+    };
+    let mechanisms = config.sasl_mechanisms();
+    let sasl = if mechanisms.is_empty() {
+        None
+    } else {
+        let users = Users::load(&config.users_file, &mechanisms)?;
+        let names: Vec<&str> = mechanisms.iter().map(|m| m.name()).collect();
+        tracing::info!(mechanisms = names.join(","), users = users.len(), "SASL enabled");
+        Some(Sasl { mechanisms, users })
+    };
+    Ok(Security { tls, sasl })
 }
 
 /// How often group session and rebalance timeouts are checked.

@@ -8,6 +8,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# rdkafka's `ssl` feature (TLS and SCRAM in the security tests) links the
+# system's OpenSSL, found through pkg-config.
+missing=()
+for package in libssl-dev pkg-config; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "run.sh: installing ${missing[*]}" >&2
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
 cargo build --release --locked --bins
 cargo test --release --locked
 STRAND_BIN=target/release/strand bash tests/interop/run.sh

@@ -6,7 +6,9 @@
 //!
 //! What a request for an API or version this broker does not serve gets is what
 //! Kafka gives it: ApiVersions answers any version (KIP-511), every other API
-//! outside `SUPPORTED` has its connection closed, as Kafka closes it.
+//! outside `SUPPORTED` has its connection closed, as Kafka closes it. On a SASL
+//! listener, until the client authenticates, anything but ApiVersions and the
+//! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
 pub mod api_versions;
 pub mod create_topics;
@@ -25,6 +27,8 @@ pub mod offset_commit;
 pub mod offset_delete;
 pub mod offset_fetch;
 pub mod produce;
+pub mod sasl_authenticate;
+pub mod sasl_handshake;
 pub mod sync_group;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -33,7 +37,8 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, VersionRange};
 
 use crate::broker::Broker;
-use crate::{group, log};
+use crate::connection::Session;
+use crate::{group, log, sasl};
 
 /// Every API this broker serves, its Kafka name (the metrics' `api` label) and
 /// the versions ApiVersions advertises: the range each request codec decodes.
@@ -56,6 +61,8 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::DeleteGroups, "DeleteGroups", delete_groups::VERSIONS),
     (ApiKey::OffsetDelete, "OffsetDelete", offset_delete::VERSIONS),
     (ApiKey::InitProducerId, "InitProducerId", init_producer_id::VERSIONS),
+    (ApiKey::SaslHandshake, "SaslHandshake", sasl_handshake::VERSIONS),
+    (ApiKey::SaslAuthenticate, "SaslAuthenticate", sasl_authenticate::VERSIONS),
 ];
 
 pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
@@ -70,6 +77,8 @@ pub enum Outcome {
     NoResponse,
     /// Kafka closes the connection here; the reason goes to the log.
     Close(String),
+    /// Send this response, then close (a failed SASL authentication).
+    RespondThenClose(BytesMut, String),
 }
 
 /// Who sent a request: what JoinGroup records and DescribeGroups shows.
@@ -94,7 +103,7 @@ pub struct RequestInfo {
 }
 
 /// Decodes one request frame (without its size prefix), runs it, encodes the answer.
-pub async fn handle(broker: &Broker, peer: std::net::SocketAddr, mut frame: Bytes) -> (Outcome, Option<RequestInfo>) {
+pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) -> (Outcome, Option<RequestInfo>) {
     if frame.len() < 4 {
         return (Outcome::Close("request shorter than its api key and version".into()), None);
     }
@@ -126,9 +135,13 @@ pub async fn handle(broker: &Broker, peer: std::net::SocketAddr, mut frame: Byte
         };
         return (outcome, Some(info));
     }
+    let sasl_or_versions = matches!(api_key, ApiKey::ApiVersions | ApiKey::SaslHandshake | ApiKey::SaslAuthenticate);
+    if !session.is_authenticated() && !sasl_or_versions {
+        return (Outcome::Close(format!("{api_key:?} before SASL authentication")), Some(info));
+    }
     let started = std::time::Instant::now();
     let id = header.correlation_id;
-    let ctx = RequestContext { client_id: info.client_id.clone().unwrap_or_default(), peer };
+    let ctx = RequestContext { client_id: info.client_id.clone().unwrap_or_default(), peer: session.peer };
     // Decode the body as `$request`, run `$handler` on it, frame the answer; a
     // body that does not decode closes the connection, as in Kafka.
     macro_rules! serve {
@@ -165,6 +178,14 @@ pub async fn handle(broker: &Broker, peer: std::net::SocketAddr, mut frame: Byte
         ApiKey::DeleteGroups => serve!(DeleteGroupsRequest, |r| delete_groups::handle(broker, version, r)),
         ApiKey::OffsetDelete => serve!(OffsetDeleteRequest, |r| offset_delete::handle(broker, version, r)),
         ApiKey::InitProducerId => serve!(InitProducerIdRequest, |r| init_producer_id::handle(broker, version, r)),
+        ApiKey::SaslHandshake => match <SaslHandshakeRequest as Decodable>::decode(&mut frame, version) {
+            Ok(req) => sasl_handshake::handle(session, version, req).into_outcome(id, api_key, version),
+            Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
+        },
+        ApiKey::SaslAuthenticate => match <SaslAuthenticateRequest as Decodable>::decode(&mut frame, version) {
+            Ok(req) => sasl_authenticate::handle(session, version, req).into_outcome(id, api_key, version),
+            Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
+        },
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
     crate::metrics::request_done(api_name, started.elapsed().as_secs_f64());
@@ -203,6 +224,36 @@ pub fn error_code(error: &log::Error) -> ResponseError {
         log::Error::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
         log::Error::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
     }
+}
+
+/// What a SASL handler does with a request: answer it, answer it and close (a
+/// failed authentication), or close without an answer, as Kafka does for a
+/// request out of the SASL sequence.
+pub enum SaslReply<R> {
+    Respond(R),
+    RespondThenClose(R, String),
+    Close(String),
+}
+
+impl<R: Encodable> SaslReply<R> {
+    fn into_outcome(self, correlation_id: i32, api_key: ApiKey, version: i16) -> Outcome {
+        match self {
+            SaslReply::Respond(response) => respond(correlation_id, api_key, version, &response),
+            SaslReply::RespondThenClose(response, reason) => {
+                match respond(correlation_id, api_key, version, &response) {
+                    Outcome::Respond(buf) => Outcome::RespondThenClose(buf, reason),
+                    other => other,
+                }
+            }
+            SaslReply::Close(reason) => Outcome::Close(reason),
+        }
+    }
+}
+
+/// The one place a failed SASL exchange becomes a Kafka error code: Kafka
+/// answers every failure, malformed tokens included, SASL_AUTHENTICATION_FAILED.
+pub fn sasl_error_code(_error: &sasl::AuthError) -> ResponseError {
+    ResponseError::SaslAuthenticationFailed
 }
 
 /// The one place a group refusal becomes a Kafka error code (and is counted

@@ -112,7 +112,10 @@ impl Strand {
     /// GETs `path` from the metrics endpoint: (status code, body).
     pub fn http_get(&self, path: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.metrics_addr).expect("connect to metrics");
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: strand\r\nConnection: close\r\n\r\n").unwrap();
+        // One write: `write!` would send the pieces of the format string as separate
+        // segments, and the endpoint reads the request once.
+        let request = format!("GET {path} HTTP/1.1\r\nHost: strand\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);

@@ -1,0 +1,109 @@
+//! TLS for the Kafka listener (Kafka's SSL and SASL_SSL security protocols).
+//!
+//! `tls_cert` (the chain, leaf first) and `tls_key` are PEM files, as Kafka's
+//! `ssl.keystore.type=PEM` takes them; `tls_client_ca` turns on mutual TLS with
+//! every client required to present a certificate that CA signed (Kafka:
+//! `ssl.client.auth=required`). rustls with the ring provider, TLS 1.2 and 1.3.
+//!
+//! Not done: reloading certificates without a restart, and principals taken from
+//! client certificates (no ACLs exist to use them).
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig};
+use tokio_rustls::TlsAcceptor;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{} holds no PEM certificate", path.display())]
+    NoCertificate { path: PathBuf },
+    #[error("{} holds no PEM private key (PKCS#8, PKCS#1 or SEC1)", path.display())]
+    NoKey { path: PathBuf },
+    #[error("{}: {source}", path.display())]
+    BadCa { path: PathBuf, source: rustls::Error },
+    #[error("client CA {}: {reason}", path.display())]
+    Verifier { path: PathBuf, reason: String },
+    #[error("certificate {} with key {}: {source}", cert.display(), key.display())]
+    Config {
+        cert: PathBuf,
+        key: PathBuf,
+        source: rustls::Error,
+    },
+}
+
+/// Every certificate in a PEM file, in file order.
+pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let read = |source| Error::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read)?;
+    let certs = rustls_pemfile::certs(&mut BufReader::new(file))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(read)?;
+    if certs.is_empty() {
+        return Err(Error::NoCertificate { path: path.to_owned() });
+    }
+    Ok(certs)
+}
+
+/// The first private key in a PEM file.
+pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    rustls_pemfile::private_key(&mut BufReader::new(file))
+        .map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?
+        .ok_or_else(|| Error::NoKey { path: path.to_owned() })
+}
+
+/// The server side of TLS: certificate chain, key (checked to match the leaf)
+/// and, with `client_ca`, a verifier that requires client certificates.
+pub fn server_config(cert: &Path, key: &Path, client_ca: Option<&Path>) -> Result<Arc<ServerConfig>, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config_error = |source| Error::Config {
+        cert: cert.to_owned(),
+        key: key.to_owned(),
+        source,
+    };
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(config_error)?;
+    let builder = match client_ca {
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            for cert in load_certs(ca)? {
+                roots.add(cert).map_err(|source| Error::BadCa {
+                    path: ca.to_owned(),
+                    source,
+                })?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| Error::Verifier {
+                    path: ca.to_owned(),
+                    reason: e.to_string(),
+                })?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let config = builder
+        .with_single_cert(load_certs(cert)?, load_key(key)?)
+        .map_err(config_error)?;
+    Ok(Arc::new(config))
+}
+
+pub fn acceptor(cert: &Path, key: &Path, client_ca: Option<&Path>) -> Result<TlsAcceptor, Error> {
+    server_config(cert, key, client_ca).map(TlsAcceptor::from)
+}
