@@ -4,7 +4,8 @@
 #   1. cargo test: unit, storage and end-to-end tests (librdkafka via rdkafka,
 #      built from source by the crate, and a raw kafka-protocol client), each
 #      against the real strand binary on an ephemeral loopback port;
-#   2. tests/interop/run.sh: kcat, confluent-kafka and kafka-python round trips.
+#   2. tests/interop/run.sh: kcat, confluent-kafka and kafka-python round trips,
+#      and kcat over SSL, SASL_PLAINTEXT and SASL_SSL (tests/interop/security.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

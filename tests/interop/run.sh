@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Interop tests: runs the real strand binary and talks to it with real Kafka
-# clients (kcat/librdkafka, confluent-kafka, kafka-python, kafkajs).
+# clients (kcat/librdkafka, confluent-kafka, kafka-python, kafkajs); security.sh
+# adds kcat over SSL, SASL_PLAINTEXT and SASL_SSL, on brokers of its own.
 #
 #   bash tests/interop/run.sh
 #
@@ -371,6 +372,22 @@ check "kcat: produce to unknown topic fails" kcat_unknown_topic
 check "confluent-kafka: produce to unknown topic fails" \
     timeout 60 "$PY" "$HERE/confluent_unknown_topic.py" "$ADDR"
 check "broker still running after all checks" broker_alive
+
+# TLS and SASL listeners, each on a broker of its own: security.sh prints a
+# PASS/FAIL line per check, counted here with the rest.
+security_checks() {
+    local out="$WORK/security.out"
+    STRAND_BIN="$STRAND_BIN" bash "$HERE/security.sh" >"$out" 2>"$out.err" || true
+    grep -E '^(PASS|FAIL) |^    ' "$out" || true
+    PASSED=$((PASSED + $(grep -c '^PASS ' "$out" || true)))
+    FAILED=$((FAILED + $(grep -c '^FAIL ' "$out" || true)))
+    if ! grep -q '^security: [0-9]* passed, [0-9]* failed$' "$out"; then
+        FAILED=$((FAILED + 1))
+        echo "FAIL tests/interop/security.sh did not finish cleanly; its stderr:"
+        sed 's/^/    /' "$out.err" | tail -n 30
+    fi
+}
+security_checks
 
 broker_shutdown() {
     stop_broker
