@@ -90,7 +90,9 @@ pub fn unframed(session: &mut Session, token: &[u8]) -> Outcome {
             frame.put_slice(&token);
             Outcome::Respond(frame)
         }
-        Err((_, reason)) => Outcome::Close(reason),
+        // Nothing to send, then close: `failed` has logged it, rate-limited, so
+        // the connection's own close warning is not wanted for every guess.
+        Err((_, reason)) => Outcome::RespondThenClose(BytesMut::new(), reason),
     }
 }
 
