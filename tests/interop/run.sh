@@ -377,7 +377,7 @@ check "broker still running after all checks" broker_alive
 # PASS/FAIL line per check, counted here with the rest.
 security_checks() {
     local out="$WORK/security.out"
-    STRAND_BIN="$STRAND_BIN" bash "$HERE/security.sh" >"$out" 2>"$out.err" || true
+    STRAND_BIN="$STRAND_BIN" PY="$PY" bash "$HERE/security.sh" >"$out" 2>"$out.err" || true
     grep -E '^(PASS|FAIL) |^    ' "$out" || true
     PASSED=$((PASSED + $(grep -c '^PASS ' "$out" || true)))
     FAILED=$((FAILED + $(grep -c '^FAIL ' "$out" || true)))

@@ -8,6 +8,8 @@
 #
 # Called by tests/interop/run.sh, which counts its PASS/FAIL lines; needs kcat
 # (Debian's 1.7.1 with librdkafka 2.0.2 is what this was verified with) and openssl.
+# With PY set to a Python that has kafka-python and confluent-kafka (run.sh's
+# venv), python_security.py checks those clients over SASL_PLAINTEXT and SASL_SSL.
 # Ends with "security: N passed, M failed"; exits non-zero when a check failed.
 set -euo pipefail
 
@@ -170,6 +172,13 @@ done
 check "kcat: SASL listener without credentials is refused" refused "$SASL_PLAINTEXT_ADDR" PLAINTEXT
 check "kcat: plaintext client on the SSL listener is refused" refused "$SSL_ADDR" PLAINTEXT
 check "kcat: SSL client that does not trust the broker's CA is refused" untrusted
+if [[ -n "${PY:-}" ]]; then
+    HERE="$ROOT/tests/interop"
+    check "kafka-python and confluent-kafka: SASL_PLAINTEXT with each mechanism" \
+        timeout 180 "$PY" "$HERE/python_security.py" "$SASL_PLAINTEXT_ADDR" SASL_PLAINTEXT "$WORK/ca.pem"
+    check "kafka-python and confluent-kafka: SASL_SSL with each mechanism" \
+        timeout 180 "$PY" "$HERE/python_security.py" "$SASL_SSL_ADDR" SASL_SSL "$WORK/ca.pem"
+fi
 
 echo "security: $PASSED passed, $FAILED failed"
 [[ $FAILED == 0 ]]
