@@ -20,6 +20,9 @@ use super::Error;
 
 /// How much of the store one scanning read pulls in at a time.
 const SCAN_WINDOW: u64 = 64 * 1024;
+/// How much one header-walking read pulls in: the default `index_interval_bytes`,
+/// so a walk from an index entry usually takes one `pread`.
+const LOCATE_WINDOW: usize = 4096;
 
 /// Per-segment settings taken from the log's configuration.
 #[derive(Clone, Copy, Debug)]
@@ -319,7 +322,32 @@ impl Segment {
         if offset >= self.next_offset() {
             return Ok(None);
         }
-        Ok(self.first_batch_ending_at_or_after(offset)?.map(|(pos, _)| pos))
+        self.locate(offset, self.store.size())
+    }
+
+    /// Walks batch headers from the index entry at or before `offset` to the first
+    /// batch whose last offset is >= `offset`, reading only the headers: a batch
+    /// skipped on the way costs nothing however large it is.
+    fn locate(&self, offset: i64, end: u64) -> Result<Option<u64>, Error> {
+        let mut window = [0u8; LOCATE_WINDOW];
+        let (mut window_start, mut window_len) = (0u64, 0usize);
+        let mut pos = self.index().lookup(offset);
+        while pos < end {
+            if pos < window_start || pos + HEADER_LEN as u64 > window_start + window_len as u64 {
+                window_len = (end - pos).min(LOCATE_WINDOW as u64) as usize;
+                self.store.read_exact_at(&mut window[..window_len], pos)?;
+                window_start = pos;
+            }
+            let header = BatchHeader::new(&window[(pos - window_start) as usize..window_len])?;
+            if header.size() < HEADER_LEN as i64 {
+                return Err(Error::CorruptBatch("torn or impossible batch length"));
+            }
+            if header.last_offset() >= offset {
+                return Ok(Some(pos));
+            }
+            pos += header.size() as u64;
+        }
+        Ok(None)
     }
 
     /// The first batch whose last offset is >= `offset`, and its position, found
@@ -338,9 +366,12 @@ impl Segment {
     /// Whole batches starting with the one that holds `offset`, at most `max_bytes`
     /// of them, except that the first batch is returned whole even when it is
     /// larger (KIP-74) if `min_one` is set.
+    ///
+    /// The bytes are the store's (`Store::read_shared`): a fetch's records are
+    /// never copied on their way to the socket.
     pub fn read(&self, offset: i64, max_bytes: u64, min_one: bool) -> Result<Bytes, Error> {
         let Some(pos) = self.find_batch(offset)? else { return Ok(Bytes::new()) };
-        let chunk = self.store.read(pos, max_bytes)?;
+        let chunk = self.store.read_shared(pos, max_bytes)?;
         let mut end = 0usize;
         while let Some(size) = BatchHeader::peek_size(&chunk[end..]) {
             let size = usize::try_from(size).map_err(|_| Error::CorruptBatch("negative batch length"))?;
@@ -350,9 +381,10 @@ impl Segment {
             end += size;
         }
         if end == 0 && min_one {
-            let first = self.store.read(pos, LOG_OVERHEAD as u64)?;
+            let mut first = [0u8; LOG_OVERHEAD];
+            self.store.read_exact_at(&mut first, pos)?;
             let size = BatchHeader::peek_size(&first).ok_or(Error::CorruptBatch("truncated batch header"))?;
-            return self.store.read(pos, size.max(0) as u64);
+            return self.store.read_shared(pos, size.max(0) as u64);
         }
         Ok(chunk.slice(..end))
     }
