@@ -182,6 +182,15 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(stream: S, mut session: Session,
                     return format!("write failed: {e}");
                 }
             }
+            Outcome::RespondInParts(response) => {
+                // A part larger than the write buffer bypasses it: record bytes go
+                // straight from the log's memory to the socket.
+                for part in response.parts() {
+                    if let Err(e) = io.write_all(part).await {
+                        return format!("write failed: {e}");
+                    }
+                }
+            }
             Outcome::NoResponse => {}
             Outcome::Close(reason) => {
                 let (key, version) = info.map_or((-1, -1), |i| (i.api_key, i.api_version));

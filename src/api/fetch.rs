@@ -111,6 +111,11 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
     (FetchResponse::default().with_responses(topics), total, has_error)
 }
 
+/// The record sets of a response, for the frame to reference instead of copy.
+pub fn record_sets(response: &FetchResponse) -> Vec<Bytes> {
+    response.responses.iter().flat_map(|t| &t.partitions).filter_map(|p| p.records.clone()).collect()
+}
+
 fn with_offsets(broker: &Broker, data: PartitionData) -> PartitionData {
     let end = broker.log.end_offset();
     data.with_high_watermark(end).with_last_stable_offset(end).with_log_start_offset(broker.log.start_offset())

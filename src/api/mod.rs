@@ -16,6 +16,7 @@ pub mod delete_groups;
 pub mod describe_groups;
 pub mod fetch;
 pub mod find_coordinator;
+pub mod frame;
 pub mod heartbeat;
 pub mod init_producer_id;
 pub mod join_group;
@@ -73,6 +74,9 @@ pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
 pub enum Outcome {
     /// A complete response frame, size prefix included.
     Respond(BytesMut),
+    /// A complete Fetch response frame in parts, so that its records go to the
+    /// socket as the log's bytes, uncopied (see `frame`).
+    RespondInParts(frame::Frame),
     /// Produce with acks=0: Kafka sends nothing back.
     NoResponse,
     /// Kafka closes the connection here; the reason goes to the log.
@@ -161,7 +165,13 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             },
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
-        ApiKey::Fetch => serve!(FetchRequest, |r| fetch::handle(broker, version, r).await),
+        ApiKey::Fetch => match <FetchRequest as Decodable>::decode(&mut frame, version) {
+            Ok(req) => {
+                let response = fetch::handle(broker, version, req).await;
+                respond_with_records(id, api_key, version, &response, &fetch::record_sets(&response))
+            }
+            Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
+        },
         ApiKey::ListOffsets => serve!(ListOffsetsRequest, |r| list_offsets::handle(broker, version, r)),
         ApiKey::Metadata => serve!(MetadataRequest, |r| metadata::handle(broker, version, r)),
         ApiKey::ApiVersions => serve!(ApiVersionsRequest, |r| api_versions::handle(version, r)),
@@ -209,6 +219,30 @@ fn respond<R: Encodable>(correlation_id: i32, api_key: ApiKey, version: i16, bod
     let size = (buf.len() - 4) as i32;
     buf[..4].copy_from_slice(&size.to_be_bytes());
     Outcome::Respond(buf)
+}
+
+/// `respond` for a body whose `records` (byte fields of it) go into the frame
+/// by reference rather than by copy.
+fn respond_with_records<R: Encodable>(
+    correlation_id: i32,
+    api_key: ApiKey,
+    version: i16,
+    body: &R,
+    records: &[Bytes],
+) -> Outcome {
+    let mut buf = frame::FrameBuf::new(records);
+    let header = ResponseHeader::default().with_correlation_id(correlation_id);
+    let encoded = header
+        .encode(&mut buf, api_key.response_header_version(version))
+        .and_then(|()| body.encode(&mut buf, version));
+    let error = match encoded.map(|()| buf.finish()) {
+        Ok(Some(frame)) => return Outcome::RespondInParts(frame),
+        Ok(None) => "response over i32::MAX bytes".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    // As in `respond`: a broker bug, not the client's.
+    tracing::error!(api = ?api_key, version, %error, "could not encode response");
+    Outcome::Close(format!("response encoding failed: {error}"))
 }
 
 /// The one place a typed error becomes a Kafka error code.
