@@ -6,6 +6,7 @@
 //! concurrently. The indexes sit behind `RwLock`s that the writer takes for the
 //! length of one entry append; a sealed segment's locks are never taken for writing.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -326,12 +327,30 @@ impl Segment {
     }
 
     /// Walks batch headers from the index entry at or before `offset` to the first
-    /// batch whose last offset is >= `offset`, reading only the headers: a batch
-    /// skipped on the way costs nothing however large it is.
+    /// batch whose last offset is >= `offset`.
     fn locate(&self, offset: i64, end: u64) -> Result<Option<u64>, Error> {
+        let mut found = None;
+        self.walk_headers(self.index().lookup(offset), end, |pos, header| {
+            if header.last_offset() >= offset {
+                found = Some(pos);
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        })?;
+        Ok(found)
+    }
+
+    /// Calls `f` with the position and header of each batch from `pos` (a batch
+    /// boundary) until `end` or until `f` breaks, reading only the headers, a few
+    /// KiB at a time: a batch walked past costs nothing however large it is.
+    fn walk_headers(
+        &self,
+        mut pos: u64,
+        end: u64,
+        mut f: impl FnMut(u64, &BatchHeader<'_>) -> ControlFlow<()>,
+    ) -> Result<(), Error> {
         let mut window = [0u8; LOCATE_WINDOW];
         let (mut window_start, mut window_len) = (0u64, 0usize);
-        let mut pos = self.index().lookup(offset);
         while pos < end {
             if pos < window_start || pos + HEADER_LEN as u64 > window_start + window_len as u64 {
                 window_len = (end - pos).min(LOCATE_WINDOW as u64) as usize;
@@ -342,12 +361,27 @@ impl Segment {
             if header.size() < HEADER_LEN as i64 {
                 return Err(Error::CorruptBatch("torn or impossible batch length"));
             }
-            if header.last_offset() >= offset {
-                return Ok(Some(pos));
+            if f(pos, &header).is_break() {
+                break;
             }
             pos += header.size() as u64;
         }
-        Ok(None)
+        Ok(())
+    }
+
+    /// The position of the last indexed batch that starts at or before `pos`.
+    fn indexed_position_at_or_before(&self, pos: u64) -> Option<u64> {
+        let index = self.index();
+        let (mut lo, mut hi) = (0, index.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if index.entry(mid).1 <= pos {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo.checked_sub(1).map(|n| index.entry(n).1)
     }
 
     /// The first batch whose last offset is >= `offset`, and its position, found
@@ -370,23 +404,32 @@ impl Segment {
     /// The bytes are the store's (`Store::read_shared`): a fetch's records are
     /// never copied on their way to the socket.
     pub fn read(&self, offset: i64, max_bytes: u64, min_one: bool) -> Result<Bytes, Error> {
-        let Some(pos) = self.find_batch(offset)? else { return Ok(Bytes::new()) };
-        let chunk = self.store.read_shared(pos, max_bytes)?;
-        let mut end = 0usize;
-        while let Some(size) = BatchHeader::peek_size(&chunk[end..]) {
-            let size = usize::try_from(size).map_err(|_| Error::CorruptBatch("negative batch length"))?;
-            if size < HEADER_LEN || end + size > chunk.len() {
-                break;
+        if offset >= self.next_offset() {
+            return Ok(Bytes::new());
+        }
+        let size = self.store.size();
+        let Some(start) = self.locate(offset, size)? else { return Ok(Bytes::new()) };
+        let limit = size.min(start.saturating_add(max_bytes));
+        // Everything between `start` and an indexed batch at or before `limit` is
+        // whole batches: only the headers from there on need reading to find the
+        // last batch that fits, not the ones of every batch in the answer.
+        let from = self.indexed_position_at_or_before(limit).filter(|&p| p > start).unwrap_or(start);
+        let (mut end, mut first_size) = (from, 0);
+        self.walk_headers(from, size, |pos, header| {
+            let batch_end = pos + header.size() as u64;
+            if pos == start {
+                first_size = header.size() as u64;
             }
-            end += size;
+            if batch_end > limit {
+                return ControlFlow::Break(());
+            }
+            end = batch_end;
+            ControlFlow::Continue(())
+        })?;
+        if end == start && min_one {
+            end = start + first_size;
         }
-        if end == 0 && min_one {
-            let mut first = [0u8; LOG_OVERHEAD];
-            self.store.read_exact_at(&mut first, pos)?;
-            let size = BatchHeader::peek_size(&first).ok_or(Error::CorruptBatch("truncated batch header"))?;
-            return self.store.read_shared(pos, size.max(0) as u64);
-        }
-        Ok(chunk.slice(..end))
+        self.store.read_shared(start, end - start)
     }
 
     /// First record with timestamp >= `ts`: (offset, timestamp), or `None`.
@@ -506,5 +549,90 @@ impl Batches<'_> {
         self.window = self.store.read(self.pos, len)?;
         self.window_start = self.pos;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+    use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
+
+    use super::*;
+
+    fn batch(records: usize, value_size: usize) -> Bytes {
+        let records: Vec<Record> = (0..records)
+            .map(|i| Record {
+                transactional: false,
+                control: false,
+                delete_horizon: false,
+                partition_leader_epoch: 0,
+                producer_id: -1,
+                producer_epoch: -1,
+                timestamp_type: TimestampType::Creation,
+                offset: i as i64,
+                sequence: i as i32 - 1,
+                timestamp: 1_700_000_000_000,
+                key: None,
+                value: Some(Bytes::from(vec![b'v'; value_size])),
+                headers: Default::default(),
+            })
+            .collect();
+        let mut buf = BytesMut::new();
+        let options = RecordEncodeOptions { version: 2, compression: Compression::None };
+        RecordBatchEncoder::encode(&mut buf, &records, &options).unwrap();
+        buf.freeze()
+    }
+
+    /// Every offset, at limits around every batch boundary: `read` answers with the
+    /// whole batches a walk over all of them picks, whichever index entries it
+    /// starts from and whether the answer is copied or mapped.
+    #[test]
+    fn read_returns_the_whole_batches_that_fit_at_any_offset_and_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = SegmentConfig { index_interval_bytes: 1000, index_max_bytes: 1 << 20 };
+        let segment = Segment::open(dir.path(), 0, config, 0).unwrap();
+        segment.activate().unwrap();
+        // (base offset, last offset, position, size), sizes from ~100 B to ~70 KiB.
+        let mut batches = Vec::new();
+        let (mut next, mut pos) = (0i64, 0u64);
+        for i in 0..120usize {
+            let b = batch(1 + i % 5, [10, 300, 2000, 70_000][i % 4]);
+            segment.append(next, &b).unwrap();
+            let last = next + (1 + i % 5) as i64 - 1;
+            batches.push((next, last, pos, b.len() as u64));
+            next = last + 1;
+            pos += b.len() as u64;
+        }
+        let expected = |offset: i64, max: u64, min_one: bool| {
+            let first = batches.iter().position(|b| b.1 >= offset).unwrap();
+            let start = batches[first].2;
+            let mut end = start;
+            for b in &batches[first..] {
+                if b.2 + b.3 - start > max {
+                    break;
+                }
+                end = b.2 + b.3;
+            }
+            if end == start && min_one {
+                end = start + batches[first].3;
+            }
+            segment.store.read(start, end - start).unwrap()
+        };
+        for offset in (0..next).step_by(3) {
+            let start = batches.iter().find(|b| b.1 >= offset).unwrap().2;
+            let mut limits: Vec<u64> =
+                batches.iter().filter(|b| b.2 > start).flat_map(|b| [b.2 - start - 1, b.2 - start]).collect();
+            limits.extend([0, 1, u64::MAX]);
+            for max in limits.into_iter().step_by(7).chain([0, u64::MAX]) {
+                for min_one in [false, true] {
+                    assert_eq!(
+                        segment.read(offset, max, min_one).unwrap(),
+                        expected(offset, max, min_one),
+                        "offset {offset}, max {max}, min_one {min_one}"
+                    );
+                }
+            }
+        }
+        assert!(segment.read(next, u64::MAX, true).unwrap().is_empty());
     }
 }
