@@ -16,7 +16,7 @@
 //!   librdkafka's defaults and with its prefetch limit out of the way (see
 //!   `produce_and_consume`); messages/s from the first message to the last.
 //! - broker CPU: the process's CPU time across the run (from schedstat, see
-//!   `cpu_seconds`), per million messages; the load generator's own CPU beside it
+//!   `Cpu`), per million messages; the load generator's own CPU beside it
 //!   shows when the client is the bottleneck.
 //! - RSS: `VmRSS` and `RssAnon` from `/proc/PID/status`, idle and the peak under
 //!   load (sampled every 10 ms). `VmRSS` counts file pages the broker has mapped
@@ -30,6 +30,7 @@
 //!
 //! Results are printed, never asserted: the machine is shared and noisy.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -227,7 +228,7 @@ fn produce(broker: &Broker, size: usize, count: usize, acks: &str) -> Run {
     producer.client().fetch_metadata(Some(TOPIC), Duration::from_secs(10)).expect("metadata");
     let payload = vec![b'x'; size];
     let sampler = RssSampler::start(broker.pid);
-    let (cpu0, client0) = (cpu_seconds(broker.pid), cpu_seconds_self());
+    let (cpu0, client0) = (Cpu::of(broker.pid), Cpu::of_self());
     let started = Instant::now();
     for i in 0..count {
         send(&producer, &payload);
@@ -237,7 +238,7 @@ fn produce(broker: &Broker, size: usize, count: usize, acks: &str) -> Run {
     }
     producer.flush(TIMEOUT).expect("flush");
     let elapsed = started.elapsed().as_secs_f64();
-    let (cpu1, client1) = (cpu_seconds(broker.pid), cpu_seconds_self());
+    let (cpu1, client1) = (Cpu::of(broker.pid), Cpu::of_self());
     let peak_rss = sampler.stop();
     producer.poll(Duration::ZERO);
     let (ok, failed) = (deliveries.ok.load(Ordering::Relaxed), deliveries.failed.load(Ordering::Relaxed));
@@ -245,8 +246,8 @@ fn produce(broker: &Broker, size: usize, count: usize, acks: &str) -> Run {
     Run {
         rate: count as f64 / elapsed,
         setup: Duration::ZERO,
-        broker_cpu: cpu1 - cpu0,
-        client_cpu: client1 - client0,
+        broker_cpu: cpu1.since(&cpu0),
+        client_cpu: client1.since(&client0),
         peak_rss,
     }
 }
@@ -269,7 +270,7 @@ fn consumer(broker: &Broker, settings: &[(&str, &str)]) -> BaseConsumer {
 
 fn consume_all(broker: &Broker, size: usize, count: usize, settings: &[(&str, &str)]) -> Run {
     let sampler = RssSampler::start(broker.pid);
-    let (cpu0, client0) = (cpu_seconds(broker.pid), cpu_seconds_self());
+    let (cpu0, client0) = (Cpu::of(broker.pid), Cpu::of_self());
     let started = Instant::now();
     let consumer = consumer(broker, settings);
     let mut seen = 0;
@@ -286,14 +287,14 @@ fn consume_all(broker: &Broker, size: usize, count: usize, settings: &[(&str, &s
             None => {}
         }
     }
-    let (cpu1, client1) = (cpu_seconds(broker.pid), cpu_seconds_self());
+    let (cpu1, client1) = (Cpu::of(broker.pid), Cpu::of_self());
     let first = first.expect("at least one message");
     Run {
         // Connecting, metadata and the offset lookup are not throughput.
         rate: (count - 1) as f64 / first.elapsed().as_secs_f64(),
         setup: first - started,
-        broker_cpu: cpu1 - cpu0,
-        client_cpu: client1 - client0,
+        broker_cpu: cpu1.since(&cpu0),
+        client_cpu: client1.since(&client0),
         peak_rss: sampler.stop(),
     }
 }
@@ -336,7 +337,7 @@ fn latency(table: &mut Table, label: &str, settings: &[(&str, &str)]) {
     producer.client().fetch_metadata(Some(TOPIC), Duration::from_secs(10)).expect("metadata");
     // The consumer's first fetch is in flight before anything is sent.
     std::thread::sleep(Duration::from_millis(500));
-    let cpu0 = cpu_seconds(broker.pid);
+    let cpu0 = Cpu::of(broker.pid);
     let mut payload = [0u8; 100];
     let interval = Duration::from_nanos(1_000_000_000 / RATE);
     let started = Instant::now();
@@ -353,7 +354,7 @@ fn latency(table: &mut Table, label: &str, settings: &[(&str, &str)]) {
     }
     producer.flush(TIMEOUT).expect("flush");
     let mut latencies = reader.join().expect("consumer thread");
-    let cpu = cpu_seconds(broker.pid) - cpu0;
+    let cpu = Cpu::of(broker.pid).since(&cpu0);
     assert_eq!(latencies.len() as u64, MEASURED, "messages went missing");
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)] as f64 / 1e6;
@@ -515,30 +516,51 @@ fn client_config(broker: &Broker) -> ClientConfig {
 
 // ---------------------------------------------------------------- /proc
 
-/// CPU time of a process (all its threads), in seconds: the sum of its threads'
-/// `/proc/PID/task/TID/schedstat` (nanoseconds), or utime + stime from
-/// `/proc/PID/stat` (10 ms ticks, too coarse for a run that takes 50 ms of CPU)
-/// where schedstat is missing. Threads that exited are not counted by the
-/// former: neither the broker nor librdkafka ends threads during a run.
-fn cpu_seconds(pid: u32) -> f64 {
-    cpu_of(&format!("/proc/{pid}"))
+/// CPU time of a process's threads: each thread's `/proc/PID/task/TID/schedstat`
+/// (nanoseconds), and utime + stime from `/proc/PID/stat` (10 ms ticks, too
+/// coarse for a run that takes 50 ms of CPU) for where schedstat is missing.
+/// Between two samples, a thread that started counts from zero; one that ended
+/// loses its time since the first sample (neither the broker nor a live
+/// librdkafka client ends threads during a run).
+struct Cpu {
+    threads: HashMap<String, u64>,
+    stat: f64,
 }
 
-fn cpu_seconds_self() -> f64 {
-    cpu_of("/proc/self")
-}
+impl Cpu {
+    fn of(pid: u32) -> Cpu {
+        Self::sample(&format!("/proc/{pid}"))
+    }
 
-fn cpu_of(proc_dir: &str) -> f64 {
-    let tasks = std::fs::read_dir(format!("{proc_dir}/task")).into_iter().flatten().flatten();
-    let ns: Option<u64> = tasks
-        .map(|task| {
-            let schedstat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
-            schedstat.split_whitespace().next()?.parse::<u64>().ok()
-        })
-        .sum();
-    match ns {
-        Some(ns) if ns > 0 => ns as f64 / 1e9,
-        _ => cpu_from_stat(&format!("{proc_dir}/stat")),
+    fn of_self() -> Cpu {
+        Self::sample("/proc/self")
+    }
+
+    fn sample(proc_dir: &str) -> Cpu {
+        let threads = std::fs::read_dir(format!("{proc_dir}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|task| {
+                let schedstat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+                let ns = schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
+                Some((task.file_name().to_string_lossy().into_owned(), ns))
+            })
+            .collect();
+        Cpu { threads, stat: cpu_from_stat(&format!("{proc_dir}/stat")) }
+    }
+
+    /// Seconds of CPU from `earlier` to this sample.
+    fn since(&self, earlier: &Cpu) -> f64 {
+        if self.threads.values().all(|&ns| ns == 0) {
+            return self.stat - earlier.stat;
+        }
+        let ns: u64 = self
+            .threads
+            .iter()
+            .map(|(tid, &ns)| ns.saturating_sub(earlier.threads.get(tid).copied().unwrap_or(0)))
+            .sum();
+        ns as f64 / 1e9
     }
 }
 
