@@ -1,0 +1,114 @@
+//! One request frame, as a connection hands it over (api key, version, header,
+//! body; no size prefix), through `strand::api::handle` against a real broker.
+//!
+//! What must hold for any input: no panic or abort; a response that comes back is
+//! a well-formed frame a client can decode (size prefix, correlation id, and a
+//! body the kafka-protocol client codec reads to its end); and a closed connection
+//! is never the broker failing to encode its own answer.
+//!
+//! The broker is opened once per process, on a tmpfs when there is one, and keeps
+//! its state across inputs as a long-lived broker would. The runtime's clock is
+//! paused: a Fetch long poll or a JoinGroup waiting for other members ends as
+//! soon as nothing else can run, in virtual time, so waits cost nothing.
+#![no_main]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes};
+use kafka_protocol::messages::{ApiKey, ResponseHeader, ResponseKind};
+use kafka_protocol::protocol::Decodable;
+use libfuzzer_sys::fuzz_target;
+use strand::api::{self, Outcome};
+use strand::broker::Broker;
+use strand::config::{Config, Overrides};
+use strand::connection::{Security, Session};
+use tokio::runtime::Runtime;
+use tokio::sync::watch;
+
+/// Longer than any wait worth exploring; on the paused clock it passes instantly.
+const WAIT_LIMIT: Duration = Duration::from_millis(100);
+/// Inputs between two runs of what the server's housekeeping task does on a timer.
+const RETENTION_EVERY: u64 = 1024;
+
+struct Harness {
+    runtime: Runtime,
+    broker: Broker,
+    /// No TLS, no SASL: every request is served as on a plain listener.
+    security: Arc<Security>,
+    /// Held so the broker never sees a shutdown: a dropped sender reads as one.
+    _shutdown: watch::Sender<bool>,
+    runs: AtomicU64,
+}
+
+static HARNESS: OnceLock<Harness> = OnceLock::new();
+
+fn harness() -> &'static Harness {
+    HARNESS.get_or_init(|| {
+        let overrides = Overrides {
+            data_dir: Some(strand_fuzz::scratch_dir("request")),
+            // Small segments and a retention limit keep the fuzzer's produced data bounded.
+            segment_bytes: Some(1 << 20),
+            retention_bytes: Some(4 << 20),
+            index_max_bytes: Some(64 << 10),
+            offsets_fsync: Some(false),
+            ..Overrides::default()
+        };
+        let config = Config::load(overrides, None).expect("the fuzz config is valid");
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let bound: SocketAddr = "127.0.0.1:9092".parse().expect("a literal address");
+        let broker = Broker::open(config, bound, shutdown_rx).expect("broker opens on a fresh temp dir");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .expect("a current-thread runtime builds");
+        let security = Arc::new(Security { tls: None, sasl: None });
+        Harness { runtime, broker, security, _shutdown: shutdown, runs: AtomicU64::new(0) }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let h = harness();
+    let peer: SocketAddr = "127.0.0.1:40000".parse().expect("a literal address");
+    // Each input is the first request of a new connection.
+    let mut session = Session::new(peer, h.security.clone());
+    let frame = Bytes::copy_from_slice(data);
+    let handled = h.runtime.block_on(async { tokio::time::timeout(WAIT_LIMIT, api::handle(&h.broker, &mut session, frame)).await });
+
+    // What the server's housekeeping task does on its timers.
+    h.broker.groups.tick(std::time::Instant::now());
+    if h.runs.fetch_add(1, Ordering::Relaxed) % RETENTION_EVERY == 0 {
+        let _ = h.broker.log.apply_retention(strand::now_ms());
+    }
+
+    let Ok((outcome, info)) = handled else { return };
+    match outcome {
+        Outcome::Respond(frame) | Outcome::RespondThenClose(frame, _) => check_response(data, frame.freeze(), info.as_ref()),
+        Outcome::RespondInParts(frame) => check_response(data, Bytes::from(frame.parts().concat()), info.as_ref()),
+        Outcome::NoResponse => {}
+        Outcome::Close(reason) => {
+            assert!(!reason.starts_with("response encoding failed"), "the broker built an unencodable answer: {reason}");
+        }
+    }
+});
+
+/// The response is one frame a client decodes completely.
+fn check_response(request: &[u8], mut frame: Bytes, info: Option<&api::RequestInfo>) {
+    let info = info.expect("a response implies a decoded header");
+    assert!(frame.len() >= 8, "response shorter than size and correlation id");
+    let size = frame.get_i32();
+    assert_eq!(size as usize, frame.len(), "size prefix disagrees with the response");
+    let api_key = ApiKey::try_from(info.api_key).expect("a response implies a known api key");
+    let (_, range) = api::supported(api_key).expect("a response implies a served api");
+    // An ApiVersions at a version we do not serve is answered at v0 (KIP-511).
+    let version = if info.api_version > range.max || info.api_version < range.min { 0 } else { info.api_version };
+    let header = ResponseHeader::decode(&mut frame, api_key.response_header_version(version))
+        .unwrap_or_else(|e| panic!("response header for {api_key:?} v{version}: {e}"));
+    assert_eq!(header.correlation_id, info.correlation_id);
+    let decoded = ResponseKind::decode(api_key, &mut frame, version);
+    assert!(decoded.is_ok(), "{api_key:?} v{version} response does not decode: {:?} (request {request:02x?})", decoded.err());
+    assert!(!frame.has_remaining(), "{api_key:?} v{version} response has {} trailing bytes", frame.remaining());
+}
