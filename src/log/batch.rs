@@ -164,9 +164,15 @@ pub fn find_record(batch: &[u8], pred: impl Fn(i64) -> bool) -> Option<(i64, i64
         // body: attributes i8, timestampDelta varlong, offsetDelta varint, ...
         let (ts_delta, m) = read_varint(body.get(1..)?)?;
         let (offset_delta, _) = read_varint(body.get(1 + m..)?)?;
-        let ts = if header.is_log_append_time() { header.max_timestamp() } else { base_ts + ts_delta };
+        // The deltas are the producer's, unchecked on append: one that overflows or
+        // points outside the batch is a malformed record, and the caller falls
+        // back to the batch rather than answer with an offset the log never had.
+        let ts = if header.is_log_append_time() { header.max_timestamp() } else { base_ts.checked_add(ts_delta)? };
         if pred(ts) {
-            return Some((header.base_offset() + offset_delta, ts));
+            if !(0..=i64::from(header.last_offset_delta())).contains(&offset_delta) {
+                return None;
+            }
+            return Some((header.base_offset().checked_add(offset_delta)?, ts));
         }
         rest = &rest[n + body.len()..];
     }
