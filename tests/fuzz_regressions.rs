@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use log_common::*;
 use strand::log::batch::{self, HEADER_LEN};
+use strand::log::{Log, LogConfig};
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz").join(target);
@@ -74,19 +75,32 @@ fn assert_answer_in_batch(bytes: &[u8], answer: Option<(i64, i64)>) {
     }
 }
 
+/// Replays an input as the batch target reads it: consecutive batches, each
+/// taken by its length field, each walked by `find_record` and, when valid,
+/// appended to one log. Overflow panics show in a debug run
+/// (`cargo test --test fuzz_regressions`); the release run checks the answers.
 #[test]
 fn every_saved_batch_input_replays_without_a_panic_or_an_answer_outside_its_batch() {
     for (path, bytes) in inputs("batch") {
         eprintln!("replaying {}", path.display());
-        for answer in [batch::find_record(&bytes, |_| false), batch::find_record(&bytes, |_| true), batch::find_record(&bytes, |t| t < 0)] {
-            assert_answer_in_batch(&bytes, answer);
+        let dir = scratch_dir();
+        let log = Log::open(dir.path(), LogConfig { segment_ms: 7 * 24 * 3600 * 1000, ..small_config() }, 0).unwrap().0;
+        let mut rest = &bytes[..];
+        while !rest.is_empty() {
+            let size = batch::BatchHeader::peek_size(rest)
+                .and_then(|s| usize::try_from(s).ok())
+                .filter(|s| (HEADER_LEN..=rest.len()).contains(s))
+                .unwrap_or(rest.len());
+            let (chunk, next) = rest.split_at(size);
+            rest = next;
+            for answer in [batch::find_record(chunk, |_| false), batch::find_record(chunk, |_| true), batch::find_record(chunk, |t| t < 0)] {
+                assert_answer_in_batch(chunk, answer);
+            }
+            if batch::validate(chunk).is_ok() {
+                let _ = log.append(chunk, 0);
+            }
         }
-        if batch::validate(&bytes).is_ok() {
-            let dir = scratch_dir();
-            let log = open(dir.path(), &small_config());
-            let _ = log.append(&bytes, 0);
-            log.max_timestamp().unwrap();
-        }
+        log.max_timestamp().unwrap();
     }
 }
 
@@ -120,4 +134,23 @@ fn list_offsets_by_timestamp_never_answers_an_offset_outside_the_batch() {
     assert_eq!((max.offset, max.timestamp), (0, 1_001));
     let found = log.offset_for_timestamp(1_001).unwrap().unwrap();
     assert!(found.offset <= 1, "offset_for_timestamp answered {} in a log ending at 2", found.offset);
+}
+
+/// Fuzz crash (tests/data/fuzz/batch/roll-timestamp-overflow.bin is the same
+/// two batches): `Segment::should_roll` computed the time waited as the incoming
+/// batch's max timestamp minus the segment's first one, which overflowed for a
+/// timestamp near i64::MIN. Released builds wrapped to "waited for ages" and
+/// rolled a new segment on every such append, which any producer could repeat.
+#[test]
+fn a_batch_timestamped_before_the_segments_first_does_not_roll_it() {
+    let config = LogConfig { segment_ms: 7 * 24 * 3600 * 1000, ..small_config() };
+    let dir = scratch_dir();
+    let log = Log::open(dir.path(), config, 0).unwrap().0;
+    log.append(&raw_batch(1_000, 1_000, 0, &[(0, 0)]), 0).unwrap();
+    log.append(&raw_batch(i64::MIN, i64::MIN, 0, &[(0, 0)]), 0).unwrap();
+    log.append(&raw_batch(-1, -1, 0, &[(0, 0)]), 0).unwrap();
+    assert_eq!(log.segment_count(), 1);
+    // A batch newer than segment_ms past the first still rolls, as in Kafka.
+    log.append(&raw_batch(i64::MAX, i64::MAX, 0, &[(0, 0)]), 0).unwrap();
+    assert_eq!(log.segment_count(), 2);
 }

@@ -287,7 +287,9 @@ impl Segment {
             return false;
         }
         let first = self.first_batch_timestamp.load(Ordering::Acquire);
-        let waited = if first >= 0 { batch.max_timestamp() - first } else { now_ms - self.created_ms };
+        // Saturating: the timestamp is the producer's, and one far before the first
+        // batch's would wrap around to "waited forever" and roll on every append.
+        let waited = if first >= 0 { batch.max_timestamp().saturating_sub(first) } else { now_ms - self.created_ms };
         self.size() + batch.size() as u64 > segment_bytes
             || waited > segment_ms
             || self.index().file().is_full()
