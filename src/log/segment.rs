@@ -403,8 +403,8 @@ impl Segment {
     /// of them, except that the first batch is returned whole even when it is
     /// larger (KIP-74) if `min_one` is set.
     ///
-    /// The bytes are the store's (`Store::read_shared`): a fetch's records are
-    /// never copied on their way to the socket.
+    /// One `pread` of exactly the answer; the connection writes these bytes to the
+    /// socket as they are, without copying them into the response.
     pub fn read(&self, offset: i64, max_bytes: u64, min_one: bool) -> Result<Bytes, Error> {
         if offset >= self.next_offset() {
             return Ok(Bytes::new());
@@ -431,7 +431,7 @@ impl Segment {
         if end == start && min_one {
             end = start + first_size;
         }
-        self.store.read_shared(start, end - start)
+        self.store.read(start, end - start)
     }
 
     /// First record with timestamp >= `ts`: (offset, timestamp), or `None`.

@@ -1,8 +1,10 @@
 //! The `.log` file of a segment: record batches back to back, append-only.
 //!
 //! One writer appends; any number of readers read with positional reads (`pread`)
-//! or, for fetch-sized reads, a memory map of just the range read, and never take
-//! a lock. `size` is published only after the bytes are written, so a reader
+//! and never take a lock. Record bytes are read, not memory-mapped: a disk that
+//! fails to read a mapped page kills the process with SIGBUS, where `pread` returns
+//! an error the broker answers with KAFKA_STORAGE_ERROR (and a fetch-sized copy
+//! measured within noise of a map in CPU). `size` is published only after the bytes are written, so a reader
 //! never sees a half-written batch.
 
 use std::fs::{File, OpenOptions};
@@ -12,14 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::{Bytes, BytesMut};
-use memmap2::MmapOptions;
 
 use super::Error;
-
-/// Reads at least this long are served from a memory map of the range rather
-/// than copied: a map costs two syscalls whatever its length, a copy costs per
-/// byte (and the copy would be copied again into the socket).
-const MAP_FROM: u64 = 64 * 1024;
 
 pub struct Store {
     file: File,
@@ -86,30 +82,6 @@ impl Store {
         Ok(buf.freeze())
     }
 
-    /// Reads up to `len` bytes at `pos` like `read`, without copying long reads:
-    /// the result then borrows the page cache through a read-only map of the
-    /// range, unmapped when the last clone of the `Bytes` is dropped. This is how
-    /// fetches move record bytes: from the page cache to the socket with one copy,
-    /// the kernel's, and without the pages staying in the broker's RSS afterwards.
-    /// The price: a disk that fails to read a mapped page raises SIGBUS where
-    /// `pread` would have returned an error.
-    pub fn read_shared(&self, pos: u64, len: u64) -> Result<Bytes, Error> {
-        let end = self.size().min(pos.saturating_add(len));
-        if end.saturating_sub(pos) < MAP_FROM {
-            return self.read(pos, len);
-        }
-        let len = usize::try_from(end - pos).map_err(|_| Error::CorruptBatch("read longer than the address space"))?;
-        // SAFETY: a map is only sound while no one cuts the file under it. Every
-        // mapped byte lies below the published size, and this store only ever
-        // shortens the file to drop bytes that were never published (`undo`) or
-        // during recovery, before the log is shared with any reader. Other
-        // processes must not write a running broker's segments (as for the
-        // indexes, which are mapped too).
-        let map = unsafe { MmapOptions::new().offset(pos).len(len).populate().map(&self.file) }
-            .map_err(|e| Error::io(&self.path, e))?;
-        Ok(Bytes::from_owner(map))
-    }
-
     /// Reads exactly `buf.len()` bytes at `pos`; used for batch headers.
     pub fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> Result<(), Error> {
         self.file.read_exact_at(buf, pos).map_err(|e| Error::io(&self.path, e))
@@ -143,33 +115,10 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_read_has_the_bytes_of_a_copied_one() {
+    fn a_read_stops_at_the_published_size() {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with(dir.path(), 30);
-        for (pos, len) in
-            [(0, MAP_FROM), (1, MAP_FROM + 7), (4095, 200_000), (123_457, u64::MAX), (0, 10), (299_990, 100)]
-        {
-            assert_eq!(store.read_shared(pos, len).unwrap(), store.read(pos, len).unwrap(), "at {pos}, {len} bytes");
-        }
-    }
-
-    #[test]
-    fn a_shared_read_stops_at_the_published_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = store_with(dir.path(), 30);
-        assert_eq!(store.read_shared(store.size() - 70_000, 1 << 20).unwrap().len(), 70_000);
-        assert!(store.read_shared(store.size(), 1 << 20).unwrap().is_empty());
-    }
-
-    #[test]
-    fn a_shared_read_outlives_its_store_and_file() {
-        // Retention deletes a segment while a fetch may still be writing its bytes.
-        let dir = tempfile::tempdir().unwrap();
-        let store = store_with(dir.path(), 30);
-        let copied = store.read(0, 1 << 20).unwrap();
-        let shared = store.read_shared(0, 1 << 20).unwrap();
-        std::fs::remove_file(store.path()).unwrap();
-        drop(store);
-        assert_eq!(shared, copied);
+        assert_eq!(store.read(store.size() - 70_000, 1 << 20).unwrap().len(), 70_000);
+        assert!(store.read(store.size(), 1 << 20).unwrap().is_empty());
     }
 }
