@@ -6,6 +6,9 @@
 //! `cargo bench --bench hot_path` runs them all; a name filter runs some
 //! (`-- decode`, `-- validate`, `-- encode`).
 
+mod support;
+
+use support::make_batch;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -17,35 +20,7 @@ use kafka_protocol::messages::{
     ApiKey, BrokerId, FetchResponse, ProduceRequest, RequestHeader, ResponseHeader, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
-use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
 use strand::api::frame::FrameBuf;
-
-/// One uncompressed v2 batch of `records` records with `value_size`-byte values,
-/// as a producer sends it.
-fn make_batch(records: usize, value_size: usize) -> Bytes {
-    let records: Vec<Record> = (0..records)
-        .map(|i| Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: 0,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            // The encoder starts a new batch whenever offset - sequence changes.
-            sequence: i as i32 - 1,
-            timestamp: 1_700_000_000_000 + i as i64,
-            key: None,
-            value: Some(Bytes::from(vec![b'x'; value_size])),
-            headers: Default::default(),
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    let options = RecordEncodeOptions { version: 2, compression: Compression::None };
-    RecordBatchEncoder::encode(&mut buf, &records, &options).expect("encoding an uncompressed batch");
-    buf.freeze()
-}
 
 /// Batches the size a librdkafka producer sends at linger 5 ms: a few records
 /// (light load), and thousands of 100 B records (a producer at full speed).

@@ -30,6 +30,9 @@
 //!
 //! Results are printed, never asserted: the machine is shared and noisy.
 
+mod support;
+
+use support::make_batch;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -39,8 +42,6 @@ use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
@@ -410,31 +411,6 @@ fn startup_big_log(table: &mut Table) {
         unclean.push(broker.startup.as_secs_f64() * 1000.0);
     }
     table.row("start to listening, 1 GiB log, after SIGKILL", Stat::of(&unclean).ms(), "");
-}
-
-/// One uncompressed v2 batch of `records` records with `value_size`-byte values.
-fn make_batch(records: usize, value_size: usize) -> Bytes {
-    let records: Vec<Record> = (0..records)
-        .map(|i| Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: 0,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            sequence: i as i32 - 1,
-            timestamp: 1_700_000_000_000 + i as i64,
-            key: None,
-            value: Some(Bytes::from(vec![b'x'; value_size])),
-            headers: Default::default(),
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    let options = RecordEncodeOptions { version: 2, compression: Compression::None };
-    RecordBatchEncoder::encode(&mut buf, &records, &options).expect("encoding an uncompressed batch");
-    buf.freeze()
 }
 
 // ---------------------------------------------------------------- the broker process

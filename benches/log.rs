@@ -7,40 +7,16 @@
 //! `STRAND_BENCH_DIR` (default: the system temp dir), which must be on a real
 //! disk for the figures to mean anything, with ~2.5 GiB free for the recovery part.
 
+mod support;
+
+use support::make_batch;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput};
-use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
 use strand::log::{Log, LogConfig};
-
-/// One uncompressed v2 batch of `records` records with `value_size`-byte values.
-fn make_batch(records: usize, value_size: usize) -> Bytes {
-    let records: Vec<Record> = (0..records)
-        .map(|i| Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: 0,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            // The encoder starts a new batch whenever offset - sequence changes.
-            sequence: i as i32 - 1,
-            timestamp: 1_700_000_000_000 + i as i64,
-            key: None,
-            value: Some(Bytes::from(vec![b'x'; value_size])),
-            headers: Default::default(),
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    let options = RecordEncodeOptions { version: 2, compression: Compression::None };
-    RecordBatchEncoder::encode(&mut buf, &records, &options).expect("encoding an uncompressed batch");
-    buf.freeze()
-}
 
 /// Batches of about 1 KiB (8 records) and 64 KiB (64 records), the sizes the
 /// performance targets are stated for.
