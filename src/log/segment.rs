@@ -587,7 +587,7 @@ mod tests {
 
     /// Every offset, at limits around every batch boundary: `read` answers with the
     /// whole batches a walk over all of them picks, whichever index entries it
-    /// starts from and whether the answer is copied or mapped.
+    /// starts from.
     #[test]
     fn read_returns_the_whole_batches_that_fit_at_any_offset_and_limit() {
         let dir = tempfile::tempdir().unwrap();
