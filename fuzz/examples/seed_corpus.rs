@@ -237,5 +237,22 @@ fn seed_requests(dir: &Path) -> usize {
     n += at_every_version(dir, "init-producer-id", |_| {
         InitProducerIdRequest::default().with_transaction_timeout_ms(60_000).with_producer_id(ProducerId(-1)).with_producer_epoch(-1)
     });
+    for mechanism in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] {
+        let name = format!("sasl-handshake-{}", mechanism.to_lowercase());
+        n += at_every_version(dir, &name, |_| SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism)));
+    }
+    // The request target also serves each input to a connection awaiting its first
+    // token, framed (SaslAuthenticate) and bare (after SaslHandshake v0).
+    let tokens: [(&str, &[u8]); 3] = [
+        ("plain", b"\0alice\0alice-secret"),
+        ("scram-client-first", b"n,,n=alice,r=fyko+d2lbbFgONRv9qkxdawL"),
+        ("scram-client-first-authzid", b"n,a=alice,n=alice,r=rOprNGfwEbeRWgbNEkqO"),
+    ];
+    for (name, token) in tokens {
+        n += at_every_version(dir, &format!("sasl-authenticate-{name}"), |_| {
+            SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from_static(token))
+        });
+        n += write(dir, &format!("sasl-token-{name}"), token);
+    }
     n
 }

@@ -6,6 +6,14 @@
 //! body the kafka-protocol client codec reads to its end); and a closed connection
 //! is never the broker failing to encode its own answer.
 //!
+//! Each input is served as the first request of a connection on a plain
+//! listener, and again on a SASL listener (PLAIN and both SCRAMs, one user) in
+//! each state a single frame can meet: awaiting SaslHandshake, and, per
+//! mechanism, awaiting the first token after SaslHandshake v1 (a
+//! SaslAuthenticate) and after v0 (the input is then the bare token). SCRAM's
+//! client-final message needs the server's nonce from an earlier answer, so
+//! single inputs do not reach it.
+//!
 //! The broker is opened once per process, on a tmpfs when there is one, and keeps
 //! its state across inputs as a long-lived broker would. The runtime's clock is
 //! paused: a Fetch long poll or a JoinGroup waiting for other members ends as
@@ -24,7 +32,8 @@ use libfuzzer_sys::fuzz_target;
 use strand::api::{self, Outcome};
 use strand::broker::Broker;
 use strand::config::{Config, Overrides};
-use strand::connection::{Security, Session};
+use strand::connection::{Auth, Sasl, Security, Session};
+use strand::sasl::{Exchange, Mechanism, Users};
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
 
@@ -37,7 +46,9 @@ struct Harness {
     runtime: Runtime,
     broker: Broker,
     /// No TLS, no SASL: every request is served as on a plain listener.
-    security: Arc<Security>,
+    plain: Arc<Security>,
+    /// A SASL listener with every mechanism and one user.
+    sasl: Arc<Security>,
     /// Held so the broker never sees a shutdown: a dropped sender reads as one.
     _shutdown: watch::Sender<bool>,
     runs: AtomicU64,
@@ -65,35 +76,64 @@ fn harness() -> &'static Harness {
             .start_paused(true)
             .build()
             .expect("a current-thread runtime builds");
-        let security = Arc::new(Security { tls: None, sasl: None });
-        Harness { runtime, broker, security, _shutdown: shutdown, runs: AtomicU64::new(0) }
+        let plain = Arc::new(Security { tls: None, sasl: None });
+        let users = Users::from_passwords([("alice", "alice-secret")], &Mechanism::ALL).expect("deriving one user's credentials");
+        let sasl = Arc::new(Security { tls: None, sasl: Some(Sasl { mechanisms: Mechanism::ALL.to_vec(), users }) });
+        Harness { runtime, broker, plain, sasl, _shutdown: shutdown, runs: AtomicU64::new(0) }
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let h = harness();
     let peer: SocketAddr = "127.0.0.1:40000".parse().expect("a literal address");
-    // Each input is the first request of a new connection.
-    let mut session = Session::new(peer, h.security.clone());
-    let frame = Bytes::copy_from_slice(data);
-    let handled = h.runtime.block_on(async { tokio::time::timeout(WAIT_LIMIT, api::handle(&h.broker, &mut session, frame)).await });
+    serve(h, data, Session::new(peer, h.plain.clone()));
+    serve(h, data, Session::new(peer, h.sasl.clone()));
+    for mechanism in Mechanism::ALL {
+        let mut framed = Session::new(peer, h.sasl.clone());
+        framed.auth = Auth::Framed(Exchange::new(mechanism));
+        serve(h, data, framed);
+        let mut unframed = Session::new(peer, h.sasl.clone());
+        unframed.auth = Auth::Unframed(Exchange::new(mechanism));
+        check_outcome(data, api::sasl_authenticate::unframed(&mut unframed, data), None);
+    }
 
     // What the server's housekeeping task does on its timers.
     h.broker.groups.tick(std::time::Instant::now());
     if h.runs.fetch_add(1, Ordering::Relaxed) % RETENTION_EVERY == 0 {
         let _ = h.broker.log.apply_retention(strand::now_ms());
     }
+});
 
-    let Ok((outcome, info)) = handled else { return };
-    match outcome {
-        Outcome::Respond(frame) | Outcome::RespondThenClose(frame, _) => check_response(data, frame.freeze(), info.as_ref()),
-        Outcome::RespondInParts(frame) => check_response(data, Bytes::from(frame.parts().concat()), info.as_ref()),
-        Outcome::NoResponse => {}
+/// Runs `data` as the next request of `session`'s connection.
+fn serve(h: &Harness, data: &[u8], mut session: Session) {
+    let frame = Bytes::copy_from_slice(data);
+    let handled = h.runtime.block_on(async { tokio::time::timeout(WAIT_LIMIT, api::handle(&h.broker, &mut session, frame)).await });
+    if let Ok((outcome, info)) = handled {
+        check_outcome(data, outcome, Some(info));
+    }
+}
+
+/// `info` is None for a bare SASL token, whose answer is a bare token too.
+fn check_outcome(data: &[u8], outcome: Outcome, info: Option<Option<api::RequestInfo>>) {
+    let frame = match outcome {
+        Outcome::Respond(frame) | Outcome::RespondThenClose(frame, _) => frame.freeze(),
+        Outcome::RespondInParts(frame) => Bytes::from(frame.parts().concat()),
+        Outcome::NoResponse => return,
         Outcome::Close(reason) => {
             assert!(!reason.starts_with("response encoding failed"), "the broker built an unencodable answer: {reason}");
+            return;
+        }
+    };
+    match info {
+        Some(info) => check_response(data, frame, info.as_ref()),
+        // A failed bare token gets nothing before the close.
+        None if frame.is_empty() => {}
+        None => {
+            assert!(frame.len() >= 4, "a SASL token frame without its size prefix");
+            assert_eq!(i32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]) as usize, frame.len() - 4);
         }
     }
-});
+}
 
 /// The response is one frame a client decodes completely.
 fn check_response(request: &[u8], mut frame: Bytes, info: Option<&api::RequestInfo>) {
