@@ -93,7 +93,11 @@ fn every_saved_batch_input_replays_without_a_panic_or_an_answer_outside_its_batc
                 .unwrap_or(rest.len());
             let (chunk, next) = rest.split_at(size);
             rest = next;
-            for answer in [batch::find_record(chunk, |_| false), batch::find_record(chunk, |_| true), batch::find_record(chunk, |t| t < 0)] {
+            for answer in [
+                batch::find_record(chunk, |_| false),
+                batch::find_record(chunk, |_| true),
+                batch::find_record(chunk, |t| t < 0),
+            ] {
                 assert_answer_in_batch(chunk, answer);
             }
             if batch::validate(chunk).is_ok() {

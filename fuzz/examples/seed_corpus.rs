@@ -14,7 +14,9 @@ use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListO
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
 use kafka_protocol::messages::offset_delete_request::{OffsetDeleteRequestPartition, OffsetDeleteRequestTopic};
-use kafka_protocol::messages::offset_fetch_request::{OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics};
+use kafka_protocol::messages::offset_fetch_request::{
+    OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
+};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::*;
@@ -117,7 +119,9 @@ fn at_every_version<R: Request + Encodable>(dir: &Path, name: &str, build: impl 
             .with_correlation_id(i32::from(version) + 1)
             .with_client_id(Some(s("seed")));
         let mut frame = BytesMut::new();
-        if header.encode(&mut frame, R::header_version(version)).is_err() || build(version).encode(&mut frame, version).is_err() {
+        if header.encode(&mut frame, R::header_version(version)).is_err()
+            || build(version).encode(&mut frame, version).is_err()
+        {
             continue;
         }
         written += write(dir, &format!("{name}-v{version}"), &frame);
@@ -138,16 +142,22 @@ fn seed_requests(dir: &Path) -> usize {
     n += at_every_version(dir, "produce", |_| {
         ProduceRequest::default().with_acks(-1).with_timeout_ms(1000).with_topic_data(vec![TopicProduceData::default()
             .with_name(topic())
-            .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(batch.clone()))])])
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(0)
+                .with_records(Some(batch.clone()))])])
     });
     n += at_every_version(dir, "produce-acks0", |_| {
         ProduceRequest::default().with_acks(0).with_timeout_ms(1000).with_topic_data(vec![TopicProduceData::default()
             .with_name(topic())
-            .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(batch.clone()))])])
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(0)
+                .with_records(Some(batch.clone()))])])
     });
     n += at_every_version(dir, "fetch", |v| {
-        let topic = FetchTopic::default()
-            .with_partitions(vec![FetchPartition::default().with_partition(0).with_fetch_offset(0).with_partition_max_bytes(1 << 20)]);
+        let topic = FetchTopic::default().with_partitions(vec![FetchPartition::default()
+            .with_partition(0)
+            .with_fetch_offset(0)
+            .with_partition_max_bytes(1 << 20)]);
         let topic = if v >= 13 { topic } else { topic.with_topic(self::topic()) };
         FetchRequest::default()
             .with_replica_id(BrokerId(-1))
@@ -209,21 +219,25 @@ fn seed_requests(dir: &Path) -> usize {
     });
     n += at_every_version(dir, "offset-commit", |_| {
         OffsetCommitRequest::default().with_group_id(group()).with_generation_id_or_member_epoch(-1).with_topics(vec![
-            OffsetCommitRequestTopic::default().with_name(topic()).with_partitions(vec![OffsetCommitRequestPartition::default()
-                .with_partition_index(0)
-                .with_committed_offset(1)
-                .with_committed_metadata(Some(s("meta")))]),
+            OffsetCommitRequestTopic::default().with_name(topic()).with_partitions(vec![
+                OffsetCommitRequestPartition::default()
+                    .with_partition_index(0)
+                    .with_committed_offset(1)
+                    .with_committed_metadata(Some(s("meta"))),
+            ]),
         ])
     });
     n += at_every_version(dir, "offset-fetch", |v| {
         if v >= 8 {
             OffsetFetchRequest::default().with_groups(vec![OffsetFetchRequestGroup::default()
                 .with_group_id(group())
-                .with_topics(Some(vec![OffsetFetchRequestTopics::default().with_name(topic()).with_partition_indexes(vec![0])]))])
+                .with_topics(Some(vec![OffsetFetchRequestTopics::default()
+                    .with_name(topic())
+                    .with_partition_indexes(vec![0])]))])
         } else {
-            OffsetFetchRequest::default().with_group_id(group()).with_topics(Some(vec![OffsetFetchRequestTopic::default()
-                .with_name(topic())
-                .with_partition_indexes(vec![0])]))
+            OffsetFetchRequest::default().with_group_id(group()).with_topics(Some(vec![
+                OffsetFetchRequestTopic::default().with_name(topic()).with_partition_indexes(vec![0]),
+            ]))
         }
     });
     n += at_every_version(dir, "describe-groups", |_| DescribeGroupsRequest::default().with_groups(vec![group()]));
@@ -235,11 +249,16 @@ fn seed_requests(dir: &Path) -> usize {
             .with_partitions(vec![OffsetDeleteRequestPartition::default().with_partition_index(0)])])
     });
     n += at_every_version(dir, "init-producer-id", |_| {
-        InitProducerIdRequest::default().with_transaction_timeout_ms(60_000).with_producer_id(ProducerId(-1)).with_producer_epoch(-1)
+        InitProducerIdRequest::default()
+            .with_transaction_timeout_ms(60_000)
+            .with_producer_id(ProducerId(-1))
+            .with_producer_epoch(-1)
     });
     for mechanism in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] {
         let name = format!("sasl-handshake-{}", mechanism.to_lowercase());
-        n += at_every_version(dir, &name, |_| SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism)));
+        n += at_every_version(dir, &name, |_| {
+            SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism))
+        });
     }
     // The request target also serves each input to a connection awaiting its first
     // token, framed (SaslAuthenticate) and bare (after SaslHandshake v0).

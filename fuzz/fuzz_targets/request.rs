@@ -77,7 +77,8 @@ fn harness() -> &'static Harness {
             .build()
             .expect("a current-thread runtime builds");
         let plain = Arc::new(Security { tls: None, sasl: None });
-        let users = Users::from_passwords([("alice", "alice-secret")], &Mechanism::ALL).expect("deriving one user's credentials");
+        let users = Users::from_passwords([("alice", "alice-secret")], &Mechanism::ALL)
+            .expect("deriving one user's credentials");
         let sasl = Arc::new(Security { tls: None, sasl: Some(Sasl { mechanisms: Mechanism::ALL.to_vec(), users }) });
         Harness { runtime, broker, plain, sasl, _shutdown: shutdown, runs: AtomicU64::new(0) }
     })
@@ -107,7 +108,9 @@ fuzz_target!(|data: &[u8]| {
 /// Runs `data` as the next request of `session`'s connection.
 fn serve(h: &Harness, data: &[u8], mut session: Session) {
     let frame = Bytes::copy_from_slice(data);
-    let handled = h.runtime.block_on(async { tokio::time::timeout(WAIT_LIMIT, api::handle(&h.broker, &mut session, frame)).await });
+    let handled = h
+        .runtime
+        .block_on(async { tokio::time::timeout(WAIT_LIMIT, api::handle(&h.broker, &mut session, frame)).await });
     if let Ok((outcome, info)) = handled {
         check_outcome(data, outcome, Some(info));
     }
@@ -120,7 +123,10 @@ fn check_outcome(data: &[u8], outcome: Outcome, info: Option<Option<api::Request
         Outcome::RespondInParts(frame) => Bytes::from(frame.parts().concat()),
         Outcome::NoResponse => return,
         Outcome::Close(reason) => {
-            assert!(!reason.starts_with("response encoding failed"), "the broker built an unencodable answer: {reason}");
+            assert!(
+                !reason.starts_with("response encoding failed"),
+                "the broker built an unencodable answer: {reason}"
+            );
             return;
         }
     };
@@ -149,6 +155,10 @@ fn check_response(request: &[u8], mut frame: Bytes, info: Option<&api::RequestIn
         .unwrap_or_else(|e| panic!("response header for {api_key:?} v{version}: {e}"));
     assert_eq!(header.correlation_id, info.correlation_id);
     let decoded = ResponseKind::decode(api_key, &mut frame, version);
-    assert!(decoded.is_ok(), "{api_key:?} v{version} response does not decode: {:?} (request {request:02x?})", decoded.err());
+    assert!(
+        decoded.is_ok(),
+        "{api_key:?} v{version} response does not decode: {:?} (request {request:02x?})",
+        decoded.err()
+    );
     assert!(!frame.has_remaining(), "{api_key:?} v{version} response has {} trailing bytes", frame.remaining());
 }
