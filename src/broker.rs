@@ -111,7 +111,7 @@ fn read_or_create_meta(data_dir: &Path, node_id: i32) -> Result<String, Error> {
     }
     let cluster_id = URL_SAFE_NO_PAD.encode(Uuid::new_v4().as_bytes());
     let text = format!("#strand broker metadata\nversion=1\ncluster.id={cluster_id}\nnode.id={node_id}\n");
-    log::log::write_durably(&path, text.as_bytes())?;
+    log::partition::write_durably(&path, text.as_bytes())?;
     Ok(cluster_id)
 }
 
@@ -126,6 +126,6 @@ fn read_or_create_topic_id(partition_dir: &Path) -> Result<Uuid, Error> {
     }
     let id = Uuid::new_v4();
     let text = format!("version: 0\ntopic_id: {}\n", URL_SAFE_NO_PAD.encode(id.as_bytes()));
-    log::log::write_durably(&path, text.as_bytes())?;
+    log::partition::write_durably(&path, text.as_bytes())?;
     Ok(id)
 }

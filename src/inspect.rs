@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::log::batch::{self, BatchHeader, HEADER_LEN, LOG_OVERHEAD};
 
-/// Marker files the log writes beside its segments (see `log::log`).
+/// Marker files the log writes beside its segments (see `log::partition`).
 const CLEAN_SHUTDOWN_FILE: &str = ".clean_shutdown";
 const PARTITION_METADATA_FILE: &str = "partition.metadata";
 

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::log::{self, log::write_durably};
+use crate::log::{self, partition::write_durably};
 
 const FILE_NAME: &str = "producer-ids";
 /// Kafka reserves producer ids in blocks of this size too.

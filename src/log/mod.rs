@@ -2,13 +2,12 @@
 //!
 //! Layers, each knowing only the one below: `store` (bytes at positions), `index`
 //! and `time_index` (memory-mapped entries), `segment` (one of each under a base
-//! offset) and `log` (the partition: segments, roll, retention, recovery).
+//! offset) and `partition` (one partition's log: segments, roll, retention, recovery).
 //! `batch` is the v2 record-batch header view all of them share.
 
 pub mod batch;
 pub mod index;
-#[allow(clippy::module_inception)]
-pub mod log;
+pub mod partition;
 pub mod producer_state;
 pub mod segment;
 pub mod store;
@@ -16,7 +15,7 @@ pub mod time_index;
 
 use std::path::{Path, PathBuf};
 
-pub use self::log::{AppendInfo, Log, LogConfig, OffsetLookup, OpenReport};
+pub use self::partition::{AppendInfo, Log, LogConfig, OffsetLookup, OpenReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
