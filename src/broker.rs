@@ -104,14 +104,13 @@ fn read_or_create_meta(data_dir: &Path, node_id: i32) -> Result<String, Error> {
     let path = data_dir.join("meta.properties");
     if let Ok(text) = std::fs::read_to_string(&path) {
         let cluster_id = text.lines().find_map(|l| l.strip_prefix("cluster.id=")).map(str::trim);
-        return cluster_id.map(str::to_owned).ok_or_else(|| Error::Metadata {
-            path: path.display().to_string(),
-            reason: "no cluster.id line".into(),
-        });
+        return cluster_id
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Metadata { path: path.display().to_string(), reason: "no cluster.id line".into() });
     }
     let cluster_id = URL_SAFE_NO_PAD.encode(Uuid::new_v4().as_bytes());
     let text = format!("#strand broker metadata\nversion=1\ncluster.id={cluster_id}\nnode.id={node_id}\n");
-    log::partition::write_durably(&path, text.as_bytes())?;
+    crate::durable::write_durably(&path, text.as_bytes()).map_err(log::Error::from)?;
     Ok(cluster_id)
 }
 
@@ -126,6 +125,6 @@ fn read_or_create_topic_id(partition_dir: &Path) -> Result<Uuid, Error> {
     }
     let id = Uuid::new_v4();
     let text = format!("version: 0\ntopic_id: {}\n", URL_SAFE_NO_PAD.encode(id.as_bytes()));
-    log::partition::write_durably(&path, text.as_bytes())?;
+    crate::durable::write_durably(&path, text.as_bytes()).map_err(log::Error::from)?;
     Ok(id)
 }

@@ -10,6 +10,7 @@ pub mod api;
 pub mod broker;
 pub mod config;
 pub mod connection;
+pub mod durable;
 pub mod group;
 pub mod inspect;
 pub mod log;
@@ -22,7 +23,5 @@ pub mod tls;
 /// Milliseconds since the Unix epoch, the unit of every Kafka timestamp. A clock
 /// before 1970 reads as 0 rather than failing.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }

@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::log::{self, partition::write_durably};
+use crate::durable::write_durably;
+use crate::log;
 
 const FILE_NAME: &str = "producer-ids";
 /// Kafka reserves producer ids in blocks of this size too.

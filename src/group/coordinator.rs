@@ -158,7 +158,8 @@ impl Group {
     /// A joiner fits when its protocol type matches and it shares at least one
     /// protocol with every current member.
     fn accepts(&self, protocol_type: &str, protocols: &[(String, Bytes)], except: Option<&str>) -> bool {
-        let others: Vec<&Member> = self.members.iter().filter(|(id, _)| Some(id.as_str()) != except).map(|(_, m)| m).collect();
+        let others: Vec<&Member> =
+            self.members.iter().filter(|(id, _)| Some(id.as_str()) != except).map(|(_, m)| m).collect();
         if others.is_empty() {
             return true;
         }
@@ -217,7 +218,8 @@ impl Group {
     /// Ends the join phase: drops members that did not rejoin, starts the next
     /// generation and answers every waiting JoinGroup.
     fn complete_join(&mut self, now: Instant) {
-        let gone: Vec<String> = self.members.iter().filter(|(_, m)| m.join_waiter.is_none()).map(|(id, _)| id.clone()).collect();
+        let gone: Vec<String> =
+            self.members.iter().filter(|(_, m)| m.join_waiter.is_none()).map(|(id, _)| id.clone()).collect();
         for id in gone {
             self.remove_member(&id);
         }
@@ -377,7 +379,11 @@ impl Coordinator {
         }
 
         let member_id = if request.member_id.is_empty() {
-            let fresh = format!("{}-{}", request.group_instance_id.as_deref().unwrap_or(&request.client_id), uuid::Uuid::new_v4());
+            let fresh = format!(
+                "{}-{}",
+                request.group_instance_id.as_deref().unwrap_or(&request.client_id),
+                uuid::Uuid::new_v4()
+            );
             match &request.group_instance_id {
                 Some(instance) => {
                     if let Some(old) = group.static_members.get(instance).cloned() {
@@ -500,7 +506,13 @@ impl Coordinator {
         }
     }
 
-    pub fn heartbeat(&self, group_id: &str, generation_id: i32, member_id: &str, instance_id: Option<&str>) -> Result<(), Error> {
+    pub fn heartbeat(
+        &self,
+        group_id: &str,
+        generation_id: i32,
+        member_id: &str,
+        instance_id: Option<&str>,
+    ) -> Result<(), Error> {
         let mut groups = self.lock();
         let Some(group) = groups.get_mut(group_id) else { return Err(Error::UnknownMemberId) };
         match group.state {
@@ -558,7 +570,11 @@ impl Coordinator {
             let expired: Vec<String> = group
                 .members
                 .iter()
-                .filter(|(_, m)| m.join_waiter.is_none() && m.sync_waiter.is_none() && now.duration_since(m.last_seen) > m.session_timeout)
+                .filter(|(_, m)| {
+                    m.join_waiter.is_none()
+                        && m.sync_waiter.is_none()
+                        && now.duration_since(m.last_seen) > m.session_timeout
+                })
                 .map(|(id, _)| id.clone())
                 .collect();
             if !expired.is_empty() {
@@ -573,8 +589,12 @@ impl Coordinator {
                     GroupState::PreparingRebalance => group.complete_join(now),
                     GroupState::CompletingRebalance => {
                         // Members that never synced (often the leader) are dropped; the rest rebalance.
-                        let stragglers: Vec<String> =
-                            group.members.iter().filter(|(_, m)| m.sync_waiter.is_none()).map(|(id, _)| id.clone()).collect();
+                        let stragglers: Vec<String> = group
+                            .members
+                            .iter()
+                            .filter(|(_, m)| m.sync_waiter.is_none())
+                            .map(|(id, _)| id.clone())
+                            .collect();
                         for id in &stragglers {
                             group.remove_member(id);
                         }
@@ -632,7 +652,11 @@ impl Coordinator {
 
     /// Committed offsets of a group: the asked partitions, or all when `None`.
     /// An unknown group has none (not an error).
-    pub fn committed(&self, group_id: &str, partitions: Option<&[(String, i32)]>) -> Vec<((String, i32), Option<CommittedOffset>)> {
+    pub fn committed(
+        &self,
+        group_id: &str,
+        partitions: Option<&[(String, i32)]>,
+    ) -> Vec<((String, i32), Option<CommittedOffset>)> {
         let groups = self.lock();
         let offsets = groups.get(group_id).map(|g| &g.offsets);
         match partitions {
@@ -651,7 +675,8 @@ impl Coordinator {
             .members
             .iter()
             .map(|(id, m)| {
-                let (metadata, assignment) = if stable { (m.metadata(&protocol), m.assignment.clone()) } else { Default::default() };
+                let (metadata, assignment) =
+                    if stable { (m.metadata(&protocol), m.assignment.clone()) } else { Default::default() };
                 (id.clone(), m.instance_id.clone(), m.client_id.clone(), m.client_host.clone(), metadata, assignment)
             })
             .collect();
@@ -686,7 +711,11 @@ impl Coordinator {
     }
 
     /// OffsetDelete: refused per topic while live members subscribe to it.
-    pub fn delete_offsets(&self, group_id: &str, partitions: &[(String, i32)]) -> Result<Vec<Result<(), Error>>, Error> {
+    pub fn delete_offsets(
+        &self,
+        group_id: &str,
+        partitions: &[(String, i32)],
+    ) -> Result<Vec<Result<(), Error>>, Error> {
         let mut groups = self.lock();
         let group = groups.get_mut(group_id).ok_or(Error::GroupIdNotFound)?;
         let subscribed = subscribed_topics(group);
@@ -721,7 +750,13 @@ impl Coordinator {
 /// A known static member rejoining with a fresh member id (a restarted process):
 /// it takes the old member's place; the old id is fenced. With unchanged
 /// protocols in a Stable group no rebalance is needed (KIP-345).
-fn replace_static_member(group: &mut Group, old: &str, fresh: String, request: JoinRequest, now: Instant) -> JoinResult {
+fn replace_static_member(
+    group: &mut Group,
+    old: &str,
+    fresh: String,
+    request: JoinRequest,
+    now: Instant,
+) -> JoinResult {
     let Some(mut member) = group.members.remove(old) else { return group.current_join(&fresh) };
     if let Some(waiter) = member.join_waiter.take() {
         let _ = waiter.send(Err(Error::FencedInstanceId));
@@ -771,4 +806,3 @@ fn subscribed_topics(group: &Group) -> Vec<String> {
     }
     topics
 }
-

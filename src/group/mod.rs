@@ -40,6 +40,12 @@ pub enum Error {
     Store { path: PathBuf, message: String },
 }
 
+impl From<crate::durable::Error> for Error {
+    fn from(e: crate::durable::Error) -> Self {
+        Error::io(&e.path, e.source)
+    }
+}
+
 impl Error {
     pub fn io(path: &Path, error: std::io::Error) -> Self {
         Error::Store { path: path.to_owned(), message: error.to_string() }

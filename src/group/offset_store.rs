@@ -64,12 +64,8 @@ impl FileOffsetStore {
     /// commit wait for the disk (the default; tests may turn it off).
     pub fn open(dir: &Path, fsync: bool) -> Result<Self, Error> {
         let path = dir.join(FILE_NAME);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let mut file =
+            OpenOptions::new().read(true).append(true).create(true).open(&path).map_err(|e| Error::io(&path, e))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(|e| Error::io(&path, e))?;
         let (live, records, valid) = replay(&bytes);
@@ -101,15 +97,9 @@ impl FileOffsetStore {
         for (key, offset) in &inner.live {
             encode_record(&mut bytes, COMMIT, key, Some(offset));
         }
-        let tmp = self.path.with_extension("tmp");
-        let mut file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        file.write_all(&bytes).map_err(|e| Error::io(&tmp, e))?;
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
-        if let Some(dir) = self.path.parent() {
-            File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
-        }
-        inner.file = OpenOptions::new().read(true).append(true).open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        crate::durable::write_durably(&self.path, &bytes)?;
+        inner.file =
+            OpenOptions::new().read(true).append(true).open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         inner.records = inner.live.len();
         tracing::debug!(live = inner.live.len(), "compacted the offset store");
         Ok(())
@@ -158,7 +148,11 @@ impl OffsetStore for FileOffsetStore {
 }
 
 /// A framed record holding several entries of one kind.
-fn encode_batch<'a>(out: &mut Vec<u8>, kind: u8, entries: impl Iterator<Item = (&'a OffsetKey, Option<&'a CommittedOffset>)>) {
+fn encode_batch<'a>(
+    out: &mut Vec<u8>,
+    kind: u8,
+    entries: impl Iterator<Item = (&'a OffsetKey, Option<&'a CommittedOffset>)>,
+) {
     let mut body = Vec::new();
     let mut count = 0u32;
     for (key, offset) in entries {

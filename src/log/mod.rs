@@ -39,6 +39,12 @@ pub enum Error {
     InvalidProducerEpoch { producer_id: i64, epoch: i16, current: i16 },
 }
 
+impl From<crate::durable::Error> for Error {
+    fn from(e: crate::durable::Error) -> Self {
+        Error::Io { path: e.path, source: e.source }
+    }
+}
+
 impl Error {
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io { path: path.to_owned(), source }

@@ -23,6 +23,7 @@ use super::batch;
 use super::producer_state::{Check, ProducerStates};
 use super::segment::{Segment, SegmentConfig};
 use super::Error;
+use crate::durable;
 
 /// Written on clean shutdown, removed at open: its presence means the files are whole.
 const CLEAN_SHUTDOWN_FILE: &str = ".clean_shutdown";
@@ -162,7 +163,7 @@ impl Log {
         // From here on a crash must not look like a clean shutdown.
         if clean {
             std::fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
-            sync_dir(dir)?;
+            durable::sync_dir(dir)?;
         }
         report.segments = segments.len();
         let producers = load_producer_states(dir, &segments, end)?;
@@ -190,7 +191,10 @@ impl Log {
     pub fn append(&self, batch: &[u8], now_ms: i64) -> Result<AppendInfo, Error> {
         let header = batch::validate(batch)?;
         if header.size() as u64 > self.config.segment_bytes {
-            return Err(Error::BatchLargerThanSegment { size: header.size() as u64, segment_bytes: self.config.segment_bytes });
+            return Err(Error::BatchLargerThanSegment {
+                size: header.size() as u64,
+                segment_bytes: self.config.segment_bytes,
+            });
         }
         let mut writer = self.writer();
         if writer.closed {
@@ -277,7 +281,8 @@ impl Log {
     /// ListOffsets `-3` asks.
     pub fn max_timestamp(&self) -> Result<Option<OffsetLookup>, Error> {
         let segments = self.segments_read().clone();
-        let Some(segment) = segments.iter().filter(|s| s.max_timestamp() >= 0).max_by_key(|s| (s.max_timestamp(), -s.base_offset()))
+        let Some(segment) =
+            segments.iter().filter(|s| s.max_timestamp() >= 0).max_by_key(|s| (s.max_timestamp(), -s.base_offset()))
         else {
             return Ok(None);
         };
@@ -346,8 +351,8 @@ impl Log {
         writer.closed = true;
         self.active().seal()?;
         write_producer_snapshot(&self.dir, self.end_offset(), &writer.producers)?;
-        write_durably(&self.dir.join(RECOVERY_POINT_FILE), self.end_offset().to_string().as_bytes())?;
-        write_durably(&self.dir.join(CLEAN_SHUTDOWN_FILE), b"")?;
+        durable::write_durably(&self.dir.join(RECOVERY_POINT_FILE), self.end_offset().to_string().as_bytes())?;
+        durable::write_durably(&self.dir.join(CLEAN_SHUTDOWN_FILE), b"")?;
         Ok(())
     }
 
@@ -365,7 +370,7 @@ impl Log {
         next.activate()?;
         self.segments_write().push(next.clone());
         // Everything before the new segment is on disk now.
-        write_durably(&self.dir.join(RECOVERY_POINT_FILE), next.base_offset().to_string().as_bytes())?;
+        durable::write_durably(&self.dir.join(RECOVERY_POINT_FILE), next.base_offset().to_string().as_bytes())?;
         tracing::debug!(base_offset = next.base_offset(), "rolled to a new segment");
         Ok(next)
     }
@@ -435,7 +440,7 @@ fn snapshot_offsets(dir: &Path) -> Result<Vec<i64>, Error> {
 
 /// Writes the producer-state snapshot as of `offset` and removes older ones.
 fn write_producer_snapshot(dir: &Path, offset: i64, producers: &ProducerStates) -> Result<(), Error> {
-    write_durably(&dir.join(format!("{offset:020}.snapshot")), &producers.encode())?;
+    durable::write_durably(&dir.join(format!("{offset:020}.snapshot")), &producers.encode())?;
     for old in snapshot_offsets(dir)?.into_iter().filter(|&o| o != offset) {
         let path = dir.join(format!("{old:020}.snapshot"));
         std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
@@ -470,25 +475,5 @@ fn load_producer_states(dir: &Path, segments: &[Arc<Segment>], end: i64) -> Resu
 }
 
 fn read_recovery_point(dir: &Path) -> i64 {
-    std::fs::read_to_string(dir.join(RECOVERY_POINT_FILE))
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0)
+    std::fs::read_to_string(dir.join(RECOVERY_POINT_FILE)).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
 }
-
-/// Writes a small file so that after a crash it holds either the old or the new
-/// contents: write a temporary file, fsync it, rename it over, fsync the directory.
-pub fn write_durably(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    let tmp = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(contents).map_err(|e| Error::io(&tmp, e))?;
-    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
-}
-
-fn sync_dir(dir: &Path) -> Result<(), Error> {
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
-}
-

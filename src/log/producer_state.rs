@@ -38,7 +38,10 @@ struct ProducerEntry {
 pub enum Check {
     Append,
     /// A retry of a batch already in the log at these offsets.
-    Duplicate { first_offset: i64, last_offset: i64 },
+    Duplicate {
+        first_offset: i64,
+        last_offset: i64,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -207,14 +210,20 @@ mod tests {
         let mut s = ProducerStates::default();
         assert_eq!(apply(&mut s, &header(7, 0, 0, 3), 10).unwrap(), Check::Append);
         assert_eq!(apply(&mut s, &header(7, 0, 3, 2), 13).unwrap(), Check::Append);
-        assert_eq!(apply(&mut s, &header(7, 0, 0, 3), 99).unwrap(), Check::Duplicate { first_offset: 10, last_offset: 12 });
+        assert_eq!(
+            apply(&mut s, &header(7, 0, 0, 3), 99).unwrap(),
+            Check::Duplicate { first_offset: 10, last_offset: 12 }
+        );
     }
 
     #[test]
     fn a_gap_is_out_of_order_and_an_old_epoch_is_refused() {
         let mut s = ProducerStates::default();
         apply(&mut s, &header(7, 1, 0, 1), 0).unwrap();
-        assert!(matches!(apply(&mut s, &header(7, 1, 5, 1), 1), Err(Error::OutOfOrderSequence { expected: 1, got: 5, .. })));
+        assert!(matches!(
+            apply(&mut s, &header(7, 1, 5, 1), 1),
+            Err(Error::OutOfOrderSequence { expected: 1, got: 5, .. })
+        ));
         assert!(matches!(apply(&mut s, &header(7, 0, 1, 1), 1), Err(Error::InvalidProducerEpoch { .. })));
         assert!(matches!(apply(&mut s, &header(7, 2, 3, 1), 1), Err(Error::OutOfOrderSequence { expected: 0, .. })));
         assert_eq!(apply(&mut s, &header(7, 2, 0, 1), 1).unwrap(), Check::Append);
@@ -236,7 +245,10 @@ mod tests {
             apply(&mut s, &header(7, 0, seq, 1), i64::from(seq)).unwrap();
         }
         assert!(matches!(apply(&mut s, &header(7, 0, 0, 1), 9), Err(Error::OutOfOrderSequence { .. })));
-        assert_eq!(apply(&mut s, &header(7, 0, 1, 1), 9).unwrap(), Check::Duplicate { first_offset: 1, last_offset: 1 });
+        assert_eq!(
+            apply(&mut s, &header(7, 0, 1, 1), 9).unwrap(),
+            Check::Duplicate { first_offset: 1, last_offset: 1 }
+        );
     }
 
     #[test]

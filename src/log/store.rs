@@ -25,12 +25,8 @@ pub struct Store {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Self, Error> {
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
+        let file =
+            OpenOptions::new().read(true).append(true).create(true).open(path).map_err(|e| Error::io(path, e))?;
         let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
         Ok(Self { file, path: path.to_owned(), size: AtomicU64::new(size) })
     }
