@@ -8,9 +8,9 @@
 
 mod support;
 
-use support::make_batch;
 use std::hint::black_box;
 use std::time::Duration;
+use support::make_batch;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use criterion::{BenchmarkId, Criterion, Throughput};

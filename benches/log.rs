@@ -9,10 +9,10 @@
 
 mod support;
 
-use support::make_batch;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use support::make_batch;
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput};

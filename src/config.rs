@@ -123,7 +123,8 @@ impl Config {
     pub fn load(cli: Overrides, file: Option<&Path>) -> Result<Config, Error> {
         let from_file = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+                let text =
+                    std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
                 toml::from_str(&text).map_err(|source| Error::Parse { path: path.to_owned(), source })?
             }
             None => Overrides::default(),

@@ -40,7 +40,8 @@ pub const BUILD_INFO: &str = "strand_build_info";
 pub const SASL_AUTHENTICATION_FAILURES_TOTAL: &str = "strand_sasl_authentication_failures_total";
 
 /// Request latency buckets, in seconds: sub-millisecond produce up to long polls.
-const DURATION_BUCKETS: &[f64] = &[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+const DURATION_BUCKETS: &[f64] =
+    &[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
 /// Readiness as `/health` reports it, and the broker the scrape-time gauges read.
 #[derive(Default)]
@@ -96,7 +97,11 @@ fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
     describe_counter!(REQUESTS_TOTAL, "Kafka requests served, by API.");
     describe_counter!(REQUEST_ERRORS_TOTAL, "Error codes returned, by API and Kafka error code.");
-    describe_histogram!(REQUEST_DURATION_SECONDS, Unit::Seconds, "Time from a request's arrival to its response, by API; a Fetch's long-poll wait counts.");
+    describe_histogram!(
+        REQUEST_DURATION_SECONDS,
+        Unit::Seconds,
+        "Time from a request's arrival to its response, by API; a Fetch's long-poll wait counts."
+    );
     describe_counter!(PRODUCED_RECORDS_TOTAL, "Records appended to the log.");
     describe_counter!(PRODUCED_BYTES_TOTAL, Unit::Bytes, "Record batch bytes appended to the log.");
     describe_counter!(FETCHED_BYTES_TOTAL, Unit::Bytes, "Record batch bytes sent in Fetch responses.");
@@ -137,7 +142,10 @@ async fn answer(mut stream: TcpStream, handle: PrometheusHandle, health: Arc<Hea
         "/health" => ("503 Service Unavailable", "text/plain", "not ready\n".to_owned()),
         _ => ("404 Not Found", "text/plain", "try /metrics or /health\n".to_owned()),
     };
-    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
     let _ = stream.write_all(head.as_bytes()).await;
     let _ = stream.write_all(body.as_bytes()).await;
     let _ = stream.shutdown().await;

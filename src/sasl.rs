@@ -74,11 +74,7 @@ pub enum UsersError {
     Read { path: PathBuf, source: std::io::Error },
     // The line itself is never shown: it holds a password.
     #[error("users file {}, line {line}: {reason}", path.display())]
-    Syntax {
-        path: PathBuf,
-        line: usize,
-        reason: &'static str,
-    },
+    Syntax { path: PathBuf, line: usize, reason: &'static str },
     #[error("users file {} has no users", path.display())]
     Empty { path: PathBuf },
     #[error("cannot get random bytes for salts: {0}")]
@@ -148,15 +144,10 @@ impl Users {
     /// Reads `user:password` lines; blank lines and lines starting with `#` are
     /// skipped. The user ends at the first `:`, so passwords may contain one.
     pub fn load(path: &Path, mechanisms: &[Mechanism]) -> Result<Users, UsersError> {
-        let text = std::fs::read_to_string(path).map_err(|source| UsersError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let entries = parse_users(&text).map_err(|(line, reason)| UsersError::Syntax {
-            path: path.to_owned(),
-            line,
-            reason,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| UsersError::Read { path: path.to_owned(), source })?;
+        let entries =
+            parse_users(&text).map_err(|(line, reason)| UsersError::Syntax { path: path.to_owned(), line, reason })?;
         if entries.is_empty() {
             return Err(UsersError::Empty { path: path.to_owned() });
         }
@@ -178,12 +169,7 @@ impl Users {
                 }
                 let mut salt = [0u8; SALT_BYTES];
                 getrandom::fill(&mut salt).map_err(|e| UsersError::Random(e.to_string()))?;
-                Ok(Some(ScramCredential::derive(
-                    mechanism,
-                    password.as_bytes(),
-                    &salt,
-                    SCRAM_ITERATIONS,
-                )))
+                Ok(Some(ScramCredential::derive(mechanism, password.as_bytes(), &salt, SCRAM_ITERATIONS)))
             };
             let credentials = Credentials {
                 plain: Sha256::digest(password.as_bytes()).into(),
@@ -284,10 +270,7 @@ struct ScramPending {
 
 impl Exchange {
     pub fn new(mechanism: Mechanism) -> Exchange {
-        Exchange {
-            mechanism,
-            state: State::Start,
-        }
+        Exchange { mechanism, state: State::Start }
     }
 
     pub fn mechanism(&self) -> Mechanism {
@@ -345,10 +328,7 @@ fn plain(token: &[u8], users: &Users) -> Result<Step, AuthError> {
         None => (users.secret, false),
     };
     if bool::from(expected.ct_eq(&digest)) && known {
-        Ok(Step::Complete {
-            token: Vec::new(),
-            user: user.to_owned(),
-        })
+        Ok(Step::Complete { token: Vec::new(), user: user.to_owned() })
     } else {
         Err(AuthError::InvalidPlainCredentials)
     }
@@ -397,11 +377,7 @@ fn scram_client_first(
         None => (users.mock_credential(mechanism, &user), false),
     };
     let nonce = format!("{client_nonce}{server_nonce}");
-    let server_first = format!(
-        "r={nonce},s={},i={}",
-        BASE64.encode(&credential.salt),
-        credential.iterations
-    );
+    let server_first = format!("r={nonce},s={},i={}", BASE64.encode(&credential.salt), credential.iterations);
     Ok(ScramPending {
         user,
         gs2_header: gs2_header.to_owned(),
@@ -421,9 +397,7 @@ fn scram_client_final(mechanism: Mechanism, token: &[u8], pending: &ScramPending
     let mut attributes = without_proof.split(',');
     let channel = attributes.next().and_then(|a| a.strip_prefix("c=")).ok_or(MALFORMED)?;
     if BASE64.decode(channel).ok().as_deref() != Some(pending.gs2_header.as_bytes()) {
-        return Err(AuthError::Malformed(
-            "SCRAM channel binding does not match the client-first message",
-        ));
+        return Err(AuthError::Malformed("SCRAM channel binding does not match the client-first message"));
     }
     let nonce = attributes.next().and_then(|a| a.strip_prefix("r=")).ok_or(MALFORMED)?;
     // RFC 5802 wants the nonce echoed exactly; librdkafka sends its client nonce
@@ -437,10 +411,7 @@ fn scram_client_final(mechanism: Mechanism, token: &[u8], pending: &ScramPending
     if proof.len() != credential.stored_key.len() {
         return Err(AuthError::InvalidScramCredentials(mechanism));
     }
-    let auth_message = format!(
-        "{},{},{}",
-        pending.client_first_bare, pending.server_first, without_proof
-    );
+    let auth_message = format!("{},{},{}", pending.client_first_bare, pending.server_first, without_proof);
     let client_signature = hmac(mechanism, &credential.stored_key, auth_message.as_bytes());
     let client_key: Vec<u8> = proof.iter().zip(&client_signature).map(|(p, s)| p ^ s).collect();
     let proof_ok: bool = hash(mechanism, &client_key).ct_eq(&credential.stored_key).into();
@@ -532,18 +503,10 @@ mod tests {
     fn scram_sha_256_matches_rfc_7677_test_vector() {
         let users = rfc7677_users();
         let mut exchange = Exchange::new(Mechanism::ScramSha256);
-        let first = exchange
-            .step_with_nonce(CLIENT_FIRST.as_bytes(), &users, SERVER_NONCE)
-            .unwrap();
+        let first = exchange.step_with_nonce(CLIENT_FIRST.as_bytes(), &users, SERVER_NONCE).unwrap();
         assert_eq!(first, Step::Challenge(SERVER_FIRST.as_bytes().to_vec()));
         let last = exchange.step(CLIENT_FINAL.as_bytes(), &users).unwrap();
-        assert_eq!(
-            last,
-            Step::Complete {
-                token: SERVER_FINAL.as_bytes().to_vec(),
-                user: "user".into()
-            }
-        );
+        assert_eq!(last, Step::Complete { token: SERVER_FINAL.as_bytes().to_vec(), user: "user".into() });
         assert_eq!(exchange.step(b"again", &users), Err(AuthError::AlreadyComplete));
     }
 
@@ -560,19 +523,14 @@ mod tests {
         let signature = hmac(m, &hash(m, &client_key), auth_message.as_bytes());
         let proof: Vec<u8> = client_key.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
         let client_final = format!("{without_proof},p={}", BASE64.encode(proof));
-        assert!(matches!(
-            exchange.step(client_final.as_bytes(), &users),
-            Ok(Step::Complete { .. })
-        ));
+        assert!(matches!(exchange.step(client_final.as_bytes(), &users), Ok(Step::Complete { .. })));
     }
 
     #[test]
     fn scram_with_a_wrong_proof_fails_as_invalid_credentials() {
         let users = rfc7677_users();
         let mut exchange = Exchange::new(Mechanism::ScramSha256);
-        exchange
-            .step_with_nonce(CLIENT_FIRST.as_bytes(), &users, SERVER_NONCE)
-            .unwrap();
+        exchange.step_with_nonce(CLIENT_FIRST.as_bytes(), &users, SERVER_NONCE).unwrap();
         let forged = CLIENT_FINAL.replace("p=dHzb", "p=dHzc");
         assert_eq!(
             exchange.step(forged.as_bytes(), &users),
@@ -585,29 +543,19 @@ mod tests {
         let users = rfc7677_users();
         let mut exchange = Exchange::new(Mechanism::ScramSha256);
         let first = exchange.step_with_nonce(b"n,,n=nobody,r=abc", &users, "def").unwrap();
-        let Step::Challenge(server_first) = first else {
-            panic!("expected a challenge")
-        };
+        let Step::Challenge(server_first) = first else { panic!("expected a challenge") };
         assert!(String::from_utf8(server_first).unwrap().ends_with(",i=4096"));
         let final_message = format!("c=biws,r=abcdef,p={}", BASE64.encode([0u8; 32]));
-        assert!(matches!(
-            exchange.step(final_message.as_bytes(), &users),
-            Err(AuthError::InvalidScramCredentials(_))
-        ));
+        assert!(matches!(exchange.step(final_message.as_bytes(), &users), Err(AuthError::InvalidScramCredentials(_))));
     }
 
     #[test]
     fn scram_refuses_a_nonce_that_is_not_the_servers() {
         let users = rfc7677_users();
         let mut exchange = Exchange::new(Mechanism::ScramSha256);
-        exchange
-            .step_with_nonce(CLIENT_FIRST.as_bytes(), &users, SERVER_NONCE)
-            .unwrap();
+        exchange.step_with_nonce(CLIENT_FIRST.as_bytes(), &users, SERVER_NONCE).unwrap();
         let replayed = CLIENT_FINAL.replace("k0,p=", "k1,p=");
-        assert!(matches!(
-            exchange.step(replayed.as_bytes(), &users),
-            Err(AuthError::Malformed(_))
-        ));
+        assert!(matches!(exchange.step(replayed.as_bytes(), &users), Err(AuthError::Malformed(_))));
     }
 
     #[test]
@@ -620,9 +568,7 @@ mod tests {
         let server_first = String::from_utf8(server_first).unwrap();
         let mut fields = server_first.split(',');
         let nonce = fields.next().unwrap().strip_prefix("r=").unwrap();
-        let salt = BASE64
-            .decode(fields.next().unwrap().strip_prefix("s=").unwrap())
-            .unwrap();
+        let salt = BASE64.decode(fields.next().unwrap().strip_prefix("s=").unwrap()).unwrap();
         let m = Mechanism::ScramSha512;
         let salted = salted_password(m, b"s3cret", &salt, 4096);
         let client_key = hmac(m, &salted, b"Client Key");
@@ -634,10 +580,7 @@ mod tests {
         let expected_v = hmac(m, &hmac(m, &salted, b"Server Key"), auth_message.as_bytes());
         assert_eq!(
             exchange.step(client_final.as_bytes(), &users).unwrap(),
-            Step::Complete {
-                token: format!("v={}", BASE64.encode(expected_v)).into_bytes(),
-                user: "alice".into()
-            }
+            Step::Complete { token: format!("v={}", BASE64.encode(expected_v)).into_bytes(), user: "alice".into() }
         );
     }
 
@@ -645,10 +588,7 @@ mod tests {
     fn scram_refuses_channel_binding_and_a_foreign_authzid() {
         let users = rfc7677_users();
         let first = |token: &str| Exchange::new(Mechanism::ScramSha256).step(token.as_bytes(), &users);
-        assert_eq!(
-            first("p=tls-unique,,n=user,r=x"),
-            Err(AuthError::Unsupported("SCRAM channel binding"))
-        );
+        assert_eq!(first("p=tls-unique,,n=user,r=x"), Err(AuthError::Unsupported("SCRAM channel binding")));
         assert_eq!(first("n,a=admin,n=user,r=x"), Err(AuthError::AuthzidMismatch));
         assert!(first("n,a=user,n=user,r=x").is_ok());
         assert!(matches!(first("n,,user,r=x"), Err(AuthError::Malformed(_))));
@@ -658,18 +598,12 @@ mod tests {
     fn plain_accepts_the_right_password_and_an_authzid_equal_to_the_user() {
         let users = Users::from_passwords([("alice", "pw:with:colons")], &[Mechanism::Plain]).unwrap();
         let plain = |token: &[u8]| Exchange::new(Mechanism::Plain).step(token, &users);
-        let ok = Step::Complete {
-            token: vec![],
-            user: "alice".into(),
-        };
+        let ok = Step::Complete { token: vec![], user: "alice".into() };
         assert_eq!(plain(b"\0alice\0pw:with:colons"), Ok(ok));
         assert!(plain(b"alice\0alice\0pw:with:colons").is_ok());
         assert_eq!(plain(b"bob\0alice\0pw:with:colons"), Err(AuthError::AuthzidMismatch));
         assert_eq!(plain(b"\0alice\0wrong"), Err(AuthError::InvalidPlainCredentials));
-        assert_eq!(
-            plain(b"\0mallory\0pw:with:colons"),
-            Err(AuthError::InvalidPlainCredentials)
-        );
+        assert_eq!(plain(b"\0mallory\0pw:with:colons"), Err(AuthError::InvalidPlainCredentials));
         assert!(matches!(plain(b"\0alice"), Err(AuthError::Malformed(_))));
         assert!(matches!(plain(b"\0\0pw"), Err(AuthError::Malformed(_))));
     }
@@ -683,10 +617,7 @@ mod tests {
 
     #[test]
     fn users_file_lines_are_checked_without_echoing_passwords() {
-        assert_eq!(
-            parse_users("# admins\nalice:pw\n\nbob:p:w\n").unwrap(),
-            vec![("alice", "pw"), ("bob", "p:w")]
-        );
+        assert_eq!(parse_users("# admins\nalice:pw\n\nbob:p:w\n").unwrap(), vec![("alice", "pw"), ("bob", "p:w")]);
         assert_eq!(parse_users("alice\n"), Err((1, "expected user:password")));
         assert_eq!(parse_users("a:1\n:pw\n"), Err((2, "empty user name")));
         assert_eq!(parse_users("a:1\na:2\n"), Err((2, "user listed twice")));

@@ -19,8 +19,8 @@ use tokio::task::JoinSet;
 use crate::broker::{self, Broker};
 use crate::config::Config;
 use crate::connection::{self, Sasl, Security};
-use crate::sasl::Users;
 use crate::metrics::Health;
+use crate::sasl::Users;
 
 /// How long shutdown waits for connections to finish their current request.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -138,7 +138,10 @@ const GROUP_TICK: Duration = Duration::from_millis(100);
 async fn housekeeping(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
     let config = &broker.config;
     let mut retention = tokio::time::interval(Duration::from_millis(config.retention_check_interval_ms));
-    let flush_every = config.log_config().flush_interval_ms.map_or(Duration::from_secs(3600), |ms| Duration::from_millis(ms.clamp(10, 1000)));
+    let flush_every = config
+        .log_config()
+        .flush_interval_ms
+        .map_or(Duration::from_secs(3600), |ms| Duration::from_millis(ms.clamp(10, 1000)));
     let mut flush = tokio::time::interval(flush_every);
     let mut groups = tokio::time::interval(GROUP_TICK);
     loop {

@@ -30,23 +30,14 @@ pub enum Error {
     #[error("client CA {}: {reason}", path.display())]
     Verifier { path: PathBuf, reason: String },
     #[error("certificate {} with key {}: {source}", cert.display(), key.display())]
-    Config {
-        cert: PathBuf,
-        key: PathBuf,
-        source: rustls::Error,
-    },
+    Config { cert: PathBuf, key: PathBuf, source: rustls::Error },
 }
 
 /// Every certificate in a PEM file, in file order.
 pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let read = |source| Error::Read {
-        path: path.to_owned(),
-        source,
-    };
+    let read = |source| Error::Read { path: path.to_owned(), source };
     let file = std::fs::File::open(path).map_err(read)?;
-    let certs = rustls_pemfile::certs(&mut BufReader::new(file))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(read)?;
+    let certs = rustls_pemfile::certs(&mut BufReader::new(file)).collect::<Result<Vec<_>, _>>().map_err(read)?;
     if certs.is_empty() {
         return Err(Error::NoCertificate { path: path.to_owned() });
     }
@@ -55,15 +46,9 @@ pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
 
 /// The first private key in a PEM file.
 pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {
-    let file = std::fs::File::open(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
     rustls_pemfile::private_key(&mut BufReader::new(file))
-        .map_err(|source| Error::Read {
-            path: path.to_owned(),
-            source,
-        })?
+        .map_err(|source| Error::Read { path: path.to_owned(), source })?
         .ok_or_else(|| Error::NoKey { path: path.to_owned() })
 }
 
@@ -71,11 +56,7 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, Error> {
 /// and, with `client_ca`, a verifier that requires client certificates.
 pub fn server_config(cert: &Path, key: &Path, client_ca: Option<&Path>) -> Result<Arc<ServerConfig>, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config_error = |source| Error::Config {
-        cert: cert.to_owned(),
-        key: key.to_owned(),
-        source,
-    };
+    let config_error = |source| Error::Config { cert: cert.to_owned(), key: key.to_owned(), source };
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(config_error)?;
@@ -83,24 +64,16 @@ pub fn server_config(cert: &Path, key: &Path, client_ca: Option<&Path>) -> Resul
         Some(ca) => {
             let mut roots = RootCertStore::empty();
             for cert in load_certs(ca)? {
-                roots.add(cert).map_err(|source| Error::BadCa {
-                    path: ca.to_owned(),
-                    source,
-                })?;
+                roots.add(cert).map_err(|source| Error::BadCa { path: ca.to_owned(), source })?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .map_err(|e| Error::Verifier {
-                    path: ca.to_owned(),
-                    reason: e.to_string(),
-                })?;
+                .map_err(|e| Error::Verifier { path: ca.to_owned(), reason: e.to_string() })?;
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),
     };
-    let config = builder
-        .with_single_cert(load_certs(cert)?, load_key(key)?)
-        .map_err(config_error)?;
+    let config = builder.with_single_cert(load_certs(cert)?, load_key(key)?).map_err(config_error)?;
     Ok(Arc::new(config))
 }
 

@@ -38,8 +38,17 @@ fn consumer_at(strand: &Strand, offset: i64) -> BaseConsumer {
     consumer
 }
 
-/// Reads `n` messages as (offset, key, value, timestamp, headers).
-fn consume(consumer: &BaseConsumer, n: usize) -> Vec<(i64, String, String, i64, Vec<(String, String)>)> {
+/// A message as the consumer saw it, key, value and headers as text.
+struct Consumed {
+    offset: i64,
+    key: String,
+    value: String,
+    timestamp: i64,
+    headers: Vec<(String, String)>,
+}
+
+/// Reads `n` messages.
+fn consume(consumer: &BaseConsumer, n: usize) -> Vec<Consumed> {
     let deadline = std::time::Instant::now() + TIMEOUT;
     let mut out = Vec::new();
     while out.len() < n {
@@ -51,7 +60,13 @@ fn consume(consumer: &BaseConsumer, n: usize) -> Vec<(i64, String, String, i64, 
                     .headers()
                     .map(|hs| hs.iter().map(|h| (h.key.to_owned(), text(h.value))).collect())
                     .unwrap_or_default();
-                out.push((m.offset(), text(m.key()), text(m.payload()), m.timestamp().to_millis().unwrap_or(-1), headers));
+                out.push(Consumed {
+                    offset: m.offset(),
+                    key: text(m.key()),
+                    value: text(m.payload()),
+                    timestamp: m.timestamp().to_millis().unwrap_or(-1),
+                    headers,
+                });
             }
             Some(Err(e)) => panic!("consume error: {e}"),
             None => {}
@@ -79,16 +94,12 @@ async fn produce_consume_round_trip_keeps_keys_headers_and_timestamps() {
             .insert(Header { key: "trace", value: Some(&format!("t{i}")) })
             .insert(Header { key: "empty", value: None::<&[u8]> });
         let (key, value) = (format!("key-{i}"), format!("value-{i}"));
-        let record = FutureRecord::to(TOPIC)
-            .key(&key)
-            .payload(&value)
-            .timestamp(base_ts + i)
-            .headers(headers);
+        let record = FutureRecord::to(TOPIC).key(&key).payload(&value).timestamp(base_ts + i).headers(headers);
         let delivery = producer.send(record, TIMEOUT).await.expect("delivered");
         assert_eq!(delivery.offset, i);
     }
     let got = consume(&consumer_at(&strand, 0), 50);
-    for (i, (offset, key, value, ts, headers)) in got.into_iter().enumerate() {
+    for (i, Consumed { offset, key, value, timestamp: ts, headers }) in got.into_iter().enumerate() {
         assert_eq!(offset, i as i64);
         assert_eq!(key, format!("key-{i}"));
         assert_eq!(value, format!("value-{i}"));
@@ -117,7 +128,7 @@ async fn every_acks_setting_lands_every_record() {
         expected.push(key);
     }
     fire_and_forget.flush(TIMEOUT).expect("flushed");
-    let keys: Vec<String> = consume(&consumer_at(&strand, 0), 300).into_iter().map(|m| m.1).collect();
+    let keys: Vec<String> = consume(&consumer_at(&strand, 0), 300).into_iter().map(|m| m.key).collect();
     assert_eq!(keys, expected);
 }
 
@@ -126,15 +137,16 @@ async fn a_batch_of_many_messages_is_one_batch_with_contiguous_offsets() {
     let strand = Strand::start();
     let producer = producer(&strand, "1");
     let payloads: Vec<String> = (0..2000).map(|i| i.to_string()).collect();
-    let sends: Vec<_> = payloads.iter().map(|p| producer.send(FutureRecord::to(TOPIC).key("k").payload(p), TIMEOUT)).collect();
+    let sends: Vec<_> =
+        payloads.iter().map(|p| producer.send(FutureRecord::to(TOPIC).key("k").payload(p), TIMEOUT)).collect();
     let mut offsets = Vec::new();
     for send in sends {
         offsets.push(send.await.expect("delivered").offset);
     }
     assert_eq!(offsets, (0..2000).collect::<Vec<i64>>());
     let got = consume(&consumer_at(&strand, 1234), 766);
-    assert_eq!(got.first().map(|m| m.0), Some(1234), "a consumer starting mid-batch skips the records before");
-    assert_eq!(got.last().map(|m| m.2.clone()), Some("1999".into()));
+    assert_eq!(got.first().map(|m| m.offset), Some(1234), "a consumer starting mid-batch skips the records before");
+    assert_eq!(got.last().map(|m| m.value.clone()), Some("1999".into()));
 }
 
 #[tokio::test]
@@ -145,7 +157,9 @@ async fn offsets_for_times_finds_the_first_record_at_or_after() {
         assert_eq!(send(&producer, "k", &format!("{i}"), Some(ts)).await, i as i64);
     }
     let consumer = consumer_at(&strand, 0);
-    for (ts, expected) in [(0, Offset::Offset(0)), (2000, Offset::Offset(1)), (2500, Offset::Offset(2)), (5000, Offset::End)] {
+    for (ts, expected) in
+        [(0, Offset::Offset(0)), (2000, Offset::Offset(1)), (2500, Offset::Offset(2)), (5000, Offset::End)]
+    {
         let mut query = TopicPartitionList::new();
         query.add_partition_offset(TOPIC, 0, Offset::Offset(ts)).unwrap();
         let answer = consumer.offsets_for_times(query, TIMEOUT).expect("offsets_for_times");
@@ -168,7 +182,7 @@ async fn records_survive_a_clean_restart() {
     let producer_after = producer(&strand, "all");
     assert_eq!(send(&producer_after, "100", "after", None).await, 100, "appends continue at the log end");
     let got = consume(&consumer_at(&strand, 0), 101);
-    assert_eq!(got.iter().map(|m| m.0).collect::<Vec<_>>(), (0..101).collect::<Vec<i64>>());
+    assert_eq!(got.iter().map(|m| m.offset).collect::<Vec<_>>(), (0..101).collect::<Vec<i64>>());
 }
 
 #[tokio::test]
@@ -182,7 +196,7 @@ async fn acknowledged_records_survive_kill_9() {
     strand.kill();
     strand.restart();
     let got = consume(&consumer_at(&strand, 0), 200);
-    assert_eq!(got.last().map(|m| m.1.clone()), Some("199".into()));
+    assert_eq!(got.last().map(|m| m.key.clone()), Some("199".into()));
 }
 
 #[tokio::test]
@@ -204,5 +218,8 @@ async fn produce_to_an_unknown_topic_fails_instead_of_creating_it() {
         "got {error:?}"
     );
     let metadata = producer.client().fetch_metadata(Some("no-such-topic"), TIMEOUT).expect("metadata");
-    assert_eq!(metadata.topics()[0].error().map(RDKafkaErrorCode::from), Some(RDKafkaErrorCode::UnknownTopicOrPartition));
+    assert_eq!(
+        metadata.topics()[0].error().map(RDKafkaErrorCode::from),
+        Some(RDKafkaErrorCode::UnknownTopicOrPartition)
+    );
 }

@@ -26,7 +26,10 @@ const GROUP: &str = "strand-group-test";
 async fn produce_n(strand: &Strand, n: usize) {
     let producer: FutureProducer = strand.client_config().set("linger.ms", "5").create().expect("producer");
     let payloads: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
-    let sends: Vec<_> = payloads.iter().map(|p| producer.send(FutureRecord::to(TOPIC).key("k").payload(p), Duration::from_secs(30))).collect();
+    let sends: Vec<_> = payloads
+        .iter()
+        .map(|p| producer.send(FutureRecord::to(TOPIC).key("k").payload(p), Duration::from_secs(30)))
+        .collect();
     for send in sends {
         send.await.expect("delivered");
     }
@@ -167,12 +170,8 @@ async fn a_second_consumer_takes_over_at_the_committed_offset_when_the_first_is_
 }
 
 fn assign_consumer(strand: &Strand) -> BaseConsumer {
-    let consumer: BaseConsumer = strand
-        .client_config()
-        .set("group.id", GROUP)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
+    let consumer: BaseConsumer =
+        strand.client_config().set("group.id", GROUP).set("enable.auto.commit", "false").create().expect("consumer");
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition_offset(TOPIC, 0, Offset::Beginning).unwrap();
     consumer.assign(&tpl).unwrap();
@@ -222,14 +221,18 @@ fn commit(client: &mut RawClient, group: &str, generation: i32, member: &str, of
         .with_member_id(StrBytes::from_string(member.into()))
         .with_topics(vec![OffsetCommitRequestTopic::default()
             .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-            .with_partitions(vec![OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(offset)])]);
+            .with_partitions(vec![OffsetCommitRequestPartition::default()
+                .with_partition_index(0)
+                .with_committed_offset(offset)])]);
     client.send(8, &request).topics[0].partitions[0].error_code
 }
 
 fn fetch_committed(client: &mut RawClient, group: &str) -> i64 {
-    let request = OffsetFetchRequest::default().with_group_id(GroupId(StrBytes::from_string(group.into()))).with_topics(Some(vec![
-        OffsetFetchRequestTopic::default().with_name(TopicName(StrBytes::from_static_str(TOPIC))).with_partition_indexes(vec![0]),
-    ]));
+    let request = OffsetFetchRequest::default()
+        .with_group_id(GroupId(StrBytes::from_string(group.into())))
+        .with_topics(Some(vec![OffsetFetchRequestTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+            .with_partition_indexes(vec![0])]));
     let response = client.send(7, &request);
     assert_eq!(response.error_code, 0);
     response.topics[0].partitions[0].committed_offset
@@ -293,14 +296,16 @@ fn join_without_member_id_is_member_id_required_then_the_rejoin_leads() {
     assert_eq!(commit(&mut client, "raw-group", 0, &joined.member_id, 6), ResponseError::IllegalGeneration.code());
     assert_eq!(fetch_committed(&mut client, "raw-group"), 5);
 
-    let described = client.send(5, &DescribeGroupsRequest::default().with_groups(vec![GroupId(StrBytes::from_static_str("raw-group"))]));
+    let described = client
+        .send(5, &DescribeGroupsRequest::default().with_groups(vec![GroupId(StrBytes::from_static_str("raw-group"))]));
     assert_eq!(described.groups[0].group_state.as_str(), "Stable");
     assert_eq!(described.groups[0].protocol_data.as_str(), "range");
     assert_eq!(described.groups[0].members[0].member_assignment.as_ref(), b"assignment");
 
     // A group with members cannot be deleted; after LeaveGroup it can.
     let delete = |client: &mut RawClient| {
-        let request = DeleteGroupsRequest::default().with_groups_names(vec![GroupId(StrBytes::from_static_str("raw-group"))]);
+        let request =
+            DeleteGroupsRequest::default().with_groups_names(vec![GroupId(StrBytes::from_static_str("raw-group"))]);
         client.send(2, &request).results[0].error_code
     };
     assert_eq!(delete(&mut client), ResponseError::NonEmptyGroup.code());
@@ -329,7 +334,9 @@ fn find_coordinator_names_this_broker_for_groups_and_refuses_transactions() {
     assert_eq!(format!("{}:{}", response.host.as_str(), response.port), strand.addr);
     let response = client.send(
         4,
-        &FindCoordinatorRequest::default().with_key_type(1).with_coordinator_keys(vec![StrBytes::from_static_str("txn")]),
+        &FindCoordinatorRequest::default()
+            .with_key_type(1)
+            .with_coordinator_keys(vec![StrBytes::from_static_str("txn")]),
     );
     assert_eq!(response.coordinators[0].error_code, ResponseError::CoordinatorNotAvailable.code());
 }
@@ -341,7 +348,8 @@ fn list_groups_filters_by_state() {
     commit(&mut client, "only-offsets", -1, "", 1);
     let all = client.send(4, &ListGroupsRequest::default());
     assert!(all.groups.iter().any(|g| g.group_id.as_str() == "only-offsets" && g.group_state.as_str() == "Empty"));
-    let stable = client.send(4, &ListGroupsRequest::default().with_states_filter(vec![StrBytes::from_static_str("Stable")]));
+    let stable =
+        client.send(4, &ListGroupsRequest::default().with_states_filter(vec![StrBytes::from_static_str("Stable")]));
     assert!(stable.groups.is_empty());
 }
 
@@ -375,17 +383,23 @@ fn every_group_api_answers_at_every_advertised_version() {
         assert_eq!(response.error_code, expected, "JoinGroup v{v}");
     }
     for v in 0..=5 {
-        let request = SyncGroupRequest::default().with_group_id(group("nobody".into())).with_member_id(StrBytes::from_static_str("m"));
+        let request = SyncGroupRequest::default()
+            .with_group_id(group("nobody".into()))
+            .with_member_id(StrBytes::from_static_str("m"));
         assert_eq!(client.send(v, &request).error_code, ResponseError::UnknownMemberId.code(), "SyncGroup v{v}");
     }
     for v in 0..=4 {
-        let request = HeartbeatRequest::default().with_group_id(group("nobody".into())).with_member_id(StrBytes::from_static_str("m"));
+        let request = HeartbeatRequest::default()
+            .with_group_id(group("nobody".into()))
+            .with_member_id(StrBytes::from_static_str("m"));
         assert_eq!(client.send(v, &request).error_code, ResponseError::UnknownMemberId.code(), "Heartbeat v{v}");
     }
     for v in 0..=5 {
         let request = LeaveGroupRequest::default().with_group_id(group("versions-0".into()));
         let request = if v >= 3 {
-            request.with_members(vec![leave_group_request::MemberIdentity::default().with_member_id(StrBytes::from_static_str("m"))])
+            request.with_members(vec![
+                leave_group_request::MemberIdentity::default().with_member_id(StrBytes::from_static_str("m"))
+            ])
         } else {
             request.with_member_id(StrBytes::from_static_str("m"))
         };
@@ -394,21 +408,30 @@ fn every_group_api_answers_at_every_advertised_version() {
         assert_eq!(code, ResponseError::UnknownMemberId.code(), "LeaveGroup v{v}");
     }
     for v in 2..=9 {
-        let partition = OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(i64::from(v));
+        let partition =
+            OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(i64::from(v));
         let t = OffsetCommitRequestTopic::default().with_name(topic()).with_partitions(vec![partition]);
-        let request = OffsetCommitRequest::default().with_group_id(group("plain".into())).with_generation_id_or_member_epoch(-1).with_topics(vec![t]);
+        let request = OffsetCommitRequest::default()
+            .with_group_id(group("plain".into()))
+            .with_generation_id_or_member_epoch(-1)
+            .with_topics(vec![t]);
         assert_eq!(client.send(v, &request).topics[0].partitions[0].error_code, 0, "OffsetCommit v{v}");
     }
     for v in 1..=9 {
         let committed = if v >= 8 {
-            let t = offset_fetch_request::OffsetFetchRequestTopics::default().with_name(topic()).with_partition_indexes(vec![0]);
-            let request = OffsetFetchRequest::default()
-                .with_groups(vec![offset_fetch_request::OffsetFetchRequestGroup::default().with_group_id(group("plain".into())).with_topics(Some(vec![t]))]);
+            let t = offset_fetch_request::OffsetFetchRequestTopics::default()
+                .with_name(topic())
+                .with_partition_indexes(vec![0]);
+            let request = OffsetFetchRequest::default().with_groups(vec![
+                offset_fetch_request::OffsetFetchRequestGroup::default()
+                    .with_group_id(group("plain".into()))
+                    .with_topics(Some(vec![t])),
+            ]);
             client.send(v, &request).groups[0].topics[0].partitions[0].committed_offset
         } else {
-            let request = OffsetFetchRequest::default()
-                .with_group_id(group("plain".into()))
-                .with_topics(Some(vec![OffsetFetchRequestTopic::default().with_name(topic()).with_partition_indexes(vec![0])]));
+            let request = OffsetFetchRequest::default().with_group_id(group("plain".into())).with_topics(Some(vec![
+                OffsetFetchRequestTopic::default().with_name(topic()).with_partition_indexes(vec![0]),
+            ]));
             client.send(v, &request).topics[0].partitions[0].committed_offset
         };
         assert_eq!(committed, 9, "OffsetFetch v{v}");
@@ -418,13 +441,18 @@ fn every_group_api_answers_at_every_advertised_version() {
         assert_eq!(response.groups[0].group_state.as_str(), "Empty", "DescribeGroups v{v}");
     }
     for v in 0..=5 {
-        assert!(client.send(v, &ListGroupsRequest::default()).groups.iter().any(|g| g.group_id.as_str() == "plain"), "ListGroups v{v}");
+        assert!(
+            client.send(v, &ListGroupsRequest::default()).groups.iter().any(|g| g.group_id.as_str() == "plain"),
+            "ListGroups v{v}"
+        );
     }
     let response = client.send(
         0,
-        &OffsetDeleteRequest::default().with_group_id(group("plain".into())).with_topics(vec![offset_delete_request::OffsetDeleteRequestTopic::default()
-            .with_name(topic())
-            .with_partitions(vec![offset_delete_request::OffsetDeleteRequestPartition::default().with_partition_index(0)])]),
+        &OffsetDeleteRequest::default().with_group_id(group("plain".into())).with_topics(vec![
+            offset_delete_request::OffsetDeleteRequestTopic::default().with_name(topic()).with_partitions(vec![
+                offset_delete_request::OffsetDeleteRequestPartition::default().with_partition_index(0),
+            ]),
+        ]),
     );
     assert_eq!((response.error_code, response.topics[0].partitions[0].error_code), (0, 0), "OffsetDelete v0");
     for v in 0..=2 {

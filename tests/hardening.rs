@@ -21,9 +21,13 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 
 fn produce(client: &mut RawClient, records: Bytes) -> (i16, i64) {
-    let request = ProduceRequest::default().with_acks(-1).with_timeout_ms(5000).with_topic_data(vec![TopicProduceData::default()
-        .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-        .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
+    let request =
+        ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(5000)
+            .with_topic_data(vec![TopicProduceData::default()
+                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
     let response = client.send(9, &request);
     let p = &response.responses[0].partition_responses[0];
     (p.error_code, p.base_offset)
@@ -33,11 +37,15 @@ fn produce(client: &mut RawClient, records: Bytes) -> (i16, i64) {
 fn fetch_all(client: &mut RawClient, mut offset: i64) -> Vec<i64> {
     let mut bases = Vec::new();
     loop {
-        let request = FetchRequest::default().with_max_wait_ms(0).with_max_bytes(8 << 20).with_session_epoch(-1).with_topics(vec![
-            FetchTopic::default()
-                .with_topic(TopicName(StrBytes::from_static_str(TOPIC)))
-                .with_partitions(vec![FetchPartition::default().with_partition(0).with_fetch_offset(offset).with_partition_max_bytes(8 << 20)]),
-        ]);
+        let request =
+            FetchRequest::default().with_max_wait_ms(0).with_max_bytes(8 << 20).with_session_epoch(-1).with_topics(
+                vec![FetchTopic::default().with_topic(TopicName(StrBytes::from_static_str(TOPIC))).with_partitions(
+                    vec![FetchPartition::default()
+                        .with_partition(0)
+                        .with_fetch_offset(offset)
+                        .with_partition_max_bytes(8 << 20)],
+                )],
+            );
         let response = client.send(12, &request);
         let data = &response.responses[0].partitions[0];
         assert_eq!(data.error_code, 0, "fetch at {offset}");
@@ -57,14 +65,18 @@ fn commit(client: &mut RawClient, offset: i64) -> i16 {
         .with_generation_id_or_member_epoch(-1)
         .with_topics(vec![OffsetCommitRequestTopic::default()
             .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-            .with_partitions(vec![OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(offset)])]);
+            .with_partitions(vec![OffsetCommitRequestPartition::default()
+                .with_partition_index(0)
+                .with_committed_offset(offset)])]);
     client.send(8, &request).topics[0].partitions[0].error_code
 }
 
 fn committed(client: &mut RawClient) -> i64 {
-    let request = OffsetFetchRequest::default().with_group_id(GroupId(StrBytes::from_static_str("crash"))).with_topics(Some(vec![
-        OffsetFetchRequestTopic::default().with_name(TopicName(StrBytes::from_static_str(TOPIC))).with_partition_indexes(vec![0]),
-    ]));
+    let request = OffsetFetchRequest::default().with_group_id(GroupId(StrBytes::from_static_str("crash"))).with_topics(
+        Some(vec![OffsetFetchRequestTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+            .with_partition_indexes(vec![0])]),
+    );
     client.send(7, &request).topics[0].partitions[0].committed_offset
 }
 
@@ -154,7 +166,8 @@ fn kill_9_at_random_moments_never_loses_an_acknowledged_record_or_commit() {
     for round in 0..rounds {
         let stop = Arc::new(AtomicBool::new(false));
         let worker = {
-            let (addr, acked, last_commit, stop) = (strand.addr.clone(), acked.clone(), last_commit.clone(), stop.clone());
+            let (addr, acked, last_commit, stop) =
+                (strand.addr.clone(), acked.clone(), last_commit.clone(), stop.clone());
             std::thread::spawn(move || {
                 let mut client = RawClient::connect(&addr);
                 let mut n = 0;
@@ -169,7 +182,9 @@ fn kill_9_at_random_moments_never_loses_an_acknowledged_record_or_commit() {
                     assert_eq!(code, 0);
                     acked.lock().unwrap().push((offset, value));
                     if n % 10 == 0 {
-                        let Ok(code) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commit(&mut client, offset + 1))) else {
+                        let Ok(code) =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commit(&mut client, offset + 1)))
+                        else {
                             return;
                         };
                         assert_eq!(code, 0);
@@ -194,11 +209,12 @@ fn kill_9_at_random_moments_never_loses_an_acknowledged_record_or_commit() {
     for (offset, _) in &acked {
         assert!(*offset < bases.len() as i64, "acknowledged offset {offset} lost");
     }
-    let request = FetchRequest::default().with_max_wait_ms(0).with_max_bytes(64 << 20).with_session_epoch(-1).with_topics(vec![
-        FetchTopic::default()
-            .with_topic(TopicName(StrBytes::from_static_str(TOPIC)))
-            .with_partitions(vec![FetchPartition::default().with_partition(0).with_fetch_offset(0).with_partition_max_bytes(64 << 20)]),
-    ]);
+    let request =
+        FetchRequest::default().with_max_wait_ms(0).with_max_bytes(64 << 20).with_session_epoch(-1).with_topics(vec![
+            FetchTopic::default().with_topic(TopicName(StrBytes::from_static_str(TOPIC))).with_partitions(vec![
+                FetchPartition::default().with_partition(0).with_fetch_offset(0).with_partition_max_bytes(64 << 20),
+            ]),
+        ]);
     let records = client.send(12, &request).responses[0].partitions[0].records.clone().unwrap();
     let text = String::from_utf8_lossy(&records);
     for (offset, value) in &acked {
@@ -216,11 +232,16 @@ struct SmallDisk {
 impl SmallDisk {
     fn mount(size: &str) -> Option<SmallDisk> {
         let dir = tempfile::tempdir().ok()?;
-        let ok = Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir.path()).status().ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .ok()?;
         ok.success().then_some(SmallDisk { dir })
     }
     fn resize(&self, size: &str) {
-        let ok = Command::new("mount").args(["-o", &format!("remount,size={size}")]).arg(self.dir.path()).status().unwrap();
+        let ok =
+            Command::new("mount").args(["-o", &format!("remount,size={size}")]).arg(self.dir.path()).status().unwrap();
         assert!(ok.success());
     }
 }
@@ -254,6 +275,10 @@ fn a_full_disk_is_kafka_storage_error_reads_go_on_and_appends_resume_when_space_
     // Reads go on, and show exactly the acknowledged batches.
     assert_eq!(fetch_all(&mut client, 0), (0..acked).collect::<Vec<_>>());
     disk.resize("4m");
-    assert_eq!(produce(&mut client, batch(&[&value], 1000)), (0, acked), "appends resume right after the last acknowledged batch");
+    assert_eq!(
+        produce(&mut client, batch(&[&value], 1000)),
+        (0, acked),
+        "appends resume right after the last acknowledged batch"
+    );
     assert_eq!(fetch_all(&mut client, 0), (0..=acked).collect::<Vec<_>>());
 }

@@ -32,13 +32,15 @@ async fn idempotent_producers_with_every_codec_are_read_back_exactly_once() {
             .create()
             .expect("producer");
         let values: Vec<String> = (0..500).map(|i| format!("{codec}-{i}-{}", "x".repeat(i % 50))).collect();
-        let sends: Vec<_> = values.iter().map(|v| producer.send(FutureRecord::to(TOPIC).key(codec).payload(v), TIMEOUT)).collect();
+        let sends: Vec<_> =
+            values.iter().map(|v| producer.send(FutureRecord::to(TOPIC).key(codec).payload(v), TIMEOUT)).collect();
         for send in sends {
             send.await.unwrap_or_else(|(e, _)| panic!("{codec}: {e}"));
         }
         expected.extend(values);
     }
-    let consumer: BaseConsumer = strand.client_config().set("group.id", "idem").set("enable.auto.commit", "false").create().unwrap();
+    let consumer: BaseConsumer =
+        strand.client_config().set("group.id", "idem").set("enable.auto.commit", "false").create().unwrap();
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition_offset(TOPIC, 0, Offset::Beginning).unwrap();
     consumer.assign(&tpl).unwrap();
@@ -55,7 +57,13 @@ async fn idempotent_producers_with_every_codec_are_read_back_exactly_once() {
     assert!(consumer.poll(Duration::from_millis(500)).is_none());
 }
 
-fn idempotent_batch(producer_id: i64, epoch: i16, base_sequence: i32, values: &[&str], compression: Compression) -> Bytes {
+fn idempotent_batch(
+    producer_id: i64,
+    epoch: i16,
+    base_sequence: i32,
+    values: &[&str],
+    compression: Compression,
+) -> Bytes {
     let records: Vec<Record> = values
         .iter()
         .enumerate()
@@ -81,9 +89,13 @@ fn idempotent_batch(producer_id: i64, epoch: i16, base_sequence: i32, values: &[
 }
 
 fn produce(client: &mut RawClient, records: Bytes) -> (i16, i64) {
-    let request = ProduceRequest::default().with_acks(-1).with_timeout_ms(5000).with_topic_data(vec![TopicProduceData::default()
-        .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-        .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
+    let request =
+        ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(5000)
+            .with_topic_data(vec![TopicProduceData::default()
+                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
     let response = client.send(9, &request);
     let p = &response.responses[0].partition_responses[0];
     (p.error_code, p.base_offset)
@@ -98,9 +110,11 @@ fn init_producer_id(client: &mut RawClient) -> i64 {
 
 fn log_end(client: &mut RawClient) -> i64 {
     let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![
-        list_offsets_request::ListOffsetsTopic::default().with_name(TopicName(StrBytes::from_static_str(TOPIC))).with_partitions(vec![
-            list_offsets_request::ListOffsetsPartition::default().with_partition_index(0).with_timestamp(-1),
-        ]),
+        list_offsets_request::ListOffsetsTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+            .with_partitions(vec![list_offsets_request::ListOffsetsPartition::default()
+                .with_partition_index(0)
+                .with_timestamp(-1)]),
     ]);
     client.send(7, &request).topics[0].partitions[0].offset
 }
@@ -171,11 +185,15 @@ fn compressed_batches_are_stored_and_served_byte_for_byte() {
     let crc = crc32c::crc32c(&gzip[21..]);
     gzip[17..21].copy_from_slice(&crc.to_be_bytes());
     assert_eq!(produce(&mut client, Bytes::from(gzip.clone())), (0, 0));
-    let request = FetchRequest::default().with_max_wait_ms(0).with_max_bytes(1 << 20).with_session_epoch(-1).with_topics(vec![
-        fetch_request::FetchTopic::default().with_topic(TopicName(StrBytes::from_static_str(TOPIC))).with_partitions(vec![
-            fetch_request::FetchPartition::default().with_partition(0).with_fetch_offset(0).with_partition_max_bytes(1 << 20),
-        ]),
-    ]);
+    let request =
+        FetchRequest::default().with_max_wait_ms(0).with_max_bytes(1 << 20).with_session_epoch(-1).with_topics(vec![
+            fetch_request::FetchTopic::default()
+                .with_topic(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partitions(vec![fetch_request::FetchPartition::default()
+                    .with_partition(0)
+                    .with_fetch_offset(0)
+                    .with_partition_max_bytes(1 << 20)]),
+        ]);
     let records = client.send(12, &request).responses[0].partitions[0].records.clone().unwrap();
     assert_eq!(records.as_ref(), &gzip[..], "served exactly as produced");
 

@@ -35,9 +35,13 @@ fn scrape(strand: &Strand) -> HashMap<String, f64> {
 }
 
 fn produce(client: &mut RawClient, records: bytes::Bytes) {
-    let request = ProduceRequest::default().with_acks(-1).with_timeout_ms(5000).with_topic_data(vec![TopicProduceData::default()
-        .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-        .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
+    let request =
+        ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(5000)
+            .with_topic_data(vec![TopicProduceData::default()
+                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
     assert_eq!(client.send(9, &request).responses[0].partition_responses[0].error_code, 0);
 }
 
@@ -61,11 +65,12 @@ fn metrics_move_by_what_produce_fetch_and_commit_did() {
     let produced_bytes = (first.len() + second.len()) as f64;
     produce(&mut client, first);
     produce(&mut client, second);
-    let fetch = FetchRequest::default().with_max_wait_ms(0).with_max_bytes(1 << 20).with_session_epoch(-1).with_topics(vec![
-        FetchTopic::default()
-            .with_topic(TopicName(StrBytes::from_static_str(TOPIC)))
-            .with_partitions(vec![FetchPartition::default().with_partition(0).with_fetch_offset(0).with_partition_max_bytes(1 << 20)]),
-    ]);
+    let fetch =
+        FetchRequest::default().with_max_wait_ms(0).with_max_bytes(1 << 20).with_session_epoch(-1).with_topics(vec![
+            FetchTopic::default().with_topic(TopicName(StrBytes::from_static_str(TOPIC))).with_partitions(vec![
+                FetchPartition::default().with_partition(0).with_fetch_offset(0).with_partition_max_bytes(1 << 20),
+            ]),
+        ]);
     client.send(12, &fetch);
     // One partition error: fetching past the end.
     let mut out_of_range = fetch.clone();
@@ -76,7 +81,9 @@ fn metrics_move_by_what_produce_fetch_and_commit_did() {
         .with_generation_id_or_member_epoch(-1)
         .with_topics(vec![OffsetCommitRequestTopic::default()
             .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-            .with_partitions(vec![OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(2)])]);
+            .with_partitions(vec![OffsetCommitRequestPartition::default()
+                .with_partition_index(0)
+                .with_committed_offset(2)])]);
     client.send(8, &commit);
 
     let after = scrape(&strand);

@@ -41,7 +41,10 @@ fn fetch_request(topic: &str, offset: i64, max_wait_ms: i32, partition_max_bytes
         .with_max_bytes(50 << 20)
         .with_session_epoch(-1)
         .with_topics(vec![FetchTopic::default().with_topic(topic_name(topic)).with_partitions(vec![
-            FetchPartition::default().with_partition(0).with_fetch_offset(offset).with_partition_max_bytes(partition_max_bytes),
+            FetchPartition::default()
+                .with_partition(0)
+                .with_fetch_offset(offset)
+                .with_partition_max_bytes(partition_max_bytes),
         ])])
 }
 
@@ -51,9 +54,10 @@ fn fetch(client: &mut RawClient, offset: i64, max_wait_ms: i32) -> fetch_respons
 }
 
 fn list_offset(client: &mut RawClient, timestamp: i64) -> (i16, i64, i64) {
-    let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![ListOffsetsTopic::default()
-        .with_name(topic_name(TOPIC))
-        .with_partitions(vec![ListOffsetsPartition::default().with_partition_index(0).with_timestamp(timestamp)])]);
+    let request =
+        ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![ListOffsetsTopic::default()
+            .with_name(topic_name(TOPIC))
+            .with_partitions(vec![ListOffsetsPartition::default().with_partition_index(0).with_timestamp(timestamp)])]);
     let response = client.send(8, &request);
     let p = &response.topics[0].partitions[0];
     (p.error_code, p.offset, p.timestamp)
@@ -374,15 +378,21 @@ fn every_served_api_answers_at_every_advertised_version() {
     produce(&mut client, TOPIC, 0, batch(&[b"a"], 1000));
     let topic_id = client.send(12, &MetadataRequest::default().with_topics(None)).topics[0].topic_id;
     let software = |r: ApiVersionsRequest| {
-        r.with_client_software_name(StrBytes::from_static_str("raw-test")).with_client_software_version(StrBytes::from_static_str("1"))
+        r.with_client_software_name(StrBytes::from_static_str("raw-test"))
+            .with_client_software_version(StrBytes::from_static_str("1"))
     };
     for version in 0..=4 {
-        let request = if version >= 3 { software(ApiVersionsRequest::default()) } else { ApiVersionsRequest::default() };
+        let request =
+            if version >= 3 { software(ApiVersionsRequest::default()) } else { ApiVersionsRequest::default() };
         assert_eq!(client.send(version, &request).error_code, 0, "ApiVersions v{version}");
     }
     for version in 0..=13 {
         let topics = if version == 0 { Some(vec![]) } else { None };
-        assert_eq!(client.send(version, &MetadataRequest::default().with_topics(topics)).topics.len(), 1, "Metadata v{version}");
+        assert_eq!(
+            client.send(version, &MetadataRequest::default().with_topics(topics)).topics.len(),
+            1,
+            "Metadata v{version}"
+        );
     }
     for version in 3..=13 {
         let mut request = produce_request(TOPIC, 0, batch(&[b"v"], 1000), -1);
@@ -404,9 +414,10 @@ fn every_served_api_answers_at_every_advertised_version() {
         assert!(!response.responses[0].partitions[0].records.as_ref().unwrap().is_empty(), "Fetch v{version}");
     }
     for version in 1..=10 {
-        let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![ListOffsetsTopic::default()
-            .with_name(topic_name(TOPIC))
-            .with_partitions(vec![ListOffsetsPartition::default().with_partition_index(0).with_timestamp(-1)])]);
+        let request =
+            ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![ListOffsetsTopic::default()
+                .with_name(topic_name(TOPIC))
+                .with_partitions(vec![ListOffsetsPartition::default().with_partition_index(0).with_timestamp(-1)])]);
         let response = client.send(version, &request);
         assert_eq!(response.topics[0].partitions[0].offset, 12, "ListOffsets v{version}");
     }
@@ -415,8 +426,10 @@ fn every_served_api_answers_at_every_advertised_version() {
         assert_eq!((response.error_code, response.producer_epoch), (0, 0), "InitProducerId v{version}");
     }
     for version in 2..=7 {
-        let request = CreateTopicsRequest::default()
-            .with_topics(vec![CreatableTopic::default().with_name(topic_name(TOPIC)).with_num_partitions(1).with_replication_factor(1)]);
+        let request = CreateTopicsRequest::default().with_topics(vec![CreatableTopic::default()
+            .with_name(topic_name(TOPIC))
+            .with_num_partitions(1)
+            .with_replication_factor(1)]);
         let response = client.send(version, &request);
         assert_eq!(response.topics[0].error_code, ResponseError::TopicAlreadyExists.code(), "CreateTopics v{version}");
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test strand has, on a fresh machine too: it installs what the tests
-# need (kcat from Debian, the Python clients into a venv) and then runs
+# need (kcat from Debian, the Python clients into a venv), checks formatting and
+# lints (cargo fmt --check, cargo clippy -D warnings), and then runs
 #   1. cargo test: unit, storage and end-to-end tests (librdkafka via rdkafka,
 #      built from source by the crate, and a raw kafka-protocol client), each
 #      against the real strand binary on an ephemeral loopback port;
@@ -20,6 +21,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
+
+# Style is enforced, not cited: rustfmt.toml's settings and clippy's warnings fail the run.
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo fmt --check
+cargo clippy --release --locked --all-targets -- -D warnings
 
 cargo build --release --locked --bins
 cargo test --release --locked

@@ -56,11 +56,7 @@ impl Pki {
             std::fs::write(dir.path().join(format!("{name}.pem")), cert.pem()).unwrap();
             std::fs::write(dir.path().join(format!("{name}.key")), key.serialize_pem()).unwrap();
         };
-        leaf(
-            vec!["localhost".into(), "127.0.0.1".into()],
-            ExtendedKeyUsagePurpose::ServerAuth,
-            "server",
-        );
+        leaf(vec!["localhost".into(), "127.0.0.1".into()], ExtendedKeyUsagePurpose::ServerAuth, "server");
         leaf(vec![], ExtendedKeyUsagePurpose::ClientAuth, "client");
         std::fs::write(dir.path().join("ca.pem"), ca_cert.pem()).unwrap();
         std::fs::write(dir.path().join("users"), USERS).unwrap();
@@ -76,21 +72,11 @@ impl Pki {
     }
 
     fn tls_args(&self) -> Vec<String> {
-        vec![
-            "--tls-cert".into(),
-            self.arg("server.pem"),
-            "--tls-key".into(),
-            self.arg("server.key"),
-        ]
+        vec!["--tls-cert".into(), self.arg("server.pem"), "--tls-key".into(), self.arg("server.key")]
     }
 
     fn sasl_args(&self) -> Vec<String> {
-        vec![
-            "--sasl-mechanisms".into(),
-            MECHANISMS.join(","),
-            "--users-file".into(),
-            self.arg("users"),
-        ]
+        vec!["--sasl-mechanisms".into(), MECHANISMS.join(","), "--users-file".into(), self.arg("users")]
     }
 }
 
@@ -106,50 +92,31 @@ fn client(strand: &Strand, pki: &Pki, protocol: &str, sasl: Option<(&str, &str, 
         config.set("ssl.ca.location", pki.arg("ca.pem"));
     }
     if let Some((mechanism, user, password)) = sasl {
-        config
-            .set("sasl.mechanisms", mechanism)
-            .set("sasl.username", user)
-            .set("sasl.password", password);
+        config.set("sasl.mechanisms", mechanism).set("sasl.username", user).set("sasl.password", password);
     }
     config
 }
 
 /// Produces one message keyed `key` and reads it back at the offset it got.
 async fn round_trip(config: &ClientConfig, key: &str) {
-    let producer: FutureProducer = config
-        .clone()
-        .set("message.timeout.ms", "20000")
-        .create()
-        .expect("producer");
+    let producer: FutureProducer = config.clone().set("message.timeout.ms", "20000").create().expect("producer");
     let value = format!("value for {key}");
     let offset = producer
         .send(FutureRecord::to(TOPIC).key(key).payload(&value), TIMEOUT)
         .await
         .unwrap_or_else(|(e, _)| panic!("produce {key}: {e}"))
         .offset;
-    let consumer: BaseConsumer = config
-        .clone()
-        .set("group.id", "security-tests")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
+    let consumer: BaseConsumer =
+        config.clone().set("group.id", "security-tests").set("enable.auto.commit", "false").create().expect("consumer");
     let mut assignment = TopicPartitionList::new();
-    assignment
-        .add_partition_offset(TOPIC, 0, Offset::Offset(offset))
-        .unwrap();
+    assignment.add_partition_offset(TOPIC, 0, Offset::Offset(offset)).unwrap();
     consumer.assign(&assignment).unwrap();
     let deadline = Instant::now() + TIMEOUT;
     loop {
-        assert!(
-            Instant::now() < deadline,
-            "{key}: message at offset {offset} never arrived"
-        );
+        assert!(Instant::now() < deadline, "{key}: message at offset {offset} never arrived");
         match consumer.poll(Duration::from_millis(200)) {
             Some(Ok(m)) => {
-                assert_eq!(
-                    (m.offset(), m.key(), m.payload()),
-                    (offset, Some(key.as_bytes()), Some(value.as_bytes()))
-                );
+                assert_eq!((m.offset(), m.key(), m.payload()), (offset, Some(key.as_bytes()), Some(value.as_bytes())));
                 return;
             }
             Some(Err(e)) => panic!("{key}: consume error: {e}"),
@@ -161,18 +128,13 @@ async fn round_trip(config: &ClientConfig, key: &str) {
 /// Whether a client with `config` can read the cluster's metadata.
 fn metadata_ok(config: &ClientConfig) -> Result<(), String> {
     let consumer: BaseConsumer = config.create().map_err(|e| e.to_string())?;
-    consumer
-        .fetch_metadata(Some(TOPIC), Duration::from_secs(5))
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    consumer.fetch_metadata(Some(TOPIC), Duration::from_secs(5)).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn sasl_failures(strand: &Strand, mechanism: &str) -> u64 {
     let (_, body) = strand.http_get("/metrics");
     let prefix = format!("strand_sasl_authentication_failures_total{{mechanism=\"{mechanism}\"}} ");
-    body.lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .map_or(0, |v| v.trim().parse().unwrap())
+    body.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(0, |v| v.trim().parse().unwrap())
 }
 
 #[tokio::test]
@@ -189,14 +151,9 @@ async fn mutual_tls_serves_a_client_certificate_the_ca_signed_and_refuses_none()
     args.extend(["--tls-client-ca".into(), pki.arg("ca.pem")]);
     let strand = start(&args);
     let mut with_cert = client(&strand, &pki, "ssl", None);
-    with_cert
-        .set("ssl.certificate.location", pki.arg("client.pem"))
-        .set("ssl.key.location", pki.arg("client.key"));
+    with_cert.set("ssl.certificate.location", pki.arg("client.pem")).set("ssl.key.location", pki.arg("client.key"));
     round_trip(&with_cert, "mutual-tls").await;
-    assert!(
-        metadata_ok(&client(&strand, &pki, "ssl", None)).is_err(),
-        "a client without a certificate was served"
-    );
+    assert!(metadata_ok(&client(&strand, &pki, "ssl", None)).is_err(), "a client without a certificate was served");
 }
 
 #[test]
@@ -208,11 +165,7 @@ fn plaintext_client_on_a_tls_listener_is_closed_not_left_hanging() {
     raw.send_only(3, &ApiVersionsRequest::default());
     // A TLS alert may come first; what matters is the close, and soon.
     while !raw.is_closed_by_peer() {}
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "closed only after {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(5), "closed only after {:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -220,26 +173,10 @@ async fn sasl_plaintext_round_trips_with_each_mechanism() {
     let pki = Pki::new();
     let strand = start(&pki.sasl_args());
     for mechanism in MECHANISMS {
-        round_trip(
-            &client(
-                &strand,
-                &pki,
-                "sasl_plaintext",
-                Some((mechanism, "alice", "alice-secret")),
-            ),
-            mechanism,
-        )
-        .await;
-        round_trip(
-            &client(
-                &strand,
-                &pki,
-                "sasl_plaintext",
-                Some((mechanism, "bob", "pass:with:colons")),
-            ),
-            mechanism,
-        )
-        .await;
+        round_trip(&client(&strand, &pki, "sasl_plaintext", Some((mechanism, "alice", "alice-secret"))), mechanism)
+            .await;
+        round_trip(&client(&strand, &pki, "sasl_plaintext", Some((mechanism, "bob", "pass:with:colons"))), mechanism)
+            .await;
     }
 }
 
@@ -250,11 +187,7 @@ async fn sasl_ssl_round_trips_with_each_mechanism() {
     args.extend(pki.sasl_args());
     let strand = start(&args);
     for mechanism in MECHANISMS {
-        round_trip(
-            &client(&strand, &pki, "sasl_ssl", Some((mechanism, "alice", "alice-secret"))),
-            mechanism,
-        )
-        .await;
+        round_trip(&client(&strand, &pki, "sasl_ssl", Some((mechanism, "alice", "alice-secret"))), mechanism).await;
     }
 }
 
@@ -265,15 +198,9 @@ fn wrong_password_is_refused_and_counted_for_each_mechanism() {
     for mechanism in MECHANISMS {
         for (user, password) in [("alice", "not-alices"), ("nobody", "alice-secret")] {
             let config = client(&strand, &pki, "sasl_plaintext", Some((mechanism, user, password)));
-            assert!(
-                metadata_ok(&config).is_err(),
-                "{mechanism}: {user} with a wrong password was served"
-            );
+            assert!(metadata_ok(&config).is_err(), "{mechanism}: {user} with a wrong password was served");
         }
-        assert!(
-            sasl_failures(&strand, mechanism) >= 2,
-            "{mechanism}: failures not counted"
-        );
+        assert!(sasl_failures(&strand, mechanism) >= 2, "{mechanism}: failures not counted");
     }
 }
 
@@ -281,26 +208,17 @@ fn wrong_password_is_refused_and_counted_for_each_mechanism() {
 fn missing_credentials_are_refused() {
     let pki = Pki::new();
     let strand = start(&pki.sasl_args());
-    assert!(
-        metadata_ok(&client(&strand, &pki, "plaintext", None)).is_err(),
-        "a client without SASL was served"
-    );
+    assert!(metadata_ok(&client(&strand, &pki, "plaintext", None)).is_err(), "a client without SASL was served");
 }
 
 // --- the wire, with the raw client --------------------------------------------
 
 fn handshake(raw: &mut RawClient, version: i16, mechanism: &str) -> SaslHandshakeResponse {
-    raw.send(
-        version,
-        &SaslHandshakeRequest::default().with_mechanism(StrBytes::from_string(mechanism.to_owned())),
-    )
+    raw.send(version, &SaslHandshakeRequest::default().with_mechanism(StrBytes::from_string(mechanism.to_owned())))
 }
 
 fn authenticate(raw: &mut RawClient, token: &[u8]) -> SaslAuthenticateResponse {
-    raw.send(
-        2,
-        &SaslAuthenticateRequest::default().with_auth_bytes(Bytes::copy_from_slice(token)),
-    )
+    raw.send(2, &SaslAuthenticateRequest::default().with_auth_bytes(Bytes::copy_from_slice(token)))
 }
 
 /// Sends a bare size-prefixed token and reads the bare answer (None: closed).
@@ -330,29 +248,16 @@ fn before_authentication_only_api_versions_and_sasl_are_served() {
     );
     assert_eq!(versions.error_code, 0);
     for (key, max) in [(ApiKey::SaslHandshake, 1), (ApiKey::SaslAuthenticate, 2)] {
-        let advertised = versions
-            .api_keys
-            .iter()
-            .find(|k| k.api_key == key as i16)
-            .expect("SASL API advertised");
+        let advertised = versions.api_keys.iter().find(|k| k.api_key == key as i16).expect("SASL API advertised");
         assert_eq!((advertised.min_version, advertised.max_version), (0, max));
     }
     raw.send_only(12, &MetadataRequest::default());
-    assert!(
-        raw.read_frame().is_none() && raw.is_closed_by_peer(),
-        "Metadata before authentication was answered"
-    );
+    assert!(raw.read_frame().is_none() && raw.is_closed_by_peer(), "Metadata before authentication was answered");
 
     // SaslAuthenticate before any SaslHandshake is out of sequence too.
     let mut raw = RawClient::connect(&strand.addr);
-    raw.send_only(
-        2,
-        &SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from_static(b"\0alice\0alice-secret")),
-    );
-    assert!(
-        raw.read_frame().is_none(),
-        "SaslAuthenticate before SaslHandshake was answered"
-    );
+    raw.send_only(2, &SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from_static(b"\0alice\0alice-secret")));
+    assert!(raw.read_frame().is_none(), "SaslAuthenticate before SaslHandshake was answered");
 }
 
 #[test]
@@ -362,18 +267,12 @@ fn framed_plain_authenticates_and_then_serves_every_api() {
     let mut raw = RawClient::connect(&strand.addr);
     let response = handshake(&mut raw, 1, "PLAIN");
     assert_eq!(response.error_code, 0);
-    assert_eq!(
-        response.mechanisms.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        MECHANISMS
-    );
+    assert_eq!(response.mechanisms.iter().map(|m| m.as_str()).collect::<Vec<_>>(), MECHANISMS);
     let response = authenticate(&mut raw, b"\0alice\0alice-secret");
     assert_eq!((response.error_code, response.session_lifetime_ms), (0, 0));
     assert_eq!(metadata(&mut raw).topics.len(), 1);
     // A second handshake after success is refused the way Kafka's handler refuses it.
-    assert_eq!(
-        handshake(&mut raw, 1, "PLAIN").error_code,
-        ResponseError::IllegalSaslState.code()
-    );
+    assert_eq!(handshake(&mut raw, 1, "PLAIN").error_code, ResponseError::IllegalSaslState.code());
     assert_eq!(metadata(&mut raw).topics.len(), 1);
 }
 
@@ -385,10 +284,7 @@ fn wrong_password_is_sasl_authentication_failed_then_close() {
     assert_eq!(handshake(&mut raw, 1, "PLAIN").error_code, 0);
     let response = authenticate(&mut raw, b"\0alice\0guess");
     assert_eq!(response.error_code, ResponseError::SaslAuthenticationFailed.code());
-    assert_eq!(
-        response.error_message.as_deref(),
-        Some("Authentication failed: Invalid username or password")
-    );
+    assert_eq!(response.error_message.as_deref(), Some("Authentication failed: Invalid username or password"));
     assert!(raw.is_closed_by_peer());
     assert_eq!(sasl_failures(&strand, "PLAIN"), 1);
 }
@@ -396,19 +292,11 @@ fn wrong_password_is_sasl_authentication_failed_then_close() {
 #[test]
 fn unsupported_mechanism_is_refused_with_the_enabled_list() {
     let pki = Pki::new();
-    let strand = start(&[
-        "--sasl-mechanisms".into(),
-        "SCRAM-SHA-512".into(),
-        "--users-file".into(),
-        pki.arg("users"),
-    ]);
+    let strand = start(&["--sasl-mechanisms".into(), "SCRAM-SHA-512".into(), "--users-file".into(), pki.arg("users")]);
     let mut raw = RawClient::connect(&strand.addr);
     let response = handshake(&mut raw, 1, "PLAIN");
     assert_eq!(response.error_code, ResponseError::UnsupportedSaslMechanism.code());
-    assert_eq!(
-        response.mechanisms.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        ["SCRAM-SHA-512"]
-    );
+    assert_eq!(response.mechanisms.iter().map(|m| m.as_str()).collect::<Vec<_>>(), ["SCRAM-SHA-512"]);
     assert!(raw.is_closed_by_peer());
 }
 
@@ -416,14 +304,8 @@ fn unsupported_mechanism_is_refused_with_the_enabled_list() {
 fn sasl_requests_on_a_listener_without_sasl_are_illegal_sasl_state() {
     let strand = Strand::start();
     let mut raw = RawClient::connect(&strand.addr);
-    assert_eq!(
-        handshake(&mut raw, 1, "PLAIN").error_code,
-        ResponseError::IllegalSaslState.code()
-    );
-    assert_eq!(
-        authenticate(&mut raw, b"\0a\0b").error_code,
-        ResponseError::IllegalSaslState.code()
-    );
+    assert_eq!(handshake(&mut raw, 1, "PLAIN").error_code, ResponseError::IllegalSaslState.code());
+    assert_eq!(authenticate(&mut raw, b"\0a\0b").error_code, ResponseError::IllegalSaslState.code());
     assert_eq!(metadata(&mut raw).topics.len(), 1);
 }
 
@@ -434,19 +316,12 @@ fn unframed_v0_plain_flow_authenticates_with_bare_tokens() {
     let mut raw = RawClient::connect(&strand.addr);
     assert_eq!(handshake(&mut raw, 0, "PLAIN").error_code, 0);
     // No Kafka header: just the size prefix and the token; success is an empty token.
-    assert_eq!(
-        unframed(&mut raw, b"\0bob\0pass:with:colons").as_deref(),
-        Some(&b""[..])
-    );
+    assert_eq!(unframed(&mut raw, b"\0bob\0pass:with:colons").as_deref(), Some(&b""[..]));
     assert_eq!(metadata(&mut raw).topics.len(), 1);
 
     let mut raw = RawClient::connect(&strand.addr);
     assert_eq!(handshake(&mut raw, 0, "PLAIN").error_code, 0);
-    assert_eq!(
-        unframed(&mut raw, b"\0bob\0nope"),
-        None,
-        "a wrong password in the v0 flow is a plain close"
-    );
+    assert_eq!(unframed(&mut raw, b"\0bob\0nope"), None, "a wrong password in the v0 flow is a plain close");
 }
 
 /// The client side of SCRAM-SHA-256 for the raw tests: (client-first, a closure
@@ -457,18 +332,8 @@ fn scram_sha256_client(user: &str, password: &str) -> (String, impl Fn(&str) -> 
     let password = password.to_owned();
     let bare = client_first_bare.clone();
     let finish = move |server_first: &str| {
-        let attr = |name: &str| {
-            server_first
-                .split(',')
-                .find_map(|a| a.strip_prefix(name))
-                .unwrap()
-                .to_owned()
-        };
-        let (nonce, salt, iterations) = (
-            attr("r="),
-            BASE64.decode(attr("s=")).unwrap(),
-            attr("i=").parse().unwrap(),
-        );
+        let attr = |name: &str| server_first.split(',').find_map(|a| a.strip_prefix(name)).unwrap().to_owned();
+        let (nonce, salt, iterations) = (attr("r="), BASE64.decode(attr("s=")).unwrap(), attr("i=").parse().unwrap());
         assert!(nonce.starts_with(client_nonce) && iterations == 4096);
         let salted = pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password.as_bytes(), &salt, iterations);
         let hmac = |key: &[u8], data: &[u8]| {
@@ -482,10 +347,7 @@ fn scram_sha256_client(user: &str, password: &str) -> (String, impl Fn(&str) -> 
         let signature = hmac(&Sha256::digest(&client_key), auth_message.as_bytes());
         let proof: Vec<u8> = client_key.iter().zip(&signature).map(|(k, s)| k ^ s).collect();
         let server_signature = hmac(&hmac(&salted, b"Server Key"), auth_message.as_bytes());
-        (
-            format!("{without_proof},p={}", BASE64.encode(proof)),
-            format!("v={}", BASE64.encode(server_signature)),
-        )
+        (format!("{without_proof},p={}", BASE64.encode(proof)), format!("v={}", BASE64.encode(server_signature)))
     };
     (format!("n,,{client_first_bare}"), finish)
 }
@@ -524,10 +386,7 @@ fn framed_scram_sha256_ends_with_the_server_signature() {
     let (client_final, expected_server_final) = finish(std::str::from_utf8(&server_first.auth_bytes).unwrap());
     let server_final = authenticate(&mut raw, client_final.as_bytes());
     assert_eq!(
-        (
-            server_final.error_code,
-            std::str::from_utf8(&server_final.auth_bytes).unwrap()
-        ),
+        (server_final.error_code, std::str::from_utf8(&server_final.auth_bytes).unwrap()),
         (0, expected_server_final.as_str())
     );
     assert_eq!(metadata(&mut raw).topics.len(), 1);
@@ -557,20 +416,11 @@ fn bad_tls_and_sasl_settings_exit_2_naming_the_problem() {
     let pki = Pki::new();
     let missing = pki.arg("missing.pem");
     let (cert, key, users) = (pki.arg("server.pem"), pki.arg("server.key"), pki.arg("users"));
-    refused_at_startup(
-        &["--tls-cert", &missing, "--tls-key", &key],
-        "invalid setting tls_cert: cannot read",
-    );
+    refused_at_startup(&["--tls-cert", &missing, "--tls-key", &key], "invalid setting tls_cert: cannot read");
     refused_at_startup(&["--tls-cert", &cert, "--tls-key", &users], "invalid setting tls_key");
     refused_at_startup(&["--tls-cert", &cert], "tls_cert/tls_key: must be set together");
-    refused_at_startup(
-        &["--sasl-mechanisms", "PLAIN,GSSAPI", "--users-file", &users],
-        "unknown mechanism \"GSSAPI\"",
-    );
-    refused_at_startup(
-        &["--sasl-mechanisms", "PLAIN"],
-        "invalid setting users_file: is required",
-    );
+    refused_at_startup(&["--sasl-mechanisms", "PLAIN,GSSAPI", "--users-file", &users], "unknown mechanism \"GSSAPI\"");
+    refused_at_startup(&["--sasl-mechanisms", "PLAIN"], "invalid setting users_file: is required");
     refused_at_startup(
         &["--sasl-mechanisms", "PLAIN", "--users-file", &missing],
         "invalid setting users_file: cannot read",
@@ -578,12 +428,7 @@ fn bad_tls_and_sasl_settings_exit_2_naming_the_problem() {
     let bad_users = pki.path("bad-users");
     std::fs::write(&bad_users, "alice:alice-secret\njust-a-name\n").unwrap();
     refused_at_startup(
-        &[
-            "--sasl-mechanisms",
-            "PLAIN",
-            "--users-file",
-            bad_users.to_str().unwrap(),
-        ],
+        &["--sasl-mechanisms", "PLAIN", "--users-file", bad_users.to_str().unwrap()],
         "line 2: expected user:password",
     );
 }

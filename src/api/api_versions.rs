@@ -33,7 +33,9 @@ pub fn unsupported_version() -> ApiVersionsResponse {
 fn response(error_code: i16) -> ApiVersionsResponse {
     let api_keys = SUPPORTED
         .iter()
-        .map(|(key, _, range)| ApiVersion::default().with_api_key(*key as i16).with_min_version(range.min).with_max_version(range.max))
+        .map(|(key, _, range)| {
+            ApiVersion::default().with_api_key(*key as i16).with_min_version(range.min).with_max_version(range.max)
+        })
         .collect();
     ApiVersionsResponse::default().with_error_code(error_code).with_api_keys(api_keys)
 }

@@ -17,7 +17,8 @@ pub fn handle(broker: &Broker, _version: i16, request: DeleteGroupsRequest) -> D
         .groups_names
         .into_iter()
         .map(|group_id| {
-            let code = broker.groups.delete_group(&group_id).err().map_or(0, |e| group_error_code("DeleteGroups", &e).code());
+            let code =
+                broker.groups.delete_group(&group_id).err().map_or(0, |e| group_error_code("DeleteGroups", &e).code());
             DeletableGroupResult::default().with_group_id(group_id).with_error_code(code)
         })
         .collect();

@@ -21,11 +21,15 @@ pub fn handle(broker: &Broker, version: i16, request: DescribeGroupsRequest) -> 
         .into_iter()
         .map(|group_id| {
             let Some(group) = broker.groups.describe(&group_id) else {
-                let described = DescribedGroup::default().with_group_state(StrBytes::from_static_str(GroupState::Dead.name()));
+                let described =
+                    DescribedGroup::default().with_group_state(StrBytes::from_static_str(GroupState::Dead.name()));
                 return if version >= 6 {
                     described
                         .with_error_code(ResponseError::GroupIdNotFound.code())
-                        .with_error_message(Some(StrBytes::from_string(format!("Group {} not found.", group_id.as_str()))))
+                        .with_error_message(Some(StrBytes::from_string(format!(
+                            "Group {} not found.",
+                            group_id.as_str()
+                        ))))
                         .with_group_id(group_id)
                 } else {
                     described.with_group_id(group_id)

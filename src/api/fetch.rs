@@ -42,7 +42,11 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
         // while we read still wakes the wait below.
         appended.borrow_and_update();
         let (response, bytes, has_error) = read(broker, version, &request);
-        if bytes >= i64::from(request.min_bytes) || has_error || tokio::time::Instant::now() >= deadline || *shutdown.borrow() {
+        if bytes >= i64::from(request.min_bytes)
+            || has_error
+            || tokio::time::Instant::now() >= deadline
+            || *shutdown.borrow()
+        {
             crate::metrics::fetched(bytes as u64);
             return response;
         }
@@ -68,7 +72,8 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
         .topics
         .iter()
         .map(|topic| {
-            let reference = if version >= 13 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.topic.as_str()) };
+            let reference =
+                if version >= 13 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.topic.as_str()) };
             let topic_result = resolve_topic(broker, reference);
             let partitions = topic
                 .partitions

@@ -58,10 +58,9 @@ fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(BrokerId, StrBytes,
             StrBytes::from_string(broker.advertised_host.clone()),
             broker.advertised_port,
         )),
-        TRANSACTION | SHARE => Err((
-            ResponseError::CoordinatorNotAvailable,
-            "strand does not serve transactions or share groups".into(),
-        )),
+        TRANSACTION | SHARE => {
+            Err((ResponseError::CoordinatorNotAvailable, "strand does not serve transactions or share groups".into()))
+        }
         other => Err((ResponseError::InvalidRequest, format!("unknown coordinator key type {other}"))),
     }
 }

@@ -18,7 +18,10 @@ pub const VERSIONS: VersionRange = <InitProducerIdRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, _version: i16, request: InitProducerIdRequest) -> InitProducerIdResponse {
     let refused = |code: ResponseError| {
-        InitProducerIdResponse::default().with_error_code(code.code()).with_producer_id(ProducerId(-1)).with_producer_epoch(-1)
+        InitProducerIdResponse::default()
+            .with_error_code(code.code())
+            .with_producer_id(ProducerId(-1))
+            .with_producer_epoch(-1)
     };
     if let Some(id) = request.transactional_id.as_ref().filter(|id| !id.is_empty()) {
         tracing::warn!(transactional_id = %id.as_str(), "transactions are not supported; refusing InitProducerId");

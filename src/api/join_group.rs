@@ -6,8 +6,8 @@
 //! member without an id gets MEMBER_ID_REQUIRED and the id to rejoin with (KIP-394).
 //! v0 has no rebalance timeout; the session timeout stands in, as in Kafka.
 
-use kafka_protocol::messages::{JoinGroupRequest, JoinGroupResponse};
 use kafka_protocol::messages::join_group_response::JoinGroupResponseMember;
+use kafka_protocol::messages::{JoinGroupRequest, JoinGroupResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::{group_error_code, RequestContext};
@@ -18,7 +18,12 @@ use crate::group::Error;
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <JoinGroupRequest as Message>::VERSIONS;
 
-pub async fn handle(broker: &Broker, ctx: &RequestContext, version: i16, request: JoinGroupRequest) -> JoinGroupResponse {
+pub async fn handle(
+    broker: &Broker,
+    ctx: &RequestContext,
+    version: i16,
+    request: JoinGroupRequest,
+) -> JoinGroupResponse {
     let requested_member = request.member_id.to_string();
     let join = JoinRequest {
         group_id: request.group_id.to_string(),
@@ -44,7 +49,9 @@ pub async fn handle(broker: &Broker, ctx: &RequestContext, version: i16, request
                     .members
                     .into_iter()
                     .map(|(id, instance, metadata)| {
-                        let member = JoinGroupResponseMember::default().with_member_id(StrBytes::from_string(id)).with_metadata(metadata);
+                        let member = JoinGroupResponseMember::default()
+                            .with_member_id(StrBytes::from_string(id))
+                            .with_metadata(metadata);
                         // group_instance_id exists from v5 on.
                         if version >= 5 {
                             member.with_group_instance_id(instance.map(StrBytes::from_string))

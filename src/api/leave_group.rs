@@ -15,14 +15,19 @@ pub const VERSIONS: VersionRange = <LeaveGroupRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> LeaveGroupResponse {
     let members: Vec<(String, Option<String>)> = if version >= 3 {
-        request.members.iter().map(|m| (m.member_id.to_string(), m.group_instance_id.as_ref().map(|s| s.to_string()))).collect()
+        request
+            .members
+            .iter()
+            .map(|m| (m.member_id.to_string(), m.group_instance_id.as_ref().map(|s| s.to_string())))
+            .collect()
     } else {
         vec![(request.member_id.to_string(), None)]
     };
     match broker.groups.leave(&request.group_id, &members) {
         Err(error) => LeaveGroupResponse::default().with_error_code(group_error_code("LeaveGroup", &error).code()),
         Ok(results) if version < 3 => {
-            let code = results.first().and_then(|r| r.as_ref().err()).map_or(0, |e| group_error_code("LeaveGroup", e).code());
+            let code =
+                results.first().and_then(|r| r.as_ref().err()).map_or(0, |e| group_error_code("LeaveGroup", e).code());
             LeaveGroupResponse::default().with_error_code(code)
         }
         Ok(results) => LeaveGroupResponse::default().with_members(

@@ -13,7 +13,8 @@ pub const VERSIONS: VersionRange = <ListGroupsRequest as Message>::VERSIONS;
 const GROUP_TYPE: &str = "classic";
 
 pub fn handle(broker: &Broker, version: i16, request: ListGroupsRequest) -> ListGroupsResponse {
-    let wanted = |filter: &[StrBytes], value: &str| filter.is_empty() || filter.iter().any(|f| f.eq_ignore_ascii_case(value));
+    let wanted =
+        |filter: &[StrBytes], value: &str| filter.is_empty() || filter.iter().any(|f| f.eq_ignore_ascii_case(value));
     let groups = broker
         .groups
         .list()
@@ -24,7 +25,8 @@ pub fn handle(broker: &Broker, version: i16, request: ListGroupsRequest) -> List
             let listed = ListedGroup::default()
                 .with_group_id(GroupId(StrBytes::from_string(id)))
                 .with_protocol_type(StrBytes::from_string(protocol_type));
-            let listed = if version >= 4 { listed.with_group_state(StrBytes::from_static_str(state.name())) } else { listed };
+            let listed =
+                if version >= 4 { listed.with_group_state(StrBytes::from_static_str(state.name())) } else { listed };
             if version >= 5 {
                 listed.with_group_type(StrBytes::from_static_str(GROUP_TYPE))
             } else {

@@ -35,12 +35,19 @@ pub fn handle(broker: &Broker, version: i16, request: ListOffsetsRequest) -> Lis
                 .iter()
                 .map(|p| {
                     let response = ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
-                    match topic_result.and_then(|()| check_partition(p.partition_index)).and_then(|()| lookup(broker, p.timestamp)) {
+                    match topic_result
+                        .and_then(|()| check_partition(p.partition_index))
+                        .and_then(|()| lookup(broker, p.timestamp))
+                    {
                         Ok(found) => {
                             let found = found.unwrap_or(OffsetLookup { offset: -1, timestamp: -1 });
                             let response = response.with_offset(found.offset).with_timestamp(found.timestamp);
                             // leader_epoch exists from v4 on; the codec refuses it earlier.
-                            if version >= 4 { response.with_leader_epoch(0) } else { response }
+                            if version >= 4 {
+                                response.with_leader_epoch(0)
+                            } else {
+                                response
+                            }
                         }
                         Err(code) => {
                             crate::metrics::request_error("ListOffsets", code.code());

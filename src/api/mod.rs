@@ -208,9 +208,8 @@ fn respond<R: Encodable>(correlation_id: i32, api_key: ApiKey, version: i16, bod
     let mut buf = BytesMut::with_capacity(64);
     buf.put_i32(0);
     let header = ResponseHeader::default().with_correlation_id(correlation_id);
-    let encoded = header
-        .encode(&mut buf, api_key.response_header_version(version))
-        .and_then(|()| body.encode(&mut buf, version));
+    let encoded =
+        header.encode(&mut buf, api_key.response_header_version(version)).and_then(|()| body.encode(&mut buf, version));
     if let Err(e) = encoded {
         // A handler built something this version cannot carry: a broker bug, not the client's.
         tracing::error!(api = ?api_key, version, error = %e, "could not encode response");
@@ -232,9 +231,8 @@ fn respond_with_records<R: Encodable>(
 ) -> Outcome {
     let mut buf = frame::FrameBuf::new(records);
     let header = ResponseHeader::default().with_correlation_id(correlation_id);
-    let encoded = header
-        .encode(&mut buf, api_key.response_header_version(version))
-        .and_then(|()| body.encode(&mut buf, version));
+    let encoded =
+        header.encode(&mut buf, api_key.response_header_version(version)).and_then(|()| body.encode(&mut buf, version));
     let error = match encoded.map(|()| buf.finish()) {
         Ok(Some(frame)) => return Outcome::RespondInParts(frame),
         Ok(None) => "response over i32::MAX bytes".to_owned(),

@@ -56,7 +56,13 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> Of
         Ok(())
     } else {
         let instance = request.group_instance_id.as_deref();
-        broker.groups.commit(&request.group_id, request.generation_id_or_member_epoch, &request.member_id, instance, valid)
+        broker.groups.commit(
+            &request.group_id,
+            request.generation_id_or_member_epoch,
+            &request.member_id,
+            instance,
+            valid,
+        )
     };
     if let Err(e) = &committed {
         tracing::debug!(group = %request.group_id.as_str(), error = %e, "offset commit refused");
@@ -76,7 +82,9 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> Of
                         Ok(_) => group_code.map_or(0, |c| c.code()),
                         Err(code) => code.code(),
                     };
-                    OffsetCommitResponsePartition::default().with_partition_index(p.partition_index).with_error_code(code)
+                    OffsetCommitResponsePartition::default()
+                        .with_partition_index(p.partition_index)
+                        .with_error_code(code)
                 })
                 .collect();
             OffsetCommitResponseTopic::default().with_name(topic.name).with_partitions(partitions)

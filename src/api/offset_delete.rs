@@ -33,7 +33,9 @@ pub fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest) -> O
     }
     let results = match broker.groups.delete_offsets(&request.group_id, &known) {
         Ok(results) => results,
-        Err(error) => return OffsetDeleteResponse::default().with_error_code(group_error_code("OffsetDelete", &error).code()),
+        Err(error) => {
+            return OffsetDeleteResponse::default().with_error_code(group_error_code("OffsetDelete", &error).code())
+        }
     };
     let mut results = results.into_iter();
     let topics = request
@@ -46,8 +48,12 @@ pub fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest) -> O
                 .iter()
                 .zip(codes)
                 .map(|(p, code)| {
-                    let code = code.unwrap_or_else(|| results.next().and_then(|r| r.err()).map_or(0, |e| group_error_code("OffsetDelete", &e).code()));
-                    OffsetDeleteResponsePartition::default().with_partition_index(p.partition_index).with_error_code(code)
+                    let code = code.unwrap_or_else(|| {
+                        results.next().and_then(|r| r.err()).map_or(0, |e| group_error_code("OffsetDelete", &e).code())
+                    });
+                    OffsetDeleteResponsePartition::default()
+                        .with_partition_index(p.partition_index)
+                        .with_error_code(code)
                 })
                 .collect();
             OffsetDeleteResponseTopic::default().with_name(topic.name).with_partitions(partitions)

@@ -31,7 +31,8 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
                     topics
                         .into_iter()
                         .flat_map(|t| {
-                            let code = resolve_topic(broker, TopicRef::Name(t.name.as_str())).err().map_or(0, |c| c.code());
+                            let code =
+                                resolve_topic(broker, TopicRef::Name(t.name.as_str())).err().map_or(0, |c| c.code());
                             let name = t.name.to_string();
                             t.partition_indexes.into_iter().map(move |p| (name.clone(), p, code))
                         })
@@ -81,7 +82,9 @@ fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, i32, i16)>
             asked
                 .into_iter()
                 .zip(found)
-                .map(|((topic, partition, code), (_, committed))| (topic, partition, if code == 0 { committed } else { None }, code))
+                .map(|((topic, partition, code), (_, committed))| {
+                    (topic, partition, if code == 0 { committed } else { None }, code)
+                })
                 .collect()
         }
     }
@@ -92,7 +95,11 @@ fn group_topics(answers: Vec<Answer>) -> Vec<OffsetFetchResponseTopics> {
     for (topic, partition, committed, code) in answers {
         let p = OffsetFetchResponsePartitions::default().with_partition_index(partition);
         let (offset, epoch, metadata) = values(committed);
-        let p = p.with_committed_offset(offset).with_committed_leader_epoch(epoch).with_metadata(Some(metadata)).with_error_code(code);
+        let p = p
+            .with_committed_offset(offset)
+            .with_committed_leader_epoch(epoch)
+            .with_metadata(Some(metadata))
+            .with_error_code(code);
         match topics.iter_mut().find(|t| t.name.as_str() == topic) {
             Some(t) => t.partitions.push(p),
             None => topics.push(OffsetFetchResponseTopics::default().with_name(name(topic)).with_partitions(vec![p])),
@@ -101,7 +108,12 @@ fn group_topics(answers: Vec<Answer>) -> Vec<OffsetFetchResponseTopics> {
     topics
 }
 
-fn fill(p: OffsetFetchResponsePartition, version: i16, committed: Option<CommittedOffset>, code: i16) -> OffsetFetchResponsePartition {
+fn fill(
+    p: OffsetFetchResponsePartition,
+    version: i16,
+    committed: Option<CommittedOffset>,
+    code: i16,
+) -> OffsetFetchResponsePartition {
     let (offset, epoch, metadata) = values(committed);
     let p = p.with_committed_offset(offset).with_metadata(Some(metadata)).with_error_code(code);
     // committed_leader_epoch exists from v5 on.

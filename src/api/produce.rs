@@ -83,7 +83,8 @@ fn append(broker: &Broker, records: &[u8]) -> Result<i64, Refusal> {
         };
     }
     if records.len() > broker.config.max_message_bytes as usize {
-        let why = format!("batch of {} bytes is over max_message_bytes {}", records.len(), broker.config.max_message_bytes);
+        let why =
+            format!("batch of {} bytes is over max_message_bytes {}", records.len(), broker.config.max_message_bytes);
         return Err((ResponseError::MessageTooLarge, Some(why)));
     }
     let now = crate::now_ms();
@@ -105,7 +106,12 @@ fn append(broker: &Broker, records: &[u8]) -> Result<i64, Refusal> {
     }
 }
 
-fn partition_response(broker: &Broker, version: i16, index: i32, result: Result<i64, Refusal>) -> PartitionProduceResponse {
+fn partition_response(
+    broker: &Broker,
+    version: i16,
+    index: i32,
+    result: Result<i64, Refusal>,
+) -> PartitionProduceResponse {
     let response = PartitionProduceResponse::default().with_index(index).with_log_append_time_ms(-1);
     match result {
         Ok(base_offset) => response.with_base_offset(base_offset).with_log_start_offset(broker.log.start_offset()),

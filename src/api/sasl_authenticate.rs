@@ -136,11 +136,7 @@ pub(crate) fn failed(peer: SocketAddr, mechanism: &'static str, reason: &str) {
     // Seconds since the first failure, from 1, so 0 means "never logged".
     let now = START.get_or_init(Instant::now).elapsed().as_secs() + 1;
     let last = LAST_LOGGED.load(Ordering::Relaxed);
-    if now > last
-        && LAST_LOGGED
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-    {
+    if now > last && LAST_LOGGED.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
         let suppressed = SUPPRESSED.swap(0, Ordering::Relaxed);
         tracing::warn!(%peer, mechanism, suppressed, "{reason}");
     } else {

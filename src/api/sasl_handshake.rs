@@ -28,11 +28,7 @@ pub fn handle(session: &mut Session, version: i16, request: SaslHandshakeRequest
     let Some(sasl) = security.sasl.as_ref() else {
         return SaslReply::Respond(response(ResponseError::IllegalSaslState, Vec::new()));
     };
-    let enabled: Vec<StrBytes> = sasl
-        .mechanisms
-        .iter()
-        .map(|m| StrBytes::from_static_str(m.name()))
-        .collect();
+    let enabled: Vec<StrBytes> = sasl.mechanisms.iter().map(|m| StrBytes::from_static_str(m.name())).collect();
     match session.auth {
         Auth::AwaitingHandshake => {}
         Auth::Authenticated => return SaslReply::Respond(response(ResponseError::IllegalSaslState, enabled)),
@@ -44,16 +40,10 @@ pub fn handle(session: &mut Session, version: i16, request: SaslHandshakeRequest
         return SaslReply::RespondThenClose(response(ResponseError::UnsupportedSaslMechanism, enabled), reason);
     };
     let exchange = Exchange::new(mechanism);
-    session.auth = if version == 0 {
-        Auth::Unframed(exchange)
-    } else {
-        Auth::Framed(exchange)
-    };
+    session.auth = if version == 0 { Auth::Unframed(exchange) } else { Auth::Framed(exchange) };
     SaslReply::Respond(SaslHandshakeResponse::default().with_mechanisms(enabled))
 }
 
 fn response(error: ResponseError, mechanisms: Vec<StrBytes>) -> SaslHandshakeResponse {
-    SaslHandshakeResponse::default()
-        .with_error_code(error.code())
-        .with_mechanisms(mechanisms)
+    SaslHandshakeResponse::default().with_error_code(error.code()).with_mechanisms(mechanisms)
 }

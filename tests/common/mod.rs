@@ -82,7 +82,8 @@ impl Strand {
             }
         });
         // The metrics endpoint comes up first, then the Kafka listener.
-        self.metrics_addr = rx.recv_timeout(Duration::from_secs(20)).expect("strand did not report its metrics address");
+        self.metrics_addr =
+            rx.recv_timeout(Duration::from_secs(20)).expect("strand did not report its metrics address");
         self.addr = rx.recv_timeout(Duration::from_secs(20)).expect("strand did not report listening");
         self.child = Some(child);
     }
@@ -159,7 +160,8 @@ impl RawClient {
     /// Sends `request` at `version` and decodes the matching response.
     pub fn send<R: Request>(&mut self, version: i16, request: &R) -> R::Response {
         let correlation_id = self.send_only(version, request);
-        let mut body = self.read_frame().unwrap_or_else(|| panic!("{} v{version}: connection closed", std::any::type_name::<R>()));
+        let mut body =
+            self.read_frame().unwrap_or_else(|| panic!("{} v{version}: connection closed", std::any::type_name::<R>()));
         let key = ApiKey::try_from(R::KEY).unwrap();
         let header = ResponseHeader::decode(&mut body, key.response_header_version(version)).unwrap();
         assert_eq!(header.correlation_id, correlation_id);
@@ -176,7 +178,9 @@ impl RawClient {
             .with_client_id(Some(StrBytes::from_static_str("raw-test")));
         let mut body = BytesMut::new();
         header.encode(&mut body, R::header_version(version)).unwrap();
-        request.encode(&mut body, version).unwrap_or_else(|e| panic!("encoding {} v{version}: {e}", std::any::type_name::<R>()));
+        request
+            .encode(&mut body, version)
+            .unwrap_or_else(|e| panic!("encoding {} v{version}: {e}", std::any::type_name::<R>()));
         self.send_raw(&body);
         self.correlation_id
     }
@@ -234,7 +238,8 @@ pub fn batch(values: &[&[u8]], timestamp: i64) -> Bytes {
         })
         .collect();
     let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(&mut buf, &records, &RecordEncodeOptions { version: 2, compression: Compression::None }).unwrap();
+    RecordBatchEncoder::encode(&mut buf, &records, &RecordEncodeOptions { version: 2, compression: Compression::None })
+        .unwrap();
     buf.freeze()
 }
 
