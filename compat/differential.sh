@@ -60,6 +60,13 @@ if ! venv_ok; then
     venv_ok || compat_die "venv $VENV does not import the pinned clients"
 fi
 PY=$VENV/bin/python
+# Debian's kcat (librdkafka 2.0.2) for the scenario on old librdkafka; without it
+# that scenario is skipped.
+if ! command -v kcat >/dev/null 2>&1; then
+    compat_log "installing kcat"
+    { apt-get install -y kcat || { apt-get update && apt-get install -y kcat; }; } >/dev/null 2>&1 ||
+        compat_log "could not install kcat; kcat_compression will be skipped"
+fi
 
 # --- which scenarios ----------------------------------------------------------------
 
@@ -171,6 +178,8 @@ run_one() {
 
 # --- run and diff ---------------------------------------------------------------------
 
+STRAND_BIN_USED=$(compat_strand_bin)
+
 rm -rf "$RESULTS_DIR/differential"
 mkdir -p "$RESULTS_DIR/differential"
 SUMMARY=$WORK/summary
@@ -206,7 +215,8 @@ done
 total="$n scenarios, $differ differ"
 ((skipped > 0)) && total="$total, $skipped skipped"
 {
-    echo "# compat/differential.sh: $(date -u +%Y-%m-%dT%H:%MZ), Kafka $("$COMPAT_DIR/kafka.sh" version 2>/dev/null || echo "${KAFKA_VERSION:-4.4.0}"), strand $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null)"
+    echo "# compat/differential.sh: $(date -u +%Y-%m-%dT%H:%MZ), Apache Kafka ${KAFKA_VERSION:-4.4.0}"
+    echo "# strand: $STRAND_BIN_USED ($("$STRAND_BIN_USED" --version 2>/dev/null), built $(date -u -r "$STRAND_BIN_USED" +%Y-%m-%dT%H:%MZ))"
     echo "# clients: confluent-kafka $CONFLUENT_KAFKA_VERSION, kafka-python $KAFKA_PYTHON_VERSION"
     cat "$SUMMARY"
     echo "$total"

@@ -23,3 +23,13 @@ corr, err = struct.unpack_from(">ih", body, 0)
 entries = [struct.unpack_from(">hhh", body, 10 + 6 * i) for i in range(n)]
 out(f"v127: correlation={corr} error={err_name(err)} api_keys={[e for e in entries if e[0] == 18]} "
     f"entries_other_than_api_versions={len([e for e in entries if e[0] != 18]) > 0}")
+
+# Kafka 4 lists Produce v0-v2 (KAFKA-18659) but does not serve them.
+p = Conn()
+r = p.outcome("Produce", 2, acks=-1, timeout_ms=1000, transactional_id=None,
+              topic_data=[{"name": TOPIC, "partition_data": [{"index": 0, "records": batch(records(1))}]}])
+if r == "closed":
+    out("Produce v2: closed")
+else:
+    part = r["responses"][0]["partition_responses"][0]
+    out(f"Produce v2: error={err_name(part['error_code'])} base_offset={part['base_offset']}")

@@ -40,7 +40,7 @@ def describe(label):
 
 groups = admin.list_consumer_groups(request_timeout=20).result()
 mine = sorted((g.group_id, g.is_simple_consumer_group, g.state.name, str(getattr(g, "type", None)))
-              for g in groups.valid if g.group_id.startswith(GROUP))
+              for g in groups.valid if g.group_id == GROUP)
 out("list while consuming:", mine, "errors:", [str(e) for e in groups.errors])
 describe("describe while consuming")
 cons.close()
@@ -55,4 +55,4 @@ try:
 except Exception as e:
     out("delete:", e.args[0].name() if e.args else e)
 groups = admin.list_consumer_groups(request_timeout=20).result()
-out("list after delete:", sorted(g.group_id for g in groups.valid if g.group_id.startswith(GROUP)))
+out("list after delete:", sorted(g.group_id for g in groups.valid if g.group_id == GROUP))

@@ -38,7 +38,7 @@ def describe(label):
 
 def listed():
     return sorted((g["group_id"], g.get("protocol_type"), g.get("group_state"), g.get("group_type"))
-                  for g in admin.list_groups() if g["group_id"].startswith(GROUP))
+                  for g in admin.list_groups() if g["group_id"] == GROUP)
 
 
 out("list:", listed())

@@ -11,7 +11,7 @@ def create(name, partitions=1, rf=1, validate_only=False, version=7):
                            "assignments": [], "configs": []}])
     t = r["topics"][0]
     out(f"create {'T' if name == TOPIC else name} partitions={partitions} rf={rf} validate_only={validate_only} "
-        f"v{version}: error={err_name(t['error_code'])} message={t.get('error_message')!r} "
+        f"v{version}: error={err_name(t['error_code'])} "
         f"num_partitions={t.get('num_partitions')} rf={t.get('replication_factor')}")
 
 

@@ -1,8 +1,16 @@
-"""FindCoordinator for a group (this broker) and for a transactional id, at v1 and at
-v4 (batched keys)."""
+"""FindCoordinator for a group (this broker) and for a transactional id, at v1, v3 and
+at v4/v6 (batched keys). Like a client, it retries COORDINATOR_NOT_AVAILABLE for up to
+20 s first: Kafka creates its transaction state topic on the first such request."""
+import time
 from common import *
 
 c = Conn()
+deadline = time.time() + 20
+while time.time() < deadline:
+    r = c.request("FindCoordinator", 3, key=GROUP + "-x", key_type=1)
+    if r["error_code"] not in (14, 15):  # COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE
+        break
+    time.sleep(0.2)
 for v in (1, 3):
     for key_type, name in ((0, "group"), (1, "transaction")):
         r = c.request("FindCoordinator", v, key=GROUP + "-x", key_type=key_type)

@@ -13,7 +13,7 @@ a.sync({a.member_id: assignment({TOPIC: [0]})})
 def show(label, version, **filters):
     r = c.request("ListGroups", version, **filters)
     mine = sorted((x["group_id"], x["protocol_type"], x.get("group_state"), x.get("group_type"))
-                  for x in r["groups"] if x["group_id"].startswith(GROUP))
+                  for x in r["groups"] if x["group_id"] in (empty, stable))
     out(f"{label}: error={err_name(r['error_code'])} groups={[(n[len(GROUP):],) + tuple(rest) for n, *rest in mine]}")
 
 

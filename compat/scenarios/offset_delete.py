@@ -10,9 +10,10 @@ g = GROUP
 def delete(group, topic=None, parts=(0,)):
     r = c.request("OffsetDelete", 0, group_id=group,
                   topics=[{"name": topic or TOPIC, "partitions": [{"partition_index": p} for p in parts]}])
-    return f"error={err_name(r['error_code'])} " + " ".join(
+    # Sorted: Kafka answers partitions in no particular order.
+    return f"error={err_name(r['error_code'])} " + " ".join(sorted(
         f"{'T' if t['name'] == TOPIC else t['name']}/{p['partition_index']}={err_name(p['error_code'])}"
-        for t in r["topics"] for p in t["partitions"])
+        for t in r["topics"] for p in t["partitions"]))
 
 
 out("unknown group:", delete(g + "-unknown"))
