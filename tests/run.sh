@@ -5,17 +5,23 @@
 #   1. cargo test: unit, storage and end-to-end tests (librdkafka via rdkafka,
 #      built from source by the crate, and a raw kafka-protocol client), each
 #      against the real strand binary on an ephemeral loopback port;
-#   2. tests/interop/run.sh: kcat, confluent-kafka and kafka-python round trips,
+#   2. tests/java: the Java client (kafka-clients, JUnit 5 under Maven Surefire)
+#      producing, consuming in groups, committing, seeking by time and using the
+#      AdminClient against the release binary;
+#   3. tests/interop/run.sh: kcat, confluent-kafka and kafka-python round trips,
 #      and kcat over SSL, SASL_PLAINTEXT and SASL_SSL (tests/interop/security.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # rdkafka's `ssl` feature (TLS and SCRAM in the security tests) links the
-# system's OpenSSL, found through pkg-config.
+# system's OpenSSL, found through pkg-config. The Java tests need a JDK (17+)
+# and Maven; Maven fetches kafka-clients and JUnit into ~/.m2 itself.
 missing=()
 for package in libssl-dev pkg-config; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [[ ${#missing[@]} -gt 0 ]]; then
     echo "run.sh: installing ${missing[*]}" >&2
     apt-get update
@@ -29,4 +35,5 @@ cargo clippy --release --locked --all-targets -- -D warnings
 
 cargo build --release --locked --bins
 cargo test --release --locked
+STRAND_BIN="$PWD/target/release/strand" mvn -B -ntp -f tests/java/pom.xml test
 STRAND_BIN=target/release/strand bash tests/interop/run.sh

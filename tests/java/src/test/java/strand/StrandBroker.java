@@ -1,0 +1,180 @@
+package strand;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * One real strand process, as tests/common/mod.rs starts it for the Rust tests:
+ * the release binary on ephemeral loopback ports with its own temporary data
+ * dir, serving {@link #TOPIC} with one partition. The address comes from the
+ * broker's own "listening addr=..." log line, which it prints only once the
+ * listener accepts. Each test starts its own, so offsets start at 0.
+ */
+final class StrandBroker implements AutoCloseable {
+    static final String TOPIC = "events";
+    static final TopicPartition TP = new TopicPartition(TOPIC, 0);
+
+    private final Process process;
+    private final Path dir;
+    final String bootstrap;
+    final int port;
+
+    private StrandBroker(Process process, Path dir, String bootstrap) {
+        this.process = process;
+        this.dir = dir;
+        this.bootstrap = bootstrap;
+        this.port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+    }
+
+    static StrandBroker start() throws IOException, InterruptedException {
+        Path binary = binary();
+        Path dir = Files.createTempDirectory("strand-java-");
+        ProcessBuilder builder = new ProcessBuilder(binary.toString(), "--listen", "127.0.0.1:0",
+                "--metrics-listen", "127.0.0.1:0", "--topic", TOPIC, "--data-dir", dir.resolve("data").toString(),
+                "--log-level", System.getenv().getOrDefault("STRAND_TEST_LOG_LEVEL", "info"));
+        builder.environment().remove("RUST_LOG");
+        builder.redirectErrorStream(true);
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Process process = builder.start();
+        BlockingQueue<String> address = new ArrayBlockingQueue<>(1);
+        List<String> early = new ArrayList<>();
+        // Drain the output for the broker's whole life so it never blocks on a full pipe.
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    synchronized (early) {
+                        early.add(line);
+                    }
+                    if (System.getenv("STRAND_TEST_LOGS") != null) {
+                        System.err.println("[strand] " + line);
+                    }
+                    int at = line.indexOf(" listening addr=");
+                    if (at >= 0) {
+                        String rest = line.substring(at + " listening addr=".length());
+                        address.offer(rest.split("\\s")[0]);
+                    }
+                }
+            } catch (IOException e) {
+                // The process ended; nothing more to drain.
+            }
+        }, "strand-output");
+        reader.setDaemon(true);
+        reader.start();
+        String bootstrap = address.poll(20, TimeUnit.SECONDS);
+        if (bootstrap == null) {
+            process.destroyForcibly();
+            synchronized (early) {
+                throw new IllegalStateException("strand did not report listening within 20 s; output:\n"
+                        + String.join("\n", early));
+            }
+        }
+        return new StrandBroker(process, dir, bootstrap);
+    }
+
+    /** $STRAND_BIN, else the release build in this checkout. */
+    private static Path binary() {
+        String env = System.getenv("STRAND_BIN");
+        Path path;
+        if (env != null && !env.isEmpty()) {
+            path = Paths.get(env);
+            if (!path.isAbsolute()) {
+                // Maven runs the tests in tests/java; a relative STRAND_BIN means the repo root.
+                path = Paths.get(System.getProperty("strand.repo", ".")).resolve(path);
+            }
+        } else {
+            path = Paths.get(System.getProperty("strand.repo", "../..")).resolve("target/release/strand");
+        }
+        if (!Files.isExecutable(path)) {
+            throw new IllegalStateException("no strand binary at " + path
+                    + " (build it with cargo build --release, or set STRAND_BIN)");
+        }
+        return path.toAbsolutePath().normalize();
+    }
+
+    Properties producerProps(Object... extra) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        put(props, extra);
+        return props;
+    }
+
+    KafkaProducer<String, String> producer(Object... extra) {
+        return new KafkaProducer<>(producerProps(extra));
+    }
+
+    KafkaConsumer<String, String> consumer(Object... extra) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        // Short sessions so a test about leaving or fencing does not wait 45 s.
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6_000);
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 20_000);
+        put(props, extra);
+        return new KafkaConsumer<>(props);
+    }
+
+    Admin admin() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        return Admin.create(props);
+    }
+
+    private static void put(Properties props, Object... extra) {
+        if (extra.length % 2 != 0) {
+            throw new IllegalArgumentException("key/value pairs expected");
+        }
+        for (int i = 0; i < extra.length; i += 2) {
+            props.put(extra[i].toString(), extra[i + 1]);
+        }
+    }
+
+    /** SIGTERM (a clean shutdown), then the temp dir goes. */
+    @Override
+    public void close() throws IOException, InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
