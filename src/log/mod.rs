@@ -3,10 +3,12 @@
 //! Layers, each knowing only the one below: `store` (bytes at positions), `index`
 //! and `time_index` (memory-mapped entries), `segment` (one of each under a base
 //! offset) and `partition` (one partition's log: segments, roll, retention, recovery).
-//! `batch` is the v2 record-batch header view all of them share.
+//! `batch` is the v2 record-batch header view all of them share; `layout` names
+//! the files and their entry formats, for the log and for `strand inspect`.
 
 pub mod batch;
 pub mod index;
+pub mod layout;
 pub mod partition;
 pub mod producer_state;
 pub mod segment;
