@@ -174,14 +174,6 @@ impl Log {
         Ok((log, report))
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    pub fn config(&self) -> &LogConfig {
-        &self.config
-    }
-
     /// Validates `batch` and appends it at the log end offset. On any error the log
     /// is as it was.
     pub fn append(&self, batch: &[u8], now_ms: i64) -> Result<AppendInfo, Error> {
