@@ -4,7 +4,8 @@
 //! and `time_index` (memory-mapped entries), `segment` (one of each under a base
 //! offset) and `partition` (one partition's log: segments, roll, retention, recovery).
 //! `batch` is the v2 record-batch header view all of them share; `layout` names
-//! the files and their entry formats, for the log and for `strand inspect`.
+//! the files and their entry formats, for the log and for `strand inspect`;
+//! `testing` builds record batches for the tests and benches.
 
 pub mod batch;
 pub mod index;
@@ -13,6 +14,8 @@ pub mod partition;
 pub mod producer_state;
 pub mod segment;
 pub mod store;
+#[doc(hidden)]
+pub mod testing;
 pub mod time_index;
 
 use std::path::{Path, PathBuf};

@@ -552,33 +552,11 @@ impl Batches<'_> {
 
 #[cfg(test)]
 mod tests {
-    use bytes::BytesMut;
-    use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
-
     use super::*;
+    use crate::log::testing::BatchBuilder;
 
     fn batch(records: usize, value_size: usize) -> Bytes {
-        let records: Vec<Record> = (0..records)
-            .map(|i| Record {
-                transactional: false,
-                control: false,
-                delete_horizon: false,
-                partition_leader_epoch: 0,
-                producer_id: -1,
-                producer_epoch: -1,
-                timestamp_type: TimestampType::Creation,
-                offset: i as i64,
-                sequence: i as i32 - 1,
-                timestamp: 1_700_000_000_000,
-                key: None,
-                value: Some(Bytes::from(vec![b'v'; value_size])),
-                headers: Default::default(),
-            })
-            .collect();
-        let mut buf = BytesMut::new();
-        let options = RecordEncodeOptions { version: 2, compression: Compression::None };
-        RecordBatchEncoder::encode(&mut buf, &records, &options).unwrap();
-        buf.freeze()
+        BatchBuilder::records(records, value_size).without_keys().build()
     }
 
     /// Every offset, at limits around every batch boundary: `read` answers with the
