@@ -1,9 +1,9 @@
 //! Storage engine benchmarks: append throughput into the page cache, sequential
-//! read throughput (fetch-sized reads), and the time to reopen a 1 GiB log after
-//! a clean and an unclean shutdown.
+//! read throughput (fetch-sized reads), append latency across segment rolls, and
+//! the time to reopen a 1 GiB log after a clean and an unclean shutdown.
 //!
 //! `cargo bench --bench log` runs everything; a filter (`-- append`, `-- read`,
-//! `-- recovery`) runs only the matching part. Logs live in temp dirs under
+//! `-- roll`, `-- recovery`) runs only the matching part. Logs live in temp dirs under
 //! `STRAND_BENCH_DIR` (default: the system temp dir), which must be on a real
 //! disk for the figures to mean anything, with ~2.5 GiB free for the recovery part.
 
@@ -144,6 +144,47 @@ fn recovery() {
     }
 }
 
+/// Append latency while the log rolls: 1 KiB batches into 32 MiB segments, 512
+/// MiB in all (16 rolls). Each append is timed; the appends that rolled are
+/// reported apart, since a roll seals (and fsyncs, if it does so inline) the
+/// segment before it, which every producer waiting on the log's lock feels.
+fn roll() {
+    const SEGMENT: u64 = 32 << 20;
+    const TOTAL: u64 = 512 << 20;
+    let batch = make_batch(8, 112);
+    let dir = temp_dir();
+    let config = LogConfig { segment_bytes: SEGMENT, ..LogConfig::default() };
+    let (log, _) = Log::open(dir.path(), config, 0).expect("open log");
+    let (mut all, mut rolls) = (Vec::new(), Vec::new());
+    for _ in 0..TOTAL / batch.len() as u64 {
+        let segments = log.segment_count();
+        let started = Instant::now();
+        black_box(log.append(&batch, 0).expect("append"));
+        let took = started.elapsed();
+        all.push(took);
+        if log.segment_count() > segments {
+            rolls.push(took);
+        }
+    }
+    drop(log);
+    println!("roll/append: {}", percentiles(&mut all));
+    println!("roll/rolling-append: {}", summary(&mut rolls));
+}
+
+fn percentiles(times: &mut [Duration]) -> String {
+    times.sort();
+    let us = |q: f64| times[((times.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e6;
+    format!(
+        "p50 {:.1} us, p99 {:.1} us, p99.9 {:.1} us, p99.99 {:.1} us, max {:.1} us ({} appends)",
+        us(0.5),
+        us(0.99),
+        us(0.999),
+        us(0.9999),
+        us(1.0),
+        times.len()
+    )
+}
+
 fn summary(times: &mut [Duration]) -> String {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -165,6 +206,9 @@ fn main() {
     append(&mut c);
     read(&mut c);
     c.final_summary();
+    if wants("roll") {
+        roll();
+    }
     if wants("recovery") {
         recovery();
     }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::config::Config;
 use crate::group::offset_store::FileOffsetStore;
 use crate::group::{self, Coordinator};
+use crate::log::layout::{META_PROPERTIES_FILE, PARTITION_METADATA_FILE};
 use crate::log::{self, Log};
 use crate::producer_ids::ProducerIdManager;
 
@@ -99,10 +100,21 @@ fn advertised(config: &Config, bound: std::net::SocketAddr) -> (String, i32) {
     (host, i32::from(bound.port()))
 }
 
+/// The contents of an identity file, `None` only when it does not exist: a file
+/// that exists but cannot be read (EACCES, EIO, a directory in its place) stops
+/// the start rather than have a new identity written over the old one.
+fn read_identity_file(path: &Path) -> Result<Option<String>, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(log::Error::io(path, e).into()),
+    }
+}
+
 /// Kafka's `meta.properties`; the cluster id is a base64url UUID, as `kafka-storage random-uuid` makes.
 fn read_or_create_meta(data_dir: &Path, node_id: i32) -> Result<String, Error> {
-    let path = data_dir.join("meta.properties");
-    if let Ok(text) = std::fs::read_to_string(&path) {
+    let path = data_dir.join(META_PROPERTIES_FILE);
+    if let Some(text) = read_identity_file(&path)? {
         let cluster_id = text.lines().find_map(|l| l.strip_prefix("cluster.id=")).map(str::trim);
         return cluster_id
             .map(str::to_owned)
@@ -116,8 +128,8 @@ fn read_or_create_meta(data_dir: &Path, node_id: i32) -> Result<String, Error> {
 
 /// Kafka's `partition.metadata`: `version: 0` and `topic_id: <base64url>`.
 fn read_or_create_topic_id(partition_dir: &Path) -> Result<Uuid, Error> {
-    let path = partition_dir.join("partition.metadata");
-    if let Ok(text) = std::fs::read_to_string(&path) {
+    let path = partition_dir.join(PARTITION_METADATA_FILE);
+    if let Some(text) = read_identity_file(&path)? {
         let bad = |reason: &str| Error::Metadata { path: path.display().to_string(), reason: reason.into() };
         let encoded = text.lines().find_map(|l| l.strip_prefix("topic_id:")).ok_or_else(|| bad("no topic_id line"))?;
         let bytes = URL_SAFE_NO_PAD.decode(encoded.trim()).map_err(|_| bad("topic_id is not base64url"))?;

@@ -20,15 +20,9 @@ use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::log::batch::{self, BatchHeader, HEADER_LEN, LOG_OVERHEAD};
-
-/// Marker files the log writes beside its segments (see `log::partition`).
-const CLEAN_SHUTDOWN_FILE: &str = ".clean_shutdown";
-const PARTITION_METADATA_FILE: &str = "partition.metadata";
-
-/// Offset index entry: relative offset u32, position u32.
-const INDEX_ENTRY: usize = 8;
-/// Time index entry: timestamp i64, relative offset u32.
-const TIME_INDEX_ENTRY: usize = 12;
+use crate::log::layout::{
+    self, SegmentFile, CLEAN_SHUTDOWN_FILE, OFFSET_INDEX_ENTRY, PARTITION_METADATA_FILE, TIME_INDEX_ENTRY,
+};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -79,17 +73,17 @@ pub fn run(path: &Path, options: Options, out: &mut dyn Write) -> Result<Summary
             report.partition(&dir)?;
         }
     } else {
-        let Some((base, extension)) = segment_file_name(path) else {
+        let Some((base, kind)) = path.file_name().and_then(|n| n.to_str()).and_then(SegmentFile::parse) else {
             return Err(Error::NotRecognized(path.to_owned()));
         };
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        match extension {
-            "index" => report.list_offset_index(path, base)?,
-            "timeindex" => report.list_time_index(path, base)?,
-            _ => {}
+        match kind {
+            SegmentFile::Index => report.list_offset_index(path, base)?,
+            SegmentFile::TimeIndex => report.list_time_index(path, base)?,
+            SegmentFile::Log => {}
         }
         // An index alone can only be checked for order; with its log, for where it points.
-        if extension == "log" || dir.join(file_name(base, "log")).exists() {
+        if kind == SegmentFile::Log || SegmentFile::Log.path(dir, base).exists() {
             report.segment(dir, base, None)?;
         }
     }
@@ -97,25 +91,8 @@ pub fn run(path: &Path, options: Options, out: &mut dyn Write) -> Result<Summary
     Ok(report.summary)
 }
 
-/// `(base offset, extension)` of a segment file named as Kafka names them.
-fn segment_file_name(path: &Path) -> Option<(i64, &str)> {
-    let (stem, extension) = path.file_name()?.to_str()?.split_once('.')?;
-    if stem.len() != 20 || !stem.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    matches!(extension, "log" | "index" | "timeindex").then_some((stem.parse().ok()?, extension))
-}
-
 fn segment_bases(dir: &Path) -> Result<Vec<i64>, Error> {
-    let mut bases = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(Error::io(dir))? {
-        let path = entry.map_err(Error::io(dir))?.path();
-        if let Some((base, "log")) = segment_file_name(&path) {
-            bases.push(base);
-        }
-    }
-    bases.sort_unstable();
-    Ok(bases)
+    layout::segment_bases(dir).map_err(Error::io(dir))
 }
 
 fn is_partition_dir(dir: &Path) -> Result<bool, Error> {
@@ -179,9 +156,9 @@ impl Report<'_> {
     /// `expected_base` is where the previous segment ended. Returns where this one
     /// ends (last offset + 1), `None` when it holds no batch.
     fn segment(&mut self, dir: &Path, base: i64, expected_base: Option<i64>) -> Result<Option<i64>, Error> {
-        let log_path = dir.join(file_name(base, "log"));
-        let offset_index = IndexEntries::read(&dir.join(file_name(base, "index")), INDEX_ENTRY)?;
-        let time_index = IndexEntries::read(&dir.join(file_name(base, "timeindex")), TIME_INDEX_ENTRY)?;
+        let log_path = SegmentFile::Log.path(dir, base);
+        let offset_index = IndexEntries::read(&SegmentFile::Index.path(dir, base), OFFSET_INDEX_ENTRY)?;
+        let time_index = IndexEntries::read(&SegmentFile::TimeIndex.path(dir, base), TIME_INDEX_ENTRY)?;
         // Index entries by what a batch can be looked up by, ticked off as the scan meets them.
         let mut by_position: HashMap<u64, (usize, i64)> = HashMap::new();
         if let Some(index) = &offset_index {
@@ -201,7 +178,7 @@ impl Report<'_> {
 
         let file = File::open(&log_path).map_err(Error::io(&log_path))?;
         let size = file.metadata().map_err(Error::io(&log_path))?.len();
-        say!(self, "  segment {}: base offset {base}, {size} bytes", file_name(base, "log"))?;
+        say!(self, "  segment {}: base offset {base}, {size} bytes", SegmentFile::Log.name(base))?;
         if let Some(end) = expected_base.filter(|&end| end != base) {
             self.problem(format_args!("base offset {base} does not follow on from the previous segment's end, {end}"))?;
         }
@@ -374,7 +351,8 @@ impl Report<'_> {
     }
 
     fn list_offset_index(&mut self, path: &Path, base: i64) -> Result<(), Error> {
-        let index = IndexEntries::read(path, INDEX_ENTRY)?.ok_or_else(|| Error::NotRecognized(path.to_owned()))?;
+        let index =
+            IndexEntries::read(path, OFFSET_INDEX_ENTRY)?.ok_or_else(|| Error::NotRecognized(path.to_owned()))?;
         say!(self, "{}: {} entries", path.display(), index.used)?;
         for n in 0..index.used {
             let (offset, position) = index.offset_entry(n, base);
@@ -459,7 +437,7 @@ struct IndexEntries {
     /// segment's first batch is never indexed (Kafka's rule too).
     preallocated: usize,
     /// Bytes past the last whole entry.
-    partial: usize,
+    partial: u64,
 }
 
 impl IndexEntries {
@@ -472,7 +450,8 @@ impl IndexEntries {
         let whole = raw.len() / entry_size;
         let zeroed =
             raw[..whole * entry_size].chunks_exact(entry_size).rev().take_while(|e| e.iter().all(|&b| b == 0)).count();
-        Ok(Some(Self { entry_size, used: whole - zeroed, preallocated: zeroed, partial: raw.len() % entry_size, raw }))
+        let partial = layout::partial_entry_bytes(raw.len() as u64, entry_size);
+        Ok(Some(Self { entry_size, used: whole - zeroed, preallocated: zeroed, partial, raw }))
     }
 
     fn entry(&self, n: usize) -> &[u8] {
@@ -481,18 +460,12 @@ impl IndexEntries {
 
     /// (offset, position) of an offset index entry.
     fn offset_entry(&self, n: usize, base: i64) -> (i64, u64) {
-        let raw = self.entry(n);
-        let relative = u32::from_be_bytes(raw[..4].try_into().expect("4-byte slice"));
-        let position = u32::from_be_bytes(raw[4..8].try_into().expect("4-byte slice"));
-        (base + i64::from(relative), u64::from(position))
+        layout::decode_offset_entry(base, self.entry(n))
     }
 
     /// (timestamp, offset) of a time index entry.
     fn time_entry(&self, n: usize, base: i64) -> (i64, i64) {
-        let raw = self.entry(n);
-        let timestamp = i64::from_be_bytes(raw[..8].try_into().expect("8-byte slice"));
-        let relative = u32::from_be_bytes(raw[8..12].try_into().expect("4-byte slice"));
-        (timestamp, base + i64::from(relative))
+        layout::decode_time_entry(base, self.entry(n))
     }
 
     fn partial_problem(&self, kind: &str) -> Option<String> {
@@ -503,9 +476,9 @@ impl IndexEntries {
     fn offset_index_problems(&self, base: i64) -> Vec<String> {
         let mut problems: Vec<String> = self.partial_problem("index").into_iter().collect();
         for n in 1..self.used {
-            let ((prev_offset, prev_position), (offset, position)) =
-                (self.offset_entry(n - 1, base), self.offset_entry(n, base));
-            if offset <= prev_offset || position <= prev_position {
+            let (prev, entry) = (self.offset_entry(n - 1, base), self.offset_entry(n, base));
+            if !layout::offset_entry_follows(prev, entry) {
+                let ((prev_offset, prev_position), (offset, position)) = (prev, entry);
                 problems.push(format!(
                     "index entry {n} (offset {offset}, position {position}) does not follow entry {} \
                      (offset {prev_offset}, position {prev_position})",
@@ -519,8 +492,9 @@ impl IndexEntries {
     fn time_index_problems(&self, base: i64) -> Vec<String> {
         let mut problems: Vec<String> = self.partial_problem("timeindex").into_iter().collect();
         for n in 1..self.used {
-            let ((prev_ts, prev_offset), (ts, offset)) = (self.time_entry(n - 1, base), self.time_entry(n, base));
-            if ts <= prev_ts || offset <= prev_offset {
+            let (prev, entry) = (self.time_entry(n - 1, base), self.time_entry(n, base));
+            if !layout::time_entry_follows(prev, entry) {
+                let ((prev_ts, prev_offset), (ts, offset)) = (prev, entry);
                 problems.push(format!(
                     "timeindex entry {n} (timestamp {ts}, offset {offset}) does not follow entry {} \
                      (timestamp {prev_ts}, offset {prev_offset})",
@@ -536,10 +510,6 @@ fn sorted<K: Ord, V>(map: HashMap<K, V>) -> Vec<(K, V)> {
     let mut entries: Vec<(K, V)> = map.into_iter().collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     entries
-}
-
-fn file_name(base: i64, extension: &str) -> String {
-    format!("{base:020}.{extension}")
 }
 
 fn codec_name(codec: i16) -> &'static str {
@@ -609,14 +579,5 @@ mod tests {
         assert_eq!(preview(Some(b"hi \"you\"")), r#""hi \"you\"""#);
         assert_eq!(preview(Some(&[0xff, 0x00])), "0xff00");
         assert_eq!(preview(Some("x".repeat(100).as_bytes())), format!("{:?}... (100 bytes)", "x".repeat(60)));
-    }
-
-    #[test]
-    fn segment_file_names_are_twenty_digits() {
-        assert_eq!(segment_file_name(Path::new("d/00000000000000000042.log")), Some((42, "log")));
-        assert_eq!(segment_file_name(Path::new("00000000000000000042.timeindex")), Some((42, "timeindex")));
-        assert_eq!(segment_file_name(Path::new("42.log")), None);
-        assert_eq!(segment_file_name(Path::new("00000000000000000042.snapshot")), None);
-        assert_eq!(segment_file_name(Path::new("consumer-offsets.log")), None);
     }
 }

@@ -361,3 +361,49 @@ fn the_sample_config_file_lists_every_setting_with_its_default() {
     settings.sort_unstable();
     assert_eq!(in_file, settings, "config/strand.toml must list every setting");
 }
+
+/// An identity file that exists but cannot be read is a startup error naming it,
+/// never a reason to write a new cluster or topic id over it. Tests run as root,
+/// which chmod does not stop, so the unreadable file is a symlink that points at
+/// itself: reading it fails with ELOOP, while a rename would replace it.
+#[test]
+fn an_unreadable_identity_file_stops_the_start_and_is_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let start = || {
+        let data_dir = data_dir.to_str().unwrap();
+        run_strand(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--topic",
+            TOPIC,
+            "--data-dir",
+            data_dir,
+        ])
+    };
+    let loop_at = |path: &Path| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(path.file_name().unwrap(), path).unwrap();
+    };
+
+    let meta = data_dir.join("meta.properties");
+    loop_at(&meta);
+    let output = start();
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains(&meta.display().to_string()), "{}", stderr(&output));
+    assert_eq!(std::fs::read_link(&meta).unwrap(), Path::new("meta.properties"), "meta.properties was replaced");
+
+    // The same for the partition's topic id, with a good meta.properties.
+    let properties = "version=1\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\nnode.id=1\n";
+    std::fs::remove_file(&meta).unwrap();
+    std::fs::write(&meta, properties).unwrap();
+    let partition_metadata = data_dir.join(format!("{TOPIC}-0")).join("partition.metadata");
+    loop_at(&partition_metadata);
+    let output = start();
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains(&partition_metadata.display().to_string()), "{}", stderr(&output));
+    assert_eq!(std::fs::read_link(&partition_metadata).unwrap(), Path::new("partition.metadata"));
+    assert_eq!(std::fs::read_to_string(&meta).unwrap(), properties);
+}

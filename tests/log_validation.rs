@@ -71,8 +71,9 @@ fn find_record_walks_the_records_of_an_uncompressed_batch() {
 fn find_record_on_a_truncated_batch_is_none_not_a_panic() {
     let batch = batch_with_timestamps(&[10, 30, 20], 5);
     for len in 0..batch.len() {
-        let _ = batch::find_record(&batch[..len], |t| t >= 20);
+        assert_eq!(batch::find_record(&batch[..len], |t| t >= 20), None, "cut to {len} bytes");
     }
+    assert_eq!(batch::find_record(&batch, |t| t >= 20), Some((1, 30)));
 }
 
 #[test]

@@ -6,7 +6,10 @@
 //! one replica, 1 and -1 both mean "in the log under the flush policy". acks=0
 //! gets no response at all. Any error leaves the log untouched.
 //!
-//! Not done here yet: idempotent/transactional producer state (sequence checks).
+//! Idempotent producers' sequences are checked by the log (`log::producer_state`,
+//! Kafka's rules): a retried batch is answered with its original base offset, a
+//! gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch INVALID_PRODUCER_EPOCH.
+//! Not done: transactional batches (InitProducerId refuses transactional ids).
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};

@@ -149,11 +149,12 @@ pub fn set_base_offset(buf: &mut [u8], offset: i64) {
 
 /// Walks the records of an uncompressed batch and returns (offset, timestamp) of
 /// the first record whose timestamp satisfies `pred`. Used only by ListOffsets to
-/// answer with the exact record, as Kafka does; compressed batches answer `None`
-/// and the caller falls back to the batch's base offset.
+/// answer with the exact record, as Kafka does; compressed batches, and bytes that
+/// are not one whole batch, answer `None` and the caller falls back to the batch's
+/// base offset.
 pub fn find_record(batch: &[u8], pred: impl Fn(i64) -> bool) -> Option<(i64, i64)> {
     let header = BatchHeader::new(batch).ok()?;
-    if header.compression() != 0 {
+    if header.compression() != 0 || header.size() != batch.len() as i64 {
         return None;
     }
     let base_ts = header.base_timestamp();

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use memmap2::MmapMut;
 
+use super::layout::{self, OFFSET_INDEX_ENTRY};
 use super::Error;
 
 /// A file of fixed-size entries, mapped into memory, appended in place.
@@ -55,8 +56,8 @@ impl IndexFile {
 
     /// True when the file length is not a whole number of entries.
     pub fn has_partial_entry(&self) -> Result<bool, Error> {
-        let len = self.file.metadata().map_err(|e| Error::io(&self.path, e))?.len() as usize;
-        Ok(!len.is_multiple_of(self.entry_size))
+        let len = self.file.metadata().map_err(|e| Error::io(&self.path, e))?.len();
+        Ok(layout::partial_entry_bytes(len, self.entry_size) > 0)
     }
 
     pub fn entry(&self, n: usize) -> &[u8] {
@@ -141,9 +142,6 @@ impl IndexFile {
     }
 }
 
-/// Entry: relative offset u32, position u32.
-const ENTRY: usize = 8;
-
 pub struct OffsetIndex {
     file: IndexFile,
     base_offset: i64,
@@ -151,7 +149,7 @@ pub struct OffsetIndex {
 
 impl OffsetIndex {
     pub fn open(path: &Path, base_offset: i64) -> Result<Self, Error> {
-        Ok(Self { file: IndexFile::open(path, ENTRY)?, base_offset })
+        Ok(Self { file: IndexFile::open(path, OFFSET_INDEX_ENTRY)?, base_offset })
     }
 
     pub fn file(&self) -> &IndexFile {
@@ -170,29 +168,19 @@ impl OffsetIndex {
         self.file.is_empty()
     }
 
-    fn decode(&self, raw: &[u8]) -> (i64, u64) {
-        let rel = u32::from_be_bytes(raw[..4].try_into().expect("4-byte slice"));
-        let pos = u32::from_be_bytes(raw[4..].try_into().expect("4-byte slice"));
-        (self.base_offset + i64::from(rel), u64::from(pos))
-    }
-
     pub fn entry(&self, n: usize) -> (i64, u64) {
-        self.decode(self.file.entry(n))
+        layout::decode_offset_entry(self.base_offset, self.file.entry(n))
     }
 
     /// Position to start scanning from to find `offset`: the entry with the largest
     /// offset <= `offset`, or the start of the segment.
     pub fn lookup(&self, offset: i64) -> u64 {
-        let base = self.base_offset;
-        let key = |raw: &[u8]| base + i64::from(u32::from_be_bytes(raw[..4].try_into().expect("4-byte slice")));
+        let key = |raw: &[u8]| layout::decode_offset_entry(self.base_offset, raw).0;
         self.file.floor(offset, key).map_or(0, |n| self.entry(n).1)
     }
 
     pub fn append(&mut self, offset: i64, position: u64) -> bool {
-        let mut raw = [0u8; ENTRY];
-        raw[..4].copy_from_slice(&((offset - self.base_offset) as u32).to_be_bytes());
-        raw[4..].copy_from_slice(&(position as u32).to_be_bytes());
-        self.file.append(&raw)
+        self.file.append(&layout::encode_offset_entry(self.base_offset, offset, position))
     }
 
     /// Kafka's sanity check, made whole: entries strictly increase in offset and
@@ -203,11 +191,11 @@ impl OffsetIndex {
         }
         let mut prev: Option<(i64, u64)> = None;
         for n in 0..self.len() {
-            let (offset, pos) = self.entry(n);
-            if pos >= store_size || prev.is_some_and(|(o, p)| offset <= o || pos <= p) {
+            let entry = self.entry(n);
+            if entry.1 >= store_size || prev.is_some_and(|prev| !layout::offset_entry_follows(prev, entry)) {
                 return Ok(false);
             }
-            prev = Some((offset, pos));
+            prev = Some(entry);
         }
         Ok(true)
     }

@@ -20,15 +20,11 @@ use bytes::Bytes;
 use tokio::sync::watch;
 
 use super::batch;
+use super::layout::{self, CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE};
 use super::producer_state::{Check, ProducerStates};
 use super::segment::{Segment, SegmentConfig};
 use super::Error;
 use crate::durable;
-
-/// Written on clean shutdown, removed at open: its presence means the files are whole.
-const CLEAN_SHUTDOWN_FILE: &str = ".clean_shutdown";
-/// The base offset below which every segment is known to be fsynced.
-const RECOVERY_POINT_FILE: &str = "recovery-point";
 
 /// Log settings, each mirroring the Kafka broker setting named beside it.
 #[derive(Clone, Debug)]
@@ -119,7 +115,7 @@ impl Log {
             index_max_bytes: config.index_max_bytes,
         };
 
-        let bases = segment_bases(dir)?;
+        let bases = layout::segment_bases(dir).map_err(|e| Error::io(dir, e))?;
         let mut report = OpenReport { clean, ..OpenReport::default() };
         let mut segments: Vec<Arc<Segment>> = Vec::with_capacity(bases.len().max(1));
         for (i, &base) in bases.iter().enumerate() {
@@ -176,14 +172,6 @@ impl Log {
             end_offset: watch::Sender::new(end),
         };
         Ok((log, report))
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    pub fn config(&self) -> &LogConfig {
-        &self.config
     }
 
     /// Validates `batch` and appends it at the log end offset. On any error the log
@@ -408,41 +396,15 @@ impl Drop for Log {
     }
 }
 
-/// Base offsets of the `.log` files in `dir`, ascending.
-fn segment_bases(dir: &Path) -> Result<Vec<i64>, Error> {
-    let mut bases = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name();
-        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".log")) else { continue };
-        if stem.len() == 20 {
-            if let Ok(base) = stem.parse::<i64>() {
-                bases.push(base);
-            }
-        }
-    }
-    bases.sort_unstable();
-    Ok(bases)
-}
-
 fn snapshot_offsets(dir: &Path) -> Result<Vec<i64>, Error> {
-    let mut offsets = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name();
-        if let Some(offset) = name.to_str().and_then(|n| n.strip_suffix(".snapshot")).and_then(|s| s.parse().ok()) {
-            offsets.push(offset);
-        }
-    }
-    offsets.sort_unstable();
-    Ok(offsets)
+    layout::snapshot_offsets(dir).map_err(|e| Error::io(dir, e))
 }
 
 /// Writes the producer-state snapshot as of `offset` and removes older ones.
 fn write_producer_snapshot(dir: &Path, offset: i64, producers: &ProducerStates) -> Result<(), Error> {
-    durable::write_durably(&dir.join(format!("{offset:020}.snapshot")), &producers.encode())?;
+    durable::write_durably(&dir.join(layout::snapshot_file_name(offset)), &producers.encode())?;
     for old in snapshot_offsets(dir)?.into_iter().filter(|&o| o != offset) {
-        let path = dir.join(format!("{old:020}.snapshot"));
+        let path = dir.join(layout::snapshot_file_name(old));
         std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
     }
     Ok(())
@@ -455,7 +417,7 @@ fn load_producer_states(dir: &Path, segments: &[Arc<Segment>], end: i64) -> Resu
     let mut from = segments[0].base_offset();
     let mut states = ProducerStates::default();
     for offset in snapshot_offsets(dir)?.into_iter().rev().filter(|&o| o <= end && o >= from) {
-        let path = dir.join(format!("{offset:020}.snapshot"));
+        let path = dir.join(layout::snapshot_file_name(offset));
         if let Some(loaded) = std::fs::read(&path).ok().and_then(|b| ProducerStates::decode(&b)) {
             states = loaded;
             from = offset;

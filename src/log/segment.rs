@@ -1,5 +1,5 @@
 //! One segment: a `.log` store, its `.index` and `.timeindex`, all named by the
-//! base offset in 20 digits, as in a Kafka data dir (`00000000000000000000.log`).
+//! base offset (see `layout`).
 //!
 //! Only the log's single writer calls the `&self` methods that mutate (`append`,
 //! `seal`, `recover`); readers use `read`, `find_batch` and `find_by_timestamp`
@@ -15,6 +15,7 @@ use bytes::Bytes;
 
 use super::batch::{self, BatchHeader, HEADER_LEN, LOG_OVERHEAD};
 use super::index::OffsetIndex;
+use super::layout::SegmentFile;
 use super::store::Store;
 use super::time_index::TimeIndex;
 use super::Error;
@@ -59,21 +60,16 @@ pub struct RecoveryReport {
     pub batches: u64,
 }
 
-pub fn file_name(base_offset: i64, extension: &str) -> String {
-    format!("{base_offset:020}.{extension}")
-}
-
 impl Segment {
     /// Opens the segment's files, creating any that are missing. The in-memory state
     /// is not loaded yet: call `load` (trusting the files after a clean shutdown) or
     /// `recover` (re-validating every batch).
     pub fn open(dir: &Path, base_offset: i64, config: SegmentConfig, now_ms: i64) -> Result<Self, Error> {
-        let path = |ext| dir.join(file_name(base_offset, ext));
         let segment = Self {
             base_offset,
-            store: Store::open(&path("log"))?,
-            index: RwLock::new(OffsetIndex::open(&path("index"), base_offset)?),
-            time_index: RwLock::new(TimeIndex::open(&path("timeindex"), base_offset)?),
+            store: Store::open(&SegmentFile::Log.path(dir, base_offset))?,
+            index: RwLock::new(OffsetIndex::open(&SegmentFile::Index.path(dir, base_offset), base_offset)?),
+            time_index: RwLock::new(TimeIndex::open(&SegmentFile::TimeIndex.path(dir, base_offset), base_offset)?),
             config,
             next_offset: AtomicI64::new(base_offset),
             max_timestamp: AtomicI64::new(-1),
@@ -556,33 +552,11 @@ impl Batches<'_> {
 
 #[cfg(test)]
 mod tests {
-    use bytes::BytesMut;
-    use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
-
     use super::*;
+    use crate::log::testing::BatchBuilder;
 
     fn batch(records: usize, value_size: usize) -> Bytes {
-        let records: Vec<Record> = (0..records)
-            .map(|i| Record {
-                transactional: false,
-                control: false,
-                delete_horizon: false,
-                partition_leader_epoch: 0,
-                producer_id: -1,
-                producer_epoch: -1,
-                timestamp_type: TimestampType::Creation,
-                offset: i as i64,
-                sequence: i as i32 - 1,
-                timestamp: 1_700_000_000_000,
-                key: None,
-                value: Some(Bytes::from(vec![b'v'; value_size])),
-                headers: Default::default(),
-            })
-            .collect();
-        let mut buf = BytesMut::new();
-        let options = RecordEncodeOptions { version: 2, compression: Compression::None };
-        RecordBatchEncoder::encode(&mut buf, &records, &options).unwrap();
-        buf.freeze()
+        BatchBuilder::records(records, value_size).without_keys().build()
     }
 
     /// Every offset, at limits around every batch boundary: `read` answers with the

@@ -4,8 +4,8 @@
 //! and never take a lock. Record bytes are read, not memory-mapped: a disk that
 //! fails to read a mapped page kills the process with SIGBUS, where `pread` returns
 //! an error the broker answers with KAFKA_STORAGE_ERROR (and a fetch-sized copy
-//! measured within noise of a map in CPU). `size` is published only after the bytes are written, so a reader
-//! never sees a half-written batch.
+//! measured within noise of a map in CPU). `size` is published only after the
+//! bytes are written, so a reader never sees a half-written batch.
 
 use std::fs::{File, OpenOptions};
 use std::io::{IoSlice, Write};

@@ -6,9 +6,8 @@
 use std::path::Path;
 
 use super::index::IndexFile;
+use super::layout::{self, TIME_INDEX_ENTRY};
 use super::Error;
-
-const ENTRY: usize = 12;
 
 pub struct TimeIndex {
     file: IndexFile,
@@ -17,7 +16,7 @@ pub struct TimeIndex {
 
 impl TimeIndex {
     pub fn open(path: &Path, base_offset: i64) -> Result<Self, Error> {
-        Ok(Self { file: IndexFile::open(path, ENTRY)?, base_offset })
+        Ok(Self { file: IndexFile::open(path, TIME_INDEX_ENTRY)?, base_offset })
     }
 
     pub fn file(&self) -> &IndexFile {
@@ -37,10 +36,7 @@ impl TimeIndex {
     }
 
     pub fn entry(&self, n: usize) -> (i64, i64) {
-        let raw = self.file.entry(n);
-        let ts = i64::from_be_bytes(raw[..8].try_into().expect("8-byte slice"));
-        let rel = u32::from_be_bytes(raw[8..].try_into().expect("4-byte slice"));
-        (ts, self.base_offset + i64::from(rel))
+        layout::decode_time_entry(self.base_offset, self.file.entry(n))
     }
 
     pub fn last_timestamp(&self) -> Option<i64> {
@@ -51,7 +47,7 @@ impl TimeIndex {
     /// up to the returned entry's offset has a smaller timestamp. `None` means
     /// "scan from the segment start".
     pub fn lookup(&self, ts: i64) -> Option<i64> {
-        let key = |raw: &[u8]| i64::from_be_bytes(raw[..8].try_into().expect("8-byte slice"));
+        let key = |raw: &[u8]| layout::decode_time_entry(self.base_offset, raw).0;
         // Strictly smaller: an entry equal to `ts` may have records with `ts` before it.
         self.file.floor(ts.saturating_sub(1), key).map(|n| self.entry(n).1)
     }
@@ -61,10 +57,7 @@ impl TimeIndex {
         if self.last_timestamp().is_some_and(|last| ts <= last) {
             return true;
         }
-        let mut raw = [0u8; ENTRY];
-        raw[..8].copy_from_slice(&ts.to_be_bytes());
-        raw[8..].copy_from_slice(&((offset - self.base_offset) as u32).to_be_bytes());
-        self.file.append(&raw)
+        self.file.append(&layout::encode_time_entry(self.base_offset, ts, offset))
     }
 
     /// Timestamps and offsets strictly increase and stay below `next_offset`.
@@ -74,11 +67,11 @@ impl TimeIndex {
         }
         let mut prev: Option<(i64, i64)> = None;
         for n in 0..self.len() {
-            let (ts, offset) = self.entry(n);
-            if offset >= next_offset || prev.is_some_and(|(t, o)| ts <= t || offset <= o) {
+            let entry = self.entry(n);
+            if entry.1 >= next_offset || prev.is_some_and(|prev| !layout::time_entry_follows(prev, entry)) {
                 return Ok(false);
             }
-            prev = Some((ts, offset));
+            prev = Some(entry);
         }
         Ok(true)
     }

@@ -14,7 +14,6 @@ use std::time::Duration;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
-use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
 
 pub const TOPIC: &str = "events";
 
@@ -216,31 +215,7 @@ impl RawClient {
 
 /// One v2 record batch of `values` with keys "k{i}", timestamps `timestamp + i`.
 pub fn batch(values: &[&[u8]], timestamp: i64) -> Bytes {
-    let records: Vec<Record> = values
-        .iter()
-        .enumerate()
-        .map(|(i, value)| Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: 0,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            // Constant offset - sequence keeps the encoder from splitting the batch;
-            // the base sequence stays -1 (not idempotent).
-            sequence: i as i32 - 1,
-            timestamp: timestamp + i as i64,
-            key: Some(Bytes::from(format!("k{i}"))),
-            value: Some(Bytes::copy_from_slice(value)),
-            headers: Default::default(),
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(&mut buf, &records, &RecordEncodeOptions { version: 2, compression: Compression::None })
-        .unwrap();
-    buf.freeze()
+    strand::log::testing::BatchBuilder::values(values).first_timestamp(timestamp).build()
 }
 
 /// Base offsets of the batches in a fetch response's records, in order.

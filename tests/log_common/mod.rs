@@ -1,5 +1,5 @@
-//! Shared setup for the storage tests: real v2 record batches built with
-//! kafka-protocol's encoder, a log in a fresh temp dir, ways to leave that dir as
+//! Shared setup for the storage tests: real v2 record batches (the library's
+//! `log::testing` builder), a log in a fresh temp dir, ways to leave that dir as
 //! a crash would, and a reader that splits what `Log::read` returns into batches.
 #![allow(dead_code)]
 
@@ -7,44 +7,12 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use bytes::{Bytes, BytesMut};
-use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
+use bytes::Bytes;
+use strand::log::layout::CLEAN_SHUTDOWN_FILE;
+// Not every test file builds batches of both kinds.
+#[allow(unused_imports)]
+pub use strand::log::testing::{batch_with_timestamps, make_batch};
 use strand::log::{Log, LogConfig};
-
-/// One uncompressed v2 batch of `n` records whose values are `value_size` bytes;
-/// record i has timestamp `timestamp + i`.
-pub fn make_batch(n: usize, value_size: usize, timestamp: i64) -> Bytes {
-    let timestamps: Vec<i64> = (0..n as i64).map(|i| timestamp + i).collect();
-    batch_with_timestamps(&timestamps, value_size)
-}
-
-/// One uncompressed v2 batch with one record per timestamp, in the given order.
-pub fn batch_with_timestamps(timestamps: &[i64], value_size: usize) -> Bytes {
-    let records: Vec<Record> = timestamps
-        .iter()
-        .enumerate()
-        .map(|(i, &timestamp)| Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: 0,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            // The encoder starts a new batch whenever offset - sequence changes.
-            sequence: i as i32 - 1,
-            timestamp,
-            key: Some(Bytes::from(format!("k{i}"))),
-            value: Some(Bytes::from(vec![(i % 251) as u8; value_size])),
-            headers: Default::default(),
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    let options = RecordEncodeOptions { version: 2, compression: Compression::None };
-    RecordBatchEncoder::encode(&mut buf, &records, &options).expect("encoding an uncompressed batch");
-    buf.freeze()
-}
 
 /// A config small enough that a handful of batches spans several segments and
 /// several index entries, with nothing expiring on its own.
@@ -145,7 +113,7 @@ pub fn file_sizes(dir: &Path) -> Vec<(PathBuf, u64)> {
 /// Makes the next open treat the dir as a crash left it: the marker a clean
 /// shutdown writes is gone.
 pub fn forget_clean_shutdown(dir: &Path) {
-    std::fs::remove_file(dir.join(".clean_shutdown")).expect("a closed log leaves the clean shutdown marker");
+    std::fs::remove_file(dir.join(CLEAN_SHUTDOWN_FILE)).expect("a closed log leaves the clean shutdown marker");
 }
 
 /// Stops the log as a killed process would: files exactly as they are now
