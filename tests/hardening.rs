@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::io::{Read, Write};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -115,6 +116,35 @@ fn a_malformed_body_closes_the_connection_and_the_broker_keeps_serving() {
 }
 
 #[test]
+fn the_close_check_fails_on_a_silent_or_answering_peer_and_passes_on_eof_or_reset() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    // A peer that keeps the connection open and says nothing: a hang.
+    let mut silent = RawClient::connect(&addr);
+    let (_held, _) = listener.accept().unwrap();
+    let started = std::time::Instant::now();
+    assert!(!silent.is_closed_by_peer(), "an open, silent connection counted as closed");
+    assert!(started.elapsed() >= common::CLOSE_WITHIN, "gave up after {:?}", started.elapsed());
+    // A peer that answers instead of closing.
+    let mut answered = RawClient::connect(&addr);
+    let (mut peer, _) = listener.accept().unwrap();
+    peer.write_all(&[0]).unwrap();
+    assert!(!answered.is_closed_by_peer(), "an answer counted as a close");
+    // A clean close: EOF.
+    let mut closed = RawClient::connect(&addr);
+    drop(listener.accept().unwrap());
+    assert!(closed.is_closed_by_peer(), "EOF did not count as a close");
+    // A close with our bytes unread: the kernel answers with a reset.
+    let mut reset = RawClient::connect(&addr);
+    let (mut peer, _) = listener.accept().unwrap();
+    reset.write_bytes(b"unread");
+    let mut first = [0u8; 1];
+    peer.read_exact(&mut first).unwrap();
+    drop(peer);
+    assert!(reset.is_closed_by_peer(), "a reset did not count as a close");
+}
+
+#[test]
 fn past_max_connections_a_new_connection_is_closed() {
     let strand = Strand::start_with(&["--max-connections", "2"]);
     let mut first = RawClient::connect(&strand.addr);
@@ -197,7 +227,10 @@ fn kill_9_at_random_moments_never_loses_an_acknowledged_record_or_commit() {
         std::thread::sleep(Duration::from_millis(50 + next_random(&mut seed) % 400));
         strand.kill();
         stop.store(true, Ordering::Relaxed);
-        let _ = worker.join();
+        // A failed assert in the worker fails the test (a kill mid-request returns instead).
+        if let Err(panic) = worker.join() {
+            std::panic::resume_unwind(panic);
+        }
         strand.restart();
     }
     let acked = acked.lock().unwrap().clone();
