@@ -22,6 +22,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY benches ./benches
 COPY src ./src
+# The patched kafka-protocol that Cargo.toml's [patch.crates-io] points at.
+COPY vendor ./vendor
 # The registry and target caches survive between builds, so a source change does
 # not download and rebuild every dependency. The binary is copied out of the
 # cache mount within the same step. Symbols and line tables are stripped here

@@ -5,7 +5,6 @@
 //! `log` is the partition's on-disk commit log; `broker` is the state they share;
 //! `tls` and `sasl` secure the listener.
 
-pub mod alloc;
 pub mod api;
 pub mod broker;
 pub mod config;

@@ -87,6 +87,11 @@ impl Strand {
         self.child = Some(child);
     }
 
+    /// The broker's process id (for its /proc/<pid>/status).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     /// SIGTERM and wait: a clean shutdown.
     pub fn stop(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("running");
@@ -143,6 +148,12 @@ impl Drop for Strand {
     }
 }
 
+/// How long a RawClient waits for a response.
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long `is_closed_by_peer` waits for the close: the broker closes at once
+/// when it decides to, so a longer wait only hides a hang.
+pub const CLOSE_WITHIN: Duration = Duration::from_secs(5);
+
 /// A blocking Kafka client for one connection, speaking through kafka-protocol.
 pub struct RawClient {
     stream: TcpStream,
@@ -152,7 +163,7 @@ pub struct RawClient {
 impl RawClient {
     pub fn connect(addr: &str) -> RawClient {
         let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
         RawClient { stream, correlation_id: 0 }
     }
 
@@ -206,10 +217,33 @@ impl RawClient {
         Some(Bytes::from(body))
     }
 
-    /// True when the broker closed the connection (read returns EOF or reset).
+    /// True when the broker closed the connection within `CLOSE_WITHIN`: the read
+    /// returns EOF, or a reset (the broker closed with our bytes still unread).
+    /// Anything else is false and says what it saw: a byte (the broker answered),
+    /// and above all silence, so that a broker that hangs fails the check.
     pub fn is_closed_by_peer(&mut self) -> bool {
+        use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, Interrupted};
+        self.stream.set_read_timeout(Some(CLOSE_WITHIN)).unwrap();
         let mut buf = [0u8; 1];
-        matches!(self.stream.read(&mut buf), Ok(0) | Err(_))
+        let seen = loop {
+            match self.stream.read(&mut buf) {
+                Err(e) if e.kind() == Interrupted => continue,
+                other => break other,
+            }
+        };
+        self.stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        match seen {
+            Ok(0) => true,
+            Err(e) if matches!(e.kind(), ConnectionReset | BrokenPipe | ConnectionAborted) => true,
+            Ok(_) => {
+                eprintln!("is_closed_by_peer: the peer sent byte {:#04x} instead of closing", buf[0]);
+                false
+            }
+            Err(e) => {
+                eprintln!("is_closed_by_peer: no close within {CLOSE_WITHIN:?}: {e}");
+                false
+            }
+        }
     }
 }
 
