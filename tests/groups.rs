@@ -463,3 +463,176 @@ fn every_group_api_answers_at_every_advertised_version() {
         assert_eq!(codes, vec![ResponseError::NonEmptyGroup.code(), 0], "DeleteGroups v{v}");
     }
 }
+
+/// Records the consumer's rebalance callbacks ("assign N", "revoke N").
+#[derive(Clone, Default)]
+struct Rebalances(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+impl ClientContext for Rebalances {}
+impl ConsumerContext for Rebalances {
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let event = match rebalance {
+            Rebalance::Assign(tpl) => format!("assign {}", tpl.count()),
+            Rebalance::Revoke(tpl) => format!("revoke {}", tpl.count()),
+            Rebalance::Error(e) => format!("error {e}"),
+        };
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+impl Rebalances {
+    fn events(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+    /// The partitions held after the last callback, if there was one.
+    fn held(&self) -> Option<usize> {
+        let events = self.events();
+        let last = events.last()?;
+        Some(last.strip_prefix("assign ").and_then(|n| n.parse().ok()).unwrap_or(0))
+    }
+}
+
+fn static_consumer(strand: &Strand, group: &str, instance: &str) -> (BaseConsumer<Rebalances>, Rebalances) {
+    let rebalances = Rebalances::default();
+    let consumer: BaseConsumer<Rebalances> = strand
+        .client_config()
+        .set("group.id", group)
+        .set("group.instance.id", instance)
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "300")
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .create_with_context(rebalances.clone())
+        .expect("consumer");
+    consumer.subscribe(&[TOPIC]).unwrap();
+    (consumer, rebalances)
+}
+
+/// Polls every consumer for `how_long` (they only heartbeat and rebalance when polled).
+fn poll_all(consumers: &[&BaseConsumer<Rebalances>], how_long: Duration) {
+    let end = Instant::now() + how_long;
+    while Instant::now() < end {
+        for consumer in consumers {
+            let _ = consumer.poll(Duration::from_millis(20));
+        }
+    }
+}
+
+/// (member id, instance id) of each member, and the group's state, by DescribeGroups v5.
+fn describe(client: &mut RawClient, group: &str) -> (String, Vec<(String, String)>) {
+    let request = DescribeGroupsRequest::default().with_groups(vec![GroupId(StrBytes::from_string(group.into()))]);
+    let described = client.send(5, &request).groups.remove(0);
+    let mut members: Vec<(String, String)> = described
+        .members
+        .iter()
+        .map(|m| (m.member_id.to_string(), m.group_instance_id.as_deref().unwrap_or_default().to_owned()))
+        .collect();
+    members.sort_by(|a, b| a.1.cmp(&b.1));
+    (described.group_state.to_string(), members)
+}
+
+/// KIP-345: a static member that closes (librdkafka sends no LeaveGroup for it)
+/// and comes back with the same group.instance.id within its session timeout
+/// takes its old slot: the same partition, the same generation, and the other
+/// member sees no rebalance at all.
+#[test]
+fn a_static_member_restarting_within_its_session_gets_its_partition_back_without_a_rebalance() {
+    const STATIC_GROUP: &str = "static-group";
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    let (first, first_events) = static_consumer(&strand, STATIC_GROUP, "instance-a");
+    let (second, second_events) = static_consumer(&strand, STATIC_GROUP, "instance-b");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Settled: both members had their callbacks, one holds the one partition,
+    // and nothing changed for a while.
+    loop {
+        assert!(Instant::now() < deadline, "never settled: {:?} {:?}", first_events.events(), second_events.events());
+        let before = (first_events.events(), second_events.events());
+        poll_all(&[&first, &second], Duration::from_secs(2));
+        let settled = (first_events.events(), second_events.events()) == before
+            && first_events.held().zip(second_events.held()).is_some_and(|(a, b)| a + b == 1);
+        if settled && describe(&mut client, STATIC_GROUP).0 == "Stable" {
+            break;
+        }
+    }
+    let (owner, owner_events, other, other_events, owner_instance) = if first_events.held() == Some(1) {
+        (first, first_events, second, second_events, "instance-a")
+    } else {
+        (second, second_events, first, first_events, "instance-b")
+    };
+    let (_, members_before) = describe(&mut client, STATIC_GROUP);
+    let other_seen = other_events.events();
+
+    // Close without LeaveGroup: the broker keeps the slot.
+    drop(owner);
+    drop(owner_events);
+    let (state, members) = describe(&mut client, STATIC_GROUP);
+    assert_eq!((state.as_str(), &members), ("Stable", &members_before), "the closed static member keeps its slot");
+
+    let (restarted, restarted_events) = static_consumer(&strand, STATIC_GROUP, owner_instance);
+    while restarted_events.held() != Some(1) {
+        assert!(Instant::now() < deadline, "the restarted member never got its partition back");
+        poll_all(&[&restarted, &other], Duration::from_millis(200));
+    }
+    // Long enough for a rebalance, were there one, to reach the other member.
+    poll_all(&[&restarted, &other], Duration::from_secs(3));
+    assert_eq!(restarted_events.events(), vec!["assign 1".to_string()], "the partition and nothing else");
+    assert_eq!(other_events.events(), other_seen, "the other member noticed no rebalance");
+    let (state, members) = describe(&mut client, STATIC_GROUP);
+    assert_eq!(state, "Stable");
+    let instances = |m: &[(String, String)]| m.iter().map(|(_, i)| i.clone()).collect::<Vec<_>>();
+    assert_eq!(instances(&members), instances(&members_before));
+    let member_of = |m: &[(String, String)], instance: &str| m.iter().find(|(_, i)| i == instance).unwrap().0.clone();
+    assert_ne!(member_of(&members, owner_instance), member_of(&members_before, owner_instance), "a new member id");
+    let other_instance = if owner_instance == "instance-a" { "instance-b" } else { "instance-a" };
+    assert_eq!(member_of(&members, other_instance), member_of(&members_before, other_instance));
+}
+
+fn offset_delete(client: &mut RawClient, group: &str) -> (i16, i16) {
+    let request = OffsetDeleteRequest::default()
+        .with_group_id(GroupId(StrBytes::from_string(group.into())))
+        .with_topics(vec![offset_delete_request::OffsetDeleteRequestTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+            .with_partitions(vec![
+                offset_delete_request::OffsetDeleteRequestPartition::default().with_partition_index(0)
+            ])]);
+    let response = client.send(0, &request);
+    (response.error_code, response.topics[0].partitions[0].error_code)
+}
+
+/// KIP-496: OffsetDelete refuses a topic the group's live members subscribe to
+/// (GROUP_SUBSCRIBED_TO_TOPIC, on the partition) and keeps the offset; once the
+/// member has left, the same request deletes it.
+#[tokio::test]
+async fn offset_delete_while_a_member_subscribes_to_the_topic_is_group_subscribed_to_topic() {
+    const SUBSCRIBED_GROUP: &str = "subscribed-group";
+    let strand = Strand::start();
+    produce_n(&strand, 5).await;
+    let mut client = RawClient::connect(&strand.addr);
+    let consumer: BaseConsumer = strand
+        .client_config()
+        .set("group.id", SUBSCRIBED_GROUP)
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[TOPIC]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let message = loop {
+        assert!(Instant::now() < deadline, "the consumer never got a message");
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(100)) {
+            break message;
+        }
+    };
+    consumer.commit_message(&message, CommitMode::Sync).expect("commit");
+    drop(message);
+    assert_eq!(fetch_committed(&mut client, SUBSCRIBED_GROUP), 1);
+
+    assert_eq!(offset_delete(&mut client, SUBSCRIBED_GROUP), (0, ResponseError::GroupSubscribedToTopic.code()));
+    assert_eq!(fetch_committed(&mut client, SUBSCRIBED_GROUP), 1, "the offset is kept");
+
+    // A dynamic member leaves on close; the group is Empty and subscribes to nothing.
+    drop(consumer);
+    assert_eq!(describe(&mut client, SUBSCRIBED_GROUP).0, "Empty");
+    assert_eq!(offset_delete(&mut client, SUBSCRIBED_GROUP), (0, 0));
+    assert_eq!(fetch_committed(&mut client, SUBSCRIBED_GROUP), -1);
+}

@@ -12,15 +12,12 @@ use crate::broker::Broker;
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <DeleteGroupsRequest as Message>::VERSIONS;
 
-pub fn handle(broker: &Broker, _version: i16, request: DeleteGroupsRequest) -> DeleteGroupsResponse {
-    let results = request
-        .groups_names
-        .into_iter()
-        .map(|group_id| {
-            let code =
-                broker.groups.delete_group(&group_id).err().map_or(0, |e| group_error_code("DeleteGroups", &e).code());
-            DeletableGroupResult::default().with_group_id(group_id).with_error_code(code)
-        })
-        .collect();
+pub async fn handle(broker: &Broker, _version: i16, request: DeleteGroupsRequest) -> DeleteGroupsResponse {
+    let mut results = Vec::with_capacity(request.groups_names.len());
+    for group_id in request.groups_names {
+        let deleted = broker.groups.delete_group(&group_id).await;
+        let code = deleted.err().map_or(0, |e| group_error_code("DeleteGroups", &e).code());
+        results.push(DeletableGroupResult::default().with_group_id(group_id).with_error_code(code));
+    }
     DeleteGroupsResponse::default().with_results(results)
 }

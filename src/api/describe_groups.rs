@@ -10,7 +10,9 @@ use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use crate::broker::Broker;
-use crate::group::coordinator::GroupState;
+
+/// What Kafka reports as the state of a group it does not know.
+const UNKNOWN_GROUP_STATE: &str = "Dead";
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <DescribeGroupsRequest as Message>::VERSIONS;
@@ -22,7 +24,7 @@ pub fn handle(broker: &Broker, version: i16, request: DescribeGroupsRequest) -> 
         .map(|group_id| {
             let Some(group) = broker.groups.describe(&group_id) else {
                 let described =
-                    DescribedGroup::default().with_group_state(StrBytes::from_static_str(GroupState::Dead.name()));
+                    DescribedGroup::default().with_group_state(StrBytes::from_static_str(UNKNOWN_GROUP_STATE));
                 return if version >= 6 {
                     described
                         .with_error_code(ResponseError::GroupIdNotFound.code())
@@ -38,16 +40,16 @@ pub fn handle(broker: &Broker, version: i16, request: DescribeGroupsRequest) -> 
             let members = group
                 .members
                 .into_iter()
-                .map(|(id, instance, client_id, client_host, metadata, assignment)| {
+                .map(|m| {
                     let member = DescribedGroupMember::default()
-                        .with_member_id(StrBytes::from_string(id))
-                        .with_client_id(StrBytes::from_string(client_id))
-                        .with_client_host(StrBytes::from_string(client_host))
-                        .with_member_metadata(metadata)
-                        .with_member_assignment(assignment);
+                        .with_member_id(StrBytes::from_string(m.member_id))
+                        .with_client_id(StrBytes::from_string(m.client_id))
+                        .with_client_host(StrBytes::from_string(m.client_host))
+                        .with_member_metadata(m.metadata)
+                        .with_member_assignment(m.assignment);
                     // group_instance_id exists from v4 on.
                     if version >= 4 {
-                        member.with_group_instance_id(instance.map(StrBytes::from_string))
+                        member.with_group_instance_id(m.instance_id.map(StrBytes::from_string))
                     } else {
                         member
                     }

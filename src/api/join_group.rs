@@ -12,8 +12,7 @@ use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::{group_error_code, RequestContext};
 use crate::broker::Broker;
-use crate::group::coordinator::JoinRequest;
-use crate::group::Error;
+use crate::group::{Error, JoinRequest, Protocol};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <JoinGroupRequest as Message>::VERSIONS;
@@ -34,7 +33,11 @@ pub async fn handle(
         session_timeout_ms: request.session_timeout_ms,
         rebalance_timeout_ms: if version >= 1 { request.rebalance_timeout_ms } else { request.session_timeout_ms },
         protocol_type: request.protocol_type.to_string(),
-        protocols: request.protocols.into_iter().map(|p| (p.name.to_string(), p.metadata)).collect(),
+        protocols: request
+            .protocols
+            .into_iter()
+            .map(|p| Protocol { name: p.name.to_string(), metadata: p.metadata })
+            .collect(),
         require_known_member_id: version >= 4,
     };
     let response = match broker.groups.join(join).await {
@@ -48,13 +51,13 @@ pub async fn handle(
                 joined
                     .members
                     .into_iter()
-                    .map(|(id, instance, metadata)| {
+                    .map(|joined| {
                         let member = JoinGroupResponseMember::default()
-                            .with_member_id(StrBytes::from_string(id))
-                            .with_metadata(metadata);
+                            .with_member_id(StrBytes::from_string(joined.member_id))
+                            .with_metadata(joined.metadata);
                         // group_instance_id exists from v5 on.
                         if version >= 5 {
-                            member.with_group_instance_id(instance.map(StrBytes::from_string))
+                            member.with_group_instance_id(joined.instance_id.map(StrBytes::from_string))
                         } else {
                             member
                         }

@@ -9,19 +9,23 @@ use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::group_error_code;
 use crate::broker::Broker;
+use crate::group::LeavingMember;
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <LeaveGroupRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> LeaveGroupResponse {
-    let members: Vec<(String, Option<String>)> = if version >= 3 {
+    let members: Vec<LeavingMember> = if version >= 3 {
         request
             .members
             .iter()
-            .map(|m| (m.member_id.to_string(), m.group_instance_id.as_ref().map(|s| s.to_string())))
+            .map(|m| LeavingMember {
+                member_id: m.member_id.to_string(),
+                instance_id: m.group_instance_id.as_ref().map(|s| s.to_string()),
+            })
             .collect()
     } else {
-        vec![(request.member_id.to_string(), None)]
+        vec![LeavingMember { member_id: request.member_id.to_string(), instance_id: None }]
     };
     match broker.groups.leave(&request.group_id, &members) {
         Err(error) => LeaveGroupResponse::default().with_error_code(group_error_code("LeaveGroup", &error).code()),

@@ -19,14 +19,14 @@ pub fn handle(broker: &Broker, version: i16, request: ListGroupsRequest) -> List
         .groups
         .list()
         .into_iter()
-        .filter(|(_, _, state)| wanted(&request.states_filter, state.name()))
+        .filter(|group| wanted(&request.states_filter, group.state.name()))
         .filter(|_| wanted(&request.types_filter, GROUP_TYPE))
-        .map(|(id, protocol_type, state)| {
+        .map(|group| {
             let listed = ListedGroup::default()
-                .with_group_id(GroupId(StrBytes::from_string(id)))
-                .with_protocol_type(StrBytes::from_string(protocol_type));
-            let listed =
-                if version >= 4 { listed.with_group_state(StrBytes::from_static_str(state.name())) } else { listed };
+                .with_group_id(GroupId(StrBytes::from_string(group.group_id)))
+                .with_protocol_type(StrBytes::from_string(group.protocol_type));
+            let state = group.state.name();
+            let listed = if version >= 4 { listed.with_group_state(StrBytes::from_static_str(state)) } else { listed };
             if version >= 5 {
                 listed.with_group_type(StrBytes::from_static_str(GROUP_TYPE))
             } else {

@@ -14,7 +14,7 @@ use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::{check_partition, group_error_code, resolve_topic, TopicRef};
 use crate::broker::Broker;
-use crate::group::offset_store::CommittedOffset;
+use crate::group::{CommittedOffset, TopicPartition};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <OffsetCommitRequest as Message>::VERSIONS;
@@ -22,7 +22,7 @@ pub const VERSIONS: VersionRange = <OffsetCommitRequest as Message>::VERSIONS;
 /// Kafka's `offset.metadata.max.bytes`.
 const MAX_METADATA_BYTES: usize = 4096;
 
-pub fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> OffsetCommitResponse {
+pub async fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> OffsetCommitResponse {
     let now = crate::now_ms();
     // Per partition: Ok(index into `valid`) or the partition's own error.
     let mut valid = Vec::new();
@@ -39,7 +39,7 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> Of
                         return Err(ResponseError::OffsetMetadataTooLarge);
                     }
                     valid.push((
-                        (broker.topic().to_owned(), p.partition_index),
+                        TopicPartition { topic: broker.topic().to_owned(), partition: p.partition_index },
                         CommittedOffset {
                             offset: p.committed_offset,
                             leader_epoch: if version >= 6 { p.committed_leader_epoch } else { -1 },
@@ -56,13 +56,10 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> Of
         Ok(())
     } else {
         let instance = request.group_instance_id.as_deref();
-        broker.groups.commit(
-            &request.group_id,
-            request.generation_id_or_member_epoch,
-            &request.member_id,
-            instance,
-            valid,
-        )
+        broker
+            .groups
+            .commit(&request.group_id, request.generation_id_or_member_epoch, &request.member_id, instance, valid)
+            .await
     };
     if let Err(e) = &committed {
         tracing::debug!(group = %request.group_id.as_str(), error = %e, "offset commit refused");

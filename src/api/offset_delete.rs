@@ -8,11 +8,12 @@ use kafka_protocol::protocol::{Message, VersionRange};
 
 use super::{check_partition, group_error_code, resolve_topic, TopicRef};
 use crate::broker::Broker;
+use crate::group::TopicPartition;
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <OffsetDeleteRequest as Message>::VERSIONS;
 
-pub fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest) -> OffsetDeleteResponse {
+pub async fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest) -> OffsetDeleteResponse {
     let mut known = Vec::new();
     let mut codes: Vec<Vec<Option<i16>>> = Vec::new();
     for topic in &request.topics {
@@ -23,7 +24,7 @@ pub fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest) -> O
                 .iter()
                 .map(|p| match topic_result.and_then(|()| check_partition(p.partition_index)) {
                     Ok(()) => {
-                        known.push((topic.name.to_string(), p.partition_index));
+                        known.push(TopicPartition { topic: topic.name.to_string(), partition: p.partition_index });
                         None
                     }
                     Err(code) => Some(code.code()),
@@ -31,7 +32,7 @@ pub fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest) -> O
                 .collect(),
         );
     }
-    let results = match broker.groups.delete_offsets(&request.group_id, &known) {
+    let results = match broker.groups.delete_offsets(&request.group_id, &known).await {
         Ok(results) => results,
         Err(error) => {
             return OffsetDeleteResponse::default().with_error_code(group_error_code("OffsetDelete", &error).code())

@@ -13,7 +13,7 @@ use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::{resolve_topic, TopicRef};
 use crate::broker::Broker;
-use crate::group::offset_store::CommittedOffset;
+use crate::group::{CommittedOffset, TopicPartition};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <OffsetFetchRequest as Message>::VERSIONS;
@@ -74,10 +74,11 @@ fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, i32, i16)>
             .groups
             .committed(group_id, None)
             .into_iter()
-            .map(|((topic, partition), committed)| (topic, partition, committed, 0))
+            .map(|(tp, committed)| (tp.topic, tp.partition, committed, 0))
             .collect(),
         Some(asked) => {
-            let keys: Vec<(String, i32)> = asked.iter().map(|(t, p, _)| (t.clone(), *p)).collect();
+            let keys: Vec<TopicPartition> =
+                asked.iter().map(|(t, p, _)| TopicPartition { topic: t.clone(), partition: *p }).collect();
             let found = broker.groups.committed(group_id, Some(&keys));
             asked
                 .into_iter()

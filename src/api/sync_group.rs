@@ -8,7 +8,7 @@ use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::group_error_code;
 use crate::broker::Broker;
-use crate::group::coordinator::SyncRequest;
+use crate::group::{MemberAssignment, SyncRequest};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <SyncGroupRequest as Message>::VERSIONS;
@@ -21,7 +21,11 @@ pub async fn handle(broker: &Broker, version: i16, request: SyncGroupRequest) ->
         group_instance_id: request.group_instance_id.map(|s| s.to_string()),
         protocol_type: request.protocol_type.map(|s| s.to_string()),
         protocol_name: request.protocol_name.map(|s| s.to_string()),
-        assignments: request.assignments.into_iter().map(|a| (a.member_id.to_string(), a.assignment)).collect(),
+        assignments: request
+            .assignments
+            .into_iter()
+            .map(|a| MemberAssignment { member_id: a.member_id.to_string(), assignment: a.assignment })
+            .collect(),
     };
     match broker.groups.sync(sync).await {
         Ok(synced) => {

@@ -1,12 +1,21 @@
-//! Consumer groups: the classic group membership protocol (`coordinator`) and the
-//! durable store of committed offsets behind a trait (`offset_store`).
+//! Consumer groups: one classic group's membership as a pure state machine
+//! (`classic`), the coordinator that locks, waits and persists around it
+//! (`coordinator`), the committed offsets and their writer thread (`offsets`),
+//! and the durable store of committed offsets behind a trait (`offset_store`).
 
+pub mod classic;
 pub mod coordinator;
 pub mod offset_store;
+mod offsets;
 
 use std::path::{Path, PathBuf};
 
-pub use coordinator::Coordinator;
+pub use classic::{
+    DescribedMember, GroupDescription, GroupState, JoinRequest, JoinResult, JoinedMember, LeavingMember,
+    MemberAssignment, Protocol, SyncRequest, SyncResult,
+};
+pub use coordinator::{Coordinator, GroupListing};
+pub use offset_store::{CommittedOffset, TopicPartition};
 
 /// Why a group operation was refused; each maps to the Kafka code of the same name.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -28,8 +37,6 @@ pub enum Error {
     RebalanceInProgress,
     #[error("another member now holds this group.instance.id")]
     FencedInstanceId,
-    #[error("the group is being deleted")]
-    CoordinatorNotAvailable,
     #[error("no such group")]
     GroupIdNotFound,
     #[error("the group still has members")]

@@ -3,8 +3,9 @@
 //!
 //! `FileOffsetStore` keeps `consumer-offsets.log` in the data dir (the role Kafka
 //! gives the `__consumer_offsets` topic): an append-only sequence of records, each
-//! `[length u32][crc32c u32][payload]`, one commit batch written with one write and
-//! (by default) fsynced before the commit is acknowledged. Loading replays the
+//! `[length u32][crc32c u32][payload]`, one record per change; a batch of changes
+//! is written with one write and (by default) one fsync before any of them is
+//! acknowledged. Loading replays the
 //! records and stops at the first torn or corrupt one, which a crash can only have
 //! left at the end; the file is cut there so later appends follow good data. When
 //! the file holds four times more records than live entries it is rewritten with
@@ -27,16 +28,47 @@ pub struct CommittedOffset {
     pub commit_timestamp: i64,
 }
 
-/// (group, topic, partition).
-pub type OffsetKey = (String, String, i32);
+/// One partition of a topic.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: i32,
+}
 
-pub trait OffsetStore: Send + Sync {
-    /// Every committed offset, as of the last commit or delete.
+/// Where a committed offset is kept: a group's partition.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OffsetKey {
+    pub group: String,
+    pub topic: String,
+    pub partition: i32,
+}
+
+impl OffsetKey {
+    pub fn new(group: &str, partition: &TopicPartition) -> Self {
+        OffsetKey { group: group.to_owned(), topic: partition.topic.clone(), partition: partition.partition }
+    }
+
+    pub fn topic_partition(&self) -> TopicPartition {
+        TopicPartition { topic: self.topic.clone(), partition: self.partition }
+    }
+}
+
+/// One change to the committed offsets; after a crash each is there whole or not at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// OffsetCommit.
+    Commit(Vec<(OffsetKey, CommittedOffset)>),
+    /// OffsetDelete.
+    Delete(Vec<OffsetKey>),
+    /// DeleteGroups: every offset of the group, as of this change's turn.
+    DeleteGroup(String),
+}
+
+pub trait OffsetStore: Send {
+    /// Every committed offset, as of the last change.
     fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error>;
-    /// Makes a batch of commits durable (all or nothing after a crash).
-    fn commit(&self, offsets: &[(OffsetKey, CommittedOffset)]) -> Result<(), Error>;
-    /// Forgets the given keys.
-    fn delete(&self, keys: &[OffsetKey]) -> Result<(), Error>;
+    /// Makes `changes` durable, in order: all of them, or an error.
+    fn apply(&self, changes: &[Change]) -> Result<(), Error>;
 }
 
 const FILE_NAME: &str = "consumer-offsets.log";
@@ -115,34 +147,49 @@ impl OffsetStore for FileOffsetStore {
         Ok(self.lock().live.clone())
     }
 
-    fn commit(&self, offsets: &[(OffsetKey, CommittedOffset)]) -> Result<(), Error> {
-        if offsets.is_empty() {
+    fn apply(&self, changes: &[Change]) -> Result<(), Error> {
+        let mut inner = self.lock();
+        // One record per change, so a crash keeps each change whole or drops it;
+        // the entries in order, to update `live` once the records are durable.
+        let mut payload = Vec::new();
+        let mut entries: Vec<(OffsetKey, Option<CommittedOffset>)> = Vec::new();
+        for change in changes {
+            match change {
+                Change::Commit(offsets) if !offsets.is_empty() => {
+                    encode_batch(&mut payload, COMMIT, offsets.iter().map(|(k, v)| (k, Some(v))));
+                    entries.extend(offsets.iter().map(|(k, v)| (k.clone(), Some(v.clone()))));
+                }
+                Change::Delete(keys) if !keys.is_empty() => {
+                    encode_batch(&mut payload, DELETE, keys.iter().map(|k| (k, None)));
+                    entries.extend(keys.iter().map(|k| (k.clone(), None)));
+                }
+                Change::DeleteGroup(group) => {
+                    // The group's keys now: those on disk and those committed earlier in this batch.
+                    let mut keys: Vec<OffsetKey> = inner.live.keys().filter(|k| k.group == *group).cloned().collect();
+                    keys.extend(
+                        entries.iter().filter(|(k, v)| k.group == *group && v.is_some()).map(|(k, _)| k.clone()),
+                    );
+                    keys.sort();
+                    keys.dedup();
+                    if !keys.is_empty() {
+                        encode_batch(&mut payload, DELETE, keys.iter().map(|k| (k, None)));
+                        entries.extend(keys.into_iter().map(|k| (k, None)));
+                    }
+                }
+                Change::Commit(_) | Change::Delete(_) => {}
+            }
+        }
+        if payload.is_empty() {
             return Ok(());
         }
-        // One record for the whole batch, so a crash keeps all of it or none.
-        let mut payload = Vec::new();
-        encode_batch(&mut payload, COMMIT, offsets.iter().map(|(k, v)| (k, Some(v))));
-        let mut inner = self.lock();
         self.append(&mut inner, &payload)?;
-        for (key, offset) in offsets {
-            inner.live.insert(key.clone(), offset.clone());
+        inner.records += entries.len();
+        for (key, offset) in entries {
+            match offset {
+                Some(offset) => inner.live.insert(key, offset),
+                None => inner.live.remove(&key),
+            };
         }
-        inner.records += offsets.len();
-        self.maybe_compact(&mut inner)
-    }
-
-    fn delete(&self, keys: &[OffsetKey]) -> Result<(), Error> {
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let mut payload = Vec::new();
-        encode_batch(&mut payload, DELETE, keys.iter().map(|k| (k, None)));
-        let mut inner = self.lock();
-        self.append(&mut inner, &payload)?;
-        for key in keys {
-            inner.live.remove(key);
-        }
-        inner.records += keys.len();
         self.maybe_compact(&mut inner)
     }
 }
@@ -179,10 +226,10 @@ fn frame(out: &mut Vec<u8>, kind: u8, count: u32, body: &[u8]) {
     out.extend_from_slice(&payload);
 }
 
-fn encode_entry(out: &mut Vec<u8>, (group, topic, partition): &OffsetKey, offset: Option<&CommittedOffset>) {
-    put_str(out, Some(group));
-    put_str(out, Some(topic));
-    out.extend_from_slice(&partition.to_be_bytes());
+fn encode_entry(out: &mut Vec<u8>, key: &OffsetKey, offset: Option<&CommittedOffset>) {
+    put_str(out, Some(&key.group));
+    put_str(out, Some(&key.topic));
+    out.extend_from_slice(&key.partition.to_be_bytes());
     if let Some(o) = offset {
         out.extend_from_slice(&o.offset.to_be_bytes());
         out.extend_from_slice(&o.leader_epoch.to_be_bytes());
@@ -238,7 +285,7 @@ fn decode_payload(payload: &[u8]) -> Option<Vec<Entry>> {
     let count = r.u32()?;
     let mut entries = Vec::with_capacity(count.min(1 << 16) as usize);
     for _ in 0..count {
-        let key = (r.string()?, r.string()?, r.i32()?);
+        let key = OffsetKey { group: r.string()?, topic: r.string()?, partition: r.i32()? };
         let offset = if kind == COMMIT {
             let (offset, leader_epoch, commit_timestamp) = (r.i64()?, r.i32()?, r.i64()?);
             let metadata = r.opt_string()?;
@@ -289,7 +336,11 @@ mod tests {
     use super::*;
 
     fn key(group: &str, partition: i32) -> OffsetKey {
-        (group.into(), "events".into(), partition)
+        OffsetKey { group: group.into(), topic: "events".into(), partition }
+    }
+
+    fn commit(store: &FileOffsetStore, offsets: &[(OffsetKey, CommittedOffset)]) {
+        store.apply(&[Change::Commit(offsets.to_vec())]).unwrap();
     }
 
     fn offset(n: i64) -> CommittedOffset {
@@ -300,9 +351,9 @@ mod tests {
     fn commits_and_deletes_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileOffsetStore::open(dir.path(), true).unwrap();
-        store.commit(&[(key("a", 0), offset(5)), (key("b", 0), offset(7))]).unwrap();
-        store.commit(&[(key("a", 0), offset(9))]).unwrap();
-        store.delete(&[key("b", 0)]).unwrap();
+        commit(&store, &[(key("a", 0), offset(5)), (key("b", 0), offset(7))]);
+        commit(&store, &[(key("a", 0), offset(9))]);
+        store.apply(&[Change::Delete(vec![key("b", 0)])]).unwrap();
         drop(store);
         let store = FileOffsetStore::open(dir.path(), true).unwrap();
         let live = store.load().unwrap();
@@ -311,12 +362,33 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_applies_in_order_and_delete_group_takes_what_the_batch_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileOffsetStore::open(dir.path(), true).unwrap();
+        commit(&store, &[(key("a", 0), offset(1)), (key("b", 0), offset(2))]);
+        store
+            .apply(&[
+                Change::Commit(vec![(key("a", 1), offset(3))]),
+                Change::DeleteGroup("a".into()),
+                Change::Commit(vec![(key("a", 2), offset(4)), (key("b", 0), offset(5))]),
+                Change::Delete(vec![key("zz", 9)]),
+            ])
+            .unwrap();
+        drop(store);
+        let live = FileOffsetStore::open(dir.path(), true).unwrap().load().unwrap();
+        let mut keys: Vec<_> = live.keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, vec![key("a", 2), key("b", 0)]);
+        assert_eq!(live[&key("b", 0)], offset(5));
+    }
+
+    #[test]
     fn a_torn_last_record_is_dropped_and_earlier_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileOffsetStore::open(dir.path(), true).unwrap();
-        store.commit(&[(key("a", 0), offset(1))]).unwrap();
+        commit(&store, &[(key("a", 0), offset(1))]);
         let good_len = std::fs::metadata(store.path()).unwrap().len();
-        store.commit(&[(key("a", 0), offset(2)), (key("c", 0), offset(3))]).unwrap();
+        commit(&store, &[(key("a", 0), offset(2)), (key("c", 0), offset(3))]);
         let full_len = std::fs::metadata(store.path()).unwrap().len();
         let path = store.path().to_owned();
         drop(store);
@@ -330,7 +402,7 @@ mod tests {
             assert_eq!(live.len(), 1, "cut at {cut}");
             assert_eq!(live[&key("a", 0)], offset(1), "cut at {cut}");
             // Appends after recovery land after the good data.
-            store.commit(&[(key("d", 0), offset(4))]).unwrap();
+            commit(&store, &[(key("d", 0), offset(4))]);
             drop(store);
             let store = FileOffsetStore::open(copy.path(), true).unwrap();
             assert_eq!(store.load().unwrap().len(), 2, "cut at {cut}");
@@ -341,7 +413,7 @@ mod tests {
     fn garbage_after_the_last_record_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileOffsetStore::open(dir.path(), true).unwrap();
-        store.commit(&[(key("a", 0), offset(1))]).unwrap();
+        commit(&store, &[(key("a", 0), offset(1))]);
         let path = store.path().to_owned();
         drop(store);
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
@@ -355,7 +427,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileOffsetStore::open(dir.path(), false).unwrap();
         for n in 0..5000 {
-            store.commit(&[(key("g", (n % 3) as i32), offset(n))]).unwrap();
+            commit(&store, &[(key("g", (n % 3) as i32), offset(n))]);
         }
         let size = std::fs::metadata(store.path()).unwrap().len();
         assert!(size < 100_000, "the file was compacted ({size} bytes)");

@@ -1,0 +1,1150 @@
+//! One classic consumer group as a pure state machine, after Kafka's `ClassicGroup`.
+//!
+//! Groups move through Kafka's states: Empty -> PreparingRebalance (members join)
+//! -> CompletingRebalance (the leader computes the assignment) -> Stable, and back
+//! to PreparingRebalance whenever a member joins, leaves, changes its protocols or
+//! misses its session timeout. The group elects a leader, picks the protocol every
+//! member supports with the most first-choice votes, hands the leader all members'
+//! metadata, and relays the leader's assignment: it never computes one. Member ids
+//! are issued here (KIP-394, MEMBER_ID_REQUIRED from JoinGroup v4 on); static
+//! members keep their place across restarts by group.instance.id (KIP-345).
+//!
+//! Nothing here does I/O, takes a lock or reads the clock: `now` is an argument.
+//! A JoinGroup or SyncGroup that has to wait for the rest of the group gets
+//! [`Answer::Later`]; whichever later call completes that step (another member's
+//! join, the leader's sync, a timeout in `tick`) returns the waiting member's
+//! answer as a [`Reply`]. The shell (`coordinator`) parks the waiting requests and
+//! hands them their replies.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::Error;
+
+/// Kafka's `group.min.session.timeout.ms` and `group.max.session.timeout.ms`.
+const MIN_SESSION_TIMEOUT_MS: i32 = 6_000;
+const MAX_SESSION_TIMEOUT_MS: i32 = 1_800_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupState {
+    Empty,
+    PreparingRebalance,
+    CompletingRebalance,
+    Stable,
+}
+
+impl GroupState {
+    /// The names Kafka uses in DescribeGroups and ListGroups.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupState::Empty => "Empty",
+            GroupState::PreparingRebalance => "PreparingRebalance",
+            GroupState::CompletingRebalance => "CompletingRebalance",
+            GroupState::Stable => "Stable",
+        }
+    }
+}
+
+/// One of the protocols (assignors, for consumers) a member offers, with the
+/// metadata it carries for that protocol (for consumers, its subscription).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Protocol {
+    pub name: String,
+    pub metadata: Bytes,
+}
+
+pub struct JoinRequest {
+    pub group_id: String,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub client_id: String,
+    pub client_host: String,
+    pub session_timeout_ms: i32,
+    pub rebalance_timeout_ms: i32,
+    pub protocol_type: String,
+    pub protocols: Vec<Protocol>,
+    /// JoinGroup v4+ clients accept MEMBER_ID_REQUIRED (KIP-394).
+    pub require_known_member_id: bool,
+}
+
+impl JoinRequest {
+    /// What Kafka refuses before it looks at the group at all.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.group_id.is_empty() {
+            return Err(Error::InvalidGroupId);
+        }
+        if !(MIN_SESSION_TIMEOUT_MS..=MAX_SESSION_TIMEOUT_MS).contains(&self.session_timeout_ms) {
+            return Err(Error::InvalidSessionTimeout(self.session_timeout_ms));
+        }
+        if self.protocol_type.is_empty() || self.protocols.is_empty() {
+            return Err(Error::InconsistentGroupProtocol);
+        }
+        Ok(())
+    }
+}
+
+/// A member as the leader sees it in its JoinGroup response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinedMember {
+    pub member_id: String,
+    pub instance_id: Option<String>,
+    pub metadata: Bytes,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JoinResult {
+    pub generation_id: i32,
+    pub protocol_type: Option<String>,
+    pub protocol_name: Option<String>,
+    pub leader: String,
+    pub member_id: String,
+    /// Only the leader gets the members.
+    pub members: Vec<JoinedMember>,
+}
+
+/// The part of the leader's assignment meant for one member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberAssignment {
+    pub member_id: String,
+    pub assignment: Bytes,
+}
+
+pub struct SyncRequest {
+    pub group_id: String,
+    pub generation_id: i32,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub protocol_type: Option<String>,
+    pub protocol_name: Option<String>,
+    pub assignments: Vec<MemberAssignment>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncResult {
+    pub protocol_type: Option<String>,
+    pub protocol_name: Option<String>,
+    pub assignment: Bytes,
+}
+
+/// One member named in a LeaveGroup: by member id, or (static members, KIP-345)
+/// by instance id with the member id possibly empty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeavingMember {
+    pub member_id: String,
+    pub instance_id: Option<String>,
+}
+
+/// A group as DescribeGroups shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupDescription {
+    pub state: GroupState,
+    pub protocol_type: String,
+    pub protocol: String,
+    pub members: Vec<DescribedMember>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DescribedMember {
+    pub member_id: String,
+    pub instance_id: Option<String>,
+    pub client_id: String,
+    pub client_host: String,
+    /// Empty until the group is Stable, as in Kafka.
+    pub metadata: Bytes,
+    pub assignment: Bytes,
+}
+
+/// The answer to a JoinGroup or SyncGroup: now, or later as a [`Reply`] to `member_id`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Answer<T> {
+    Now(Result<T, Error>),
+    Later { member_id: String },
+}
+
+/// The answer to a member's JoinGroup or SyncGroup that waited for the group.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reply {
+    Join { member_id: String, result: Result<JoinResult, Error> },
+    Sync { member_id: String, result: Result<SyncResult, Error> },
+}
+
+struct Member {
+    instance_id: Option<String>,
+    client_id: String,
+    client_host: String,
+    session_timeout: Duration,
+    rebalance_timeout: Duration,
+    protocol_type: String,
+    protocols: Vec<Protocol>,
+    assignment: Bytes,
+    last_seen: Instant,
+    /// A JoinGroup of this member waits for the join phase to end.
+    awaiting_join: bool,
+    /// A SyncGroup of this member waits for the leader's assignment.
+    awaiting_sync: bool,
+}
+
+impl Member {
+    fn metadata(&self, protocol: &str) -> Bytes {
+        self.protocols.iter().find(|p| p.name == protocol).map(|p| p.metadata.clone()).unwrap_or_default()
+    }
+
+    fn offers(&self, protocol: &str) -> bool {
+        self.protocols.iter().any(|p| p.name == protocol)
+    }
+}
+
+pub struct ClassicGroup {
+    state: GroupState,
+    generation: i32,
+    protocol_type: Option<String>,
+    protocol: Option<String>,
+    leader: Option<String>,
+    members: BTreeMap<String, Member>,
+    /// KIP-394 member ids handed out and not yet used, with when they lapse.
+    pending: HashMap<String, Instant>,
+    /// group.instance.id -> member id, for static members (KIP-345).
+    static_members: HashMap<String, String>,
+    rebalance_deadline: Option<Instant>,
+    /// Answers for waiting members produced by the call in progress.
+    replies: Vec<Reply>,
+}
+
+impl Default for ClassicGroup {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClassicGroup {
+    pub fn new() -> Self {
+        ClassicGroup {
+            state: GroupState::Empty,
+            generation: 0,
+            protocol_type: None,
+            protocol: None,
+            leader: None,
+            members: BTreeMap::new(),
+            pending: HashMap::new(),
+            static_members: HashMap::new(),
+            rebalance_deadline: None,
+            replies: Vec::new(),
+        }
+    }
+
+    pub fn state(&self) -> GroupState {
+        self.state
+    }
+
+    /// The group's protocol type ("consumer" for consumer groups), empty before any join.
+    pub fn protocol_type(&self) -> &str {
+        self.protocol_type.as_deref().unwrap_or_default()
+    }
+
+    pub fn member_count(&self) -> usize {
+        self.members.len()
+    }
+
+    /// DeleteGroups may remove only a group without members.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty() && self.state == GroupState::Empty
+    }
+
+    /// JoinGroup. A request Kafka refuses up front (`JoinRequest::validate`) is the
+    /// caller's to refuse; so is a known member id for a group that does not exist.
+    pub fn join(&mut self, request: JoinRequest, now: Instant) -> (Answer<JoinResult>, Vec<Reply>) {
+        let answer = self.join_step(request, now);
+        (answer, std::mem::take(&mut self.replies))
+    }
+
+    fn join_step(&mut self, request: JoinRequest, now: Instant) -> Answer<JoinResult> {
+        let known = !request.member_id.is_empty() && self.members.contains_key(&request.member_id);
+        let except = known.then_some(request.member_id.as_str());
+        if !self.accepts(&request.protocol_type, &request.protocols, except) {
+            return Answer::Now(Err(Error::InconsistentGroupProtocol));
+        }
+
+        let member_id = if request.member_id.is_empty() {
+            let fresh = format!(
+                "{}-{}",
+                request.group_instance_id.as_deref().unwrap_or(&request.client_id),
+                uuid::Uuid::new_v4()
+            );
+            match &request.group_instance_id {
+                Some(instance) => {
+                    if let Some(old) = self.static_members.get(instance).cloned() {
+                        return Answer::Now(Ok(self.replace_static_member(&old, fresh, request, now)));
+                    }
+                    self.static_members.insert(instance.clone(), fresh.clone());
+                }
+                None if request.require_known_member_id => {
+                    let lapse = now + Duration::from_millis(request.session_timeout_ms as u64);
+                    self.pending.insert(fresh.clone(), lapse);
+                    return Answer::Now(Err(Error::MemberIdRequired(fresh)));
+                }
+                None => {}
+            }
+            fresh
+        } else if self.pending.remove(&request.member_id).is_some() {
+            request.member_id.clone()
+        } else {
+            if let Err(e) = self.check_member(&request.member_id, request.group_instance_id.as_deref()) {
+                return Answer::Now(Err(e));
+            }
+            request.member_id.clone()
+        };
+
+        let is_leader = self.leader.as_deref() == Some(member_id.as_str());
+        if let Some(member) = self.members.get_mut(&member_id) {
+            let unchanged = member.protocols == request.protocols;
+            member.last_seen = now;
+            member.session_timeout = Duration::from_millis(request.session_timeout_ms as u64);
+            member.rebalance_timeout = Duration::from_millis(request.rebalance_timeout_ms.max(0) as u64);
+            member.protocols = request.protocols;
+            // A member rejoining without change mid-rebalance (or a follower in a
+            // Stable group) gets the current generation instead of a new rebalance.
+            match self.state {
+                GroupState::CompletingRebalance if unchanged => return Answer::Now(Ok(self.current_join(&member_id))),
+                GroupState::Stable if unchanged && !is_leader => return Answer::Now(Ok(self.current_join(&member_id))),
+                _ => {}
+            }
+            member.awaiting_join = true;
+        } else {
+            self.members.insert(
+                member_id.clone(),
+                Member {
+                    instance_id: request.group_instance_id,
+                    client_id: request.client_id,
+                    client_host: request.client_host,
+                    session_timeout: Duration::from_millis(request.session_timeout_ms as u64),
+                    rebalance_timeout: Duration::from_millis(request.rebalance_timeout_ms.max(0) as u64),
+                    protocol_type: request.protocol_type,
+                    protocols: request.protocols,
+                    assignment: Bytes::new(),
+                    last_seen: now,
+                    awaiting_join: true,
+                    awaiting_sync: false,
+                },
+            );
+        }
+        self.prepare_rebalance(now);
+        self.maybe_complete_join(now);
+        Answer::Later { member_id }
+    }
+
+    /// SyncGroup. Followers wait for the leader; the leader's assignment answers everyone.
+    pub fn sync(&mut self, request: SyncRequest, now: Instant) -> (Answer<SyncResult>, Vec<Reply>) {
+        let answer = self.sync_step(request, now);
+        (answer, std::mem::take(&mut self.replies))
+    }
+
+    fn sync_step(&mut self, request: SyncRequest, now: Instant) -> Answer<SyncResult> {
+        if let Err(e) = self.check_member(&request.member_id, request.group_instance_id.as_deref()) {
+            return Answer::Now(Err(e));
+        }
+        if request.generation_id != self.generation {
+            return Answer::Now(Err(Error::IllegalGeneration));
+        }
+        let mismatch = |asked: &Option<String>, ours: &Option<String>| asked.is_some() && asked != ours;
+        if mismatch(&request.protocol_type, &self.protocol_type) || mismatch(&request.protocol_name, &self.protocol) {
+            return Answer::Now(Err(Error::InconsistentGroupProtocol));
+        }
+        match self.state {
+            GroupState::PreparingRebalance => Answer::Now(Err(Error::RebalanceInProgress)),
+            GroupState::Stable => {
+                let assignment = self.members.get(&request.member_id).map(|m| m.assignment.clone()).unwrap_or_default();
+                Answer::Now(Ok(self.sync_result(assignment)))
+            }
+            GroupState::Empty => Answer::Now(Err(Error::UnknownMemberId)),
+            GroupState::CompletingRebalance => {
+                if let Some(member) = self.members.get_mut(&request.member_id) {
+                    member.awaiting_sync = true;
+                    member.last_seen = now;
+                }
+                if self.leader.as_deref() == Some(request.member_id.as_str()) {
+                    let mut assignments: HashMap<String, Bytes> =
+                        request.assignments.into_iter().map(|a| (a.member_id, a.assignment)).collect();
+                    for (id, member) in self.members.iter_mut() {
+                        member.assignment = assignments.remove(id).unwrap_or_default();
+                    }
+                    self.state = GroupState::Stable;
+                    self.rebalance_deadline = None;
+                    let mut answers = Vec::new();
+                    for (id, member) in self.members.iter_mut() {
+                        if std::mem::take(&mut member.awaiting_sync) {
+                            answers.push((id.clone(), member.assignment.clone()));
+                        }
+                    }
+                    for (member_id, assignment) in answers {
+                        let result = Ok(self.sync_result(assignment));
+                        self.replies.push(Reply::Sync { member_id, result });
+                    }
+                }
+                Answer::Later { member_id: request.member_id }
+            }
+        }
+    }
+
+    /// Heartbeat: keeps the session alive; REBALANCE_IN_PROGRESS tells the member to rejoin.
+    pub fn heartbeat(
+        &mut self,
+        generation_id: i32,
+        member_id: &str,
+        instance_id: Option<&str>,
+        now: Instant,
+    ) -> Result<(), Error> {
+        if self.state == GroupState::Empty {
+            return Err(Error::UnknownMemberId);
+        }
+        self.check_member(member_id, instance_id)?;
+        if generation_id != self.generation {
+            return Err(Error::IllegalGeneration);
+        }
+        if let Some(member) = self.members.get_mut(member_id) {
+            member.last_seen = now;
+        }
+        if self.state == GroupState::PreparingRebalance {
+            return Err(Error::RebalanceInProgress);
+        }
+        Ok(())
+    }
+
+    /// LeaveGroup: removes members (by member id, or by instance id for static
+    /// members); one result per member asked about, in order.
+    pub fn leave(&mut self, members: &[LeavingMember], now: Instant) -> (Vec<Result<(), Error>>, Vec<Reply>) {
+        let mut results = Vec::with_capacity(members.len());
+        let mut removed = false;
+        for LeavingMember { member_id, instance_id } in members {
+            let resolved = match instance_id {
+                Some(instance) => match self.static_members.get(instance) {
+                    Some(id) if member_id.is_empty() || id == member_id => Ok(id.clone()),
+                    Some(_) => Err(Error::FencedInstanceId),
+                    None => Err(Error::UnknownMemberId),
+                },
+                None if self.members.contains_key(member_id) => Ok(member_id.clone()),
+                None => Err(Error::UnknownMemberId),
+            };
+            results.push(resolved.map(|id| {
+                self.remove_member(&id);
+                removed = true;
+            }));
+        }
+        if removed {
+            self.on_members_removed(now);
+        }
+        (results, std::mem::take(&mut self.replies))
+    }
+
+    /// OffsetCommit's membership check (the commit itself is the offset store's).
+    /// A group nobody joined takes commits with generation -1 (`assign()` consumers).
+    pub fn check_commit(
+        &mut self,
+        generation_id: i32,
+        member_id: &str,
+        instance_id: Option<&str>,
+        now: Instant,
+    ) -> Result<(), Error> {
+        match self.state {
+            GroupState::Empty if generation_id < 0 => {}
+            GroupState::CompletingRebalance => return Err(Error::RebalanceInProgress),
+            _ => {
+                self.check_member(member_id, instance_id)?;
+                if generation_id != self.generation {
+                    return Err(Error::IllegalGeneration);
+                }
+            }
+        }
+        if let Some(member) = self.members.get_mut(member_id) {
+            member.last_seen = now;
+        }
+        Ok(())
+    }
+
+    /// Enforces session timeouts, rebalance timeouts and lapsed pending member ids.
+    pub fn tick(&mut self, now: Instant) -> Vec<Reply> {
+        self.pending.retain(|_, lapse| *lapse > now);
+        // A member waiting in JoinGroup or SyncGroup is alive: its request is the heartbeat.
+        let expired: Vec<String> = self
+            .members
+            .iter()
+            .filter(|(_, m)| {
+                !m.awaiting_join && !m.awaiting_sync && now.duration_since(m.last_seen) > m.session_timeout
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        if !expired.is_empty() {
+            tracing::info!(members = ?expired, "group members missed their session timeout");
+            for id in &expired {
+                self.remove_member(id);
+            }
+            self.on_members_removed(now);
+        }
+        if self.rebalance_deadline.is_some_and(|deadline| now >= deadline) {
+            match self.state {
+                GroupState::PreparingRebalance => self.complete_join(now),
+                GroupState::CompletingRebalance => {
+                    // Members that never synced (often the leader) are dropped; the rest rebalance.
+                    let stragglers: Vec<String> =
+                        self.members.iter().filter(|(_, m)| !m.awaiting_sync).map(|(id, _)| id.clone()).collect();
+                    for id in &stragglers {
+                        self.remove_member(id);
+                    }
+                    self.prepare_rebalance(now);
+                    self.rebalance_deadline = Some(now);
+                    self.maybe_complete_join(now);
+                }
+                _ => self.rebalance_deadline = None,
+            }
+        }
+        std::mem::take(&mut self.replies)
+    }
+
+    pub fn describe(&self) -> GroupDescription {
+        let protocol = self.protocol.clone().unwrap_or_default();
+        // Kafka shows member metadata and assignments only once the group is Stable.
+        let stable = self.state == GroupState::Stable;
+        let members = self
+            .members
+            .iter()
+            .map(|(id, m)| {
+                let (metadata, assignment) =
+                    if stable { (m.metadata(&protocol), m.assignment.clone()) } else { Default::default() };
+                DescribedMember {
+                    member_id: id.clone(),
+                    instance_id: m.instance_id.clone(),
+                    client_id: m.client_id.clone(),
+                    client_host: m.client_host.clone(),
+                    metadata,
+                    assignment,
+                }
+            })
+            .collect();
+        GroupDescription { state: self.state, protocol_type: self.protocol_type().to_owned(), protocol, members }
+    }
+
+    /// Topics the members of a "consumer" group subscribe to, from their
+    /// ConsumerProtocolSubscription metadata: OffsetDelete refuses these
+    /// (GROUP_SUBSCRIBED_TO_TOPIC).
+    pub fn subscribed_topics(&self) -> Vec<String> {
+        use kafka_protocol::messages::ConsumerProtocolSubscription;
+        use kafka_protocol::protocol::Decodable;
+        if self.protocol_type.as_deref() != Some("consumer") {
+            return Vec::new();
+        }
+        let protocol = self.protocol.clone().unwrap_or_default();
+        let mut topics = Vec::new();
+        for member in self.members.values() {
+            let mut metadata = member.metadata(&protocol);
+            if metadata.len() < 2 {
+                continue;
+            }
+            let version = i16::from_be_bytes([metadata[0], metadata[1]]);
+            let _ = bytes::Buf::get_i16(&mut metadata);
+            if let Ok(subscription) = ConsumerProtocolSubscription::decode(&mut metadata, version) {
+                topics.extend(subscription.topics.iter().map(|t| t.to_string()));
+            }
+        }
+        topics
+    }
+
+    /// A joiner fits when its protocol type matches and it shares at least one
+    /// protocol with every current member.
+    fn accepts(&self, protocol_type: &str, protocols: &[Protocol], except: Option<&str>) -> bool {
+        let others: Vec<&Member> =
+            self.members.iter().filter(|(id, _)| Some(id.as_str()) != except).map(|(_, m)| m).collect();
+        if others.is_empty() {
+            return true;
+        }
+        others.iter().all(|m| m.protocol_type == protocol_type)
+            && protocols.iter().any(|p| others.iter().all(|m| m.offers(&p.name)))
+    }
+
+    /// Kafka's `selectProtocol`: among protocols every member supports, each member
+    /// votes for the first it lists; most votes wins, ties to the earlier candidate.
+    fn select_protocol(&self) -> Option<String> {
+        let first = self.members.values().next()?;
+        let candidates: Vec<&String> = first
+            .protocols
+            .iter()
+            .map(|p| &p.name)
+            .filter(|name| self.members.values().all(|m| m.offers(name)))
+            .collect();
+        let votes = |candidate: &String| {
+            self.members
+                .values()
+                .filter(|m| m.protocols.iter().map(|p| &p.name).find(|n| candidates.contains(n)) == Some(candidate))
+                .count()
+        };
+        let mut best: Option<(&String, usize)> = None;
+        for candidate in &candidates {
+            let n = votes(candidate);
+            if best.is_none_or(|(_, most)| n > most) {
+                best = Some((candidate, n));
+            }
+        }
+        best.map(|(name, _)| name.clone())
+    }
+
+    fn prepare_rebalance(&mut self, now: Instant) {
+        if self.state == GroupState::CompletingRebalance {
+            for (id, member) in self.members.iter_mut() {
+                member.assignment = Bytes::new();
+                if std::mem::take(&mut member.awaiting_sync) {
+                    self.replies.push(Reply::Sync { member_id: id.clone(), result: Err(Error::RebalanceInProgress) });
+                }
+            }
+        }
+        if self.state != GroupState::PreparingRebalance {
+            self.rebalance_deadline = Some(now + self.rebalance_timeout());
+            self.state = GroupState::PreparingRebalance;
+        }
+    }
+
+    /// The longest rebalance timeout among the members: how long a step may take.
+    fn rebalance_timeout(&self) -> Duration {
+        self.members.values().map(|m| m.rebalance_timeout).max().unwrap_or_default()
+    }
+
+    fn maybe_complete_join(&mut self, now: Instant) {
+        if self.state == GroupState::PreparingRebalance && self.members.values().all(|m| m.awaiting_join) {
+            self.complete_join(now);
+        }
+    }
+
+    /// Ends the join phase: drops members that did not rejoin, starts the next
+    /// generation and answers every waiting JoinGroup.
+    fn complete_join(&mut self, now: Instant) {
+        let gone: Vec<String> =
+            self.members.iter().filter(|(_, m)| !m.awaiting_join).map(|(id, _)| id.clone()).collect();
+        for id in gone {
+            self.remove_member(&id);
+        }
+        self.generation += 1;
+        if self.members.is_empty() {
+            // Kafka keeps the protocol type of an emptied group ("consumer"), which
+            // tools read to tell consumer groups from simple offset stores.
+            self.state = GroupState::Empty;
+            self.protocol = None;
+            self.leader = None;
+            self.rebalance_deadline = None;
+            return;
+        }
+        self.protocol = self.select_protocol();
+        self.protocol_type = self.members.values().next().map(|m| m.protocol_type.clone());
+        if !self.leader.as_ref().is_some_and(|l| self.members.contains_key(l)) {
+            self.leader = self.members.keys().next().cloned();
+        }
+        self.state = GroupState::CompletingRebalance;
+        self.rebalance_deadline = Some(now + self.rebalance_timeout());
+        let leader = self.leader.clone().unwrap_or_default();
+        let protocol = self.protocol.clone().unwrap_or_default();
+        tracing::debug!(generation = self.generation, %leader, %protocol, members = self.members.len(), "group rebalanced");
+        let mut joined = Vec::new();
+        for (id, member) in self.members.iter_mut() {
+            member.last_seen = now;
+            if std::mem::take(&mut member.awaiting_join) {
+                joined.push(id.clone());
+            }
+        }
+        for member_id in joined {
+            let result = Ok(self.current_join(&member_id));
+            self.replies.push(Reply::Join { member_id, result });
+        }
+    }
+
+    /// The current generation as `member_id` sees it; only the leader gets the members.
+    fn current_join(&self, member_id: &str) -> JoinResult {
+        let protocol = self.protocol.clone().unwrap_or_default();
+        let leader = self.leader.clone().unwrap_or_default();
+        let members = if member_id == leader {
+            self.members
+                .iter()
+                .map(|(id, m)| JoinedMember {
+                    member_id: id.clone(),
+                    instance_id: m.instance_id.clone(),
+                    metadata: m.metadata(&protocol),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        JoinResult {
+            generation_id: self.generation,
+            protocol_type: self.protocol_type.clone(),
+            protocol_name: self.protocol.clone(),
+            leader,
+            member_id: member_id.to_owned(),
+            members,
+        }
+    }
+
+    fn sync_result(&self, assignment: Bytes) -> SyncResult {
+        SyncResult { protocol_type: self.protocol_type.clone(), protocol_name: self.protocol.clone(), assignment }
+    }
+
+    fn remove_member(&mut self, id: &str) {
+        if let Some(member) = self.members.remove(id) {
+            if let Some(instance) = &member.instance_id {
+                if self.static_members.get(instance).map(String::as_str) == Some(id) {
+                    self.static_members.remove(instance);
+                }
+            }
+            if member.awaiting_join {
+                self.replies.push(Reply::Join { member_id: id.to_owned(), result: Err(Error::UnknownMemberId) });
+            }
+            if member.awaiting_sync {
+                self.replies.push(Reply::Sync { member_id: id.to_owned(), result: Err(Error::UnknownMemberId) });
+            }
+        }
+        if self.leader.as_deref() == Some(id) {
+            self.leader = None;
+        }
+    }
+
+    /// After members left or expired: rebalance the rest (or become Empty).
+    fn on_members_removed(&mut self, now: Instant) {
+        if matches!(self.state, GroupState::Stable | GroupState::CompletingRebalance) {
+            self.prepare_rebalance(now);
+        }
+        self.maybe_complete_join(now);
+    }
+
+    fn check_member(&self, member_id: &str, instance_id: Option<&str>) -> Result<(), Error> {
+        if !self.members.contains_key(member_id) {
+            return Err(Error::UnknownMemberId);
+        }
+        if let Some(instance) = instance_id {
+            if self.static_members.get(instance).map(String::as_str) != Some(member_id) {
+                return Err(Error::FencedInstanceId);
+            }
+        }
+        Ok(())
+    }
+
+    /// A known static member rejoining with a fresh member id (a restarted process):
+    /// it takes the old member's place; the old id is fenced. With unchanged
+    /// protocols in a Stable group no rebalance is needed (KIP-345).
+    fn replace_static_member(&mut self, old: &str, fresh: String, request: JoinRequest, now: Instant) -> JoinResult {
+        let Some(mut member) = self.members.remove(old) else { return self.current_join(&fresh) };
+        if std::mem::take(&mut member.awaiting_join) {
+            self.replies.push(Reply::Join { member_id: old.to_owned(), result: Err(Error::FencedInstanceId) });
+        }
+        if std::mem::take(&mut member.awaiting_sync) {
+            self.replies.push(Reply::Sync { member_id: old.to_owned(), result: Err(Error::FencedInstanceId) });
+        }
+        let unchanged = member.protocols == request.protocols;
+        member.protocols = request.protocols;
+        member.last_seen = now;
+        member.session_timeout = Duration::from_millis(request.session_timeout_ms as u64);
+        member.client_id = request.client_id;
+        member.client_host = request.client_host;
+        if let Some(instance) = &request.group_instance_id {
+            self.static_members.insert(instance.clone(), fresh.clone());
+        }
+        if self.leader.as_deref() == Some(old) {
+            self.leader = Some(fresh.clone());
+        }
+        self.members.insert(fresh.clone(), member);
+        if !(unchanged && self.state == GroupState::Stable) {
+            self.prepare_rebalance(now);
+        }
+        self.current_join(&fresh)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafka_protocol::messages::ConsumerProtocolSubscription;
+    use kafka_protocol::protocol::{Encodable, StrBytes};
+
+    const SESSION_MS: i32 = 10_000;
+    const REBALANCE_MS: i32 = 30_000;
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    /// ConsumerProtocolSubscription v0 with its version prefix, as a consumer sends it.
+    fn subscription(topics: &[&str]) -> Bytes {
+        let subscription = ConsumerProtocolSubscription::default()
+            .with_topics(topics.iter().map(|t| StrBytes::from_string(t.to_string())).collect());
+        let mut out = bytes::BytesMut::new();
+        out.extend_from_slice(&0i16.to_be_bytes());
+        subscription.encode(&mut out, 0).unwrap();
+        out.freeze()
+    }
+
+    fn request(member_id: &str, instance_id: Option<&str>) -> JoinRequest {
+        JoinRequest {
+            group_id: "g".into(),
+            member_id: member_id.into(),
+            group_instance_id: instance_id.map(String::from),
+            client_id: "client".into(),
+            client_host: "/127.0.0.1".into(),
+            session_timeout_ms: SESSION_MS,
+            rebalance_timeout_ms: REBALANCE_MS,
+            protocol_type: "consumer".into(),
+            protocols: vec![Protocol { name: "range".into(), metadata: subscription(&["events"]) }],
+            require_known_member_id: true,
+        }
+    }
+
+    fn sync_request(member_id: &str, generation_id: i32, assignments: &[(&str, &'static [u8])]) -> SyncRequest {
+        SyncRequest {
+            group_id: "g".into(),
+            generation_id,
+            member_id: member_id.into(),
+            group_instance_id: None,
+            protocol_type: Some("consumer".into()),
+            protocol_name: Some("range".into()),
+            assignments: assignments
+                .iter()
+                .map(|(id, a)| MemberAssignment { member_id: id.to_string(), assignment: Bytes::from_static(a) })
+                .collect(),
+        }
+    }
+
+    /// The join answers in `replies`, by member id.
+    fn joined(replies: &[Reply]) -> BTreeMap<String, JoinResult> {
+        replies
+            .iter()
+            .filter_map(|r| match r {
+                Reply::Join { member_id, result: Ok(result) } => Some((member_id.clone(), result.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A dynamic member through MEMBER_ID_REQUIRED: returns its id and the join's answer.
+    fn join_new(group: &mut ClassicGroup, now: Instant) -> (String, Answer<JoinResult>, Vec<Reply>) {
+        let (first, replies) = group.join(request("", None), now);
+        assert!(replies.is_empty());
+        let Answer::Now(Err(Error::MemberIdRequired(id))) = first else { panic!("not MEMBER_ID_REQUIRED: {first:?}") };
+        let (answer, replies) = group.join(request(&id, None), now);
+        (id, answer, replies)
+    }
+
+    /// A Stable group of two dynamic members, generation 2, the first one leading
+    /// and assigned "a", the second assigned "b".
+    fn stable_pair(now: Instant) -> (ClassicGroup, String, String) {
+        let mut group = ClassicGroup::new();
+        let (a, _, _) = join_new(&mut group, now);
+        group.sync(sync_request(&a, 1, &[(&a, b"a")]), now);
+        let (b, answer, replies) = join_new(&mut group, now);
+        assert_eq!(answer, Answer::Later { member_id: b.clone() });
+        assert!(replies.is_empty(), "b waits for a to rejoin");
+        assert_eq!(group.heartbeat(1, &a, None, now), Err(Error::RebalanceInProgress));
+        let (answer, replies) = group.join(request(&a, None), now);
+        assert_eq!(answer, Answer::Later { member_id: a.clone() });
+        assert_eq!(joined(&replies).len(), 2, "a's rejoin completes the join for both");
+        let (answer, replies) = group.sync(sync_request(&b, 2, &[]), now);
+        assert_eq!(answer, Answer::Later { member_id: b.clone() });
+        assert!(replies.is_empty(), "the follower waits for the leader");
+        let assignments: &[(&str, &'static [u8])] = &[(&a, b"a"), (&b, b"b")];
+        let (_, replies) = group.sync(sync_request(&a, 2, assignments), now);
+        assert_eq!(replies.len(), 2);
+        assert_eq!(group.state(), GroupState::Stable);
+        (group, a, b)
+    }
+
+    #[test]
+    fn join_without_member_id_is_member_id_required_then_the_rejoin_leads_generation_1() {
+        let now = Instant::now();
+        let mut group = ClassicGroup::new();
+        let (id, answer, replies) = join_new(&mut group, now);
+        assert_eq!(answer, Answer::Later { member_id: id.clone() });
+        let answers = joined(&replies);
+        let result = &answers[&id];
+        assert_eq!(result.generation_id, 1);
+        assert_eq!(result.leader, id);
+        assert_eq!(result.protocol_name.as_deref(), Some("range"));
+        assert_eq!(
+            result.members,
+            vec![JoinedMember { member_id: id.clone(), instance_id: None, metadata: subscription(&["events"]) }]
+        );
+        assert_eq!(group.state(), GroupState::CompletingRebalance);
+    }
+
+    #[test]
+    fn a_handed_out_member_id_lapses_after_the_session_timeout() {
+        let now = Instant::now();
+        let mut group = ClassicGroup::new();
+        let (first, _) = group.join(request("", None), now);
+        let Answer::Now(Err(Error::MemberIdRequired(id))) = first else { panic!("{first:?}") };
+        group.tick(now + secs(11));
+        let (answer, _) = group.join(request(&id, None), now + secs(11));
+        assert_eq!(answer, Answer::Now(Err(Error::UnknownMemberId)));
+    }
+
+    #[test]
+    fn a_join_with_another_protocol_type_is_inconsistent() {
+        let now = Instant::now();
+        let mut group = ClassicGroup::new();
+        join_new(&mut group, now);
+        let mut other = request("", None);
+        other.protocol_type = "connect".into();
+        assert_eq!(group.join(other, now).0, Answer::Now(Err(Error::InconsistentGroupProtocol)));
+    }
+
+    #[test]
+    fn the_leaders_sync_answers_the_waiting_follower_and_makes_the_group_stable() {
+        let now = Instant::now();
+        let (mut group, a, b) = stable_pair(now);
+        // Later syncs of the same generation get their assignment straight away.
+        let (answer, _) = group.sync(sync_request(&b, 2, &[]), now);
+        let Answer::Now(Ok(result)) = answer else { panic!("{answer:?}") };
+        assert_eq!(result.assignment, Bytes::from_static(b"b"));
+        assert_eq!(group.sync(sync_request(&a, 1, &[]), now).0, Answer::Now(Err(Error::IllegalGeneration)));
+        assert_eq!(group.heartbeat(2, &a, None, now), Ok(()));
+        assert_eq!(group.heartbeat(1, &a, None, now), Err(Error::IllegalGeneration));
+        assert_eq!(group.heartbeat(2, "nobody", None, now), Err(Error::UnknownMemberId));
+        let description = group.describe();
+        assert_eq!(description.state, GroupState::Stable);
+        let assignments: Vec<&[u8]> = description.members.iter().map(|m| m.assignment.as_ref()).collect();
+        assert_eq!(assignments.len(), 2);
+    }
+
+    #[test]
+    fn sync_while_preparing_a_rebalance_is_rebalance_in_progress() {
+        let now = Instant::now();
+        let (mut group, a, _) = stable_pair(now);
+        join_new(&mut group, now);
+        assert_eq!(group.state(), GroupState::PreparingRebalance);
+        assert_eq!(group.sync(sync_request(&a, 2, &[]), now).0, Answer::Now(Err(Error::RebalanceInProgress)));
+    }
+
+    #[test]
+    fn a_member_that_misses_its_session_timeout_is_removed_and_the_rest_rebalance() {
+        let t0 = Instant::now();
+        let (mut group, a, b) = stable_pair(t0);
+        assert_eq!(group.heartbeat(2, &a, None, t0 + secs(8)), Ok(()));
+        // At 10 s nobody has missed 10 s yet; b misses it just after.
+        assert!(group.tick(t0 + secs(10)).is_empty());
+        assert_eq!(group.state(), GroupState::Stable);
+        group.tick(t0 + secs(12));
+        assert_eq!(group.member_count(), 1);
+        assert_eq!(group.state(), GroupState::PreparingRebalance);
+        assert_eq!(group.heartbeat(2, &b, None, t0 + secs(12)), Err(Error::UnknownMemberId));
+        assert_eq!(group.heartbeat(2, &a, None, t0 + secs(12)), Err(Error::RebalanceInProgress));
+        let (_, replies) = group.join(request(&a, None), t0 + secs(12));
+        assert_eq!(joined(&replies)[&a].generation_id, 3);
+    }
+
+    #[test]
+    fn a_waiting_join_keeps_its_member_alive_past_the_session_timeout() {
+        let t0 = Instant::now();
+        let (mut group, a, b) = stable_pair(t0);
+        let (c, _, _) = join_new(&mut group, t0);
+        // c waits in JoinGroup; a and b keep heartbeating (REBALANCE_IN_PROGRESS).
+        for at in [5, 10, 15] {
+            assert_eq!(group.heartbeat(2, &a, None, t0 + secs(at)), Err(Error::RebalanceInProgress));
+            assert_eq!(group.heartbeat(2, &b, None, t0 + secs(at)), Err(Error::RebalanceInProgress));
+            group.tick(t0 + secs(at) + Duration::from_millis(100));
+        }
+        assert_eq!(group.member_count(), 3, "c is not expired while it waits");
+        assert!(group.describe().members.iter().any(|m| m.member_id == c));
+    }
+
+    #[test]
+    fn the_rebalance_timeout_drops_members_that_did_not_rejoin() {
+        let t0 = Instant::now();
+        let (mut group, a, b) = stable_pair(t0);
+        let (c, _, _) = join_new(&mut group, t0);
+        group.join(request(&a, None), t0 + secs(1));
+        // b stays alive by heartbeat but never rejoins.
+        for at in [9, 18, 27] {
+            assert_eq!(group.heartbeat(2, &b, None, t0 + secs(at)), Err(Error::RebalanceInProgress));
+        }
+        assert!(group.tick(t0 + secs(29)).is_empty(), "the deadline is 30 s after the rebalance began");
+        let replies = group.tick(t0 + secs(30));
+        let answers = joined(&replies);
+        assert_eq!(answers.keys().cloned().collect::<Vec<_>>(), {
+            let mut ids = vec![a.clone(), c.clone()];
+            ids.sort();
+            ids
+        });
+        assert_eq!(answers[&a].generation_id, 3);
+        assert_eq!(answers[&a].leader, a, "the leader stays the leader");
+        assert_eq!(answers[&a].members.len(), 2);
+        assert_eq!(group.heartbeat(3, &b, None, t0 + secs(30)), Err(Error::UnknownMemberId));
+    }
+
+    #[test]
+    fn the_rebalance_timeout_drops_a_leader_that_never_syncs_and_the_waiting_follower_rejoins() {
+        let t0 = Instant::now();
+        let mut group = ClassicGroup::new();
+        let (a, _, _) = join_new(&mut group, t0);
+        group.sync(sync_request(&a, 1, &[]), t0);
+        let (b, _, _) = join_new(&mut group, t0);
+        group.join(request(&a, None), t0);
+        assert_eq!(group.state(), GroupState::CompletingRebalance);
+        assert_eq!(group.sync(sync_request(&b, 2, &[]), t0).0, Answer::Later { member_id: b.clone() });
+        // a (the leader) never sends its SyncGroup.
+        let replies = group.tick(t0 + secs(30));
+        assert_eq!(replies, vec![Reply::Sync { member_id: b.clone(), result: Err(Error::RebalanceInProgress) }]);
+        assert_eq!(group.member_count(), 1);
+        let (_, replies) = group.join(request(&b, None), t0 + secs(30));
+        let answers = joined(&replies);
+        assert_eq!(answers[&b].generation_id, 3);
+        assert_eq!(answers[&b].leader, b);
+    }
+
+    #[test]
+    fn leave_removes_the_member_and_the_rest_rebalance() {
+        let now = Instant::now();
+        let (mut group, a, b) = stable_pair(now);
+        let leaving = [
+            LeavingMember { member_id: b.clone(), instance_id: None },
+            LeavingMember { member_id: "nobody".into(), instance_id: None },
+        ];
+        let (results, _) = group.leave(&leaving, now);
+        assert_eq!(results, vec![Ok(()), Err(Error::UnknownMemberId)]);
+        assert_eq!(group.state(), GroupState::PreparingRebalance);
+        assert_eq!(group.heartbeat(2, &a, None, now), Err(Error::RebalanceInProgress));
+        // The last member leaving empties the group; it keeps its protocol type.
+        let (results, _) = group.leave(&[LeavingMember { member_id: a.clone(), instance_id: None }], now);
+        assert_eq!(results, vec![Ok(())]);
+        assert_eq!(group.state(), GroupState::Empty);
+        assert!(group.is_empty());
+        assert_eq!(group.protocol_type(), "consumer");
+    }
+
+    #[test]
+    fn a_waiting_join_of_a_member_that_leaves_is_unknown_member_id() {
+        let now = Instant::now();
+        let (mut group, a, b) = stable_pair(now);
+        // The leader rejoining starts a rebalance; b has not rejoined, so a waits.
+        assert_eq!(group.join(request(&a, None), now).0, Answer::Later { member_id: a.clone() });
+        assert_eq!(group.heartbeat(2, &b, None, now), Err(Error::RebalanceInProgress));
+        let (results, replies) = group.leave(&[LeavingMember { member_id: a.clone(), instance_id: None }], now);
+        assert_eq!(results, vec![Ok(())]);
+        assert!(replies.contains(&Reply::Join { member_id: a.clone(), result: Err(Error::UnknownMemberId) }));
+    }
+
+    /// Two static members "i-a" and "i-b", Stable at generation 2, "i-a" leading.
+    fn static_pair(now: Instant) -> (ClassicGroup, String, String) {
+        let mut group = ClassicGroup::new();
+        // Static members get their id on the first join; no MEMBER_ID_REQUIRED round.
+        let (answer, replies) = group.join(request("", Some("i-a")), now);
+        let Answer::Later { member_id: a } = answer else { panic!("{answer:?}") };
+        assert_eq!(joined(&replies)[&a].generation_id, 1);
+        group.sync(sync_request(&a, 1, &[]), now);
+        let (answer, _) = group.join(request("", Some("i-b")), now);
+        let Answer::Later { member_id: b } = answer else { panic!("{answer:?}") };
+        group.join(request(&a, Some("i-a")), now);
+        group.sync(sync_request(&b, 2, &[]), now);
+        let assignments: &[(&str, &'static [u8])] = &[(&a, b"a"), (&b, b"b")];
+        group.sync(sync_request(&a, 2, assignments), now);
+        assert_eq!(group.state(), GroupState::Stable);
+        (group, a, b)
+    }
+
+    #[test]
+    fn a_static_member_rejoining_with_its_instance_id_keeps_its_slot_without_a_rebalance() {
+        let now = Instant::now();
+        let (mut group, a, b) = static_pair(now);
+        // "i-a" restarts: a new process, no member id, the same instance id and protocols.
+        let (answer, replies) = group.join(request("", Some("i-a")), now + secs(3));
+        assert!(replies.is_empty());
+        let Answer::Now(Ok(result)) = answer else { panic!("{answer:?}") };
+        let fresh = result.member_id.clone();
+        assert_ne!(fresh, a);
+        assert_eq!(result.generation_id, 2, "same generation: no rebalance");
+        assert_eq!(result.leader, fresh, "it keeps the leadership too");
+        assert_eq!(group.state(), GroupState::Stable);
+        assert_eq!(group.heartbeat(2, &b, Some("i-b"), now + secs(3)), Ok(()), "b notices nothing");
+        let (answer, _) = group
+            .sync(SyncRequest { group_instance_id: Some("i-a".into()), ..sync_request(&fresh, 2, &[]) }, now + secs(3));
+        let Answer::Now(Ok(synced)) = answer else { panic!("{answer:?}") };
+        assert_eq!(synced.assignment, Bytes::from_static(b"a"), "the old member's assignment");
+        assert_eq!(group.member_count(), 2);
+    }
+
+    #[test]
+    fn the_replaced_static_member_is_unknown_and_fenced_from_leaving_for_the_new_one() {
+        let now = Instant::now();
+        let (mut group, a, _) = static_pair(now);
+        let (answer, _) = group.join(request("", Some("i-a")), now);
+        let Answer::Now(Ok(result)) = answer else { panic!("{answer:?}") };
+        // The old process (a zombie) still uses the old member id.
+        assert_eq!(group.heartbeat(2, &a, Some("i-a"), now), Err(Error::UnknownMemberId));
+        assert_eq!(group.check_commit(2, &a, Some("i-a"), now), Err(Error::UnknownMemberId));
+        let zombie = LeavingMember { member_id: a.clone(), instance_id: Some("i-a".into()) };
+        assert_eq!(group.leave(&[zombie], now).0, vec![Err(Error::FencedInstanceId)]);
+        // The live member with another member's instance id is fenced.
+        assert_eq!(group.heartbeat(2, &result.member_id, Some("i-b"), now), Err(Error::FencedInstanceId));
+        assert_eq!(group.heartbeat(2, &result.member_id, Some("i-a"), now), Ok(()));
+    }
+
+    #[test]
+    fn a_static_member_rejoining_with_other_protocols_triggers_a_rebalance() {
+        let now = Instant::now();
+        let (mut group, _, _) = static_pair(now);
+        let mut changed = request("", Some("i-b"));
+        changed.protocols = vec![Protocol { name: "range".into(), metadata: subscription(&["events", "more"]) }];
+        let (answer, _) = group.join(changed, now);
+        assert!(matches!(answer, Answer::Now(Ok(_))));
+        assert_eq!(group.state(), GroupState::PreparingRebalance);
+    }
+
+    #[test]
+    fn a_static_member_leaves_by_instance_id_alone() {
+        let now = Instant::now();
+        let (mut group, _, _) = static_pair(now);
+        let leaving = LeavingMember { member_id: String::new(), instance_id: Some("i-b".into()) };
+        assert_eq!(group.leave(std::slice::from_ref(&leaving), now).0, vec![Ok(())]);
+        assert_eq!(group.leave(&[leaving], now).0, vec![Err(Error::UnknownMemberId)]);
+        assert_eq!(group.member_count(), 1);
+    }
+
+    #[test]
+    fn commits_need_the_current_generation_except_into_a_group_nobody_joined() {
+        let now = Instant::now();
+        let mut empty = ClassicGroup::new();
+        assert_eq!(empty.check_commit(-1, "", None, now), Ok(()));
+        assert_eq!(empty.check_commit(1, "m", None, now), Err(Error::UnknownMemberId));
+        let mut group = ClassicGroup::new();
+        let (a, _, _) = join_new(&mut group, now);
+        assert_eq!(group.check_commit(1, &a, None, now), Err(Error::RebalanceInProgress), "CompletingRebalance");
+        group.sync(sync_request(&a, 1, &[]), now);
+        assert_eq!(group.check_commit(1, &a, None, now), Ok(()));
+        assert_eq!(group.check_commit(0, &a, None, now), Err(Error::IllegalGeneration));
+        assert_eq!(group.check_commit(-1, "", None, now), Err(Error::UnknownMemberId));
+    }
+
+    #[test]
+    fn the_topics_a_consumer_group_subscribes_to_are_what_offset_delete_refuses() {
+        let now = Instant::now();
+        let (group, _, _) = stable_pair(now);
+        assert_eq!(group.subscribed_topics(), vec!["events".to_string(), "events".to_string()]);
+        // Not a consumer group: the metadata means nothing to the broker.
+        let mut other = ClassicGroup::new();
+        let mut connect = request("", None);
+        connect.protocol_type = "connect".into();
+        connect.require_known_member_id = false;
+        other.join(connect, now);
+        assert!(other.subscribed_topics().is_empty());
+        assert!(ClassicGroup::new().subscribed_topics().is_empty());
+    }
+
+    #[test]
+    fn protocol_selection_is_the_most_first_choices_among_the_common_ones() {
+        let now = Instant::now();
+        let mut group = ClassicGroup::new();
+        let offer = |names: &[&str]| {
+            let mut r = request("", None);
+            r.require_known_member_id = false;
+            r.protocols = names.iter().map(|n| Protocol { name: n.to_string(), metadata: Bytes::new() }).collect();
+            r
+        };
+        let (first, _) = group.join(offer(&["range", "roundrobin", "sticky"]), now);
+        let Answer::Later { member_id: a } = first else { panic!("{first:?}") };
+        group.sync(sync_request(&a, 1, &[]), now);
+        group.join(offer(&["sticky", "roundrobin"]), now);
+        let (_, replies) = group.join(JoinRequest { member_id: a.clone(), ..offer(&["roundrobin", "sticky"]) }, now);
+        assert_eq!(joined(&replies)[&a].protocol_name.as_deref(), Some("roundrobin"));
+    }
+}

@@ -1,0 +1,152 @@
+//! Committed offsets: the in-memory copy that OffsetFetch reads, and the one
+//! writer thread that makes every change durable before anyone can see it.
+//!
+//! An fsync takes milliseconds. Done on an async worker it stalls every
+//! connection that worker serves; done under the coordinator's lock it stalls
+//! every group. So OffsetCommit, OffsetDelete and DeleteGroups queue their change
+//! and wait on a oneshot, holding no lock. The writer takes everything queued so
+//! far and hands it to the store as one batch (one write, one fsync: group
+//! commit), then applies the batch to the in-memory copy in queue order and
+//! answers. Hence: a change is acknowledged only once durable, changes land in
+//! the order they were queued (a group's commits in the order the coordinator
+//! accepted them), and a reader never sees an offset a crash could take back.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+
+use tokio::sync::oneshot;
+
+use super::offset_store::{Change, CommittedOffset, OffsetKey, OffsetStore, TopicPartition};
+use super::Error;
+
+/// At most this many queued changes go into one write.
+const MAX_BATCH: usize = 1024;
+
+type Committed = HashMap<String, BTreeMap<TopicPartition, CommittedOffset>>;
+
+struct Job {
+    change: Change,
+    done: oneshot::Sender<Result<(), Error>>,
+}
+
+pub struct Offsets {
+    committed: Arc<Mutex<Committed>>,
+    queue: mpsc::Sender<Job>,
+}
+
+/// A queued change; await it for its outcome.
+pub struct Pending(oneshot::Receiver<Result<(), Error>>);
+
+impl Pending {
+    pub async fn durable(self) -> Result<(), Error> {
+        self.0.await.unwrap_or_else(|_| Err(writer_gone()))
+    }
+}
+
+impl Offsets {
+    /// Loads every committed offset from `store` and starts the writer thread,
+    /// which owns the store from then on. Returns the groups that have offsets.
+    pub fn start(store: Box<dyn OffsetStore>) -> Result<(Self, Vec<String>), Error> {
+        let mut committed = Committed::new();
+        for (key, offset) in store.load()? {
+            committed.entry(key.group.clone()).or_default().insert(key.topic_partition(), offset);
+        }
+        let groups = committed.keys().cloned().collect();
+        let committed = Arc::new(Mutex::new(committed));
+        let (queue, jobs) = mpsc::channel();
+        let shared = committed.clone();
+        std::thread::Builder::new()
+            .name("offset-writer".into())
+            .spawn(move || write_loop(store, jobs, &shared))
+            .map_err(|e| Error::Store { path: PathBuf::from("offset-writer thread"), message: e.to_string() })?;
+        Ok((Offsets { committed, queue }, groups))
+    }
+
+    /// Queues `change` behind every change queued before it. Cheap and
+    /// non-blocking, so callers may queue while holding their own lock, which
+    /// fixes the order; they await `Pending::durable` after letting go of it.
+    pub fn queue(&self, change: Change) -> Pending {
+        let (done, rx) = oneshot::channel();
+        // If the writer is gone, `done` is dropped with the job and `durable` says so.
+        let _ = self.queue.send(Job { change, done });
+        Pending(rx)
+    }
+
+    /// The group's committed offsets: of the asked partitions, or all when `None`.
+    pub fn committed(
+        &self,
+        group: &str,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Vec<(TopicPartition, Option<CommittedOffset>)> {
+        let committed = self.lock();
+        let offsets = committed.get(group);
+        match partitions {
+            Some(asked) => asked.iter().map(|tp| (tp.clone(), offsets.and_then(|o| o.get(tp)).cloned())).collect(),
+            None => offsets.map(|o| o.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()).unwrap_or_default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Committed> {
+        lock(&self.committed)
+    }
+}
+
+fn lock(committed: &Mutex<Committed>) -> MutexGuard<'_, Committed> {
+    committed.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn writer_gone() -> Error {
+    Error::Store { path: PathBuf::from("offset-writer thread"), message: "the offset writer has stopped".into() }
+}
+
+/// Until every `Offsets` (every sender) is gone: take what is queued, make it
+/// durable in one go, publish it, answer.
+fn write_loop(store: Box<dyn OffsetStore>, jobs: mpsc::Receiver<Job>, committed: &Mutex<Committed>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let (changes, answers): (Vec<Change>, Vec<_>) = batch.into_iter().map(|job| (job.change, job.done)).unzip();
+        let result = store.apply(&changes);
+        match &result {
+            Ok(()) => {
+                let mut committed = lock(committed);
+                for change in changes {
+                    publish(&mut committed, change);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, changes = changes.len(), "offset store write failed"),
+        }
+        for done in answers {
+            let _ = done.send(result.clone());
+        }
+    }
+}
+
+fn publish(committed: &mut Committed, change: Change) {
+    match change {
+        Change::Commit(offsets) => {
+            for (OffsetKey { group, topic, partition }, offset) in offsets {
+                committed.entry(group).or_default().insert(TopicPartition { topic, partition }, offset);
+            }
+        }
+        Change::Delete(keys) => {
+            for OffsetKey { group, topic, partition } in keys {
+                if let Some(offsets) = committed.get_mut(&group) {
+                    offsets.remove(&TopicPartition { topic, partition });
+                    if offsets.is_empty() {
+                        committed.remove(&group);
+                    }
+                }
+            }
+        }
+        Change::DeleteGroup(group) => {
+            committed.remove(&group);
+        }
+    }
+}
