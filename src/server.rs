@@ -16,9 +16,12 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+use tokio_rustls::TlsAcceptor;
+
+use crate::api::session::Sasl;
 use crate::broker::{self, Broker};
 use crate::config::Config;
-use crate::connection::{self, Sasl, Security};
+use crate::connection;
 use crate::metrics::Health;
 use crate::sasl::Users;
 
@@ -41,7 +44,7 @@ pub enum Error {
 
 pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> Result<(), Error> {
     // Config::load checked these files; a file changed since then fails here.
-    let security = Arc::new(security(&config)?);
+    let security = security(&config)?;
     let listener = TcpListener::bind(&config.listen)
         .await
         .map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
@@ -75,9 +78,9 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
                     Ok(permit) => {
-                        let (broker, security) = (broker.clone(), security.clone());
+                        let (broker, tls, sasl) = (broker.clone(), security.tls.clone(), security.sasl.clone());
                         connections.spawn(async move {
-                            connection::serve(stream, peer, broker, security).await;
+                            connection::serve(stream, peer, broker, tls, sasl).await;
                             drop(permit);
                         });
                     }
@@ -111,6 +114,12 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
     Ok(())
 }
 
+/// How the listener secures connections: TLS and SASL, each when configured.
+struct Security {
+    tls: Option<TlsAcceptor>,
+    sasl: Option<Arc<Sasl>>,
+}
+
 /// TLS acceptor and SASL users as the config asks; SCRAM credentials get their
 /// random salts here, so they differ from one start to the next.
 fn security(config: &Config) -> Result<Security, Error> {
@@ -125,7 +134,7 @@ fn security(config: &Config) -> Result<Security, Error> {
         let users = Users::load(&config.users_file, &mechanisms)?;
         let names: Vec<&str> = mechanisms.iter().map(|m| m.name()).collect();
         tracing::info!(mechanisms = names.join(","), users = users.len(), "SASL enabled");
-        Some(Sasl { mechanisms, users })
+        Some(Arc::new(Sasl { mechanisms, users }))
     };
     Ok(Security { tls, sasl })
 }

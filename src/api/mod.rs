@@ -30,6 +30,7 @@ pub mod offset_fetch;
 pub mod produce;
 pub mod sasl_authenticate;
 pub mod sasl_handshake;
+pub mod session;
 pub mod sync_group;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -38,8 +39,8 @@ use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, VersionRange};
 
 use crate::broker::Broker;
-use crate::connection::Session;
 use crate::{group, log, sasl};
+use session::Session;
 
 /// Every API this broker serves, its Kafka name (the metrics' `api` label) and
 /// the versions ApiVersions advertises: the range each request codec decodes.
@@ -107,7 +108,12 @@ pub struct RequestInfo {
 }
 
 /// Decodes one request frame (without its size prefix), runs it, encodes the answer.
+/// After a SaslHandshake v0 the frame is a bare SASL token instead, with no header
+/// to report.
 pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) -> (Outcome, Option<RequestInfo>) {
+    if session.expects_bare_token() {
+        return (sasl_authenticate::unframed(session, &frame), None);
+    }
     if frame.len() < 4 {
         return (Outcome::Close("request shorter than its api key and version".into()), None);
     }

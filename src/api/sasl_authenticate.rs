@@ -26,8 +26,8 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{SaslAuthenticateRequest, SaslAuthenticateResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::session::{Auth, Sasl, Session};
 use super::{Outcome, SaslReply};
-use crate::connection::{Auth, Security, Session};
 use crate::sasl::{AuthError, Exchange, Step};
 
 /// Every version the codec decodes.
@@ -38,10 +38,10 @@ pub fn handle(
     _version: i16,
     request: SaslAuthenticateRequest,
 ) -> SaslReply<SaslAuthenticateResponse> {
-    let (security, peer) = (session.security.clone(), session.peer);
+    let (sasl, peer) = (session.sasl.clone(), session.peer);
     let exchange = match &mut session.auth {
         Auth::Framed(exchange) => exchange,
-        Auth::Authenticated if security.sasl.is_none() => {
+        Auth::Authenticated if sasl.is_none() => {
             return SaslReply::Respond(refused(
                 ResponseError::IllegalSaslState,
                 "SaslAuthenticate request received on a listener without SASL",
@@ -57,7 +57,7 @@ pub fn handle(
             return SaslReply::Close("SaslAuthenticate before SaslHandshake".into())
         }
     };
-    match step(exchange, &request.auth_bytes, &security, peer) {
+    match step(exchange, &request.auth_bytes, sasl.as_deref(), peer) {
         Ok((token, user)) => {
             if let Some(user) = user {
                 session.auth = Auth::Authenticated;
@@ -75,11 +75,11 @@ pub fn handle(
 /// A bare token after SaslHandshake v0: the answer goes back as a bare
 /// size-prefixed token too (empty when PLAIN succeeds, as Kafka sends it).
 pub fn unframed(session: &mut Session, token: &[u8]) -> Outcome {
-    let (security, peer) = (session.security.clone(), session.peer);
+    let (sasl, peer) = (session.sasl.clone(), session.peer);
     let Auth::Unframed(exchange) = &mut session.auth else {
         return Outcome::Close("unframed SASL token outside the SaslHandshake v0 flow".into());
     };
-    match step(exchange, token, &security, peer) {
+    match step(exchange, token, sasl.as_deref(), peer) {
         Ok((token, user)) => {
             if let Some(user) = user {
                 session.auth = Auth::Authenticated;
@@ -101,10 +101,10 @@ pub fn unframed(session: &mut Session, token: &[u8]) -> Outcome {
 fn step(
     exchange: &mut Exchange,
     token: &[u8],
-    security: &Security,
+    sasl: Option<&Sasl>,
     peer: SocketAddr,
 ) -> Result<(Vec<u8>, Option<String>), (AuthError, String)> {
-    let users = match security.sasl.as_ref() {
+    let users = match sasl {
         Some(sasl) => &sasl.users,
         None => return Err((AuthError::AlreadyComplete, "no SASL on this listener".into())),
     };

@@ -16,16 +16,15 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{SaslHandshakeRequest, SaslHandshakeResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::session::{Auth, Session};
 use super::SaslReply;
-use crate::connection::{Auth, Session};
 use crate::sasl::{Exchange, Mechanism};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <SaslHandshakeRequest as Message>::VERSIONS;
 
 pub fn handle(session: &mut Session, version: i16, request: SaslHandshakeRequest) -> SaslReply<SaslHandshakeResponse> {
-    let security = session.security.clone();
-    let Some(sasl) = security.sasl.as_ref() else {
+    let Some(sasl) = session.sasl.clone() else {
         return SaslReply::Respond(response(ResponseError::IllegalSaslState, Vec::new()));
     };
     let enabled: Vec<StrBytes> = sasl.mechanisms.iter().map(|m| StrBytes::from_static_str(m.name())).collect();
