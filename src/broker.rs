@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::group::offset_store::FileOffsetStore;
 use crate::group::{self, Coordinator};
 use crate::log::{self, Log};
+use crate::metrics;
 use crate::producer_ids::ProducerIdManager;
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +81,29 @@ impl Broker {
 
     pub fn node_id(&self) -> i32 {
         self.config.node_id
+    }
+
+    /// What the scrape-time gauges show: the log's offsets and size, and each
+    /// group's members and lag on this broker's partition.
+    pub fn metrics_snapshot(&self) -> metrics::Snapshot {
+        let end = self.log.end_offset();
+        let groups = self
+            .groups
+            .summary(self.topic())
+            .into_iter()
+            .map(|(group, members, committed)| metrics::GroupSnapshot {
+                group,
+                members: members as u64,
+                lag: committed.map(|committed| (end - committed).max(0)),
+            })
+            .collect();
+        metrics::Snapshot {
+            log_start_offset: self.log.start_offset(),
+            log_end_offset: end,
+            log_size_bytes: self.log.size_bytes(),
+            log_segments: self.log.segment_count() as u64,
+            groups,
+        }
     }
 }
 

@@ -22,7 +22,8 @@ use crate::api::session::Sasl;
 use crate::broker::{self, Broker};
 use crate::config::Config;
 use crate::connection;
-use crate::metrics::Health;
+use crate::http::{self, Health};
+use crate::metrics::{self, Exporter};
 use crate::sasl::Users;
 
 /// How long shutdown waits for connections to finish their current request.
@@ -35,7 +36,9 @@ pub enum Error {
     #[error(transparent)]
     Broker(#[from] broker::Error),
     #[error(transparent)]
-    Metrics(#[from] crate::metrics::Error),
+    Metrics(#[from] metrics::Error),
+    #[error(transparent)]
+    Http(#[from] http::Error),
     #[error(transparent)]
     Tls(#[from] crate::tls::Error),
     #[error(transparent)]
@@ -51,12 +54,14 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
     let bound = listener.local_addr().map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
     // Up before the log opens, so /health can say 503 while it does.
     let health = Arc::new(Health::default());
-    let metrics_addr = crate::metrics::serve(&config.metrics_listen, health.clone()).await?;
+    let exporter = Exporter::install()?;
+    let metrics_addr = http::serve(&config.metrics_listen, exporter.clone(), health.clone()).await?;
     tracing::info!(addr = %metrics_addr, "serving metrics and health");
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone())?);
-    health.set_broker(broker.clone());
+    let source = broker.clone();
+    exporter.set_source(move || source.metrics_snapshot());
     let housekeeping = tokio::spawn(housekeeping(broker.clone(), shutdown_rx));
     // Ready before the "listening" line: tests and operators take that line to
     // mean /health answers 200. The socket already queues connections.
