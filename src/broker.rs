@@ -75,6 +75,17 @@ impl Broker {
         Ok(Self { config, log, groups, producer_ids, cluster_id, topic_id, advertised_host, advertised_port, shutdown })
     }
 
+    /// Appends a producer's batch to the partition's log. Under a message-count
+    /// flush policy the append may fsync, so it then runs as blocking work and
+    /// the other connections on this runtime worker keep moving.
+    pub fn append(&self, batch: &[u8], now_ms: i64) -> Result<log::AppendInfo, log::Error> {
+        if self.config.flush_interval_messages.is_some() {
+            tokio::task::block_in_place(|| self.log.append(batch, now_ms))
+        } else {
+            self.log.append(batch, now_ms)
+        }
+    }
+
     pub fn topic(&self) -> &str {
         &self.config.topic
     }

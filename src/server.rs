@@ -20,11 +20,11 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::api::session::Sasl;
 use crate::broker::{self, Broker};
-use crate::config::Config;
+use crate::config::{self, Config};
 use crate::connection;
 use crate::http::{self, Health};
 use crate::metrics::{self, Exporter};
-use crate::sasl::Users;
+use crate::sasl::{Users, UsersError};
 
 /// How long shutdown waits for connections to finish their current request.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -39,15 +39,55 @@ pub enum Error {
     Metrics(#[from] metrics::Error),
     #[error(transparent)]
     Http(#[from] http::Error),
-    #[error(transparent)]
-    Tls(#[from] crate::tls::Error),
-    #[error(transparent)]
-    Users(#[from] crate::sasl::UsersError),
 }
 
-pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> Result<(), Error> {
-    // Config::load checked these files; a file changed since then fails here.
-    let security = security(&config)?;
+/// How the listener secures connections: TLS and SASL, each when configured.
+pub struct Security {
+    tls: Option<TlsAcceptor>,
+    sasl: Option<Arc<Sasl>>,
+}
+
+impl Security {
+    /// Reads and checks the files the security settings name, once, at startup:
+    /// the TLS certificate chain, key and client CA, and the users file, whose
+    /// SCRAM credentials get their random salts here (so they differ from one
+    /// start to the next). A bad file is an invalid setting, named.
+    pub fn load(config: &Config) -> Result<Security, config::Error> {
+        let invalid = |name, reason: String| config::Error::Invalid { name, reason };
+        let tls = match config.tls_files() {
+            Some((cert, key, client_ca)) => {
+                Some(crate::tls::acceptor(cert, key, client_ca).map_err(|(name, e)| invalid(name, e.to_string()))?)
+            }
+            None => None,
+        };
+        let mechanisms = &config.sasl_mechanisms;
+        let sasl = if mechanisms.is_empty() {
+            None
+        } else {
+            let users = Users::load(&config.users_file, mechanisms).map_err(|e| {
+                let path = config.users_file.display();
+                match e {
+                    UsersError::Read { source, .. } => invalid("users_file", format!("cannot read {path}: {source}")),
+                    UsersError::Syntax { line, reason, .. } => {
+                        invalid("users_file", format!("{path}, line {line}: {reason}"))
+                    }
+                    UsersError::Empty { .. } => invalid("users_file", format!("{path} has no users")),
+                    UsersError::Random(_) => invalid("users_file", e.to_string()),
+                }
+            })?;
+            Some(Arc::new(Sasl { mechanisms: mechanisms.clone(), users }))
+        };
+        Ok(Security { tls, sasl })
+    }
+}
+
+/// Serves the listener until `shutdown_signal`; `security` is what
+/// `Security::load` made of the same config.
+pub async fn run(config: Config, security: Security, shutdown_signal: impl Future<Output = ()>) -> Result<(), Error> {
+    if let Some(sasl) = &security.sasl {
+        let names: Vec<&str> = sasl.mechanisms.iter().map(|m| m.name()).collect();
+        tracing::info!(mechanisms = names.join(","), users = sasl.users.len(), "SASL enabled");
+    }
     let listener = TcpListener::bind(&config.listen)
         .await
         .map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
@@ -117,31 +157,6 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
     broker.log.close().map_err(broker::Error::from)?;
     tracing::info!(log_end_offset = broker.log.end_offset(), "log closed cleanly");
     Ok(())
-}
-
-/// How the listener secures connections: TLS and SASL, each when configured.
-struct Security {
-    tls: Option<TlsAcceptor>,
-    sasl: Option<Arc<Sasl>>,
-}
-
-/// TLS acceptor and SASL users as the config asks; SCRAM credentials get their
-/// random salts here, so they differ from one start to the next.
-fn security(config: &Config) -> Result<Security, Error> {
-    let tls = match config.tls_files() {
-        Some((cert, key, client_ca)) => Some(crate::tls::acceptor(cert, key, client_ca)?),
-        None => None,
-    };
-    let mechanisms = config.sasl_mechanisms();
-    let sasl = if mechanisms.is_empty() {
-        None
-    } else {
-        let users = Users::load(&config.users_file, &mechanisms)?;
-        let names: Vec<&str> = mechanisms.iter().map(|m| m.name()).collect();
-        tracing::info!(mechanisms = names.join(","), users = users.len(), "SASL enabled");
-        Some(Arc::new(Sasl { mechanisms, users }))
-    };
-    Ok(Security { tls, sasl })
 }
 
 /// How often group session and rebalance timeouts are checked.

@@ -87,14 +87,7 @@ fn append(broker: &Broker, records: &[u8]) -> Result<i64, Refusal> {
             format!("batch of {} bytes is over max_message_bytes {}", records.len(), broker.config.max_message_bytes);
         return Err((ResponseError::MessageTooLarge, Some(why)));
     }
-    let now = crate::now_ms();
-    let appended = if broker.config.flush_interval_messages == i64::MAX {
-        broker.log.append(records, now)
-    } else {
-        // This append may fsync: keep the other connections on this worker moving.
-        tokio::task::block_in_place(|| broker.log.append(records, now))
-    };
-    match appended {
+    match broker.append(records, crate::now_ms()) {
         Ok(info) => {
             crate::metrics::produced((info.last_offset - info.base_offset + 1) as u64, records.len() as u64);
             Ok(info.base_offset)
