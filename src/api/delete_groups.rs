@@ -6,7 +6,7 @@ use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
 use kafka_protocol::messages::{DeleteGroupsRequest, DeleteGroupsResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::group_error_code;
+use super::Error;
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
@@ -17,8 +17,7 @@ pub fn handle(broker: &Broker, _version: i16, request: DeleteGroupsRequest) -> D
         .groups_names
         .into_iter()
         .map(|group_id| {
-            let code =
-                broker.groups.delete_group(&group_id).err().map_or(0, |e| group_error_code("DeleteGroups", &e).code());
+            let code = broker.groups.delete_group(&group_id).err().map_or(0, |e| Error::from(e).code());
             DeletableGroupResult::default().with_group_id(group_id).with_error_code(code)
         })
         .collect();

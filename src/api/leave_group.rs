@@ -7,7 +7,7 @@ use kafka_protocol::messages::leave_group_response::MemberResponse;
 use kafka_protocol::messages::{LeaveGroupRequest, LeaveGroupResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::group_error_code;
+use super::Error;
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
@@ -24,10 +24,9 @@ pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> Leav
         vec![(request.member_id.to_string(), None)]
     };
     match broker.groups.leave(&request.group_id, &members) {
-        Err(error) => LeaveGroupResponse::default().with_error_code(group_error_code("LeaveGroup", &error).code()),
+        Err(error) => LeaveGroupResponse::default().with_error_code(Error::from(error).code()),
         Ok(results) if version < 3 => {
-            let code =
-                results.first().and_then(|r| r.as_ref().err()).map_or(0, |e| group_error_code("LeaveGroup", e).code());
+            let code = results.into_iter().next().and_then(Result::err).map_or(0, |e| Error::from(e).code());
             LeaveGroupResponse::default().with_error_code(code)
         }
         Ok(results) => LeaveGroupResponse::default().with_members(
@@ -39,7 +38,7 @@ pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> Leav
                     MemberResponse::default()
                         .with_member_id(member.member_id)
                         .with_group_instance_id(member.group_instance_id)
-                        .with_error_code(result.err().map_or(0, |e| group_error_code("LeaveGroup", &e).code()))
+                        .with_error_code(result.err().map_or(0, |e| Error::from(e).code()))
                 })
                 .collect(),
         ),

@@ -22,12 +22,11 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{SaslAuthenticateRequest, SaslAuthenticateResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::session::{Auth, Sasl, Session};
-use super::{Outcome, SaslReply};
+use super::{Error, Outcome, SaslReply};
 use crate::sasl::{AuthError, Exchange, Step};
 
 /// Every version the codec decodes.
@@ -42,16 +41,14 @@ pub fn handle(
     let exchange = match &mut session.auth {
         Auth::Framed(exchange) => exchange,
         Auth::Authenticated if sasl.is_none() => {
-            return SaslReply::Respond(refused(
-                ResponseError::IllegalSaslState,
+            return SaslReply::Respond(refused(Error::IllegalSaslState(
                 "SaslAuthenticate request received on a listener without SASL",
-            ))
+            )))
         }
         Auth::Authenticated => {
-            return SaslReply::Respond(refused(
-                ResponseError::IllegalSaslState,
+            return SaslReply::Respond(refused(Error::IllegalSaslState(
                 "SaslAuthenticate request received after successful authentication",
-            ))
+            )))
         }
         Auth::AwaitingHandshake | Auth::Unframed(_) => {
             return SaslReply::Close("SaslAuthenticate before SaslHandshake".into())
@@ -65,10 +62,7 @@ pub fn handle(
             }
             SaslReply::Respond(SaslAuthenticateResponse::default().with_auth_bytes(Bytes::from(token)))
         }
-        Err((error, reason)) => {
-            let response = refused(super::sasl_error_code(&error), &error.to_string());
-            SaslReply::RespondThenClose(response, reason)
-        }
+        Err((error, reason)) => SaslReply::RespondThenClose(refused(error.into()), reason),
     }
 }
 
@@ -120,10 +114,10 @@ fn step(
     }
 }
 
-fn refused(error: ResponseError, message: &str) -> SaslAuthenticateResponse {
+fn refused(error: Error) -> SaslAuthenticateResponse {
     SaslAuthenticateResponse::default()
         .with_error_code(error.code())
-        .with_error_message(Some(StrBytes::from_string(message.to_owned())))
+        .with_error_message(Some(StrBytes::from_string(error.to_string())))
 }
 
 /// Counts a failed authentication and logs it, at most once a second for the
