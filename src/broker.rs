@@ -17,6 +17,7 @@ use crate::group::offset_store::FileOffsetStore;
 use crate::group::{self, Coordinator};
 use crate::log::layout::{META_PROPERTIES_FILE, PARTITION_METADATA_FILE};
 use crate::log::{self, Log};
+use crate::metrics;
 use crate::producer_ids::ProducerIdManager;
 
 #[derive(Debug, thiserror::Error)]
@@ -75,12 +76,46 @@ impl Broker {
         Ok(Self { config, log, groups, producer_ids, cluster_id, topic_id, advertised_host, advertised_port, shutdown })
     }
 
+    /// Appends a producer's batch to the partition's log. Under a message-count
+    /// flush policy the append may fsync, so it then runs as blocking work and
+    /// the other connections on this runtime worker keep moving.
+    pub fn append(&self, batch: &[u8], now_ms: i64) -> Result<log::AppendInfo, log::Error> {
+        if self.config.flush_interval_messages.is_some() {
+            tokio::task::block_in_place(|| self.log.append(batch, now_ms))
+        } else {
+            self.log.append(batch, now_ms)
+        }
+    }
+
     pub fn topic(&self) -> &str {
         &self.config.topic
     }
 
     pub fn node_id(&self) -> i32 {
         self.config.node_id
+    }
+
+    /// What the scrape-time gauges show: the log's offsets and size, and each
+    /// group's members and lag on this broker's partition.
+    pub fn metrics_snapshot(&self) -> metrics::Snapshot {
+        let end = self.log.end_offset();
+        let groups = self
+            .groups
+            .summary(self.topic())
+            .into_iter()
+            .map(|(group, members, committed)| metrics::GroupSnapshot {
+                group,
+                members: members as u64,
+                lag: committed.map(|committed| (end - committed).max(0)),
+            })
+            .collect();
+        metrics::Snapshot {
+            log_start_offset: self.log.start_offset(),
+            log_end_offset: end,
+            log_size_bytes: self.log.size_bytes(),
+            log_segments: self.log.segment_count() as u64,
+            groups,
+        }
     }
 }
 

@@ -4,11 +4,21 @@
 //! Precedence is flag > env > file > default: clap merges the first two (a flag
 //! beats its env var), the file fills what is still unset, and the defaults fill
 //! the rest. The result is validated once at startup and passed down by reference.
+//!
+//! A setting whose given form is not what the code should work with is parsed
+//! into a typed form right there (`as TYPE = PARSER` below): the SASL mechanism
+//! list becomes `Vec<Mechanism>`, `log_format` a `LogFormat`, and the flush
+//! intervals, whose "never" is Kafka's Long.MAX_VALUE, an `Option` (`None` =
+//! never). The flags, env vars and file keys, and the values they take, stay
+//! Kafka-like; nothing downstream re-parses a string or tests a sentinel.
+//!
+//! Validation here checks the settings themselves. The files they name (TLS
+//! certificate and key, users file) are read once, by `server::Security::load`.
 
 use std::path::{Path, PathBuf};
 
 use crate::log::LogConfig;
-use crate::sasl;
+use crate::sasl::{self, Mechanism};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -20,8 +30,29 @@ pub enum Error {
     Invalid { name: &'static str, reason: String },
 }
 
+/// The type a setting has in `Config`: its typed form when it has one.
+macro_rules! setting_type {
+    ($given:ty) => {
+        $given
+    };
+    ($given:ty, $typed:ty) => {
+        $typed
+    };
+}
+
+/// A setting's value in `Config`: parsed into its typed form when it has one.
+macro_rules! parse_setting {
+    ($name:ident, $value:expr) => {
+        $value
+    };
+    ($name:ident, $value:expr, $parse:path) => {
+        $parse($value).map_err(|reason| Error::Invalid { name: stringify!($name), reason })?
+    };
+}
+
 macro_rules! settings {
-    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $default:expr, env $env:literal; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $default:expr, env $env:literal
+        $(, as $typed:ty = $parse:path)?; )*) => {
         /// Settings as a flag, an env var or the config file gives them: all optional.
         #[derive(clap::Args, serde::Deserialize, Debug, Default, Clone)]
         #[serde(deny_unknown_fields)]
@@ -32,7 +63,7 @@ macro_rules! settings {
         /// The effective configuration.
         #[derive(Debug, Clone, PartialEq)]
         pub struct Config {
-            $( $(#[doc = $doc])* pub $name: $ty, )*
+            $( $(#[doc = $doc])* pub $name: setting_type!($ty $(, $typed)?), )*
         }
 
         impl Overrides {
@@ -41,8 +72,11 @@ macro_rules! settings {
                 Overrides { $( $name: self.$name.or(lower.$name), )* }
             }
 
-            fn with_defaults(self) -> Config {
-                Config { $( $name: self.$name.unwrap_or_else(|| $default.into()), )* }
+            /// Defaults for what is unset, then each typed setting parsed.
+            fn resolve(self) -> Result<Config, Error> {
+                Ok(Config {
+                    $( $name: parse_setting!($name, self.$name.unwrap_or_else(|| $default.into()) $(, $parse)?), )*
+                })
             }
         }
 
@@ -88,10 +122,13 @@ settings! {
     retention_ms: i64 = 604_800_000i64, env "STRAND_RETENTION_MS";
     /// How often retention runs (`log.retention.check.interval.ms`).
     retention_check_interval_ms: u64 = 300_000u64, env "STRAND_RETENTION_CHECK_INTERVAL_MS";
-    /// fsync after this many messages; 1 = before every acknowledgement (`log.flush.interval.messages`).
-    flush_interval_messages: i64 = i64::MAX, env "STRAND_FLUSH_INTERVAL_MESSAGES";
-    /// fsync when unflushed data is older than this (`log.flush.interval.ms`); the default never does.
-    flush_interval_ms: i64 = i64::MAX, env "STRAND_FLUSH_INTERVAL_MS";
+    /// fsync after this many messages; 1 = before every acknowledgement (`log.flush.interval.messages`);
+    /// the default, Long.MAX_VALUE, never does.
+    flush_interval_messages: i64 = i64::MAX, env "STRAND_FLUSH_INTERVAL_MESSAGES",
+        as Option<u64> = never_if_max;
+    /// fsync when unflushed data is older than this (`log.flush.interval.ms`); the default,
+    /// Long.MAX_VALUE, never does.
+    flush_interval_ms: i64 = i64::MAX, env "STRAND_FLUSH_INTERVAL_MS", as Option<u64> = never_if_max;
     /// Log bytes between two index entries (`log.index.interval.bytes`).
     index_interval_bytes: u64 = 4096u64, env "STRAND_INDEX_INTERVAL_BYTES";
     /// Pre-allocated size of each segment index (`log.index.size.max.bytes`).
@@ -101,7 +138,7 @@ settings! {
     /// Log level or `tracing` filter (RUST_LOG, when set, wins).
     log_level: String = "info", env "STRAND_LOG_LEVEL";
     /// Log line format: `text` for people, `json` for log collectors.
-    log_format: String = "text", env "STRAND_LOG_FORMAT";
+    log_format: String = "text", env "STRAND_LOG_FORMAT", as LogFormat = LogFormat::parse;
     /// PEM certificate chain, leaf first, for TLS on the listener; empty = no TLS
     /// (`ssl.keystore.location` with `ssl.keystore.type=PEM`).
     tls_cert: PathBuf = "", env "STRAND_TLS_CERT";
@@ -112,7 +149,7 @@ settings! {
     tls_client_ca: PathBuf = "", env "STRAND_TLS_CLIENT_CA";
     /// SASL mechanisms, comma-separated, from PLAIN, SCRAM-SHA-256, SCRAM-SHA-512;
     /// empty = no SASL (`sasl.enabled.mechanisms`).
-    sasl_mechanisms: String = "", env "STRAND_SASL_MECHANISMS";
+    sasl_mechanisms: String = "", env "STRAND_SASL_MECHANISMS", as Vec<Mechanism> = parse_mechanisms;
     /// File of `user:password` lines, the users SASL accepts (Kafka keeps these in
     /// JAAS config and SCRAM credentials in its metadata log).
     users_file: PathBuf = "", env "STRAND_USERS_FILE";
@@ -129,7 +166,7 @@ impl Config {
             }
             None => Overrides::default(),
         };
-        let config = cli.or(from_file).with_defaults();
+        let config = cli.or(from_file).resolve()?;
         config.validate()?;
         Ok(config)
     }
@@ -146,17 +183,11 @@ impl Config {
         if self.segment_ms <= 0 {
             return invalid("segment_ms", "must be positive");
         }
-        if self.flush_interval_messages < 1 || self.flush_interval_ms < 1 {
-            return invalid("flush_interval_messages/flush_interval_ms", "must be at least 1");
-        }
         if self.index_max_bytes < 12 || self.index_max_bytes > i32::MAX as u64 {
             return invalid("index_max_bytes", "must be between 12 and 2147483647");
         }
         if self.retention_check_interval_ms == 0 {
             return invalid("retention_check_interval_ms", "must be at least 1");
-        }
-        if !matches!(self.log_format.as_str(), "text" | "json") {
-            return invalid("log_format", "must be text or json");
         }
         if self.max_connections == 0 || self.connections_max_idle_ms == 0 {
             return invalid("max_connections/connections_max_idle_ms", "must be at least 1");
@@ -167,49 +198,22 @@ impl Config {
         self.validate_security()
     }
 
-    /// Reads the TLS and users files now, so a typo fails the start with a clear
-    /// message instead of every connection later.
+    /// The security settings that only make sense together; the files are read
+    /// by `server::Security::load`.
     fn validate_security(&self) -> Result<(), Error> {
-        let error = |name, reason: String| Error::Invalid { name, reason };
-        let invalid = |name, reason: String| Err(error(name, reason));
+        let invalid = |name, reason: &str| Err(Error::Invalid { name, reason: reason.to_owned() });
         let is_set = |path: &Path| !path.as_os_str().is_empty();
         if is_set(&self.tls_cert) != is_set(&self.tls_key) {
-            return invalid("tls_cert/tls_key", "must be set together".into());
+            return invalid("tls_cert/tls_key", "must be set together");
         }
         if is_set(&self.tls_client_ca) && !is_set(&self.tls_cert) {
-            return invalid("tls_client_ca", "needs tls_cert and tls_key".into());
+            return invalid("tls_client_ca", "needs tls_cert and tls_key");
         }
-        if let Some((cert, key, client_ca)) = self.tls_files() {
-            crate::tls::load_certs(cert).map_err(|e| error("tls_cert", e.to_string()))?;
-            crate::tls::load_key(key).map_err(|e| error("tls_key", e.to_string()))?;
-            if let Some(ca) = client_ca {
-                crate::tls::load_certs(ca).map_err(|e| error("tls_client_ca", e.to_string()))?;
-            }
-            crate::tls::server_config(cert, key, client_ca).map_err(|e| error("tls_cert/tls_key", e.to_string()))?;
+        match (self.sasl_mechanisms.is_empty(), is_set(&self.users_file)) {
+            (false, false) => invalid("users_file", "is required when sasl_mechanisms is set"),
+            (true, true) => invalid("sasl_mechanisms", "is empty, so users_file would not be used"),
+            _ => Ok(()),
         }
-        let mechanisms = match sasl::parse_mechanisms(&self.sasl_mechanisms) {
-            Ok(mechanisms) => mechanisms,
-            Err(unknown) => {
-                let supported = "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512";
-                return invalid("sasl_mechanisms", format!("unknown mechanism {unknown:?}; supported: {supported}"));
-            }
-        };
-        match (mechanisms.is_empty(), is_set(&self.users_file)) {
-            (false, false) => return invalid("users_file", "is required when sasl_mechanisms is set".into()),
-            (true, true) => return invalid("sasl_mechanisms", "is empty, so users_file would not be used".into()),
-            _ => {}
-        }
-        if is_set(&self.users_file) {
-            let text = std::fs::read_to_string(&self.users_file)
-                .map_err(|e| error("users_file", format!("cannot read {}: {e}", self.users_file.display())))?;
-            let path = self.users_file.display();
-            match sasl::parse_users(&text) {
-                Ok(users) if users.is_empty() => return invalid("users_file", format!("{path} has no users")),
-                Ok(_) => {}
-                Err((line, reason)) => return invalid("users_file", format!("{path}, line {line}: {reason}")),
-            }
-        }
-        Ok(())
     }
 
     /// (cert, key, client CA) when the listener speaks TLS.
@@ -218,15 +222,9 @@ impl Config {
         (!self.tls_cert.as_os_str().is_empty()).then_some((self.tls_cert.as_path(), self.tls_key.as_path(), ca))
     }
 
-    /// The enabled SASL mechanisms; empty when SASL is off.
-    pub fn sasl_mechanisms(&self) -> Vec<sasl::Mechanism> {
-        // validate() refused unknown names already.
-        sasl::parse_mechanisms(&self.sasl_mechanisms).unwrap_or_default()
-    }
-
     /// The listener's Kafka security protocol, as clients configure `security.protocol`.
     pub fn security_protocol(&self) -> &'static str {
-        match (self.tls_files().is_some(), !self.sasl_mechanisms().is_empty()) {
+        match (self.tls_files().is_some(), !self.sasl_mechanisms.is_empty()) {
             (false, false) => "PLAINTEXT",
             (true, false) => "SSL",
             (false, true) => "SASL_PLAINTEXT",
@@ -240,13 +238,48 @@ impl Config {
             segment_ms: self.segment_ms,
             retention_bytes: self.retention_bytes,
             retention_ms: self.retention_ms,
-            // Kafka's default for both is Long.MAX_VALUE: leave flushing to the OS.
-            flush_interval_messages: self.flush_interval_messages as u64,
-            flush_interval_ms: (self.flush_interval_ms != i64::MAX).then_some(self.flush_interval_ms as u64),
+            // The log counts toward a limit; one it never reaches is "never".
+            flush_interval_messages: self.flush_interval_messages.unwrap_or(u64::MAX),
+            flush_interval_ms: self.flush_interval_ms,
             index_interval_bytes: self.index_interval_bytes,
             index_max_bytes: self.index_max_bytes as usize,
         }
     }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people: one line per event, colours on a terminal.
+    Text,
+    /// For log collectors: one JSON object per line.
+    Json,
+}
+
+impl LogFormat {
+    fn parse(given: String) -> Result<LogFormat, String> {
+        match given.as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("must be text or json".into()),
+        }
+    }
+}
+
+/// Kafka's flush settings take Long.MAX_VALUE for "never", and at least 1 otherwise.
+fn never_if_max(given: i64) -> Result<Option<u64>, String> {
+    match given {
+        i64::MAX => Ok(None),
+        n if n >= 1 => Ok(Some(n as u64)),
+        _ => Err("must be at least 1".into()),
+    }
+}
+
+fn parse_mechanisms(given: String) -> Result<Vec<Mechanism>, String> {
+    sasl::parse_mechanisms(&given).map_err(|unknown| {
+        let supported: Vec<&str> = Mechanism::ALL.iter().map(|m| m.name()).collect();
+        format!("unknown mechanism {unknown:?}; supported: {}", supported.join(", "))
+    })
 }
 
 /// Kafka's topic name rule (`Topic.validate`).
@@ -281,6 +314,34 @@ mod tests {
         std::fs::write(&file, "topik = \"x\"\n").unwrap();
         let err = Config::load(Overrides::default(), Some(&file)).unwrap_err();
         assert!(err.to_string().contains("topik"), "{err}");
+    }
+
+    #[test]
+    fn typed_settings_are_parsed_once_from_their_kafka_like_values() {
+        let defaults = Config::load(Overrides::default(), None).unwrap();
+        assert_eq!((defaults.flush_interval_messages, defaults.flush_interval_ms), (None, None));
+        assert_eq!(defaults.log_format, LogFormat::Text);
+        assert!(defaults.sasl_mechanisms.is_empty());
+        let cli = Overrides {
+            flush_interval_messages: Some(1),
+            flush_interval_ms: Some(250),
+            log_format: Some("json".into()),
+            sasl_mechanisms: Some(" SCRAM-SHA-512,PLAIN,SCRAM-SHA-512".into()),
+            users_file: Some("users".into()),
+            ..Overrides::default()
+        };
+        let config = Config::load(cli, None).unwrap();
+        assert_eq!((config.flush_interval_messages, config.flush_interval_ms), (Some(1), Some(250)));
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.sasl_mechanisms, [Mechanism::ScramSha512, Mechanism::Plain]);
+        assert_eq!(config.log_config().flush_interval_ms, Some(250));
+    }
+
+    #[test]
+    fn a_flush_interval_below_one_is_refused() {
+        let cli = Overrides { flush_interval_ms: Some(0), ..Overrides::default() };
+        let err = Config::load(cli, None).unwrap_err();
+        assert_eq!(err.to_string(), "invalid setting flush_interval_ms: must be at least 1");
     }
 
     #[test]

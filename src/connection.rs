@@ -2,27 +2,23 @@
 //!
 //! Kafka answers the requests of a connection in the order they arrive; clients
 //! pipeline (send several before reading) and rely on that order. Here one task
-//! reads a frame, runs it, and writes its response, and only flushes the socket
-//! when no further request is already buffered, so pipelined requests share a
-//! write. A long-polling Fetch holds back later requests of the same connection,
-//! as in Kafka, and never those of any other connection.
+//! reads a frame, hands it to `api::handle`, and writes what comes back, and only
+//! flushes the socket when no further request is already buffered, so pipelined
+//! requests share a write. A long-polling Fetch holds back later requests of the
+//! same connection, as in Kafka, and never those of any other connection.
 //!
-//! A size prefix that is negative, too small for a header, or larger than
-//! `max_request_bytes` closes the connection before anything is allocated for it;
-//! a connection that sends nothing for `connections_max_idle_ms` is closed, as in
+//! A size prefix that is negative, too small, or larger than the connection's
+//! session allows (`max_request_bytes`; less before SASL authentication, see
+//! `api::session`) closes the connection before anything is allocated for it; a
+//! connection that sends nothing for `connections_max_idle_ms` is closed, as in
 //! Kafka. Memory per connection stays bounded: one request is read, answered and
 //! written before the next is read, so a client that pipelines faster than it
 //! reads is held back by TCP, not buffered.
 //!
 //! The stream is a TcpStream or, on a TLS listener, a rustls stream over one; the
 //! handshake gets `TLS_HANDSHAKE_TIMEOUT`, and a client that speaks plaintext to
-//! it fails the handshake at its first bytes and is closed. With SASL enabled a
-//! connection starts unauthenticated: `api::handle` then serves only ApiVersions
-//! and the SASL APIs, and after a SaslHandshake v0 the client's next frames are
-//! bare SASL tokens (no Kafka header), which go to `api::sasl_authenticate`.
-//! Before authentication a frame may be at most `SASL_MAX_RECEIVE_BYTES` (Kafka's
-//! `sasl.server.max.receive.size`), so an anonymous peer cannot make us allocate
-//! `max_request_bytes`.
+//! it fails the handshake at its first bytes and is closed. This module knows
+//! frames, not APIs: what a frame means, SASL tokens included, is `api`'s business.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,15 +30,13 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument;
 
+use crate::api::session::{Sasl, Session};
 use crate::api::{self, Outcome};
 use crate::broker::Broker;
-use crate::sasl::{Exchange, Mechanism, Users};
 
 const BUFFER_BYTES: usize = 64 * 1024;
 /// A client that has not finished the TLS handshake by then is closed.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest frame before authentication (Kafka's `sasl.server.max.receive.size` default).
-const SASL_MAX_RECEIVE_BYTES: u32 = 524_288;
 /// Time to send a last response (and TLS close_notify) before closing.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -56,63 +50,26 @@ enum FrameError {
     Io(#[from] std::io::Error),
 }
 
-/// How the listener secures connections; built once at startup.
-#[derive(Default)]
-pub struct Security {
-    pub tls: Option<TlsAcceptor>,
-    pub sasl: Option<Sasl>,
-}
-
-/// The SASL side of `Security`.
-pub struct Sasl {
-    /// In the order configured: SaslHandshake lists them so.
-    pub mechanisms: Vec<Mechanism>,
-    pub users: Users,
-}
-
-/// Where a connection stands with SASL.
-pub enum Auth {
-    /// SASL is off on this listener, or the client has authenticated.
-    Authenticated,
-    /// No SaslHandshake yet: only ApiVersions and SaslHandshake are served.
-    AwaitingHandshake,
-    /// After SaslHandshake v1: tokens come in SaslAuthenticate requests.
-    Framed(Exchange),
-    /// After SaslHandshake v0: tokens come as bare size-prefixed frames.
-    Unframed(Exchange),
-}
-
-/// One connection's state that requests read and change.
-pub struct Session {
-    pub peer: SocketAddr,
-    pub security: Arc<Security>,
-    pub auth: Auth,
-    /// The authenticated SASL user, once there is one.
-    pub user: Option<String>,
-}
-
-impl Session {
-    pub fn new(peer: SocketAddr, security: Arc<Security>) -> Session {
-        let auth = if security.sasl.is_some() { Auth::AwaitingHandshake } else { Auth::Authenticated };
-        Session { peer, security, auth, user: None }
-    }
-
-    pub fn is_authenticated(&self) -> bool {
-        matches!(self.auth, Auth::Authenticated)
-    }
-}
-
-pub async fn serve(stream: TcpStream, peer: SocketAddr, broker: Arc<Broker>, security: Arc<Security>) {
+/// Serves one accepted connection to its end. `tls` is the listener's acceptor
+/// when it speaks TLS, `sasl` its SASL when it requires authentication.
+pub async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    broker: Arc<Broker>,
+    tls: Option<TlsAcceptor>,
+    sasl: Option<Arc<Sasl>>,
+) {
     use tracing::field::Empty;
     let span = tracing::info_span!("connection", %peer, client_id = Empty, user = Empty);
     async move {
         tracing::info!("connection opened");
         crate::metrics::connection_opened();
         let _ = stream.set_nodelay(true);
-        let reason = match &security.tls {
-            None => run(stream, Session::new(peer, security.clone()), &broker).await,
+        let session = Session::new(peer, sasl);
+        let reason = match tls {
+            None => run(stream, session, &broker).await,
             Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(stream)) => run(stream, Session::new(peer, security.clone()), &broker).await,
+                Ok(Ok(stream)) => run(stream, session, &broker).await,
                 Ok(Err(e)) => format!("TLS handshake failed: {e}"),
                 Err(_) => "TLS handshake timed out".into(),
             },
@@ -137,13 +94,8 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(stream: S, mut session: Session,
             return "broker shutting down".into();
         }
         let idle = Duration::from_millis(broker.config.connections_max_idle_ms);
-        let limits = if session.is_authenticated() {
-            FrameLimits { min: 8, max: broker.config.max_request_bytes }
-        } else {
-            // A bare SASL token may be shorter than a request header, even empty.
-            let min = if matches!(session.auth, Auth::Unframed(_)) { 0 } else { 8 };
-            FrameLimits { min, max: broker.config.max_request_bytes.min(SASL_MAX_RECEIVE_BYTES) }
-        };
+        let (min, max) = session.frame_bounds(broker.config.max_request_bytes);
+        let limits = FrameLimits { min, max };
         let frame = tokio::select! {
             frame = tokio::time::timeout(idle, read_frame(&mut io, limits)) => match frame {
                 Ok(frame) => frame,
@@ -163,11 +115,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(stream: S, mut session: Session,
             }
         };
         let was_authenticated = session.is_authenticated();
-        let (outcome, info) = if matches!(session.auth, Auth::Unframed(_)) {
-            (api::sasl_authenticate::unframed(&mut session, &frame), None)
-        } else {
-            api::handle(broker, &mut session, frame).await
-        };
+        let (outcome, info) = api::handle(broker, &mut session, frame).await;
         if let (false, Some(client_id)) = (client_id_recorded, info.as_ref().and_then(|i| i.client_id.as_deref())) {
             tracing::Span::current().record("client_id", client_id);
             client_id_recorded = true;
@@ -183,8 +131,8 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(stream: S, mut session: Session,
                 }
             }
             Outcome::RespondInParts(response) => {
-                // A part larger than the write buffer bypasses it: record bytes go
-                // straight from the log's memory to the socket.
+                // A part larger than the write buffer bypasses it: the record bytes
+                // the log read go to the socket as they are, not copied again.
                 for part in response.parts() {
                     if let Err(e) = io.write_all(part).await {
                         return format!("write failed: {e}");
@@ -236,7 +184,6 @@ async fn read_frame<R: AsyncRead + Unpin>(reader: &mut R, limits: FrameLimits) -
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    // A request holds api key, api version and correlation id at the least.
     if size < limits.min {
         return Err(FrameError::BadSize(size));
     }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod connection;
 pub mod durable;
 pub mod group;
+pub mod http;
 pub mod inspect;
 pub mod log;
 pub mod metrics;

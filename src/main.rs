@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use strand::config::{Config, Overrides};
+use strand::config::{Config, LogFormat, Overrides};
 use strand::inspect;
+use strand::server::Security;
 use tracing_subscriber::EnvFilter;
 
 /// A single-binary message broker that speaks the Apache Kafka wire protocol.
@@ -86,6 +87,13 @@ fn run_broker(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let security = match Security::load(&config) {
+        Ok(security) => security,
+        Err(e) => {
+            eprintln!("strand: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&config.log_level));
     let filter = match filter {
         Ok(filter) => filter,
@@ -95,7 +103,7 @@ fn run_broker(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
         }
     };
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if config.log_format == "json" {
+    if config.log_format == LogFormat::Json {
         logs.json().init();
     } else {
         logs.with_ansi(std::io::stderr().is_terminal()).init();
@@ -109,7 +117,7 @@ fn run_broker(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(strand::server::run(config, shutdown_signal())) {
+    match runtime.block_on(strand::server::run(config, security, shutdown_signal())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "strand stopped");

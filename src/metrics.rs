@@ -1,26 +1,18 @@
-//! Prometheus metrics and the health check, served over HTTP on `metrics_listen`.
+//! Prometheus metrics: names, descriptions, and the small functions that record them.
 //!
 //! Metric names are a contract with operators' dashboards: they are declared
 //! here, described at startup, and recorded only through the small functions
 //! below, once per request or batch (never per record). Gauges that mirror
-//! broker state (log offsets and size, group lag and members) are read from the
-//! broker when Prometheus scrapes, so the hot path pays nothing for them.
-//!
-//! The endpoint is a deliberately tiny HTTP/1.x server: `GET /metrics` (text
-//! exposition format) and `GET /health` (200 once the log is open and the
-//! listener accepts; 503 before that and while shutting down).
+//! broker state (log offsets and size, group lag and members) are not pushed:
+//! whoever owns that state registers a `Snapshot` source with the `Exporter`,
+//! and the gauges are set from it when Prometheus scrapes, so the hot path pays
+//! nothing for them. This module knows no broker, log or group; `http` serves
+//! what `Exporter::render` returns.
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-
-use crate::broker::Broker;
 
 pub const REQUESTS_TOTAL: &str = "strand_requests_total";
 pub const REQUEST_ERRORS_TOTAL: &str = "strand_request_errors_total";
@@ -43,54 +35,66 @@ pub const SASL_AUTHENTICATION_FAILURES_TOTAL: &str = "strand_sasl_authentication
 const DURATION_BUCKETS: &[f64] =
     &[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
-/// Readiness as `/health` reports it, and the broker the scrape-time gauges read.
-#[derive(Default)]
-pub struct Health {
-    ready: AtomicBool,
-    broker: OnceLock<Arc<Broker>>,
+/// The broker state the scrape-time gauges show, as of one moment.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Snapshot {
+    pub log_start_offset: i64,
+    pub log_end_offset: i64,
+    pub log_size_bytes: u64,
+    pub log_segments: u64,
+    pub groups: Vec<GroupSnapshot>,
 }
 
-impl Health {
-    pub fn set_broker(&self, broker: Arc<Broker>) {
-        let _ = self.broker.set(broker);
-    }
-    pub fn set_ready(&self, ready: bool) {
-        self.ready.store(ready, Ordering::Release);
-    }
+/// One consumer group in a `Snapshot`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSnapshot {
+    pub group: String,
+    pub members: u64,
+    /// Log end offset minus the committed offset; `None` before the group commits.
+    pub lag: Option<i64>,
 }
+
+type SnapshotSource = Box<dyn Fn() -> Snapshot + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
     #[error("cannot install the metrics recorder: {0}")]
     Recorder(String),
 }
 
-/// Installs the recorder, binds the endpoint and serves it in the background;
-/// returns the bound address. Only one recorder can exist per process.
-pub async fn serve(listen: &str, health: Arc<Health>) -> Result<SocketAddr, Error> {
-    let handle = PrometheusBuilder::new()
-        .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION_SECONDS.into()), DURATION_BUCKETS)
-        .and_then(|b| b.install_recorder())
-        .map_err(|e| Error::Recorder(e.to_string()))?;
-    describe();
-    let listener = TcpListener::bind(listen).await.map_err(|source| Error::Bind { addr: listen.to_owned(), source })?;
-    let addr = listener.local_addr().map_err(|source| Error::Bind { addr: listen.to_owned(), source })?;
-    tokio::spawn(async move {
-        loop {
-            match listener.accept().await {
-                Ok((stream, _)) => {
-                    tokio::spawn(answer(stream, handle.clone(), health.clone()));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "metrics accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
+/// The installed recorder and, once the broker has registered it, the source of
+/// the state gauges.
+pub struct Exporter {
+    handle: PrometheusHandle,
+    source: OnceLock<SnapshotSource>,
+}
+
+impl Exporter {
+    /// Installs the process's recorder and describes every metric. Only one
+    /// recorder can exist per process.
+    pub fn install() -> Result<Arc<Exporter>, Error> {
+        let handle = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION_SECONDS.into()), DURATION_BUCKETS)
+            .and_then(|b| b.install_recorder())
+            .map_err(|e| Error::Recorder(e.to_string()))?;
+        describe();
+        Ok(Arc::new(Exporter { handle, source: OnceLock::new() }))
+    }
+
+    /// Registers what the state gauges are read from at each scrape; the first
+    /// registration wins. Until then only the pushed metrics are shown.
+    pub fn set_source(&self, source: impl Fn() -> Snapshot + Send + Sync + 'static) {
+        let _ = self.source.set(Box::new(source));
+    }
+
+    /// The text exposition of every metric, state gauges refreshed first.
+    pub fn render(&self) -> String {
+        if let Some(source) = self.source.get() {
+            set_state_gauges(&source());
         }
-    });
-    Ok(addr)
+        self.handle.run_upkeep();
+        self.handle.render()
+    }
 }
 
 fn describe() {
@@ -121,46 +125,15 @@ fn describe() {
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
 }
 
-/// One HTTP exchange; the connection closes after the response.
-async fn answer(mut stream: TcpStream, handle: PrometheusHandle, health: Arc<Health>) {
-    let mut request = [0u8; 1024];
-    let n = match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut request)).await {
-        Ok(Ok(n)) => n,
-        _ => return,
-    };
-    let line = String::from_utf8_lossy(&request[..n]);
-    let path = line.split_whitespace().nth(1).unwrap_or("");
-    let (status, content_type, body) = match path {
-        "/metrics" => {
-            if let Some(broker) = health.broker.get() {
-                refresh_state_gauges(broker);
-            }
-            handle.run_upkeep();
-            ("200 OK", "text/plain; version=0.0.4", handle.render())
-        }
-        "/health" if health.ready.load(Ordering::Acquire) => ("200 OK", "text/plain", "ok\n".to_owned()),
-        "/health" => ("503 Service Unavailable", "text/plain", "not ready\n".to_owned()),
-        _ => ("404 Not Found", "text/plain", "try /metrics or /health\n".to_owned()),
-    };
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes()).await;
-    let _ = stream.write_all(body.as_bytes()).await;
-    let _ = stream.shutdown().await;
-}
-
-fn refresh_state_gauges(broker: &Broker) {
-    let end = broker.log.end_offset();
-    gauge!(LOG_START_OFFSET).set(broker.log.start_offset() as f64);
-    gauge!(LOG_END_OFFSET).set(end as f64);
-    gauge!(LOG_SIZE_BYTES).set(broker.log.size_bytes() as f64);
-    gauge!(LOG_SEGMENTS).set(broker.log.segment_count() as f64);
-    for (group, members, committed) in broker.groups.summary(broker.topic()) {
-        gauge!(CONSUMER_GROUP_MEMBERS, "group" => group.clone()).set(members as f64);
-        if let Some(committed) = committed {
-            gauge!(CONSUMER_GROUP_LAG, "group" => group).set((end - committed).max(0) as f64);
+fn set_state_gauges(snapshot: &Snapshot) {
+    gauge!(LOG_START_OFFSET).set(snapshot.log_start_offset as f64);
+    gauge!(LOG_END_OFFSET).set(snapshot.log_end_offset as f64);
+    gauge!(LOG_SIZE_BYTES).set(snapshot.log_size_bytes as f64);
+    gauge!(LOG_SEGMENTS).set(snapshot.log_segments as f64);
+    for group in &snapshot.groups {
+        gauge!(CONSUMER_GROUP_MEMBERS, "group" => group.group.clone()).set(group.members as f64);
+        if let Some(lag) = group.lag {
+            gauge!(CONSUMER_GROUP_LAG, "group" => group.group.clone()).set(lag as f64);
         }
     }
 }

@@ -16,11 +16,15 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+use tokio_rustls::TlsAcceptor;
+
+use crate::api::session::Sasl;
 use crate::broker::{self, Broker};
-use crate::config::Config;
-use crate::connection::{self, Sasl, Security};
-use crate::metrics::Health;
-use crate::sasl::Users;
+use crate::config::{self, Config};
+use crate::connection;
+use crate::http::{self, Health};
+use crate::metrics::{self, Exporter};
+use crate::sasl::{Users, UsersError};
 
 /// How long shutdown waits for connections to finish their current request.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,28 +36,72 @@ pub enum Error {
     #[error(transparent)]
     Broker(#[from] broker::Error),
     #[error(transparent)]
-    Metrics(#[from] crate::metrics::Error),
+    Metrics(#[from] metrics::Error),
     #[error(transparent)]
-    Tls(#[from] crate::tls::Error),
-    #[error(transparent)]
-    Users(#[from] crate::sasl::UsersError),
+    Http(#[from] http::Error),
 }
 
-pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> Result<(), Error> {
-    // Config::load checked these files; a file changed since then fails here.
-    let security = Arc::new(security(&config)?);
+/// How the listener secures connections: TLS and SASL, each when configured.
+pub struct Security {
+    tls: Option<TlsAcceptor>,
+    sasl: Option<Arc<Sasl>>,
+}
+
+impl Security {
+    /// Reads and checks the files the security settings name, once, at startup:
+    /// the TLS certificate chain, key and client CA, and the users file, whose
+    /// SCRAM credentials get their random salts here (so they differ from one
+    /// start to the next). A bad file is an invalid setting, named.
+    pub fn load(config: &Config) -> Result<Security, config::Error> {
+        let invalid = |name, reason: String| config::Error::Invalid { name, reason };
+        let tls = match config.tls_files() {
+            Some((cert, key, client_ca)) => {
+                Some(crate::tls::acceptor(cert, key, client_ca).map_err(|(name, e)| invalid(name, e.to_string()))?)
+            }
+            None => None,
+        };
+        let mechanisms = &config.sasl_mechanisms;
+        let sasl = if mechanisms.is_empty() {
+            None
+        } else {
+            let users = Users::load(&config.users_file, mechanisms).map_err(|e| {
+                let path = config.users_file.display();
+                match e {
+                    UsersError::Read { source, .. } => invalid("users_file", format!("cannot read {path}: {source}")),
+                    UsersError::Syntax { line, reason, .. } => {
+                        invalid("users_file", format!("{path}, line {line}: {reason}"))
+                    }
+                    UsersError::Empty { .. } => invalid("users_file", format!("{path} has no users")),
+                    UsersError::Random(_) => invalid("users_file", e.to_string()),
+                }
+            })?;
+            Some(Arc::new(Sasl { mechanisms: mechanisms.clone(), users }))
+        };
+        Ok(Security { tls, sasl })
+    }
+}
+
+/// Serves the listener until `shutdown_signal`; `security` is what
+/// `Security::load` made of the same config.
+pub async fn run(config: Config, security: Security, shutdown_signal: impl Future<Output = ()>) -> Result<(), Error> {
+    if let Some(sasl) = &security.sasl {
+        let names: Vec<&str> = sasl.mechanisms.iter().map(|m| m.name()).collect();
+        tracing::info!(mechanisms = names.join(","), users = sasl.users.len(), "SASL enabled");
+    }
     let listener = TcpListener::bind(&config.listen)
         .await
         .map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
     let bound = listener.local_addr().map_err(|source| Error::Bind { addr: config.listen.clone(), source })?;
     // Up before the log opens, so /health can say 503 while it does.
     let health = Arc::new(Health::default());
-    let metrics_addr = crate::metrics::serve(&config.metrics_listen, health.clone()).await?;
+    let exporter = Exporter::install()?;
+    let metrics_addr = http::serve(&config.metrics_listen, exporter.clone(), health.clone()).await?;
     tracing::info!(addr = %metrics_addr, "serving metrics and health");
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone())?);
-    health.set_broker(broker.clone());
+    let source = broker.clone();
+    exporter.set_source(move || source.metrics_snapshot());
     let housekeeping = tokio::spawn(housekeeping(broker.clone(), shutdown_rx));
     // Ready before the "listening" line: tests and operators take that line to
     // mean /health answers 200. The socket already queues connections.
@@ -75,9 +123,9 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
                     Ok(permit) => {
-                        let (broker, security) = (broker.clone(), security.clone());
+                        let (broker, tls, sasl) = (broker.clone(), security.tls.clone(), security.sasl.clone());
                         connections.spawn(async move {
-                            connection::serve(stream, peer, broker, security).await;
+                            connection::serve(stream, peer, broker, tls, sasl).await;
                             drop(permit);
                         });
                     }
@@ -109,25 +157,6 @@ pub async fn run(config: Config, shutdown_signal: impl Future<Output = ()>) -> R
     broker.log.close().map_err(broker::Error::from)?;
     tracing::info!(log_end_offset = broker.log.end_offset(), "log closed cleanly");
     Ok(())
-}
-
-/// TLS acceptor and SASL users as the config asks; SCRAM credentials get their
-/// random salts here, so they differ from one start to the next.
-fn security(config: &Config) -> Result<Security, Error> {
-    let tls = match config.tls_files() {
-        Some((cert, key, client_ca)) => Some(crate::tls::acceptor(cert, key, client_ca)?),
-        None => None,
-    };
-    let mechanisms = config.sasl_mechanisms();
-    let sasl = if mechanisms.is_empty() {
-        None
-    } else {
-        let users = Users::load(&config.users_file, &mechanisms)?;
-        let names: Vec<&str> = mechanisms.iter().map(|m| m.name()).collect();
-        tracing::info!(mechanisms = names.join(","), users = users.len(), "SASL enabled");
-        Some(Sasl { mechanisms, users })
-    };
-    Ok(Security { tls, sasl })
 }
 
 /// How often group session and rebalance timeouts are checked.

@@ -32,7 +32,7 @@ use libfuzzer_sys::fuzz_target;
 use strand::api::{self, Outcome};
 use strand::broker::Broker;
 use strand::config::{Config, Overrides};
-use strand::connection::{Auth, Sasl, Security, Session};
+use strand::api::session::{Auth, Sasl, Session};
 use strand::sasl::{Exchange, Mechanism, Users};
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
@@ -45,10 +45,8 @@ const RETENTION_EVERY: u64 = 1024;
 struct Harness {
     runtime: Runtime,
     broker: Broker,
-    /// No TLS, no SASL: every request is served as on a plain listener.
-    plain: Arc<Security>,
-    /// A SASL listener with every mechanism and one user.
-    sasl: Arc<Security>,
+    /// A SASL listener's: every mechanism and one user.
+    sasl: Arc<Sasl>,
     /// Held so the broker never sees a shutdown: a dropped sender reads as one.
     _shutdown: watch::Sender<bool>,
     runs: AtomicU64,
@@ -76,24 +74,24 @@ fn harness() -> &'static Harness {
             .start_paused(true)
             .build()
             .expect("a current-thread runtime builds");
-        let plain = Arc::new(Security { tls: None, sasl: None });
         let users = Users::from_passwords([("alice", "alice-secret")], &Mechanism::ALL)
             .expect("deriving one user's credentials");
-        let sasl = Arc::new(Security { tls: None, sasl: Some(Sasl { mechanisms: Mechanism::ALL.to_vec(), users }) });
-        Harness { runtime, broker, plain, sasl, _shutdown: shutdown, runs: AtomicU64::new(0) }
+        let sasl = Arc::new(Sasl { mechanisms: Mechanism::ALL.to_vec(), users });
+        Harness { runtime, broker, sasl, _shutdown: shutdown, runs: AtomicU64::new(0) }
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let h = harness();
     let peer: SocketAddr = "127.0.0.1:40000".parse().expect("a literal address");
-    serve(h, data, Session::new(peer, h.plain.clone()));
-    serve(h, data, Session::new(peer, h.sasl.clone()));
+    // No SASL: every request is served as on a plain listener.
+    serve(h, data, Session::new(peer, None));
+    serve(h, data, Session::new(peer, Some(h.sasl.clone())));
     for mechanism in Mechanism::ALL {
-        let mut framed = Session::new(peer, h.sasl.clone());
+        let mut framed = Session::new(peer, Some(h.sasl.clone()));
         framed.auth = Auth::Framed(Exchange::new(mechanism));
         serve(h, data, framed);
-        let mut unframed = Session::new(peer, h.sasl.clone());
+        let mut unframed = Session::new(peer, Some(h.sasl.clone()));
         unframed.auth = Auth::Unframed(Exchange::new(mechanism));
         check_outcome(data, api::sasl_authenticate::unframed(&mut unframed, data), None);
     }

@@ -5,12 +5,11 @@
 //! No features are advertised: librdkafka before 2.2 misreads a v3+ response whose
 //! tagged feature fields are present (see COMPAT.md), and Kafka omits them at defaults.
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::{ApiVersionsRequest, ApiVersionsResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::SUPPORTED;
+use super::{Error, SUPPORTED};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <ApiVersionsRequest as Message>::VERSIONS;
@@ -21,13 +20,13 @@ pub fn handle(version: i16, request: ApiVersionsRequest) -> ApiVersionsResponse 
         && !(is_valid_software_token(&request.client_software_name)
             && is_valid_software_token(&request.client_software_version))
     {
-        return response(ResponseError::InvalidRequest.code());
+        return response(Error::InvalidRequest("invalid client software name or version".into()).code());
     }
     response(0)
 }
 
 pub fn unsupported_version() -> ApiVersionsResponse {
-    response(ResponseError::UnsupportedVersion.code())
+    response(Error::UnsupportedVersion.code())
 }
 
 fn response(error_code: i16) -> ApiVersionsResponse {

@@ -5,11 +5,11 @@
 //! with a message that says why, the code Kafka gives when a create-topic policy
 //! refuses a topic. Admin tools that "create if missing" therefore work unchanged.
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
 use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::Error;
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
@@ -20,22 +20,19 @@ pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> C
         .topics
         .into_iter()
         .map(|topic| {
-            let (code, message) = if topic.name.as_str() == broker.topic() {
-                (ResponseError::TopicAlreadyExists, format!("Topic '{}' already exists.", topic.name.as_str()))
+            let error = if topic.name.as_str() == broker.topic() {
+                Error::TopicAlreadyExists(topic.name.to_string())
             } else {
-                (
-                    ResponseError::PolicyViolation,
-                    format!(
-                        "strand serves exactly one topic ('{}'); it cannot create '{}'",
-                        broker.topic(),
-                        topic.name.as_str()
-                    ),
-                )
+                Error::PolicyViolation(format!(
+                    "strand serves exactly one topic ('{}'); it cannot create '{}'",
+                    broker.topic(),
+                    topic.name.as_str()
+                ))
             };
             CreatableTopicResult::default()
                 .with_name(topic.name)
-                .with_error_code(code.code())
-                .with_error_message(Some(StrBytes::from_string(message)))
+                .with_error_code(error.code())
+                .with_error_message(Some(StrBytes::from_string(error.to_string())))
         })
         .collect();
     CreateTopicsResponse::default().with_topics(topics)

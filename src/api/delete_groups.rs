@@ -6,7 +6,7 @@ use kafka_protocol::messages::delete_groups_response::DeletableGroupResult;
 use kafka_protocol::messages::{DeleteGroupsRequest, DeleteGroupsResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::group_error_code;
+use super::Error;
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
@@ -15,8 +15,7 @@ pub const VERSIONS: VersionRange = <DeleteGroupsRequest as Message>::VERSIONS;
 pub async fn handle(broker: &Broker, _version: i16, request: DeleteGroupsRequest) -> DeleteGroupsResponse {
     let mut results = Vec::with_capacity(request.groups_names.len());
     for group_id in request.groups_names {
-        let deleted = broker.groups.delete_group(&group_id).await;
-        let code = deleted.err().map_or(0, |e| group_error_code("DeleteGroups", &e).code());
+        let code = broker.groups.delete_group(&group_id).await.err().map_or(0, |e| Error::from(e).code());
         results.push(DeletableGroupResult::default().with_group_id(group_id).with_error_code(code));
     }
     DeleteGroupsResponse::default().with_results(results)

@@ -4,12 +4,13 @@
 //! only once the group is Stable, as Kafka shows them. A group that does not
 //! exist is reported Dead before v6 and GROUP_ID_NOT_FOUND from v6 (KIP-1043).
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::Error;
 use crate::broker::Broker;
+use crate::group;
 
 /// What Kafka reports as the state of a group it does not know.
 const UNKNOWN_GROUP_STATE: &str = "Dead";
@@ -27,7 +28,7 @@ pub fn handle(broker: &Broker, version: i16, request: DescribeGroupsRequest) -> 
                     DescribedGroup::default().with_group_state(StrBytes::from_static_str(UNKNOWN_GROUP_STATE));
                 return if version >= 6 {
                     described
-                        .with_error_code(ResponseError::GroupIdNotFound.code())
+                        .with_error_code(Error::from(group::Error::GroupIdNotFound).code())
                         .with_error_message(Some(StrBytes::from_string(format!(
                             "Group {} not found.",
                             group_id.as_str()

@@ -20,7 +20,7 @@ use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, Partition
 use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::{check_partition, error_code, resolve_topic, TopicRef};
+use super::{check_partition, resolve_topic, Error, TopicRef};
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
@@ -31,7 +31,7 @@ const READ_COMMITTED: i8 = 1;
 
 pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> FetchResponse {
     if version >= 7 && request.session_id != 0 && request.session_epoch != -1 {
-        return FetchResponse::default().with_error_code(ResponseError::FetchSessionIdNotFound.code());
+        return FetchResponse::default().with_error_code(Error::FetchSessionIdNotFound.code());
     }
     let max_wait = Duration::from_millis(request.max_wait_ms.max(0) as u64);
     let deadline = tokio::time::Instant::now() + max_wait;
@@ -74,16 +74,16 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
         .map(|topic| {
             let reference =
                 if version >= 13 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.topic.as_str()) };
-            let topic_result = resolve_topic(broker, reference);
             let partitions = topic
                 .partitions
                 .iter()
                 .map(|p| {
-                    let result = topic_result.and_then(|()| check_partition(p.partition)).and_then(|()| {
-                        let limit = i64::from(p.partition_max_bytes.max(0)).min(remaining);
-                        // KIP-74: the first batch of the response is returned whole.
-                        broker.log.read(p.fetch_offset, limit.max(0) as u64, total == 0).map_err(|e| error_code(&e))
-                    });
+                    let result =
+                        resolve_topic(broker, reference).and_then(|()| check_partition(p.partition)).and_then(|()| {
+                            let limit = i64::from(p.partition_max_bytes.max(0)).min(remaining);
+                            // KIP-74: the first batch of the response is returned whole.
+                            Ok(broker.log.read(p.fetch_offset, limit.max(0) as u64, total == 0)?)
+                        });
                     let data = PartitionData::default()
                         .with_partition_index(p.partition)
                         .with_preferred_read_replica(BrokerId(-1))
@@ -94,11 +94,10 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
                             total += records.len() as i64;
                             with_offsets(broker, data).with_records(Some(records))
                         }
-                        Err(code) => {
+                        Err(error) => {
                             has_error = true;
-                            crate::metrics::request_error("Fetch", code.code());
-                            let data = data.with_error_code(code.code()).with_records(Some(Bytes::new()));
-                            if code == ResponseError::OffsetOutOfRange {
+                            let data = data.with_error_code(error.code()).with_records(Some(Bytes::new()));
+                            if error.kafka() == ResponseError::OffsetOutOfRange {
                                 with_offsets(broker, data)
                             } else {
                                 data.with_high_watermark(-1).with_last_stable_offset(-1).with_log_start_offset(-1)

@@ -4,11 +4,11 @@
 //! a transaction coordinator lookup gets COORDINATOR_NOT_AVAILABLE, what Kafka
 //! answers while no transaction coordinator can be had; share groups likewise.
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::{BrokerId, FindCoordinatorRequest, FindCoordinatorResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::Error;
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
@@ -28,10 +28,10 @@ pub fn handle(broker: &Broker, version: i16, request: FindCoordinatorRequest) ->
                 let c = Coordinator::default().with_key(key);
                 match found {
                     Ok((node, host, port)) => c.with_node_id(node).with_host(host).with_port(port),
-                    Err((code, message)) => c
+                    Err(error) => c
                         .with_node_id(BrokerId(-1))
-                        .with_error_code(code.code())
-                        .with_error_message(Some(StrBytes::from_string(message))),
+                        .with_error_code(error.code())
+                        .with_error_message(Some(StrBytes::from_string(error.to_string()))),
                 }
             })
             .collect();
@@ -39,10 +39,10 @@ pub fn handle(broker: &Broker, version: i16, request: FindCoordinatorRequest) ->
     }
     match find(broker, request.key_type, &request.key) {
         Ok((node, host, port)) => FindCoordinatorResponse::default().with_node_id(node).with_host(host).with_port(port),
-        Err((code, message)) => {
-            let response = FindCoordinatorResponse::default().with_node_id(BrokerId(-1)).with_error_code(code.code());
+        Err(error) => {
+            let response = FindCoordinatorResponse::default().with_node_id(BrokerId(-1)).with_error_code(error.code());
             if version >= 1 {
-                response.with_error_message(Some(StrBytes::from_string(message)))
+                response.with_error_message(Some(StrBytes::from_string(error.to_string())))
             } else {
                 response
             }
@@ -50,17 +50,17 @@ pub fn handle(broker: &Broker, version: i16, request: FindCoordinatorRequest) ->
     }
 }
 
-fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(BrokerId, StrBytes, i32), (ResponseError, String)> {
+fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(BrokerId, StrBytes, i32), Error> {
     match key_type {
-        GROUP if key.is_empty() => Err((ResponseError::InvalidRequest, "the group id is empty".into())),
+        GROUP if key.is_empty() => Err(Error::InvalidRequest("the group id is empty".into())),
         GROUP => Ok((
             BrokerId(broker.node_id()),
             StrBytes::from_string(broker.advertised_host.clone()),
             broker.advertised_port,
         )),
         TRANSACTION | SHARE => {
-            Err((ResponseError::CoordinatorNotAvailable, "strand does not serve transactions or share groups".into()))
+            Err(Error::CoordinatorNotAvailable("strand does not serve transactions or share groups".into()))
         }
-        other => Err((ResponseError::InvalidRequest, format!("unknown coordinator key type {other}"))),
+        other => Err(Error::InvalidRequest(format!("unknown coordinator key type {other}"))),
     }
 }

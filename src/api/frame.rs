@@ -1,13 +1,13 @@
 //! Response frames that carry record bytes without copying them.
 //!
 //! A Fetch response is mostly record batches that the log hands over as `Bytes`
-//! (for large reads, a map of the page cache). Encoding it into one buffer would
-//! copy every record byte once more before the socket copies it again; `FrameBuf`
-//! instead recognises those `Bytes` as the encoder writes them and keeps a
-//! reference, so the frame becomes a few parts: encoded fields, records, encoded
-//! fields. kafka-protocol writes a bytes field as its length, then the whole value
-//! in one `put_slice`; the value is recognised by address and length, which is
-//! exact: it is the very slice of a `Bytes` the caller listed.
+//! (per partition, one buffer a single pread filled). Encoding it into one buffer
+//! would copy every record byte once more before the socket copies it again;
+//! `FrameBuf` instead recognises those `Bytes` as the encoder writes them and
+//! keeps a reference, so the frame becomes a few parts: encoded fields, records,
+//! encoded fields. kafka-protocol writes a bytes field as its length, then the
+//! whole value in one `put_slice`; the value is recognised by address and length,
+//! which is exact: it is the very slice of a `Bytes` the caller listed.
 
 use std::ops::Range;
 

@@ -5,7 +5,7 @@
 use kafka_protocol::messages::{HeartbeatRequest, HeartbeatResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::group_error_code;
+use super::Error;
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
@@ -15,6 +15,6 @@ pub fn handle(broker: &Broker, _version: i16, request: HeartbeatRequest) -> Hear
     let instance = request.group_instance_id.as_deref();
     match broker.groups.heartbeat(&request.group_id, request.generation_id, &request.member_id, instance) {
         Ok(()) => HeartbeatResponse::default(),
-        Err(error) => HeartbeatResponse::default().with_error_code(group_error_code("Heartbeat", &error).code()),
+        Err(error) => HeartbeatResponse::default().with_error_code(Error::from(error).code()),
     }
 }

@@ -10,7 +10,7 @@ use kafka_protocol::messages::join_group_response::JoinGroupResponseMember;
 use kafka_protocol::messages::{JoinGroupRequest, JoinGroupResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
-use super::{group_error_code, RequestContext};
+use super::RequestContext;
 use crate::broker::Broker;
 use crate::group::{Error, JoinRequest, Protocol};
 
@@ -70,7 +70,7 @@ pub async fn handle(
                 _ => requested_member,
             };
             JoinGroupResponse::default()
-                .with_error_code(group_error_code("JoinGroup", &error).code())
+                .with_error_code(super::Error::from(error).code())
                 .with_generation_id(-1)
                 .with_member_id(StrBytes::from_string(member_id))
         }

@@ -7,7 +7,7 @@ use kafka_protocol::messages::leave_group_response::MemberResponse;
 use kafka_protocol::messages::{LeaveGroupRequest, LeaveGroupResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::group_error_code;
+use super::Error;
 use crate::broker::Broker;
 use crate::group::LeavingMember;
 
@@ -28,10 +28,9 @@ pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> Leav
         vec![LeavingMember { member_id: request.member_id.to_string(), instance_id: None }]
     };
     match broker.groups.leave(&request.group_id, &members) {
-        Err(error) => LeaveGroupResponse::default().with_error_code(group_error_code("LeaveGroup", &error).code()),
+        Err(error) => LeaveGroupResponse::default().with_error_code(Error::from(error).code()),
         Ok(results) if version < 3 => {
-            let code =
-                results.first().and_then(|r| r.as_ref().err()).map_or(0, |e| group_error_code("LeaveGroup", e).code());
+            let code = results.into_iter().next().and_then(Result::err).map_or(0, |e| Error::from(e).code());
             LeaveGroupResponse::default().with_error_code(code)
         }
         Ok(results) => LeaveGroupResponse::default().with_members(
@@ -43,7 +42,7 @@ pub fn handle(broker: &Broker, version: i16, request: LeaveGroupRequest) -> Leav
                     MemberResponse::default()
                         .with_member_id(member.member_id)
                         .with_group_instance_id(member.group_instance_id)
-                        .with_error_code(result.err().map_or(0, |e| group_error_code("LeaveGroup", &e).code()))
+                        .with_error_code(result.err().map_or(0, |e| Error::from(e).code()))
                 })
                 .collect(),
         ),

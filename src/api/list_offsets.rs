@@ -7,12 +7,11 @@
 //! value find nothing: offset -1. A real timestamp T finds the first record whose
 //! timestamp is >= T through the time index, or offset -1 when there is none.
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionResponse, ListOffsetsTopicResponse};
 use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::{check_partition, error_code, resolve_topic, TopicRef};
+use super::{check_partition, resolve_topic, Error, TopicRef};
 use crate::broker::Broker;
 use crate::log::OffsetLookup;
 
@@ -29,13 +28,13 @@ pub fn handle(broker: &Broker, version: i16, request: ListOffsetsRequest) -> Lis
         .topics
         .into_iter()
         .map(|topic| {
-            let topic_result = resolve_topic(broker, TopicRef::Name(topic.name.as_str()));
+            let reference = TopicRef::Name(topic.name.as_str());
             let partitions = topic
                 .partitions
                 .iter()
                 .map(|p| {
                     let response = ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
-                    match topic_result
+                    match resolve_topic(broker, reference)
                         .and_then(|()| check_partition(p.partition_index))
                         .and_then(|()| lookup(broker, p.timestamp))
                     {
@@ -49,10 +48,7 @@ pub fn handle(broker: &Broker, version: i16, request: ListOffsetsRequest) -> Lis
                                 response
                             }
                         }
-                        Err(code) => {
-                            crate::metrics::request_error("ListOffsets", code.code());
-                            response.with_error_code(code.code()).with_offset(-1).with_timestamp(-1)
-                        }
+                        Err(error) => response.with_error_code(error.code()).with_offset(-1).with_timestamp(-1),
                     }
                 })
                 .collect();
@@ -62,14 +58,14 @@ pub fn handle(broker: &Broker, version: i16, request: ListOffsetsRequest) -> Lis
     ListOffsetsResponse::default().with_topics(topics)
 }
 
-fn lookup(broker: &Broker, timestamp: i64) -> Result<Option<OffsetLookup>, ResponseError> {
+fn lookup(broker: &Broker, timestamp: i64) -> Result<Option<OffsetLookup>, Error> {
     let log = &broker.log;
     let at = |offset| Ok(Some(OffsetLookup { offset, timestamp: -1 }));
     match timestamp {
         LATEST => at(log.end_offset()),
         EARLIEST | EARLIEST_LOCAL => at(log.start_offset()),
-        MAX_TIMESTAMP => log.max_timestamp().map_err(|e| error_code(&e)),
+        MAX_TIMESTAMP => Ok(log.max_timestamp()?),
         t if t < 0 => Ok(None),
-        t => log.offset_for_timestamp(t).map_err(|e| error_code(&e)),
+        t => Ok(log.offset_for_timestamp(t)?),
     }
 }

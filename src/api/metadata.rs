@@ -7,14 +7,13 @@
 //! `allow_auto_topic_creation` says. No authorizer: authorized-operation fields
 //! keep Kafka's "not requested" value.
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
 use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, TopicName};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
-use super::{resolve_topic, TopicRef};
+use super::{resolve_topic, Error, TopicRef};
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
@@ -35,7 +34,7 @@ pub fn handle(broker: &Broker, version: i16, request: MetadataRequest) -> Metada
                 };
                 match resolve_topic(broker, reference) {
                     Ok(()) => our_topic(broker, node),
-                    Err(code) => unknown_topic(requested.name, requested.topic_id, code),
+                    Err(error) => unknown_topic(requested.name, requested.topic_id, error),
                 }
             })
             .collect(),
@@ -63,6 +62,6 @@ fn our_topic(broker: &Broker, node: BrokerId) -> MetadataResponseTopic {
         .with_partitions(vec![partition])
 }
 
-fn unknown_topic(name: Option<TopicName>, topic_id: uuid::Uuid, code: ResponseError) -> MetadataResponseTopic {
-    MetadataResponseTopic::default().with_error_code(code.code()).with_name(name).with_topic_id(topic_id)
+fn unknown_topic(name: Option<TopicName>, topic_id: uuid::Uuid, error: Error) -> MetadataResponseTopic {
+    MetadataResponseTopic::default().with_error_code(error.code()).with_name(name).with_topic_id(topic_id)
 }

@@ -1,8 +1,19 @@
 //! One module per Kafka API, and the dispatch that routes a decoded request to it.
 //!
 //! Handlers decode nothing themselves (kafka-protocol does), check what Kafka
-//! checks, call `log`, and build the response. Error codes are chosen in one
-//! place, `error_code`, from the typed errors of the layers below.
+//! checks, call `log` or `group`, and build the response. Every refusal is an
+//! `Error` (`error.rs`), and its Kafka code is chosen in one place, `Error::kafka`.
+//!
+//! Errors are counted here, in the dispatch, and nowhere else: once a handler
+//! has built its response, `count_errors` walks the response's error codes (top
+//! level and per topic, partition, group or member, as `ErrorCodes` lists them
+//! for each API) and counts each non-zero one in `strand_request_errors_total`
+//! with the API's name, so an error is counted once for every place a client
+//! sees it. Handlers never count. A request the broker does not answer (an
+//! unknown API, a malformed body, anything before SASL authentication) closes
+//! the connection and carries no code to count, and neither does a bare SASL
+//! token after SaslHandshake v0: its failures are only in
+//! `strand_sasl_authentication_failures_total`.
 //!
 //! What a request for an API or version this broker does not serve gets is what
 //! Kafka gives it: ApiVersions answers any version (KIP-511), every other API
@@ -14,6 +25,7 @@ pub mod api_versions;
 pub mod create_topics;
 pub mod delete_groups;
 pub mod describe_groups;
+pub mod error;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod frame;
@@ -30,16 +42,17 @@ pub mod offset_fetch;
 pub mod produce;
 pub mod sasl_authenticate;
 pub mod sasl_handshake;
+pub mod session;
 pub mod sync_group;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, VersionRange};
 
+pub use self::error::Error;
+use self::error::ErrorCodes;
+use self::session::Session;
 use crate::broker::Broker;
-use crate::connection::Session;
-use crate::{group, log, sasl};
 
 /// Every API this broker serves, its Kafka name (the metrics' `api` label) and
 /// the versions ApiVersions advertises: the range each request codec decodes.
@@ -107,7 +120,13 @@ pub struct RequestInfo {
 }
 
 /// Decodes one request frame (without its size prefix), runs it, encodes the answer.
+/// After a SaslHandshake v0 the frame is a bare SASL token instead, with no header
+/// to report.
 pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) -> (Outcome, Option<RequestInfo>) {
+    if session.expects_bare_token() {
+        return (sasl_authenticate::unframed(session, &frame), None);
+    }
+    let started = std::time::Instant::now();
     if frame.len() < 4 {
         return (Outcome::Close("request shorter than its api key and version".into()), None);
     }
@@ -133,7 +152,10 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
     };
     if version < range.min || version > range.max {
         let outcome = if api_key == ApiKey::ApiVersions {
-            respond(header.correlation_id, ApiKey::ApiVersions, 0, &api_versions::unsupported_version())
+            let response = api_versions::unsupported_version();
+            count_errors(api_name, &response);
+            crate::metrics::request_done(api_name, started.elapsed().as_secs_f64());
+            respond(header.correlation_id, ApiKey::ApiVersions, 0, &response)
         } else {
             Outcome::Close(format!("unsupported version {version} of {api_key:?}"))
         };
@@ -143,7 +165,6 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
     if !session.is_authenticated() && !sasl_or_versions {
         return (Outcome::Close(format!("{api_key:?} before SASL authentication")), Some(info));
     }
-    let started = std::time::Instant::now();
     let id = header.correlation_id;
     let ctx = RequestContext { client_id: info.client_id.clone().unwrap_or_default(), peer: session.peer };
     // Decode the body as `$request`, run `$handler` on it, frame the answer; a
@@ -151,23 +172,33 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
     macro_rules! serve {
         ($request:ty, |$r:ident| $handler:expr) => {
             match <$request as Decodable>::decode(&mut frame, version) {
-                Ok($r) => respond(id, api_key, version, &$handler),
+                Ok($r) => {
+                    let response = $handler;
+                    count_errors(api_name, &response);
+                    respond(id, api_key, version, &response)
+                }
                 Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
             }
         };
     }
     let outcome = match api_key {
         ApiKey::Produce => match <ProduceRequest as Decodable>::decode(&mut frame, version) {
-            Ok(req) => match produce::handle(broker, version, req).await {
-                produce::Answer::Respond(response) => respond(id, api_key, version, &response),
-                produce::Answer::Nothing => Outcome::NoResponse,
-                produce::Answer::Close(reason) => Outcome::Close(reason),
-            },
+            Ok(req) => {
+                let acks = req.acks;
+                let response = produce::handle(broker, version, req).await;
+                count_errors(api_name, &response);
+                match produce::answer(acks, response) {
+                    produce::Answer::Respond(response) => respond(id, api_key, version, &response),
+                    produce::Answer::Nothing => Outcome::NoResponse,
+                    produce::Answer::Close(reason) => Outcome::Close(reason),
+                }
+            }
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
         ApiKey::Fetch => match <FetchRequest as Decodable>::decode(&mut frame, version) {
             Ok(req) => {
                 let response = fetch::handle(broker, version, req).await;
+                count_errors(api_name, &response);
                 respond_with_records(id, api_key, version, &response, &fetch::record_sets(&response))
             }
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
@@ -189,17 +220,26 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         ApiKey::OffsetDelete => serve!(OffsetDeleteRequest, |r| offset_delete::handle(broker, version, r).await),
         ApiKey::InitProducerId => serve!(InitProducerIdRequest, |r| init_producer_id::handle(broker, version, r)),
         ApiKey::SaslHandshake => match <SaslHandshakeRequest as Decodable>::decode(&mut frame, version) {
-            Ok(req) => sasl_handshake::handle(session, version, req).into_outcome(id, api_key, version),
+            Ok(req) => sasl_handshake::handle(session, version, req).into_outcome(id, api_key, api_name, version),
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
         ApiKey::SaslAuthenticate => match <SaslAuthenticateRequest as Decodable>::decode(&mut frame, version) {
-            Ok(req) => sasl_authenticate::handle(session, version, req).into_outcome(id, api_key, version),
+            Ok(req) => sasl_authenticate::handle(session, version, req).into_outcome(id, api_key, api_name, version),
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
     crate::metrics::request_done(api_name, started.elapsed().as_secs_f64());
     (outcome, Some(info))
+}
+
+/// Counts each non-zero error code in `response` against `api`; see the module doc.
+fn count_errors<R: ErrorCodes>(api: &'static str, response: &R) {
+    response.error_codes(&mut |code| {
+        if code != 0 {
+            crate::metrics::request_error(api, code);
+        }
+    });
 }
 
 /// Frames a response: size prefix, header (v0 or flexible v1 as the API/version
@@ -243,21 +283,6 @@ fn respond_with_records<R: Encodable>(
     Outcome::Close(format!("response encoding failed: {error}"))
 }
 
-/// The one place a typed error becomes a Kafka error code.
-pub fn error_code(error: &log::Error) -> ResponseError {
-    match error {
-        log::Error::CorruptBatch(_) => ResponseError::CorruptMessage,
-        log::Error::InvalidRecord(_) | log::Error::UnsupportedMagic(_) => ResponseError::InvalidRecord,
-        log::Error::BatchLargerThanSegment { .. } => ResponseError::RecordListTooLarge,
-        log::Error::OffsetOutOfRange { .. } => ResponseError::OffsetOutOfRange,
-        log::Error::Io { .. } => ResponseError::KafkaStorageError,
-        // Shutting down: a retriable answer sends the client to look for the leader again.
-        log::Error::Closed => ResponseError::NotLeaderOrFollower,
-        log::Error::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
-        log::Error::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
-    }
-}
-
 /// What a SASL handler does with a request: answer it, answer it and close (a
 /// failed authentication), or close without an answer, as Kafka does for a
 /// request out of the SASL sequence.
@@ -267,11 +292,15 @@ pub enum SaslReply<R> {
     Close(String),
 }
 
-impl<R: Encodable> SaslReply<R> {
-    fn into_outcome(self, correlation_id: i32, api_key: ApiKey, version: i16) -> Outcome {
+impl<R: Encodable + ErrorCodes> SaslReply<R> {
+    fn into_outcome(self, correlation_id: i32, api_key: ApiKey, api_name: &'static str, version: i16) -> Outcome {
         match self {
-            SaslReply::Respond(response) => respond(correlation_id, api_key, version, &response),
+            SaslReply::Respond(response) => {
+                count_errors(api_name, &response);
+                respond(correlation_id, api_key, version, &response)
+            }
             SaslReply::RespondThenClose(response, reason) => {
+                count_errors(api_name, &response);
                 match respond(correlation_id, api_key, version, &response) {
                     Outcome::Respond(buf) => Outcome::RespondThenClose(buf, reason),
                     other => other,
@@ -282,58 +311,28 @@ impl<R: Encodable> SaslReply<R> {
     }
 }
 
-/// The one place a failed SASL exchange becomes a Kafka error code: Kafka
-/// answers every failure, malformed tokens included, SASL_AUTHENTICATION_FAILED.
-pub fn sasl_error_code(_error: &sasl::AuthError) -> ResponseError {
-    ResponseError::SaslAuthenticationFailed
-}
-
-/// The one place a group refusal becomes a Kafka error code (and is counted
-/// against the API that refused).
-pub fn group_error_code(api: &'static str, error: &group::Error) -> ResponseError {
-    let code = group_error(error);
-    crate::metrics::request_error(api, code.code());
-    code
-}
-
-fn group_error(error: &group::Error) -> ResponseError {
-    match error {
-        group::Error::InvalidGroupId => ResponseError::InvalidGroupId,
-        group::Error::InvalidSessionTimeout(_) => ResponseError::InvalidSessionTimeout,
-        group::Error::InconsistentGroupProtocol => ResponseError::InconsistentGroupProtocol,
-        group::Error::UnknownMemberId => ResponseError::UnknownMemberId,
-        group::Error::MemberIdRequired(_) => ResponseError::MemberIdRequired,
-        group::Error::IllegalGeneration => ResponseError::IllegalGeneration,
-        group::Error::RebalanceInProgress => ResponseError::RebalanceInProgress,
-        group::Error::FencedInstanceId => ResponseError::FencedInstanceId,
-        group::Error::GroupIdNotFound => ResponseError::GroupIdNotFound,
-        group::Error::NonEmptyGroup => ResponseError::NonEmptyGroup,
-        group::Error::GroupSubscribedToTopic => ResponseError::GroupSubscribedToTopic,
-        group::Error::Store { .. } => ResponseError::KafkaStorageError,
-    }
-}
-
 /// How a request names the topic: by name (older versions) or by id (KIP-516).
+#[derive(Clone, Copy)]
 pub enum TopicRef<'a> {
     Name(&'a str),
     Id(uuid::Uuid),
 }
 
 /// Ok when the reference is this broker's topic, else the error Kafka answers.
-pub fn resolve_topic(broker: &Broker, topic: TopicRef<'_>) -> Result<(), ResponseError> {
+pub fn resolve_topic(broker: &Broker, topic: TopicRef<'_>) -> Result<(), Error> {
     match topic {
         TopicRef::Name(name) if name == broker.topic() => Ok(()),
-        TopicRef::Name(_) => Err(ResponseError::UnknownTopicOrPartition),
+        TopicRef::Name(_) => Err(Error::UnknownTopicOrPartition),
         TopicRef::Id(id) if id == broker.topic_id => Ok(()),
-        TopicRef::Id(_) => Err(ResponseError::UnknownTopicId),
+        TopicRef::Id(_) => Err(Error::UnknownTopicId),
     }
 }
 
-/// The code for a partition of a resolved topic: only partition 0 exists.
-pub fn check_partition(partition: i32) -> Result<(), ResponseError> {
+/// Ok for a partition of a resolved topic: only partition 0 exists.
+pub fn check_partition(partition: i32) -> Result<(), Error> {
     if partition == 0 {
         Ok(())
     } else {
-        Err(ResponseError::UnknownTopicOrPartition)
+        Err(Error::UnknownTopicOrPartition)
     }
 }

@@ -7,12 +7,11 @@
 //! (4096) is OFFSET_METADATA_TOO_LARGE; the rest is made durable in one write
 //! before the response.
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
 use kafka_protocol::messages::{OffsetCommitRequest, OffsetCommitResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::{check_partition, group_error_code, resolve_topic, TopicRef};
+use super::{check_partition, resolve_topic, Error, TopicRef};
 use crate::broker::Broker;
 use crate::group::{CommittedOffset, TopicPartition};
 
@@ -26,17 +25,17 @@ pub async fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest)
     let now = crate::now_ms();
     // Per partition: Ok(index into `valid`) or the partition's own error.
     let mut valid = Vec::new();
-    let mut codes: Vec<Vec<Result<usize, ResponseError>>> = Vec::with_capacity(request.topics.len());
+    let mut codes: Vec<Vec<Result<usize, Error>>> = Vec::with_capacity(request.topics.len());
     for topic in &request.topics {
-        let topic_result = resolve_topic(broker, TopicRef::Name(topic.name.as_str()));
+        let reference = TopicRef::Name(topic.name.as_str());
         codes.push(
             topic
                 .partitions
                 .iter()
                 .map(|p| {
-                    topic_result.and_then(|()| check_partition(p.partition_index))?;
+                    resolve_topic(broker, reference).and_then(|()| check_partition(p.partition_index))?;
                     if p.committed_metadata.as_ref().is_some_and(|m| m.len() > MAX_METADATA_BYTES) {
-                        return Err(ResponseError::OffsetMetadataTooLarge);
+                        return Err(Error::OffsetMetadataTooLarge { max: MAX_METADATA_BYTES });
                     }
                     valid.push((
                         TopicPartition { topic: broker.topic().to_owned(), partition: p.partition_index },
@@ -64,7 +63,7 @@ pub async fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest)
     if let Err(e) = &committed {
         tracing::debug!(group = %request.group_id.as_str(), error = %e, "offset commit refused");
     }
-    let group_code = committed.as_ref().err().map(|e| group_error_code("OffsetCommit", e));
+    let group_code = committed.err().map(|e| Error::from(e).code());
     let topics = request
         .topics
         .into_iter()
@@ -76,8 +75,8 @@ pub async fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest)
                 .zip(codes)
                 .map(|(p, result)| {
                     let code = match result {
-                        Ok(_) => group_code.map_or(0, |c| c.code()),
-                        Err(code) => code.code(),
+                        Ok(_) => group_code.unwrap_or(0),
+                        Err(error) => error.code(),
                     };
                     OffsetCommitResponsePartition::default()
                         .with_partition_index(p.partition_index)

@@ -6,7 +6,7 @@ use kafka_protocol::messages::offset_delete_response::{OffsetDeleteResponseParti
 use kafka_protocol::messages::{OffsetDeleteRequest, OffsetDeleteResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::{check_partition, group_error_code, resolve_topic, TopicRef};
+use super::{check_partition, resolve_topic, Error, TopicRef};
 use crate::broker::Broker;
 use crate::group::TopicPartition;
 
@@ -17,26 +17,24 @@ pub async fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest
     let mut known = Vec::new();
     let mut codes: Vec<Vec<Option<i16>>> = Vec::new();
     for topic in &request.topics {
-        let topic_result = resolve_topic(broker, TopicRef::Name(topic.name.as_str()));
+        let reference = TopicRef::Name(topic.name.as_str());
         codes.push(
             topic
                 .partitions
                 .iter()
-                .map(|p| match topic_result.and_then(|()| check_partition(p.partition_index)) {
+                .map(|p| match resolve_topic(broker, reference).and_then(|()| check_partition(p.partition_index)) {
                     Ok(()) => {
                         known.push(TopicPartition { topic: topic.name.to_string(), partition: p.partition_index });
                         None
                     }
-                    Err(code) => Some(code.code()),
+                    Err(error) => Some(error.code()),
                 })
                 .collect(),
         );
     }
     let results = match broker.groups.delete_offsets(&request.group_id, &known).await {
         Ok(results) => results,
-        Err(error) => {
-            return OffsetDeleteResponse::default().with_error_code(group_error_code("OffsetDelete", &error).code())
-        }
+        Err(error) => return OffsetDeleteResponse::default().with_error_code(Error::from(error).code()),
     };
     let mut results = results.into_iter();
     let topics = request
@@ -49,9 +47,8 @@ pub async fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest
                 .iter()
                 .zip(codes)
                 .map(|(p, code)| {
-                    let code = code.unwrap_or_else(|| {
-                        results.next().and_then(|r| r.err()).map_or(0, |e| group_error_code("OffsetDelete", &e).code())
-                    });
+                    let code = code
+                        .unwrap_or_else(|| results.next().and_then(|r| r.err()).map_or(0, |e| Error::from(e).code()));
                     OffsetDeleteResponsePartition::default()
                         .with_partition_index(p.partition_index)
                         .with_error_code(code)

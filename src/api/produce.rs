@@ -11,12 +11,11 @@
 //! gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch INVALID_PRODUCER_EPOCH.
 //! Not done: transactional batches (InitProducerId refuses transactional ids).
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
-use super::{check_partition, error_code, resolve_topic, TopicRef};
+use super::{check_partition, resolve_topic, Error, TopicRef};
 use crate::broker::Broker;
 use crate::log::batch::BatchHeader;
 
@@ -33,22 +32,21 @@ pub enum Answer {
     Close(String),
 }
 
-pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> Answer {
+/// The response, built for every acks value; `answer` decides whether it is sent.
+pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> ProduceResponse {
     let acks = request.acks;
     let mut responses = Vec::with_capacity(request.topic_data.len());
     for topic in request.topic_data {
         let reference = if version >= 13 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.name.as_str()) };
-        let topic_result = resolve_topic(broker, reference);
         let partitions = topic
             .partition_data
             .into_iter()
             .map(|data| {
                 let result = if !matches!(acks, -1..=1) {
-                    Err((ResponseError::InvalidRequiredAcks, None))
+                    Err(Error::InvalidRequiredAcks)
                 } else {
-                    topic_result
+                    resolve_topic(broker, reference)
                         .and_then(|()| check_partition(data.index))
-                        .map_err(|code| (code, None))
                         .and_then(|()| append(broker, data.records.as_deref().unwrap_or_default()))
                 };
                 partition_response(broker, version, data.index, result)
@@ -61,50 +59,45 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> A
                 .with_partition_responses(partitions),
         );
     }
+    ProduceResponse::default().with_responses(responses)
+}
+
+/// What the connection does with `response` for a request with `acks`.
+pub fn answer(acks: i16, response: ProduceResponse) -> Answer {
     if acks != 0 {
-        return Answer::Respond(ProduceResponse::default().with_responses(responses));
+        return Answer::Respond(response);
     }
-    let failed = responses.iter().flat_map(|t| &t.partition_responses).find(|p| p.error_code != 0);
+    let failed = response.responses.iter().flat_map(|t| &t.partition_responses).find(|p| p.error_code != 0);
     match failed {
         Some(p) => Answer::Close(format!("acks=0 produce failed with error code {}", p.error_code)),
         None => Answer::Nothing,
     }
 }
 
-type Refusal = (ResponseError, Option<String>);
+const ONE_BATCH: &str = "a produce request needs exactly one record batch per partition";
 
-fn append(broker: &Broker, records: &[u8]) -> Result<i64, Refusal> {
-    let refuse = |code, why: &str| Err((code, Some(why.to_owned())));
+fn append(broker: &Broker, records: &[u8]) -> Result<i64, Error> {
     let Some(size) = BatchHeader::peek_size(records) else {
-        return refuse(ResponseError::InvalidRecord, "a produce request needs exactly one record batch per partition");
+        return Err(Error::InvalidRecord(ONE_BATCH));
     };
     if size != records.len() as i64 {
         return if size < records.len() as i64 && size > 0 {
-            refuse(ResponseError::InvalidRecord, "a produce request needs exactly one record batch per partition")
+            Err(Error::InvalidRecord(ONE_BATCH))
         } else {
-            refuse(ResponseError::CorruptMessage, "record batch length disagrees with the records size")
+            Err(Error::CorruptMessage("record batch length disagrees with the records size"))
         };
     }
     if records.len() > broker.config.max_message_bytes as usize {
-        let why =
-            format!("batch of {} bytes is over max_message_bytes {}", records.len(), broker.config.max_message_bytes);
-        return Err((ResponseError::MessageTooLarge, Some(why)));
+        return Err(Error::MessageTooLarge { size: records.len(), max: broker.config.max_message_bytes });
     }
-    let now = crate::now_ms();
-    let appended = if broker.config.flush_interval_messages == i64::MAX {
-        broker.log.append(records, now)
-    } else {
-        // This append may fsync: keep the other connections on this worker moving.
-        tokio::task::block_in_place(|| broker.log.append(records, now))
-    };
-    match appended {
+    match broker.append(records, crate::now_ms()) {
         Ok(info) => {
             crate::metrics::produced((info.last_offset - info.base_offset + 1) as u64, records.len() as u64);
             Ok(info.base_offset)
         }
         Err(e) => {
             tracing::warn!(error = %e, "produce refused");
-            Err((error_code(&e), Some(e.to_string())))
+            Err(e.into())
         }
     }
 }
@@ -113,14 +106,18 @@ fn partition_response(
     broker: &Broker,
     version: i16,
     index: i32,
-    result: Result<i64, Refusal>,
+    result: Result<i64, Error>,
 ) -> PartitionProduceResponse {
     let response = PartitionProduceResponse::default().with_index(index).with_log_append_time_ms(-1);
     match result {
         Ok(base_offset) => response.with_base_offset(base_offset).with_log_start_offset(broker.log.start_offset()),
-        Err((code, message)) => {
-            crate::metrics::request_error("Produce", code.code());
-            let response = response.with_error_code(code.code()).with_base_offset(-1).with_log_start_offset(-1);
+        Err(error) => {
+            let response = response.with_error_code(error.code()).with_base_offset(-1).with_log_start_offset(-1);
+            // Kafka sends no message for an unknown partition or bad acks, only for refused records.
+            let message = match error {
+                Error::UnknownTopicOrPartition | Error::UnknownTopicId | Error::InvalidRequiredAcks => None,
+                _ => Some(error.to_string()),
+            };
             // error_message exists from v8 on; older versions cannot carry it.
             if version >= 8 {
                 response.with_error_message(message.map(StrBytes::from_string))

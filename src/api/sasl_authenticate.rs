@@ -22,12 +22,11 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{SaslAuthenticateRequest, SaslAuthenticateResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
-use super::{Outcome, SaslReply};
-use crate::connection::{Auth, Security, Session};
+use super::session::{Auth, Sasl, Session};
+use super::{Error, Outcome, SaslReply};
 use crate::sasl::{AuthError, Exchange, Step};
 
 /// Every version the codec decodes.
@@ -38,26 +37,24 @@ pub fn handle(
     _version: i16,
     request: SaslAuthenticateRequest,
 ) -> SaslReply<SaslAuthenticateResponse> {
-    let (security, peer) = (session.security.clone(), session.peer);
+    let (sasl, peer) = (session.sasl.clone(), session.peer);
     let exchange = match &mut session.auth {
         Auth::Framed(exchange) => exchange,
-        Auth::Authenticated if security.sasl.is_none() => {
-            return SaslReply::Respond(refused(
-                ResponseError::IllegalSaslState,
+        Auth::Authenticated if sasl.is_none() => {
+            return SaslReply::Respond(refused(Error::IllegalSaslState(
                 "SaslAuthenticate request received on a listener without SASL",
-            ))
+            )))
         }
         Auth::Authenticated => {
-            return SaslReply::Respond(refused(
-                ResponseError::IllegalSaslState,
+            return SaslReply::Respond(refused(Error::IllegalSaslState(
                 "SaslAuthenticate request received after successful authentication",
-            ))
+            )))
         }
         Auth::AwaitingHandshake | Auth::Unframed(_) => {
             return SaslReply::Close("SaslAuthenticate before SaslHandshake".into())
         }
     };
-    match step(exchange, &request.auth_bytes, &security, peer) {
+    match step(exchange, &request.auth_bytes, sasl.as_deref(), peer) {
         Ok((token, user)) => {
             if let Some(user) = user {
                 session.auth = Auth::Authenticated;
@@ -65,21 +62,18 @@ pub fn handle(
             }
             SaslReply::Respond(SaslAuthenticateResponse::default().with_auth_bytes(Bytes::from(token)))
         }
-        Err((error, reason)) => {
-            let response = refused(super::sasl_error_code(&error), &error.to_string());
-            SaslReply::RespondThenClose(response, reason)
-        }
+        Err((error, reason)) => SaslReply::RespondThenClose(refused(error.into()), reason),
     }
 }
 
 /// A bare token after SaslHandshake v0: the answer goes back as a bare
 /// size-prefixed token too (empty when PLAIN succeeds, as Kafka sends it).
 pub fn unframed(session: &mut Session, token: &[u8]) -> Outcome {
-    let (security, peer) = (session.security.clone(), session.peer);
+    let (sasl, peer) = (session.sasl.clone(), session.peer);
     let Auth::Unframed(exchange) = &mut session.auth else {
         return Outcome::Close("unframed SASL token outside the SaslHandshake v0 flow".into());
     };
-    match step(exchange, token, &security, peer) {
+    match step(exchange, token, sasl.as_deref(), peer) {
         Ok((token, user)) => {
             if let Some(user) = user {
                 session.auth = Auth::Authenticated;
@@ -101,10 +95,10 @@ pub fn unframed(session: &mut Session, token: &[u8]) -> Outcome {
 fn step(
     exchange: &mut Exchange,
     token: &[u8],
-    security: &Security,
+    sasl: Option<&Sasl>,
     peer: SocketAddr,
 ) -> Result<(Vec<u8>, Option<String>), (AuthError, String)> {
-    let users = match security.sasl.as_ref() {
+    let users = match sasl {
         Some(sasl) => &sasl.users,
         None => return Err((AuthError::AlreadyComplete, "no SASL on this listener".into())),
     };
@@ -120,10 +114,10 @@ fn step(
     }
 }
 
-fn refused(error: ResponseError, message: &str) -> SaslAuthenticateResponse {
+fn refused(error: Error) -> SaslAuthenticateResponse {
     SaslAuthenticateResponse::default()
         .with_error_code(error.code())
-        .with_error_message(Some(StrBytes::from_string(message.to_owned())))
+        .with_error_message(Some(StrBytes::from_string(error.to_string())))
 }
 
 /// Counts a failed authentication and logs it, at most once a second for the

@@ -6,7 +6,7 @@
 use kafka_protocol::messages::{SyncGroupRequest, SyncGroupResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
-use super::group_error_code;
+use super::Error;
 use crate::broker::Broker;
 use crate::group::{MemberAssignment, SyncRequest};
 
@@ -39,6 +39,6 @@ pub async fn handle(broker: &Broker, version: i16, request: SyncGroupRequest) ->
                 response
             }
         }
-        Err(error) => SyncGroupResponse::default().with_error_code(group_error_code("SyncGroup", &error).code()),
+        Err(error) => SyncGroupResponse::default().with_error_code(Error::from(error).code()),
     }
 }

@@ -1,0 +1,218 @@
+//! The api layer's one error type, the one map from it to Kafka error codes, and
+//! where those codes sit in each response.
+//!
+//! Every refusal a handler answers is an `Error`: the typed errors of the layers
+//! below (`log::Error`, `group::Error`, `sasl::AuthError`) come in through
+//! `From`, and the refusals the api layer makes itself (an unknown topic, a bad
+//! `acks`, a SASL request out of sequence, ...) are variants here. `Error::kafka`
+//! is the only place an error becomes a Kafka error code; handlers put
+//! `error.code()` in their responses and never pick a code themselves.
+//!
+//! `ErrorCodes` lists the error codes a response carries, top level and nested
+//! (per topic, partition, group or member), for the dispatch to count: see
+//! `api::count_errors`.
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::*;
+
+use crate::{group, log, sasl};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Log(#[from] log::Error),
+    #[error(transparent)]
+    Group(#[from] group::Error),
+    /// Every failed SASL exchange; the message is the one Kafka gives the client.
+    #[error(transparent)]
+    Sasl(#[from] sasl::AuthError),
+    /// A topic name this broker does not host (or a partition other than 0).
+    #[error("unknown topic or partition")]
+    UnknownTopicOrPartition,
+    /// A topic id (KIP-516) that is not this broker's topic.
+    #[error("unknown topic id")]
+    UnknownTopicId,
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("acks must be -1, 0 or 1")]
+    InvalidRequiredAcks,
+    /// A produce request's records that are not exactly one record batch.
+    #[error("{0}")]
+    InvalidRecord(&'static str),
+    #[error("{0}")]
+    CorruptMessage(&'static str),
+    #[error("batch of {size} bytes is over max_message_bytes {max}")]
+    MessageTooLarge { size: usize, max: u32 },
+    #[error("offset metadata is over {max} bytes")]
+    OffsetMetadataTooLarge { max: usize },
+    #[error("Topic '{0}' already exists.")]
+    TopicAlreadyExists(String),
+    /// What a create-topic policy would refuse: any topic but this broker's one.
+    #[error("{0}")]
+    PolicyViolation(String),
+    /// A coordinator strand does not run (transactions, share groups).
+    #[error("{0}")]
+    CoordinatorNotAvailable(String),
+    /// Fetch sessions (KIP-227) are not kept.
+    #[error("fetch session not found")]
+    FetchSessionIdNotFound,
+    #[error("{0}")]
+    IllegalSaslState(&'static str),
+    #[error("unsupported SASL mechanism {0:?}")]
+    UnsupportedSaslMechanism(String),
+    /// An ApiVersions request newer than this broker serves (KIP-511).
+    #[error("unsupported version")]
+    UnsupportedVersion,
+}
+
+impl Error {
+    /// The one place an error becomes a Kafka error code.
+    pub fn kafka(&self) -> ResponseError {
+        match self {
+            Error::Log(error) => match error {
+                log::Error::CorruptBatch(_) => ResponseError::CorruptMessage,
+                log::Error::InvalidRecord(_) | log::Error::UnsupportedMagic(_) => ResponseError::InvalidRecord,
+                log::Error::BatchLargerThanSegment { .. } => ResponseError::RecordListTooLarge,
+                log::Error::OffsetOutOfRange { .. } => ResponseError::OffsetOutOfRange,
+                log::Error::Io { .. } => ResponseError::KafkaStorageError,
+                // Shutting down: a retriable answer sends the client to look for the leader again.
+                log::Error::Closed => ResponseError::NotLeaderOrFollower,
+                log::Error::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
+                log::Error::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
+            },
+            Error::Group(error) => match error {
+                group::Error::InvalidGroupId => ResponseError::InvalidGroupId,
+                group::Error::InvalidSessionTimeout(_) => ResponseError::InvalidSessionTimeout,
+                group::Error::InconsistentGroupProtocol => ResponseError::InconsistentGroupProtocol,
+                group::Error::UnknownMemberId => ResponseError::UnknownMemberId,
+                group::Error::MemberIdRequired(_) => ResponseError::MemberIdRequired,
+                group::Error::IllegalGeneration => ResponseError::IllegalGeneration,
+                group::Error::RebalanceInProgress => ResponseError::RebalanceInProgress,
+                group::Error::FencedInstanceId => ResponseError::FencedInstanceId,
+                group::Error::GroupIdNotFound => ResponseError::GroupIdNotFound,
+                group::Error::NonEmptyGroup => ResponseError::NonEmptyGroup,
+                group::Error::GroupSubscribedToTopic => ResponseError::GroupSubscribedToTopic,
+                group::Error::Store { .. } => ResponseError::KafkaStorageError,
+            },
+            // Kafka answers every failure, malformed tokens included, SASL_AUTHENTICATION_FAILED.
+            Error::Sasl(_) => ResponseError::SaslAuthenticationFailed,
+            Error::UnknownTopicOrPartition => ResponseError::UnknownTopicOrPartition,
+            Error::UnknownTopicId => ResponseError::UnknownTopicId,
+            Error::InvalidRequest(_) => ResponseError::InvalidRequest,
+            Error::InvalidRequiredAcks => ResponseError::InvalidRequiredAcks,
+            Error::InvalidRecord(_) => ResponseError::InvalidRecord,
+            Error::CorruptMessage(_) => ResponseError::CorruptMessage,
+            Error::MessageTooLarge { .. } => ResponseError::MessageTooLarge,
+            Error::OffsetMetadataTooLarge { .. } => ResponseError::OffsetMetadataTooLarge,
+            Error::TopicAlreadyExists(_) => ResponseError::TopicAlreadyExists,
+            Error::PolicyViolation(_) => ResponseError::PolicyViolation,
+            Error::CoordinatorNotAvailable(_) => ResponseError::CoordinatorNotAvailable,
+            Error::FetchSessionIdNotFound => ResponseError::FetchSessionIdNotFound,
+            Error::IllegalSaslState(_) => ResponseError::IllegalSaslState,
+            Error::UnsupportedSaslMechanism(_) => ResponseError::UnsupportedSaslMechanism,
+            Error::UnsupportedVersion => ResponseError::UnsupportedVersion,
+        }
+    }
+
+    /// The numeric code a response's `error_code` field carries.
+    pub fn code(&self) -> i16 {
+        self.kafka().code()
+    }
+}
+
+/// The error codes in a response, zeros included, each field visited once.
+pub trait ErrorCodes {
+    fn error_codes(&self, each: &mut dyn FnMut(i16));
+}
+
+/// `impl ErrorCodes for $response` from the paths to its `error_code` fields:
+/// `top` for the response's own, `[list]` for a list of items each with one,
+/// `[list => nested]` for a list of items each holding a list of items with one.
+macro_rules! error_codes {
+    ($response:ty { $($field:tt)* }) => {
+        impl ErrorCodes for $response {
+            #[allow(unused_variables)]
+            fn error_codes(&self, each: &mut dyn FnMut(i16)) {
+                error_codes!(@fields self, each, $($field)*);
+            }
+        }
+    };
+    (@fields $r:ident, $each:ident, ) => {};
+    (@fields $r:ident, $each:ident, top $(, $($rest:tt)*)?) => {
+        $each($r.error_code);
+        error_codes!(@fields $r, $each, $($($rest)*)?);
+    };
+    (@fields $r:ident, $each:ident, [$list:ident] $(, $($rest:tt)*)?) => {
+        $r.$list.iter().for_each(|item| $each(item.error_code));
+        error_codes!(@fields $r, $each, $($($rest)*)?);
+    };
+    (@fields $r:ident, $each:ident, [$list:ident => $nested:ident] $(, $($rest:tt)*)?) => {
+        $r.$list.iter().flat_map(|item| &item.$nested).for_each(|item| $each(item.error_code));
+        error_codes!(@fields $r, $each, $($($rest)*)?);
+    };
+}
+
+error_codes!(ProduceResponse { [responses => partition_responses] });
+error_codes!(FetchResponse { top, [responses => partitions] });
+error_codes!(ListOffsetsResponse { [topics => partitions] });
+error_codes!(MetadataResponse { top, [topics], [topics => partitions] });
+error_codes!(ApiVersionsResponse { top });
+error_codes!(CreateTopicsResponse { [topics] });
+error_codes!(FindCoordinatorResponse { top, [coordinators] });
+error_codes!(JoinGroupResponse { top });
+error_codes!(SyncGroupResponse { top });
+error_codes!(HeartbeatResponse { top });
+error_codes!(LeaveGroupResponse { top, [members] });
+error_codes!(OffsetCommitResponse { [topics => partitions] });
+error_codes!(DescribeGroupsResponse { [groups] });
+error_codes!(ListGroupsResponse { top });
+error_codes!(DeleteGroupsResponse { [results] });
+error_codes!(OffsetDeleteResponse { top, [topics => partitions] });
+error_codes!(InitProducerIdResponse { top });
+error_codes!(SaslHandshakeResponse { top });
+error_codes!(SaslAuthenticateResponse { top });
+
+// Before v8 one group's offsets are in `topics`; from v8 each group's in `groups`.
+impl ErrorCodes for OffsetFetchResponse {
+    fn error_codes(&self, each: &mut dyn FnMut(i16)) {
+        each(self.error_code);
+        self.topics.iter().flat_map(|t| &t.partitions).for_each(|p| each(p.error_code));
+        for group in &self.groups {
+            each(group.error_code);
+            group.topics.iter().flat_map(|t| &t.partitions).for_each(|p| each(p.error_code));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kafka_protocol::messages::metadata_response::{MetadataResponsePartition, MetadataResponseTopic};
+
+    use super::*;
+
+    fn codes(response: &impl ErrorCodes) -> Vec<i16> {
+        let mut codes = Vec::new();
+        response.error_codes(&mut |code| codes.push(code));
+        codes
+    }
+
+    #[test]
+    fn every_error_code_field_of_a_response_is_visited_once() {
+        let topic = |code, partitions: &[i16]| {
+            MetadataResponseTopic::default().with_error_code(code).with_partitions(
+                partitions.iter().map(|&c| MetadataResponsePartition::default().with_error_code(c)).collect(),
+            )
+        };
+        let response =
+            MetadataResponse::default().with_error_code(1).with_topics(vec![topic(3, &[]), topic(0, &[5, 6])]);
+        assert_eq!(codes(&response), [1, 3, 0, 5, 6]);
+    }
+
+    #[test]
+    fn the_layers_errors_map_to_kafkas_codes() {
+        assert_eq!(Error::from(log::Error::Closed).kafka(), ResponseError::NotLeaderOrFollower);
+        assert_eq!(Error::from(group::Error::GroupIdNotFound).kafka(), ResponseError::GroupIdNotFound);
+        assert_eq!(Error::from(sasl::AuthError::InvalidPlainCredentials).code(), 58);
+        assert_eq!(Error::UnknownTopicId.code(), 100);
+    }
+}
