@@ -1,9 +1,14 @@
 //! strand: a single-binary message broker that speaks the Apache Kafka wire protocol.
 //!
-//! `config` builds the one `Config`; `server` accepts connections; `connection`
-//! frames requests and answers them in order; `api` holds one module per Kafka API;
-//! `log` is the partition's on-disk commit log; `broker` is the state they share;
-//! `tls` and `sasl` secure the listener.
+//! `config` builds the one `Config`; `server` binds, loads the listener's
+//! security and accepts connections; `connection` reads frames and writes the
+//! answers in order; `api` gives each frame its meaning (one module per Kafka API,
+//! the dispatch, the per-connection `session`, and the one `Error` map); `log` is
+//! the partition's on-disk commit log and `group` the consumer groups; `broker`
+//! is the state they share; `tls` and `sasl` secure the listener; `metrics`
+//! records and renders Prometheus metrics and `http` serves them with `/health`.
+//! Dependencies point down: connection -> api -> broker, log, group; metrics know
+//! no broker.
 
 pub mod api;
 pub mod broker;

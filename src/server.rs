@@ -7,6 +7,8 @@
 //!
 //! The listener's security protocol follows the config: TLS files make it SSL,
 //! SASL mechanisms make it SASL_PLAINTEXT, both SASL_SSL, neither PLAINTEXT.
+//! `Security::load` is the one place the TLS and users files are read: `main`
+//! calls it before the runtime starts and exits 2 when a file is bad.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,7 +17,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
-
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::session::Sasl;
