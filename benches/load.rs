@@ -764,17 +764,21 @@ impl External {
         for result in created {
             result.unwrap_or_else(|(topic, code)| panic!("create topic {topic}: {code}"));
         }
-        // Created is not yet served: wait until the partition has a leader.
+        // Created is not yet served: wait until the partition has a leader and
+        // that leader answers ListOffsets for it, as strand's `events` does
+        // from its first moment.
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let metadata = self.admin.inner().fetch_metadata(Some(&name), Duration::from_secs(5));
             let led = metadata.as_ref().is_ok_and(|m| {
                 m.topics().iter().any(|t| t.error().is_none() && t.partitions().iter().any(|p| p.leader() >= 0))
             });
-            if led {
+            let offsets =
+                if led { self.admin.inner().fetch_watermarks(&name, 0, Duration::from_secs(5)) } else { Ok((0, 0)) };
+            if led && offsets.is_ok() {
                 break;
             }
-            assert!(Instant::now() < deadline, "topic {name} got no leader: {:?}", metadata.err());
+            assert!(Instant::now() < deadline, "topic {name} not served: {:?} {:?}", metadata.err(), offsets.err());
             std::thread::sleep(Duration::from_millis(50));
         }
         ScratchTopic { external: self, target: Target { addr: self.addr.clone(), pid: self.pid, topic: name } }
