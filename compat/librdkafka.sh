@@ -270,6 +270,9 @@ run_number() {
     TESTS=$num timeout -k 10 "$bound" nice -n 5 ./test-runner -p1 -L -E "$@" >"$log" 2>&1
     rc=$?
     set -e
+    # Without colours, into a file: a reader that stops early (sed q, grep -q)
+    # on a pipe would kill its writer with SIGPIPE, and pipefail would pass it on.
+    sed 's/\x1b\[[0-9;]*m//g' "$log" >"$log.txt"
     # Summary rows look like "| 0001_multiobj   |     PASSED |   1.234s | reason".
     while IFS='|' read -r _ name state _ reason; do
         name=${name//[[:space:]]/}
@@ -282,17 +285,18 @@ run_number() {
         esac
         reason=$(sed 's/^[[:space:]]*//; s/[[:space:]]*$//' <<<"$reason")
         STATE[$name]=$state WHY[$name]=$reason
-    done < <(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^\| [0-9]{4}_')
+    done < <(grep -E '^\| [0-9]{4}_' "$log.txt")
     for name in "${ORDER[@]}"; do
         [[ ${name%%_*} == "$num" && ${STATE[$name]} == PENDING ]] || continue
         # A test that fails hard (its own timeout, an assert) kills test-runner
         # before the summary table; its "### Test ... failed" block says why.
-        reason=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | sed -n "/^### Test \"$name\( [^\"]*\)\{0,1\}\" failed at /{n;p;q}" | cut -c1-300)
+        reason=$(sed -n "/^### Test \"$name\( [^\"]*\)\{0,1\}\" failed at /{n;p;q}" "$log.txt")
+        reason=${reason:0:300}
         if [[ -n $reason ]]; then
             STATE[$name]=FAILED WHY[$name]=$reason
         elif ((rc == 124)) || { ((rc == 137)) && ((SECONDS - started >= bound)); }; then
             STATE[$name]=FAILED WHY[$name]="timeout: no result within ${bound}s"
-        elif grep -q "Filtered due to\|requires test scenario\|not applicable for broker" <(sed 's/\x1b\[[0-9;]*m//g' "$log"); then
+        elif grep -q "Filtered due to\|requires test scenario\|not applicable for broker" "$log.txt"; then
             STATE[$name]=SKIPPED WHY[$name]="left out by test-runner's own filters"
         else
             STATE[$name]=FAILED WHY[$name]="no result from test-runner (exit $rc)"
@@ -303,8 +307,7 @@ run_number() {
 # True when test $1 started no subtest in log $2 though its source has
 # subtests that quick mode leaves out: it passed without running them.
 ran_nothing() {
-    grep -q 'SUB_TEST(' "${1%%_*}"-*.c* &&
-        ! sed 's/\x1b\[[0-9;]*m//g' "$2" | grep -qE "^\[$1 */ *[0-9.]+s\] \[ "
+    grep -q 'SUB_TEST(' "${1%%_*}"-*.c* && ! grep -qE "^\[$1 */ *[0-9.]+s\] \[ " "$2.txt"
 }
 
 total=${#NUMS[@]} n=0

@@ -23,4 +23,8 @@ r = c.request("Fetch", 12, replica_id=-1, max_wait_ms=0, min_bytes=0, max_bytes=
 out(f"sessionless fetch (epoch -1): error={err_name(r['error_code'])} session_id={r['session_id']}")
 r = c.request("Fetch", 12, replica_id=-1, max_wait_ms=0, min_bytes=0, max_bytes=1 << 20, isolation_level=0,
               session_id=12345, session_epoch=3, topics=[t], forgotten_topics_data=[], rack_id="")
-out(f"unknown session 12345: error={err_name(r['error_code'])}")
+out(f"unknown session 12345, epoch 3: error={err_name(r['error_code'])}")
+r = c.request("Fetch", 12, replica_id=-1, max_wait_ms=0, min_bytes=0, max_bytes=1 << 20, isolation_level=0,
+              session_id=12345, session_epoch=0, topics=[t], forgotten_topics_data=[], rack_id="")
+out(f"unknown session 12345, epoch 0 (a full fetch): error={err_name(r['error_code'])} "
+    f"records={sum(len(parse_batches(p['records'])[0]) for x in r['responses'] for p in x['partitions'])} batches")

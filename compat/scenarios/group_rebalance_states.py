@@ -22,7 +22,8 @@ out("A heartbeat once B joins:", hb)
 
 
 def state():
-    return c.request("DescribeGroups", 5, groups=[g])["groups"][0]["group_state"]
+    d = c.request("DescribeGroups", 5, groups=[g])["groups"][0]
+    return f"{d['group_state']} protocol={d['protocol_data']!r} members={len(d['members'])}"
 
 
 out("state:", state())

@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -37,19 +38,33 @@ final class StrandBroker implements AutoCloseable {
     static final String TOPIC = "events";
     static final TopicPartition TP = new TopicPartition(TOPIC, 0);
 
+    private static final AtomicInteger KAFKA_INSTANCES = new AtomicInteger();
+
     private final Process process;
     private final Path dir;
+    /** Set when this is the reference Kafka: the compat/kafka.sh instance to stop. */
+    private final String kafkaInstance;
     final String bootstrap;
     final int port;
 
-    private StrandBroker(Process process, Path dir, String bootstrap) {
+    private StrandBroker(Process process, Path dir, String kafkaInstance, String bootstrap) {
         this.process = process;
         this.dir = dir;
+        this.kafkaInstance = kafkaInstance;
         this.bootstrap = bootstrap;
         this.port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
     }
 
+    /**
+     * A fresh strand; with STRAND_JAVA_AGAINST=kafka a fresh reference Kafka from
+     * compat/kafka.sh instead (the topic created with one partition, node id 1 on
+     * 127.0.0.1, as strand), to check what these tests expect against Kafka itself:
+     * {@code STRAND_JAVA_AGAINST=kafka mvn -f tests/java/pom.xml test -Dtest=...}.
+     */
     static StrandBroker start() throws IOException, InterruptedException {
+        if ("kafka".equals(System.getenv("STRAND_JAVA_AGAINST"))) {
+            return startKafka();
+        }
         Path binary = binary();
         Path dir = Files.createTempDirectory("strand-java-");
         ProcessBuilder builder = new ProcessBuilder(binary.toString(), "--listen", "127.0.0.1:0",
@@ -93,7 +108,30 @@ final class StrandBroker implements AutoCloseable {
                         + String.join("\n", early));
             }
         }
-        return new StrandBroker(process, dir, bootstrap);
+        return new StrandBroker(process, dir, null, bootstrap);
+    }
+
+    private static StrandBroker startKafka() throws IOException, InterruptedException {
+        String name = "java-" + ProcessHandle.current().pid() + "-" + KAFKA_INSTANCES.incrementAndGet();
+        String output = kafkaSh("start", name);
+        String bootstrap = output.lines().filter(l -> l.startsWith("BOOTSTRAP=")).map(l -> l.substring(10))
+                .findFirst().orElseThrow(() -> new IllegalStateException("compat/kafka.sh start: " + output));
+        return new StrandBroker(null, null, name, bootstrap);
+    }
+
+    private static String kafkaSh(String... args) throws IOException, InterruptedException {
+        Path script = Paths.get(System.getProperty("strand.repo", "../..")).resolve("compat/kafka.sh");
+        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("KAFKA_TOPIC", TOPIC);
+        builder.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("compat/kafka.sh " + String.join(" ", args) + " failed: " + output);
+        }
+        return output;
     }
 
     /** $STRAND_BIN, else the release build in this checkout. */
@@ -169,6 +207,10 @@ final class StrandBroker implements AutoCloseable {
     /** SIGTERM (a clean shutdown), then the temp dir goes. */
     @Override
     public void close() throws IOException, InterruptedException {
+        if (kafkaInstance != null) {
+            kafkaSh("stop", kafkaInstance);
+            return;
+        }
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
