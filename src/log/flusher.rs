@@ -100,22 +100,24 @@ impl Shared {
     }
 }
 
+/// Runs the queued jobs until none are left. Jobs that queued up while the
+/// thread was busy are taken together: each segment is fsynced, in roll order,
+/// but only the newest snapshot and recovery point are written (each would
+/// replace the one before), as Kafka's flush up to an offset covers every
+/// segment below it.
 fn drain(dir: &Path, shared: &Shared) {
     loop {
-        let (job, failed_before) = {
+        let (jobs, failed_before) = {
             let mut state = shared.lock();
-            match state.queue.pop_front() {
-                Some(job) => (job, state.failed.is_some()),
-                None => {
-                    state.running = false;
-                    shared.idle.notify_all();
-                    return;
-                }
+            if state.queue.is_empty() {
+                state.running = false;
+                shared.idle.notify_all();
+                return;
             }
+            (std::mem::take(&mut state.queue), state.failed.is_some())
         };
-        if let Err(e) = run(dir, &job, failed_before) {
+        if let Err(e) = run(dir, &jobs, failed_before) {
             tracing::error!(
-                segment = job.segment.base_offset(),
                 error = %e,
                 "flushing a rolled segment failed; the recovery point stays before it until a restart"
             );
@@ -124,11 +126,14 @@ fn drain(dir: &Path, shared: &Shared) {
     }
 }
 
-fn run(dir: &Path, job: &Job, failed_before: bool) -> Result<(), Error> {
-    job.segment.sync()?;
-    super::partition::write_producer_snapshot(dir, job.recovery_point, &job.producer_snapshot)?;
+fn run(dir: &Path, jobs: &VecDeque<Job>, failed_before: bool) -> Result<(), Error> {
+    for job in jobs {
+        job.segment.sync()?;
+    }
+    let Some(newest) = jobs.back() else { return Ok(()) };
+    super::partition::write_producer_snapshot(dir, newest.recovery_point, &newest.producer_snapshot)?;
     if !failed_before {
-        durable::write_durably(&dir.join(RECOVERY_POINT_FILE), job.recovery_point.to_string().as_bytes())?;
+        durable::write_durably(&dir.join(RECOVERY_POINT_FILE), newest.recovery_point.to_string().as_bytes())?;
     }
     Ok(())
 }
