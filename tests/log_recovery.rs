@@ -169,6 +169,30 @@ fn appends_after_an_unclean_restart_continue_at_the_end_offset() {
     }
 }
 
+/// A crash while rolled segments still wait for their fsync: the recovery point
+/// on disk is an older one (or none), never past a segment the flusher has not
+/// reached, so the restart re-validates more segments and keeps every batch.
+#[test]
+fn a_crash_before_the_background_flush_of_rolls_keeps_every_batch() {
+    let config = small_config();
+    for round in 0..20 {
+        let dir = scratch_dir();
+        let log = open(dir.path(), &config);
+        let appended = fill(&log, 24 + round);
+        let segments = log.segment_count();
+        crash_now(log, dir.path());
+        let recovery_point =
+            std::fs::read_to_string(dir.path().join("recovery-point")).map_or(0, |s| s.parse().unwrap());
+        let bases: Vec<i64> = segment_files(dir.path(), "log").iter().map(|p| segment_base(p)).collect();
+        assert_eq!(bases.len(), segments);
+        assert!(recovery_point <= *bases.last().unwrap(), "recovery point {recovery_point} past the active segment");
+        let (log, report) = reopen(dir.path(), &config);
+        assert_eq!(report.recovered_segments, bases.iter().filter(|&&b| b >= recovery_point).count().max(1));
+        assert_eq!(report.truncated_bytes, 0);
+        assert_holds_exactly(&log, &appended);
+    }
+}
+
 /// The prefix of `appended` that lies wholly within `len` bytes of the segment
 /// starting at `segment_base`, plus everything before that segment.
 fn surviving(appended: &Appended, segment_base: i64, len: u64) -> Appended {

@@ -111,18 +111,22 @@ impl IndexFile {
         self.entries = self.entries.min(n);
     }
 
-    /// Shrinks the file to its entries and syncs it: done on roll and clean close.
+    /// Shrinks the file to its entries (on roll and clean close). Entries written
+    /// through the old map stay in the page cache, dirty, for `sync` to write.
     pub fn trim(&mut self) -> Result<(), Error> {
-        if let Some(mmap) = &self.mmap {
-            mmap.flush().map_err(|e| Error::io(&self.path, e))?;
-        }
         let len = self.entries * self.entry_size;
         self.mmap = None;
         self.file.set_len(len as u64).map_err(|e| Error::io(&self.path, e))?;
-        self.file.sync_all().map_err(|e| Error::io(&self.path, e))?;
         self.remap(len)
     }
 
+    /// fsyncs the file, its length included: every entry, however it was written.
+    pub fn sync(&self) -> Result<(), Error> {
+        self.file.sync_all().map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Writes the mapped entries back (msync): the flush policy's cheaper sync of
+    /// an active index, whose length does not change.
     pub fn flush(&self) -> Result<(), Error> {
         match &self.mmap {
             Some(mmap) => mmap.flush().map_err(|e| Error::io(&self.path, e)),

@@ -2,12 +2,14 @@
 //!
 //! Layers, each knowing only the one below: `store` (bytes at positions), `index`
 //! and `time_index` (memory-mapped entries), `segment` (one of each under a base
-//! offset) and `partition` (one partition's log: segments, roll, retention, recovery).
+//! offset) and `partition` (one partition's log: segments, roll, retention, recovery),
+//! whose `flusher` fsyncs rolled segments off the append path.
 //! `batch` is the v2 record-batch header view all of them share; `layout` names
 //! the files and their entry formats, for the log and for `strand inspect`;
 //! `testing` builds record batches for the tests and benches.
 
 pub mod batch;
+mod flusher;
 pub mod index;
 pub mod layout;
 pub mod partition;

@@ -7,10 +7,12 @@
 //! long-polling fetches.
 //!
 //! Durability follows Kafka's flush policy (`flush.messages`, `flush.ms`): by
-//! default the page cache holds new data and the log fsyncs on roll and on clean
-//! shutdown. After an unclean stop, every segment from the recovery point on is
-//! re-validated batch by batch and cut at the first torn or corrupt batch; a clean
-//! stop leaves a marker that lets the next start skip that scan.
+//! default the page cache holds new data; a rolled segment is fsynced in the
+//! background (`flusher`), after which the recovery point moves past it, and the
+//! active one on clean shutdown. After an unclean stop, every segment from the
+//! recovery point on is re-validated batch by batch and cut at the first torn or
+//! corrupt batch; a clean stop leaves a marker that lets the next start skip that
+//! scan.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -20,6 +22,7 @@ use bytes::Bytes;
 use tokio::sync::watch;
 
 use super::batch;
+use super::flusher::{self, Flusher};
 use super::layout::{self, CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE};
 use super::producer_state::{Check, ProducerStates};
 use super::segment::{Segment, SegmentConfig};
@@ -93,6 +96,8 @@ pub struct Log {
     segments: RwLock<Vec<Arc<Segment>>>,
     writer: Mutex<Writer>,
     end_offset: watch::Sender<i64>,
+    /// fsyncs rolled segments and moves the recovery point, off the append path.
+    flusher: Flusher,
 }
 
 struct Writer {
@@ -170,6 +175,7 @@ impl Log {
             segments: RwLock::new(segments),
             writer: Mutex::new(Writer { producers, unflushed_messages: 0, last_flush_ms: now_ms, closed: false }),
             end_offset: watch::Sender::new(end),
+            flusher: Flusher::new(dir),
         };
         Ok((log, report))
     }
@@ -329,27 +335,38 @@ impl Log {
         Ok(())
     }
 
-    /// Clean shutdown: seal the active segment, record the recovery point and leave
-    /// the marker that lets the next start trust the files. Appends fail afterwards.
+    /// Blocks until every rolled segment is fsynced and the recovery point is past
+    /// it. `close` does this itself; tests use it to crash a log whose rolls have
+    /// all been made durable. Fails if a flush has failed since the log opened.
+    pub fn wait_for_rolled_flushes(&self) -> Result<(), Error> {
+        self.flusher.wait()
+    }
+
+    /// Clean shutdown: wait for the rolled segments' flushes, seal the active
+    /// segment, record the recovery point and leave the marker that lets the next
+    /// start trust the files. Appends fail afterwards. After a failed flush neither
+    /// the recovery point nor the marker is written: the next start re-validates.
     pub fn close(&self) -> Result<(), Error> {
         let mut writer = self.writer();
         if writer.closed {
             return Ok(());
         }
         writer.closed = true;
+        let rolled = self.flusher.wait();
         self.active().seal()?;
-        write_producer_snapshot(&self.dir, self.end_offset(), &writer.producers)?;
+        write_producer_snapshot(&self.dir, self.end_offset(), &writer.producers.encode())?;
+        rolled?;
         durable::write_durably(&self.dir.join(RECOVERY_POINT_FILE), self.end_offset().to_string().as_bytes())?;
         durable::write_durably(&self.dir.join(CLEAN_SHUTDOWN_FILE), b"")?;
         Ok(())
     }
 
-    /// Seals `active` and starts a new segment at its next offset. Caller holds the writer lock.
+    /// Starts a new segment at `active`'s next offset and leaves the fsync of
+    /// `active`, the producer snapshot and the recovery point to the flusher: none
+    /// of that I/O happens under the writer lock the caller holds.
     /// `now_ms` is the append's clock: the new segment's age is measured on it.
     fn roll(&self, active: &Arc<Segment>, producers: &ProducerStates, now_ms: i64) -> Result<Arc<Segment>, Error> {
-        active.seal()?;
-        // Kafka snapshots producer state at every roll so recovery replays one segment at most.
-        write_producer_snapshot(&self.dir, active.next_offset(), producers)?;
+        active.trim_indexes()?;
         let seg_config = SegmentConfig {
             index_interval_bytes: self.config.index_interval_bytes,
             index_max_bytes: self.config.index_max_bytes,
@@ -357,8 +374,12 @@ impl Log {
         let next = Arc::new(Segment::open(&self.dir, active.next_offset(), seg_config, now_ms)?);
         next.activate()?;
         self.segments_write().push(next.clone());
-        // Everything before the new segment is on disk now.
-        durable::write_durably(&self.dir.join(RECOVERY_POINT_FILE), next.base_offset().to_string().as_bytes())?;
+        // Producer state as of the new segment's base, so recovery replays one segment at most.
+        self.flusher.submit(flusher::Job {
+            segment: active.clone(),
+            producer_snapshot: producers.encode(),
+            recovery_point: next.base_offset(),
+        });
         tracing::debug!(base_offset = next.base_offset(), "rolled to a new segment");
         Ok(next)
     }
@@ -400,9 +421,10 @@ fn snapshot_offsets(dir: &Path) -> Result<Vec<i64>, Error> {
     layout::snapshot_offsets(dir).map_err(|e| Error::io(dir, e))
 }
 
-/// Writes the producer-state snapshot as of `offset` and removes older ones.
-fn write_producer_snapshot(dir: &Path, offset: i64, producers: &ProducerStates) -> Result<(), Error> {
-    durable::write_durably(&dir.join(layout::snapshot_file_name(offset)), &producers.encode())?;
+/// Writes the producer-state snapshot (`ProducerStates::encode`) as of `offset`
+/// and removes the others.
+pub(super) fn write_producer_snapshot(dir: &Path, offset: i64, snapshot: &[u8]) -> Result<(), Error> {
+    durable::write_durably(&dir.join(layout::snapshot_file_name(offset)), snapshot)?;
     for old in snapshot_offsets(dir)?.into_iter().filter(|&o| o != offset) {
         let path = dir.join(layout::snapshot_file_name(old));
         std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;

@@ -2,8 +2,8 @@
 //! base offset (see `layout`).
 //!
 //! Only the log's single writer calls the `&self` methods that mutate (`append`,
-//! `seal`, `recover`); readers use `read`, `find_batch` and `find_by_timestamp`
-//! concurrently. The indexes sit behind `RwLock`s that the writer takes for the
+//! `trim_indexes`, `seal`, `recover`); readers use `read`, `find_batch` and
+//! `find_by_timestamp` concurrently, and the log's flusher `sync`s a rolled one. The indexes sit behind `RwLock`s that the writer takes for the
 //! length of one entry append; a sealed segment's locks are never taken for writing.
 
 use std::ops::ControlFlow;
@@ -300,12 +300,27 @@ impl Segment {
         self.time_index_mut().file_mut().preallocate(max)
     }
 
-    /// Trims the indexes to their entries and syncs everything to disk: done when the
-    /// segment stops being active (roll) and on clean shutdown.
-    pub fn seal(&self) -> Result<(), Error> {
-        self.store.flush()?;
+    /// Trims the indexes to their entries: the segment stops being active. Cheap
+    /// (no fsync), so a roll can do it under the log's writer lock; `sync` makes
+    /// it durable.
+    pub fn trim_indexes(&self) -> Result<(), Error> {
         self.index_mut().file_mut().trim()?;
         self.time_index_mut().file_mut().trim()
+    }
+
+    /// fsyncs the store and both indexes. Only reads the segment, so it may run
+    /// on another thread than the writer's once the segment is sealed.
+    pub fn sync(&self) -> Result<(), Error> {
+        self.store.flush()?;
+        self.index().file().sync()?;
+        self.time_index().file().sync()
+    }
+
+    /// `trim_indexes` and `sync`: how a segment stops being active at open and on
+    /// clean shutdown.
+    pub fn seal(&self) -> Result<(), Error> {
+        self.trim_indexes()?;
+        self.sync()
     }
 
     /// fsyncs the store and the index pages (the flush policy's unit of work).

@@ -119,12 +119,25 @@ pub fn forget_clean_shutdown(dir: &Path) {
 /// Stops the log as a killed process would: files exactly as they are now
 /// (indexes still pre-allocated, nothing sealed) and no clean shutdown marker.
 /// The files are copied aside, the log is closed, and the copies put back, so
-/// no file handle leaks.
+/// no file handle leaks. The crash comes after the background flushes of rolled
+/// segments have finished, so the recovery point is where the last roll put it.
 pub fn crash(log: Log, dir: &Path) {
+    log.wait_for_rolled_flushes().expect("rolled segments flushed");
+    crash_now(log, dir);
+}
+
+/// `crash` at whatever point the background flushes of rolled segments have
+/// reached: a file the flusher renames or removes while the dir is copied is
+/// taken as the copy found it, or not at all.
+pub fn crash_now(log: Log, dir: &Path) {
     let files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .filter_map(|p| match std::fs::read(&p) {
+            Ok(bytes) => Some((p, bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => panic!("{}: {e}", p.display()),
+        })
         .collect();
     drop(log);
     for entry in std::fs::read_dir(dir).unwrap() {
