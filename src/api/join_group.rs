@@ -51,13 +51,13 @@ pub async fn handle(
                 joined
                     .members
                     .into_iter()
-                    .map(|joined| {
+                    .map(|m| {
                         let member = JoinGroupResponseMember::default()
-                            .with_member_id(StrBytes::from_string(joined.member_id))
-                            .with_metadata(joined.metadata);
+                            .with_member_id(StrBytes::from_string(m.member_id))
+                            .with_metadata(m.metadata);
                         // group_instance_id exists from v5 on.
                         if version >= 5 {
-                            member.with_group_instance_id(joined.instance_id.map(StrBytes::from_string))
+                            member.with_group_instance_id(m.instance_id.map(StrBytes::from_string))
                         } else {
                             member
                         }

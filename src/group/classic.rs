@@ -1143,8 +1143,12 @@ mod tests {
         let (first, _) = group.join(offer(&["range", "roundrobin", "sticky"]), now);
         let Answer::Later { member_id: a } = first else { panic!("{first:?}") };
         group.sync(sync_request(&a, 1, &[]), now);
-        group.join(offer(&["sticky", "roundrobin"]), now);
-        let (_, replies) = group.join(JoinRequest { member_id: a.clone(), ..offer(&["roundrobin", "sticky"]) }, now);
+        group.join(offer(&["roundrobin", "sticky"]), now);
+        // c's first choice is one b lacks: its vote goes to its first common one.
+        group.join(offer(&["range", "roundrobin", "sticky"]), now);
+        let (_, replies) = group.join(JoinRequest { member_id: a.clone(), ..offer(&["sticky", "roundrobin"]) }, now);
+        // Votes among {roundrobin, sticky}: a sticky, b roundrobin, c roundrobin.
         assert_eq!(joined(&replies)[&a].protocol_name.as_deref(), Some("roundrobin"));
+        assert_eq!(joined(&replies).len(), 3);
     }
 }
