@@ -117,7 +117,18 @@ fn run_broker(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(strand::server::run(config, security, shutdown_signal())) {
+    let shutdown = {
+        let _context = runtime.enter();
+        shutdown_signal()
+    };
+    let shutdown = match shutdown {
+        Ok(shutdown) => shutdown,
+        Err(e) => {
+            eprintln!("strand: cannot install the SIGINT/SIGTERM handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(strand::server::run(config, security, shutdown)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "strand stopped");
@@ -168,24 +179,27 @@ fn health_check(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
     }
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop, systemd).
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
+/// A future that resolves on SIGINT (Ctrl-C) or SIGTERM (docker stop, systemd).
+/// The handlers are installed here, before the server starts, not when the
+/// future is first polled: a SIGTERM that arrives between the "listening" line
+/// and that first poll would otherwise take the default action and kill the
+/// process uncleanly. Needs a runtime context (`Runtime::enter`).
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -407,3 +407,20 @@ fn an_unreadable_identity_file_stops_the_start_and_is_left_as_it_was() {
     assert_eq!(std::fs::read_link(&partition_metadata).unwrap(), Path::new("partition.metadata"));
     assert_eq!(std::fs::read_to_string(&meta).unwrap(), properties);
 }
+
+/// SIGTERM the moment the broker says "listening" is a clean stop (exit 0, the
+/// log closed cleanly), never the signal's default action. The handlers were
+/// once installed only when the accept loop first polled them, so a stop that
+/// came early enough killed the process by signal.
+#[test]
+fn sigterm_right_after_listening_is_a_clean_stop() {
+    for _ in 0..20 {
+        let mut strand = Strand::start();
+        let status = strand.stop();
+        assert!(status.success(), "an early SIGTERM ended the broker with {status}");
+        assert!(
+            strand.partition_dir().join(strand::log::layout::CLEAN_SHUTDOWN_FILE).exists(),
+            "no clean-shutdown marker"
+        );
+    }
+}
