@@ -15,12 +15,14 @@
 //! Heartbeat and an OffsetFetch every 2 ms, each timed from write to response.
 //! Results are printed, never asserted: the machine is shared and noisy.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod strand_process;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use strand_process::StrandProcess;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
@@ -39,7 +41,7 @@ fn main() {
     let secs: u64 = env_or("STRAND_BENCH_SECS", 10);
     let binary = std::env::var("STRAND_LOAD_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_strand").to_owned());
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut broker = Broker::start(&binary, dir.path());
+    let mut broker = StrandProcess::start(&[binary.as_str()], TOPIC, dir.path());
     println!("broker: {binary}\ncommitters: {committers}, {secs} s per phase, B paced every {PACE:?}");
 
     let member = join_group_b(&broker.addr);
@@ -187,57 +189,6 @@ fn commit_loop(addr: &str, n: usize, stop: &AtomicBool, commits: &AtomicU64) {
         let code = response.topics.first().and_then(|t| t.partitions.first()).map_or(-1, |p| p.error_code);
         assert_eq!(code, 0, "A's commit");
         commits.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-struct Broker {
-    child: Option<Child>,
-    addr: String,
-}
-
-impl Broker {
-    fn start(binary: &str, data_dir: &std::path::Path) -> Broker {
-        let mut child = Command::new(binary)
-            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--topic", TOPIC])
-            .args(["--log-level", "info", "--log-format", "text"])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn strand");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let (tx, rx) = mpsc::channel();
-        // Drain stderr for the life of the process so it never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("listening") && !line.contains("metrics") {
-                    if let Some(addr) = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()) {
-                        let _ = tx.send(addr.to_owned());
-                    }
-                }
-            }
-        });
-        let addr = rx.recv_timeout(Duration::from_secs(60)).expect("strand did not report listening");
-        Broker { child: Some(child), addr }
-    }
-
-    /// SIGTERM and wait: a clean shutdown.
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill -TERM");
-            child.wait().expect("wait for strand");
-        }
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 

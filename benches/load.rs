@@ -51,16 +51,18 @@
 //!
 //! Results are printed, never asserted: the machine is shared and noisy.
 
+mod strand_process;
 mod support;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use strand_process::StrandProcess;
 use support::make_batch;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -586,7 +588,7 @@ fn client_config(addr: &str) -> ClientConfig {
 }
 
 struct Broker {
-    child: Option<Child>,
+    process: StrandProcess,
     target: Target,
     /// Spawn to the `listening` line.
     startup: Duration,
@@ -603,54 +605,19 @@ impl Broker {
         let wrap = std::env::var("STRAND_LOAD_WRAP").unwrap_or_default().replace("{}", &n.to_string());
         // Another build of the broker to measure, e.g. one from before a change.
         let binary = std::env::var("STRAND_LOAD_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_strand").to_owned());
-        let mut command = wrap.split_whitespace().chain([binary.as_str()]);
-        let mut child = Command::new(command.next().expect("a program"))
-            .args(command)
-            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--topic", TOPIC])
-            .args(["--log-level", "info", "--log-format", "text"])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn strand");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let (tx, rx) = mpsc::channel();
-        // Drain stderr for the life of the process so it never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("listening") && !line.contains("metrics") {
-                    if let Some(addr) = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()) {
-                        let _ = tx.send((addr.to_owned(), Instant::now()));
-                    }
-                }
-            }
-        });
-        let (addr, at) = rx.recv_timeout(Duration::from_secs(60)).expect("strand did not report listening");
-        let target = Target { addr, pid: child.id(), topic: TOPIC.to_owned() };
-        Broker { child: Some(child), target, startup: at - started }
+        let command: Vec<&str> = wrap.split_whitespace().chain([binary.as_str()]).collect();
+        let process = StrandProcess::start(&command, TOPIC, data_dir);
+        let target = Target { addr: process.addr.clone(), pid: process.pid, topic: TOPIC.to_owned() };
+        let startup = process.listening_at - started;
+        Broker { process, target, startup }
     }
 
-    /// SIGTERM and wait: a clean shutdown.
     fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill -TERM");
-            child.wait().expect("wait for strand");
-        }
+        self.process.stop();
     }
 
     fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        self.stop();
+        self.process.kill();
     }
 }
 

@@ -12,9 +12,6 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::{batch, RawClient, Strand, TOPIC};
-use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ProduceRequest, TopicName};
-use kafka_protocol::protocol::StrBytes;
 
 /// Runs the binary with `args` and no STRAND_* from the test's environment,
 /// killing it if it has not exited within 20 s (a config error that let the
@@ -55,17 +52,9 @@ fn inspect(path: &Path, flags: &[&str]) -> Output {
 
 /// Produces one batch with acks=-1 and returns its base offset.
 fn produce(client: &mut RawClient, records: Bytes) -> i64 {
-    let request =
-        ProduceRequest::default()
-            .with_acks(-1)
-            .with_timeout_ms(5000)
-            .with_topic_data(vec![TopicProduceData::default()
-                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-                .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
-    let response = client.send(9, &request);
-    let partition = &response.responses[0].partition_responses[0];
-    assert_eq!(partition.error_code, 0, "produce failed");
-    partition.base_offset
+    let (error_code, base_offset) = client.produce(records);
+    assert_eq!(error_code, 0, "produce failed");
+    base_offset
 }
 
 /// Three batches (offsets 0..=2, 3, 4..=5) in a stopped broker's data dir.

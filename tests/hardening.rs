@@ -25,23 +25,10 @@ use kafka_protocol::messages::offset_delete_request::OffsetDeleteRequestTopic;
 use kafka_protocol::messages::offset_fetch_request::{
     OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
 };
-use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::produce_request::TopicProduceData;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Encodable, Request, StrBytes};
-
-fn produce(client: &mut RawClient, records: Bytes) -> (i16, i64) {
-    let request =
-        ProduceRequest::default()
-            .with_acks(-1)
-            .with_timeout_ms(5000)
-            .with_topic_data(vec![TopicProduceData::default()
-                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-                .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
-    let response = client.send(9, &request);
-    let p = &response.responses[0].partition_responses[0];
-    (p.error_code, p.base_offset)
-}
 
 /// All record bytes from `offset` on (several fetches if needed).
 fn fetch_all(client: &mut RawClient, mut offset: i64) -> Vec<i64> {
@@ -543,7 +530,7 @@ fn kill_9_at_random_moments_never_loses_an_acknowledged_record_or_commit() {
                     let value = format!("r{round}-{n}");
                     // A kill mid-request panics the send: that record was never acknowledged.
                     let Ok((code, offset)) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        produce(&mut client, batch(&[value.as_bytes()], 1000))
+                        client.produce(batch(&[value.as_bytes()], 1000))
                     })) else {
                         return;
                     };
@@ -634,7 +621,7 @@ fn a_full_disk_is_kafka_storage_error_reads_go_on_and_appends_resume_when_space_
     let value = vec![b'x'; 16 * 1024];
     let mut acked = 0i64;
     let code = loop {
-        let (code, offset) = produce(&mut client, batch(&[&value], 1000));
+        let (code, offset) = client.produce(batch(&[&value], 1000));
         if code != 0 {
             break code;
         }
@@ -647,7 +634,7 @@ fn a_full_disk_is_kafka_storage_error_reads_go_on_and_appends_resume_when_space_
     assert_eq!(fetch_all(&mut client, 0), (0..acked).collect::<Vec<_>>());
     disk.resize("4m");
     assert_eq!(
-        produce(&mut client, batch(&[&value], 1000)),
+        client.produce(batch(&[&value], 1000)),
         (0, acked),
         "appends resume right after the last acknowledged batch"
     );

@@ -9,7 +9,6 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use common::{RawClient, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType};
@@ -88,19 +87,6 @@ fn idempotent_batch(
     buf.freeze()
 }
 
-fn produce(client: &mut RawClient, records: Bytes) -> (i16, i64) {
-    let request =
-        ProduceRequest::default()
-            .with_acks(-1)
-            .with_timeout_ms(5000)
-            .with_topic_data(vec![TopicProduceData::default()
-                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-                .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
-    let response = client.send(9, &request);
-    let p = &response.responses[0].partition_responses[0];
-    (p.error_code, p.base_offset)
-}
-
 fn init_producer_id(client: &mut RawClient) -> i64 {
     let response = client.send(4, &InitProducerIdRequest::default().with_transaction_timeout_ms(60000));
     assert_eq!(response.error_code, 0);
@@ -124,26 +110,26 @@ fn a_retried_batch_lands_once_and_answers_its_first_offset_even_after_a_restart(
     let mut strand = Strand::start();
     let mut client = RawClient::connect(&strand.addr);
     let pid = init_producer_id(&mut client);
-    assert_eq!(produce(&mut client, idempotent_batch(pid, 0, 0, &["a", "b"], Compression::None)), (0, 0));
-    assert_eq!(produce(&mut client, idempotent_batch(pid, 0, 2, &["c"], Compression::None)), (0, 2));
+    assert_eq!(client.produce(idempotent_batch(pid, 0, 0, &["a", "b"], Compression::None)), (0, 0));
+    assert_eq!(client.produce(idempotent_batch(pid, 0, 2, &["c"], Compression::None)), (0, 2));
     // The same batch again (a retry after a lost response): same offset, no append.
-    assert_eq!(produce(&mut client, idempotent_batch(pid, 0, 0, &["a", "b"], Compression::None)), (0, 0));
+    assert_eq!(client.produce(idempotent_batch(pid, 0, 0, &["a", "b"], Compression::None)), (0, 0));
     assert_eq!(log_end(&mut client), 3);
 
     // A gap in the sequence is refused and appends nothing.
-    let (code, _) = produce(&mut client, idempotent_batch(pid, 0, 7, &["gap"], Compression::None));
+    let (code, _) = client.produce(idempotent_batch(pid, 0, 7, &["gap"], Compression::None));
     assert_eq!(code, ResponseError::OutOfOrderSequenceNumber.code());
     assert_eq!(log_end(&mut client), 3);
 
     // The producer state comes back after a clean restart and after kill -9.
     strand.restart();
     let mut client = RawClient::connect(&strand.addr);
-    assert_eq!(produce(&mut client, idempotent_batch(pid, 0, 2, &["c"], Compression::None)), (0, 2));
-    assert_eq!(produce(&mut client, idempotent_batch(pid, 0, 3, &["d"], Compression::None)), (0, 3));
+    assert_eq!(client.produce(idempotent_batch(pid, 0, 2, &["c"], Compression::None)), (0, 2));
+    assert_eq!(client.produce(idempotent_batch(pid, 0, 3, &["d"], Compression::None)), (0, 3));
     strand.kill();
     strand.restart();
     let mut client = RawClient::connect(&strand.addr);
-    assert_eq!(produce(&mut client, idempotent_batch(pid, 0, 3, &["d"], Compression::None)), (0, 3));
+    assert_eq!(client.produce(idempotent_batch(pid, 0, 3, &["d"], Compression::None)), (0, 3));
     assert_eq!(log_end(&mut client), 4);
 }
 
@@ -153,8 +139,8 @@ fn producer_ids_are_fresh_across_restarts_and_an_older_epoch_is_refused() {
     let mut client = RawClient::connect(&strand.addr);
     let first = init_producer_id(&mut client);
     assert_ne!(init_producer_id(&mut client), first);
-    assert_eq!(produce(&mut client, idempotent_batch(first, 3, 0, &["x"], Compression::None)).0, 0);
-    let (code, _) = produce(&mut client, idempotent_batch(first, 2, 1, &["y"], Compression::None));
+    assert_eq!(client.produce(idempotent_batch(first, 3, 0, &["x"], Compression::None)).0, 0);
+    let (code, _) = client.produce(idempotent_batch(first, 2, 1, &["y"], Compression::None));
     assert_eq!(code, ResponseError::InvalidProducerEpoch.code());
     strand.kill();
     strand.restart();
@@ -184,7 +170,7 @@ fn compressed_batches_are_stored_and_served_byte_for_byte() {
     gzip[22] |= 1;
     let crc = crc32c::crc32c(&gzip[21..]);
     gzip[17..21].copy_from_slice(&crc.to_be_bytes());
-    assert_eq!(produce(&mut client, Bytes::from(gzip.clone())), (0, 0));
+    assert_eq!(client.produce(Bytes::from(gzip.clone())), (0, 0));
     let request =
         FetchRequest::default().with_max_wait_ms(0).with_max_bytes(1 << 20).with_session_epoch(-1).with_topics(vec![
             fetch_request::FetchTopic::default()
@@ -202,5 +188,5 @@ fn compressed_batches_are_stored_and_served_byte_for_byte() {
     unknown[22] = (unknown[22] & !0x07) | 5;
     let crc = crc32c::crc32c(&unknown[21..]);
     unknown[17..21].copy_from_slice(&crc.to_be_bytes());
-    assert_eq!(produce(&mut client, Bytes::from(unknown)).0, ResponseError::InvalidRecord.code());
+    assert_eq!(client.produce(Bytes::from(unknown)).0, ResponseError::InvalidRecord.code());
 }

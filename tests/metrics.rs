@@ -42,14 +42,7 @@ fn scrape(strand: &Strand) -> HashMap<String, f64> {
 }
 
 fn produce(client: &mut RawClient, records: bytes::Bytes) {
-    let request =
-        ProduceRequest::default()
-            .with_acks(-1)
-            .with_timeout_ms(5000)
-            .with_topic_data(vec![TopicProduceData::default()
-                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-                .with_partition_data(vec![PartitionProduceData::default().with_index(0).with_records(Some(records))])]);
-    assert_eq!(client.send(9, &request).responses[0].partition_responses[0].error_code, 0);
+    assert_eq!(client.produce(records).0, 0);
 }
 
 #[test]

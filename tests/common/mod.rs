@@ -12,7 +12,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::{ApiKey, ProduceRequest, RequestHeader, ResponseHeader, TopicName};
 use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
 
 pub const TOPIC: &str = "events";
@@ -176,6 +177,19 @@ impl RawClient {
         let header = ResponseHeader::decode(&mut body, key.response_header_version(version)).unwrap();
         assert_eq!(header.correlation_id, correlation_id);
         R::Response::decode(&mut body, version).unwrap()
+    }
+
+    /// Produces one batch to partition 0 of `TOPIC` (v9, acks=-1): the partition's
+    /// error code and base offset.
+    pub fn produce(&mut self, records: Bytes) -> (i16, i64) {
+        let partition = PartitionProduceData::default().with_index(0).with_records(Some(records));
+        let topic = TopicProduceData::default()
+            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+            .with_partition_data(vec![partition]);
+        let request = ProduceRequest::default().with_acks(-1).with_timeout_ms(5000).with_topic_data(vec![topic]);
+        let response = self.send(9, &request);
+        let p = &response.responses[0].partition_responses[0];
+        (p.error_code, p.base_offset)
     }
 
     /// Sends without waiting; returns the correlation id.

@@ -1,0 +1,75 @@
+//! A strand process a benchmark starts on loopback: what `load` and
+//! `group_commit` share (the other benches never start a broker). Each uses a
+//! part of it, hence no dead-code warnings for the rest.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Stopped with SIGTERM (a clean shutdown) when dropped.
+pub struct StrandProcess {
+    child: Option<Child>,
+    /// The Kafka listener, as its `listening` log line gives it.
+    pub addr: String,
+    pub pid: u32,
+    /// When the `listening` line was read: the listener accepts from then on.
+    pub listening_at: Instant,
+}
+
+impl StrandProcess {
+    /// Runs `command` (the binary, possibly behind a wrapper such as a profiler)
+    /// serving `topic` from `data_dir`, and waits for its `listening` line.
+    pub fn start(command: &[&str], topic: &str, data_dir: &Path) -> StrandProcess {
+        let (program, wrapper_args) = command.split_first().expect("a program to run");
+        let mut child = Command::new(program)
+            .args(wrapper_args)
+            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--topic", topic])
+            .args(["--log-level", "info", "--log-format", "text"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn strand");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = mpsc::channel();
+        // Drain stderr for the life of the process so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("listening") && !line.contains("metrics") {
+                    if let Some(addr) = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()) {
+                        let _ = tx.send((addr.to_owned(), Instant::now()));
+                    }
+                }
+            }
+        });
+        let (addr, listening_at) = rx.recv_timeout(Duration::from_secs(60)).expect("strand did not report listening");
+        StrandProcess { pid: child.id(), child: Some(child), addr, listening_at }
+    }
+
+    /// SIGTERM and wait: a clean shutdown.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill -TERM");
+            child.wait().expect("wait for strand");
+        }
+    }
+
+    /// SIGKILL: a crash.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for StrandProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
