@@ -77,7 +77,8 @@ fn api_versions_lists_the_served_apis_without_feature_tags() {
         assert!(keys.contains(&(key as i16)), "{key:?} missing from {keys:?}");
     }
     let produce = response.api_keys.iter().find(|k| k.api_key == ApiKey::Produce as i16).unwrap();
-    assert_eq!((produce.min_version, produce.max_version), (3, 13));
+    // Listed from v0 as Kafka 4 lists it (KAFKA-18659), served from v3.
+    assert_eq!((produce.min_version, produce.max_version), (0, 13));
     assert!(response.supported_features.is_empty() && response.finalized_features.is_empty());
     assert!(response.unknown_tagged_fields.is_empty());
 }
@@ -96,7 +97,26 @@ fn api_versions_newer_than_served_is_unsupported_version_in_v0_form() {
     assert_eq!(ResponseHeader::decode(&mut frame, 0).unwrap().correlation_id, 7);
     let response = ApiVersionsResponse::decode(&mut frame, 0).unwrap();
     assert_eq!(response.error_code, ResponseError::UnsupportedVersion.code());
-    assert!(response.api_keys.iter().any(|k| k.api_key == ApiKey::ApiVersions as i16 && k.max_version == 4));
+    // As Kafka: only ApiVersions' own range, for the client to retry with.
+    let listed: Vec<_> = response.api_keys.iter().map(|k| (k.api_key, k.min_version, k.max_version)).collect();
+    assert_eq!(listed, vec![(ApiKey::ApiVersions as i16, 0, 4)]);
+}
+
+/// Produce is listed from v0 (for librdkafka before 2.11.1's codec check) but
+/// v0-v2 are not served: the connection is closed, as Kafka 4 closes it.
+#[test]
+fn produce_below_v3_closes_the_connection_though_listed() {
+    let strand = Strand::start();
+    for version in 0u8..3 {
+        let mut client = RawClient::connect(&strand.addr);
+        // Header v1 by hand (key 0, the version, correlation id 1, null client id)
+        // and a v0-2 body: acks -1, timeout 5000 ms, no topics.
+        let raw = [0, 0, 0, version, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x13, 0x88, 0, 0, 0, 0];
+        client.send_raw(&raw);
+        assert!(client.is_closed_by_peer(), "Produce v{version} was not refused");
+    }
+    let mut client = RawClient::connect(&strand.addr);
+    assert_eq!(produce(&mut client, TOPIC, 0, batch(&[b"a"], 1000)).0, 0, "the broker still serves Produce v3+");
 }
 
 #[test]
@@ -174,6 +194,18 @@ fn fetch_returns_a_first_batch_larger_than_partition_max_bytes_whole() {
     let records = response.responses[0].partitions[0].records.clone().unwrap();
     assert!(records.len() > 10_000);
     assert_eq!(batch_base_offsets(records), vec![0], "exactly the first batch (KIP-74)");
+}
+
+#[test]
+fn fetch_with_max_bytes_0_returns_the_first_batch_only() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    for _ in 0..3 {
+        produce(&mut client, TOPIC, 0, batch(&[b"a", b"b"], 1000));
+    }
+    let response = client.send(12, &fetch_request(TOPIC, 0, 0, 1 << 20).with_max_bytes(0));
+    let records = response.responses[0].partitions[0].records.clone().unwrap();
+    assert_eq!(batch_base_offsets(records), vec![0], "a response limit of 0 still carries one batch (KIP-74)");
 }
 
 #[test]

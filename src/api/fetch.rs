@@ -64,7 +64,8 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
 /// One pass over the requested partitions: the response, the record bytes in it,
 /// and whether any partition has an error (which makes Kafka answer at once).
 fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse, i64, bool) {
-    let mut remaining = if request.max_bytes > 0 { i64::from(request.max_bytes) } else { i64::MAX };
+    // KIP-74: a limit of 0 (or less) still returns the first batch, and nothing more.
+    let mut remaining = i64::from(request.max_bytes.max(0));
     let mut total = 0i64;
     let mut has_error = false;
     let read_committed = request.isolation_level == READ_COMMITTED;
