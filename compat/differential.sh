@@ -15,8 +15,8 @@
 # compat/results/differential/NAME.diff. Exits 1 when any scenario differs.
 #
 # Environment:
-#   STRAND_BIN       broker binary (default /work/main/target/release/strand if
-#                    present, else target/release/strand, built if missing)
+#   STRAND_BIN       broker binary (default this checkout's target/release/strand,
+#                    built if missing)
 #   KAFKA_BOOTSTRAP  an already running reference Kafka to use instead of starting one
 #   COMPAT_VENV      the Python venv with the clients ($HOME/.cache/strand-compat/venv)
 #   SCENARIO_TIMEOUT seconds per scenario and broker (120)
@@ -34,10 +34,6 @@ KAFKA_PYTHON_VERSION=3.0.12
 SASL_USER=alice
 SASL_PASSWORD=alice-secret
 
-if [[ -z ${STRAND_BIN:-} && -x /work/main/target/release/strand ]]; then
-    STRAND_BIN=/work/main/target/release/strand
-fi
-export STRAND_BIN
 
 # --- the clients ------------------------------------------------------------------
 
