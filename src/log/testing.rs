@@ -21,12 +21,15 @@ pub fn batch_with_timestamps(timestamps: &[i64], value_size: usize) -> Bytes {
     BatchBuilder::records(timestamps.len(), value_size).timestamps(timestamps).build()
 }
 
-/// An uncompressed v2 batch, non-idempotent (producer id -1, base sequence -1).
+/// An uncompressed v2 batch; non-idempotent (producer id -1, base sequence -1)
+/// unless `producer` says otherwise.
 #[derive(Clone, Debug)]
 pub struct BatchBuilder {
     values: Vec<Bytes>,
     timestamps: Vec<i64>,
     keys: bool,
+    /// (producer id, epoch, base sequence).
+    producer: (i64, i16, i32),
 }
 
 impl BatchBuilder {
@@ -34,7 +37,7 @@ impl BatchBuilder {
     pub fn values<V: AsRef<[u8]>>(values: impl IntoIterator<Item = V>) -> Self {
         let values: Vec<Bytes> = values.into_iter().map(|v| Bytes::copy_from_slice(v.as_ref())).collect();
         let timestamps = (0..values.len() as i64).map(|i| DEFAULT_TIMESTAMP + i).collect();
-        Self { values, timestamps, keys: true }
+        Self { values, timestamps, keys: true, producer: (-1, -1, -1) }
     }
 
     /// `count` records of `value_size` bytes each (record i's bytes are all `i % 251`).
@@ -63,7 +66,14 @@ impl BatchBuilder {
         self
     }
 
+    /// An idempotent producer's batch: its id, epoch and the first record's sequence.
+    pub fn producer(mut self, producer_id: i64, epoch: i16, base_sequence: i32) -> Self {
+        self.producer = (producer_id, epoch, base_sequence);
+        self
+    }
+
     pub fn build(&self) -> Bytes {
+        let (producer_id, producer_epoch, base_sequence) = self.producer;
         let records: Vec<Record> = self
             .values
             .iter()
@@ -74,13 +84,13 @@ impl BatchBuilder {
                 control: false,
                 delete_horizon: false,
                 partition_leader_epoch: 0,
-                producer_id: -1,
-                producer_epoch: -1,
+                producer_id,
+                producer_epoch,
                 timestamp_type: TimestampType::Creation,
                 offset: i as i64,
-                // The encoder starts a new batch whenever offset - sequence changes;
-                // a constant -1 keeps one batch with base sequence -1 (not idempotent).
-                sequence: i as i32 - 1,
+                // The encoder starts a new batch whenever offset - sequence changes:
+                // consecutive sequences from the base keep it one batch.
+                sequence: base_sequence + i as i32,
                 timestamp,
                 key: self.keys.then(|| Bytes::from(format!("k{i}"))),
                 value: Some(value.clone()),
