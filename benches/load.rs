@@ -224,6 +224,22 @@ impl ProduceSeries {
     }
 }
 
+/// One repetition on strand and, when there is one, on the other broker. Who goes
+/// first alternates, so neither always runs on the other's leftovers.
+fn side_by_side<S>(run: usize, ours: &mut S, theirs: Option<&mut S>, strand: impl Fn(&mut S), other: impl Fn(&mut S)) {
+    match theirs {
+        Some(series) if run.is_multiple_of(2) => {
+            strand(ours);
+            other(series);
+        }
+        Some(series) => {
+            other(series);
+            strand(ours);
+        }
+        None => strand(ours),
+    }
+}
+
 fn produce_and_consume(
     table: &mut Table,
     external: Option<&External>,
@@ -241,23 +257,11 @@ fn produce_and_consume(
             let broker = Broker::start(&dir.path().join("data"));
             series.measure(&broker.target, size, count, acks, consume);
         };
-        match (external, theirs.as_mut()) {
-            (Some(external), Some(series)) => {
-                // Alternate who goes first, so neither always runs on the other's leftovers.
-                let other = |series: &mut ProduceSeries| {
-                    let topic = external.scratch_topic();
-                    series.measure(&topic.target, size, count, acks, consume);
-                };
-                if run % 2 == 0 {
-                    strand(&mut ours);
-                    other(series);
-                } else {
-                    other(series);
-                    strand(&mut ours);
-                }
-            }
-            _ => strand(&mut ours),
-        }
+        let other = |series: &mut ProduceSeries| {
+            let topic = external.expect("a series for the other broker only when there is one").scratch_topic();
+            series.measure(&topic.target, size, count, acks, consume);
+        };
+        side_by_side(run, &mut ours, theirs.as_mut(), strand, other);
     }
     let theirs = theirs.as_ref();
     let mut rows = |what: &str, target: &str, cell: &dyn Fn(&ProduceSeries) -> Cell| {
@@ -433,20 +437,11 @@ fn latency(table: &mut Table, external: Option<&External>, runs: usize, label: &
             let broker = Broker::start(&dir.path().join("data"));
             latency_run(series, &broker.target, settings);
         };
-        match (external, theirs.as_mut()) {
-            (Some(external), Some(series)) => {
-                let other =
-                    |series: &mut LatencySeries| latency_run(series, &external.scratch_topic().target, settings);
-                if run % 2 == 0 {
-                    strand(&mut ours);
-                    other(series);
-                } else {
-                    other(series);
-                    strand(&mut ours);
-                }
-            }
-            _ => strand(&mut ours),
-        }
+        let other = |series: &mut LatencySeries| {
+            let external = external.expect("a series for the other broker only when there is one");
+            latency_run(series, &external.scratch_topic().target, settings)
+        };
+        side_by_side(run, &mut ours, theirs.as_mut(), strand, other);
     }
     let quantiles =
         |s: &LatencySeries| Cell { parts: s.quantiles.iter().map(|q| Stat::of(q)).collect(), unit: Unit::Ms(2) };

@@ -16,21 +16,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-against=strand
-while [[ $# -gt 0 ]]; do
-    case $1 in
-        --against)
-            against=${2:?--against needs strand or kafka}
-            shift 2
-            ;;
-        --against=*)
-            against=${1#--against=}
-            shift
-            ;;
-        *) compat_die "usage: $0 [--against strand|kafka]" ;;
-    esac
-done
-[[ $against == strand || $against == kafka ]] || compat_die "--against strand or kafka, not $against"
+compat_parse_args "$@"
 
 TOPIC=events
 KAFKA_SH=$COMPAT_DIR/kafka.sh

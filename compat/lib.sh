@@ -82,3 +82,22 @@ compat_strand_stop() {
     [[ -n ${STRAND_DIR:-} && -d $STRAND_DIR ]] && rm -rf "$STRAND_DIR"
     STRAND_PID=
 }
+
+# The options the suites take: --against strand|kafka (default strand) and
+# --tests A,B,... (default $only, as the caller set it). Sets `against` and `only`;
+# -h prints the calling script's header comment.
+compat_parse_args() {
+    against=strand
+    only=${only:-}
+    while (($#)); do
+        case $1 in
+            --against) against=${2:-}; shift 2 ;;
+            --against=*) against=${1#*=}; shift ;;
+            --tests) only=${2:-}; shift 2 ;;
+            --tests=*) only=${1#*=}; shift ;;
+            -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+            *) compat_log "unknown argument $1"; exit 2 ;;
+        esac
+    done
+    case $against in strand | kafka) ;; *) compat_log "--against must be strand or kafka"; exit 2 ;; esac
+}
