@@ -35,19 +35,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-against=strand
 only=${TESTS:-}
-while (($#)); do
-    case $1 in
-        --against) against=${2:-}; shift 2 ;;
-        --against=*) against=${1#*=}; shift ;;
-        --tests) only=${2:-}; shift 2 ;;
-        --tests=*) only=${1#*=}; shift ;;
-        -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) compat_log "unknown argument $1"; exit 2 ;;
-    esac
-done
-case $against in strand | kafka) ;; *) compat_log "--against must be strand or kafka"; exit 2 ;; esac
+compat_parse_args "$@"
 unset TESTS
 
 TIMEOUT=${LIBRDKAFKA_TEST_TIMEOUT:-240}
