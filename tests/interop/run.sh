@@ -11,6 +11,21 @@
 #   STRAND_BIN    broker binary (default target/release/strand; not built here)
 #   STRAND_VENV   venv for the Python clients (default target/interop-venv)
 #   STRAND_NODE_DIR  npm prefix for kafkajs (default target/interop-node)
+#   INTEROP_ONLY  run only the checks whose name matches this extended regex
+#   INTEROP_BOOTSTRAP  run the checks against this broker instead of a strand
+#                 started here (e.g. the reference Kafka: compat/kafka.sh start
+#                 prints its BOOTSTRAP); the checks that need strand itself
+#                 (its binary, its process, its TLS listeners) are skipped
+#   INTEROP_AUTO_CREATE_BOOTSTRAP, INTEROP_AUTO_CREATE_PARTITIONS  with
+#                 INTEROP_BOOTSTRAP: a broker that auto-creates topics with that
+#                 many partitions (default 3) for the auto-creation checks
+#                 (KAFKA_AUTO_CREATE=true KAFKA_EXTRA_PROPS=num.partitions=3
+#                 compat/kafka.sh start auto); without it they are skipped.
+#                 Against strand they run on a second strand started with
+#                 --auto-create-topics true --num-partitions 3.
+# To check the topic checks against Kafka, for instance:
+#   INTEROP_ONLY=^topics: INTEROP_BOOTSTRAP=127.0.0.1:PORT \
+#     INTEROP_AUTO_CREATE_BOOTSTRAP=127.0.0.1:PORT2 bash tests/interop/run.sh
 # Prints PASS/FAIL per check and ends with "N passed, M failed"; exits non-zero
 # when any check failed.
 set -euo pipefail
@@ -94,7 +109,9 @@ log "python clients: $("$PY" -c 'import confluent_kafka, kafka; print("confluent
 
 # --- broker --------------------------------------------------------------------
 
-if [[ ! -x "$STRAND_BIN" ]]; then
+EXTERNAL="${INTEROP_BOOTSTRAP:-}"
+AUTO_PARTITIONS="${INTEROP_AUTO_CREATE_PARTITIONS:-3}"
+if [[ -z "$EXTERNAL" && ! -x "$STRAND_BIN" ]]; then
     log "no broker binary at $STRAND_BIN (build it, or set STRAND_BIN)"
     echo "FAIL broker binary exists"
     echo "0 passed, 1 failed"
@@ -137,37 +154,67 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
-    --data-dir "$WORK/data" --topic "$TOPIC" 2>"$BROKER_LOG" &
-BROKER_PID=$!
+# wait_listening LOG PID: the address PID's log reports it listens on (10 s at most).
+wait_listening() {
+    local log="$1" pid="$2" addr="" i
+    for ((i = 0; i < 100; i++)); do
+        addr="$(sed -e 's/\x1b\[[0-9;]*m//g' "$log" | grep -m1 'listening' |
+            sed -n 's/.*[[:space:]]addr=\(127\.0\.0\.1:[0-9][0-9]*\).*/\1/p' || true)"
+        [[ -n "$addr" ]] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "$addr"
+}
 
-ADDR=""
-for ((i = 0; i < 100; i++)); do
-    ADDR="$(sed -e 's/\x1b\[[0-9;]*m//g' "$BROKER_LOG" | grep -m1 'listening' |
-        sed -n 's/.*[[:space:]]addr=\(127\.0\.0\.1:[0-9][0-9]*\).*/\1/p' || true)"
-    [[ -n "$ADDR" ]] && break
-    if ! kill -0 "$BROKER_PID" 2>/dev/null; then
-        break
+# The second broker, for the auto-creation checks (started when they run).
+AUTO_LOG="$WORK/auto-broker.log"
+AUTO_PID=""
+AUTO_ADDR="${INTEROP_AUTO_CREATE_BOOTSTRAP:-}"
+stop_auto_broker() {
+    [[ -n "$AUTO_PID" ]] || return 0
+    kill -TERM "$AUTO_PID" 2>/dev/null || true
+    wait "$AUTO_PID" 2>/dev/null || true
+    AUTO_PID=""
+}
+trap 'stop_auto_broker; cleanup' EXIT
+
+if [[ -n "$EXTERNAL" ]]; then
+    ADDR="$EXTERNAL"
+    log "checks against the broker at $ADDR (INTEROP_BOOTSTRAP); strand-only checks skipped"
+else
+    "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+        --data-dir "$WORK/data" --topic "$TOPIC" 2>"$BROKER_LOG" &
+    BROKER_PID=$!
+    ADDR="$(wait_listening "$BROKER_LOG" "$BROKER_PID")"
+    if [[ -z "$ADDR" ]]; then
+        log "broker did not report a listening address within 10 s; its log:"
+        cat "$BROKER_LOG" >&2
+        echo "FAIL broker starts and reports its address"
+        FAILED=1
+        echo "0 passed, 1 failed"
+        exit 1
     fi
-    sleep 0.1
-done
-if [[ -z "$ADDR" ]]; then
-    log "broker did not report a listening address within 10 s; its log:"
-    cat "$BROKER_LOG" >&2
-    echo "FAIL broker starts and reports its address"
-    FAILED=1
-    echo "0 passed, 1 failed"
-    exit 1
+    log "broker pid $BROKER_PID listening on $ADDR (data in $WORK/data)"
 fi
-log "broker pid $BROKER_PID listening on $ADDR (data in $WORK/data)"
 
 # --- checks ----------------------------------------------------------------------
+
+# strand_check NAME CMD...: a check of strand itself (its binary, process or
+# listeners), skipped against an INTEROP_BOOTSTRAP broker.
+strand_check() {
+    [[ -z "$EXTERNAL" ]] || return 0
+    check "$@"
+}
 
 # check NAME CMD...: runs CMD, PASS if it exits 0; on failure prints its output.
 check() {
     local name="$1"
     shift
     local out rc=0
+    if [[ -n "${INTEROP_ONLY:-}" ]] && ! [[ $name =~ $INTEROP_ONLY ]]; then
+        return 0
+    fi
     # Not in a subshell: broker_shutdown must reap the broker from this shell.
     "$@" >"$WORK/check.out" 2>&1 </dev/null || rc=$?
     out="$(cat "$WORK/check.out")"
@@ -390,8 +437,46 @@ check "kcat: produce to unknown topic fails" kcat_unknown_topic
 check "confluent-kafka: produce to unknown topic fails" \
     timeout 60 "$PY" "$HERE/confluent_unknown_topic.py" "$ADDR"
 # Last, so that no client without every codec reads these batches from offset 0.
-check "kcat: -z gzip, snappy, lz4 and zstd batches land compressed" kcat_compression
-check "broker still running after all checks" broker_alive
+strand_check "kcat: -z gzip, snappy, lz4 and zstd batches land compressed" kcat_compression
+
+# Topics and partitions at run time (each on topics of its own, deleted at its end).
+check "topics: confluent-kafka AdminClient creates (configs, validate_only, bad names/rf/partitions/configs), describes, adds partitions, deletes, recreates; keyed produce/consume across partitions, LogAppendTime" \
+    timeout 120 "$PY" -u "$HERE/confluent_topics.py" "$ADDR"
+check "topics: kafka-python KafkaAdminClient creates, describes, adds partitions, deletes by name and by topic id; produce/consume across 6 partitions" \
+    timeout 120 "$PY" -u "$HERE/kafka_python_topics.py" "$ADDR"
+check "topics: kafkajs admin creates, describes, adds partitions, deletes; murmur2-keyed produce, group consume across 4 partitions" \
+    env NODE_PATH="$STRAND_NODE_DIR/node_modules" timeout 120 node "$HERE/kafkajs_topics.js" "$ADDR"
+
+# auto_broker: AUTO_ADDR is a broker that auto-creates topics with
+# AUTO_PARTITIONS partitions; a second strand started for it on first use.
+auto_broker() {
+    [[ -n "$AUTO_ADDR" ]] && return 0
+    if [[ -n "$EXTERNAL" ]]; then
+        echo "no INTEROP_AUTO_CREATE_BOOTSTRAP"
+        return 1
+    fi
+    "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$WORK/auto-data" \
+        --auto-create-topics true --num-partitions "$AUTO_PARTITIONS" 2>"$AUTO_LOG" &
+    AUTO_PID=$!
+    AUTO_ADDR="$(wait_listening "$AUTO_LOG" "$AUTO_PID")"
+    if [[ -z "$AUTO_ADDR" ]]; then
+        echo "strand --auto-create-topics true did not report a listening address; its log:"
+        cat "$AUTO_LOG"
+        return 1
+    fi
+}
+auto_check() {
+    auto_broker || return 1
+    "$@" "$AUTO_ADDR" "$AUTO_PARTITIONS"
+}
+if [[ -z "$EXTERNAL" || -n "$AUTO_ADDR" ]]; then
+    check "topics: auto-creation (confluent-kafka): produce and Metadata(allow_auto_topic_creation) create a topic with num.partitions partitions, a bad name never" \
+        auto_check timeout 60 "$PY" -u "$HERE/confluent_auto_create.py"
+    check "topics: auto-creation (kafkajs): a send to an unknown topic creates it with num.partitions partitions" \
+        auto_check env NODE_PATH="$STRAND_NODE_DIR/node_modules" timeout 120 node "$HERE/kafkajs_topics.js"
+fi
+stop_auto_broker
+strand_check "broker still running after all checks" broker_alive
 
 # TLS and SASL listeners, each on a broker of its own: security.sh prints a
 # PASS/FAIL line per check, counted here with the rest.
@@ -407,7 +492,8 @@ security_checks() {
         sed 's/^/    /' "$out.err" | tail -n 30
     fi
 }
-security_checks
+# Against an INTEROP_BOOTSTRAP broker, or with INTEROP_ONLY, they are left out.
+[[ -n "$EXTERNAL" || -n "${INTEROP_ONLY:-}" ]] || security_checks
 
 broker_shutdown() {
     stop_broker
@@ -418,9 +504,9 @@ broker_shutdown() {
     fi
     echo "broker exited 0"
 }
-check "broker exits cleanly on SIGTERM" broker_shutdown
+strand_check "broker exits cleanly on SIGTERM" broker_shutdown
 
-if [[ $FAILED != 0 ]]; then
+if [[ $FAILED != 0 && -z "$EXTERNAL" ]]; then
     echo "--- broker log tail ($BROKER_LOG) ---"
     tail -n 40 "$BROKER_LOG"
 fi
