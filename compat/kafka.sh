@@ -176,11 +176,13 @@ EOF
 
     local heap=${KAFKA_HEAP_OPTS:--Xmx1g -Xms256m}
     local cluster_id
-    # A cluster id in Kafka's form (a base64url UUID), without a JVM start.
+    # A cluster id in Kafka's form (a base64url UUID), without a JVM start. It is
+    # given as --cluster-id=ID: one in 64 starts with "-", and argparse
+    # takes "-t -abc..." for a missing value and another option.
     cluster_id=$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
     # shellcheck disable=SC2086
     "$JAVA" -Xmx256m -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2-tools.properties" -cp "$LIBS/*" \
-        kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$dir/server.properties" \
+        kafka.tools.StorageTool format --standalone --cluster-id="$cluster_id" -c "$dir/server.properties" \
         >"$dir/format.log" 2>&1 || {
         cat "$dir/format.log" >&2
         compat_die "kafka-storage format failed"
