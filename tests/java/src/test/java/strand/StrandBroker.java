@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -62,14 +64,25 @@ final class StrandBroker implements AutoCloseable {
      * {@code STRAND_JAVA_AGAINST=kafka mvn -f tests/java/pom.xml test -Dtest=...}.
      */
     static StrandBroker start() throws IOException, InterruptedException {
+        return start(new String[0]);
+    }
+
+    /**
+     * As {@link #start()}, with more strand flags. Against Kafka only
+     * {@code --auto-create-topics BOOL} and {@code --num-partitions N} are known:
+     * they become {@code auto.create.topics.enable} and {@code num.partitions}.
+     */
+    static StrandBroker start(String... flags) throws IOException, InterruptedException {
         if ("kafka".equals(System.getenv("STRAND_JAVA_AGAINST"))) {
-            return startKafka();
+            return startKafka(flags);
         }
         Path binary = binary();
         Path dir = Files.createTempDirectory("strand-java-");
-        ProcessBuilder builder = new ProcessBuilder(binary.toString(), "--listen", "127.0.0.1:0",
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--listen", "127.0.0.1:0",
                 "--metrics-listen", "127.0.0.1:0", "--topic", TOPIC, "--data-dir", dir.resolve("data").toString(),
-                "--log-level", System.getenv().getOrDefault("STRAND_TEST_LOG_LEVEL", "info"));
+                "--log-level", System.getenv().getOrDefault("STRAND_TEST_LOG_LEVEL", "info")));
+        command.addAll(List.of(flags));
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("RUST_LOG");
         builder.redirectErrorStream(true);
         builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -111,20 +124,33 @@ final class StrandBroker implements AutoCloseable {
         return new StrandBroker(process, dir, null, bootstrap);
     }
 
-    private static StrandBroker startKafka() throws IOException, InterruptedException {
+    private static StrandBroker startKafka(String... flags) throws IOException, InterruptedException {
         String name = "java-" + ProcessHandle.current().pid() + "-" + KAFKA_INSTANCES.incrementAndGet();
-        String output = kafkaSh("start", name);
+        Map<String, String> env = new HashMap<>();
+        for (int i = 0; i < flags.length; i += 2) {
+            switch (flags[i]) {
+                case "--auto-create-topics" -> env.put("KAFKA_AUTO_CREATE", flags[i + 1]);
+                case "--num-partitions" -> env.put("KAFKA_EXTRA_PROPS", "num.partitions=" + flags[i + 1]);
+                default -> throw new IllegalArgumentException("no Kafka equivalent for strand's " + flags[i]);
+            }
+        }
+        String output = kafkaSh(env, "start", name);
         String bootstrap = output.lines().filter(l -> l.startsWith("BOOTSTRAP=")).map(l -> l.substring(10))
                 .findFirst().orElseThrow(() -> new IllegalStateException("compat/kafka.sh start: " + output));
         return new StrandBroker(null, null, name, bootstrap);
     }
 
     private static String kafkaSh(String... args) throws IOException, InterruptedException {
+        return kafkaSh(Map.of(), args);
+    }
+
+    private static String kafkaSh(Map<String, String> env, String... args) throws IOException, InterruptedException {
         Path script = Paths.get(System.getProperty("strand.repo", "../..")).resolve("compat/kafka.sh");
         List<String> command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("KAFKA_TOPIC", TOPIC);
+        builder.environment().putAll(env);
         builder.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -132,6 +158,11 @@ final class StrandBroker implements AutoCloseable {
             throw new IllegalStateException("compat/kafka.sh " + String.join(" ", args) + " failed: " + output);
         }
         return output;
+    }
+
+    /** True when this is the reference Kafka (STRAND_JAVA_AGAINST=kafka). */
+    boolean isKafka() {
+        return kafkaInstance != null;
     }
 
     /** $STRAND_BIN, else the release build in this checkout. */
