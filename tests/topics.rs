@@ -26,7 +26,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Message, Timestamp};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use uuid::Uuid;
@@ -80,9 +80,12 @@ async fn delete_topics(admin: &AdminClient<DefaultClientContext>, names: &[&str]
     }
 }
 
-/// Every record of one partition from offset 0 to its high watermark:
-/// (offset, key, timestamp).
-fn read_partition(strand: &Strand, topic: &str, partition: i32) -> Vec<(i64, String, Timestamp)> {
+/// A record as read back: (offset, key, timestamp).
+type Read = (i64, String, Timestamp);
+
+/// Every record of each given partition, from offset 0 to its high watermark,
+/// with one consumer assigned to all of them.
+fn read_partitions(strand: &Strand, partitions: &[(&str, i32)]) -> BTreeMap<(String, i32), Vec<Read>> {
     let consumer: BaseConsumer = strand
         .client_config()
         .set("group.id", "strand-topics-tests")
@@ -90,21 +93,33 @@ fn read_partition(strand: &Strand, topic: &str, partition: i32) -> Vec<(i64, Str
         .set("fetch.wait.max.ms", "100")
         .create()
         .expect("consumer");
-    let (low, high) = consumer.fetch_watermarks(topic, partition, TIMEOUT).expect("watermarks");
-    assert_eq!(low, 0, "{topic}[{partition}] log start");
     let mut assignment = TopicPartitionList::new();
-    assignment.add_partition_offset(topic, partition, Offset::Beginning).unwrap();
+    let mut high = BTreeMap::new();
+    let mut out: BTreeMap<(String, i32), Vec<Read>> = BTreeMap::new();
+    for &(topic, partition) in partitions {
+        let (low, hw) = consumer.fetch_watermarks(topic, partition, TIMEOUT).expect("watermarks");
+        assert_eq!(low, 0, "{topic}[{partition}] log start");
+        high.insert((topic.to_owned(), partition), hw);
+        out.insert((topic.to_owned(), partition), Vec::new());
+        assignment.add_partition_offset(topic, partition, Offset::Beginning).unwrap();
+    }
     consumer.assign(&assignment).unwrap();
+    let total: i64 = high.values().sum();
+    let mut read = 0;
     let deadline = Instant::now() + TIMEOUT;
-    let mut out = Vec::new();
-    while (out.len() as i64) < high {
-        assert!(Instant::now() < deadline, "{topic}[{partition}]: {} of {high} records in {TIMEOUT:?}", out.len());
+    while read < total {
+        assert!(Instant::now() < deadline, "{read} of {total} records in {TIMEOUT:?}");
         match consumer.poll(Duration::from_millis(200)) {
             Some(Ok(m)) => {
+                let tp = (m.topic().to_owned(), m.partition());
                 let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
-                out.push((m.offset(), key, m.timestamp()));
+                let records = out.get_mut(&tp).expect("an assigned partition");
+                if (records.len() as i64) < high[&tp] {
+                    records.push((m.offset(), key, m.timestamp()));
+                    read += 1;
+                }
             }
-            Some(Err(e)) => panic!("{topic}[{partition}]: consume error {e}"),
+            Some(Err(e)) => panic!("consume error {e}"),
             None => {}
         }
     }
@@ -262,13 +277,19 @@ async fn keyed_produce_lands_where_librdkafka_computes_and_each_partition_reads_
         sent.entry(delivery.partition).or_default().push((delivery.offset, key));
     }
     assert_eq!(sent.len(), PARTITIONS as usize, "400 keys reach every partition");
+    let wanted: Vec<(&str, i32)> = (0..PARTITIONS as i32).map(|p| ("keyed", p)).collect();
+    let mut read = read_partitions(&strand, &wanted);
     for (partition, mut records) in sent {
         records.sort();
         let offsets: Vec<i64> = records.iter().map(|(o, _)| *o).collect();
         assert_eq!(offsets, (0..records.len() as i64).collect::<Vec<_>>(), "partition {partition} offsets");
-        let read: Vec<(i64, String)> =
-            read_partition(&strand, "keyed", partition).into_iter().map(|(o, k, _)| (o, k)).collect();
-        assert_eq!(read, records, "partition {partition} holds exactly what was delivered to it");
+        let got: Vec<(i64, String)> = read
+            .remove(&("keyed".to_owned(), partition))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(o, k, _)| (o, k))
+            .collect();
+        assert_eq!(got, records, "partition {partition} holds exactly what was delivered to it");
     }
     // The partitions live in Kafka's layout, one directory each.
     for partition in 0..PARTITIONS {
@@ -334,31 +355,48 @@ fn restart_config(i: usize) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-/// Checks topic `t{i}`'s config by behaviour: a 2000-byte record is refused
-/// only where max.message.bytes is 1000; timestamps are the broker's only
-/// where the type is LogAppendTime.
-async fn check_restart_config(strand: &Strand, producer: &FutureProducer, i: usize) {
-    let topic = format!("t{i}");
-    let big = vec![b'x'; 2000];
-    let result = producer.send(FutureRecord::to(&topic).partition(3).key("big").payload(&big), TIMEOUT).await;
-    match (i % 3, result) {
-        (1, Err((e, _))) => assert_eq!(e.rdkafka_error_code(), Some(RDKafkaErrorCode::MessageSizeTooLarge), "{topic}"),
-        (1, Ok(d)) => panic!("{topic}: a 2000-byte record accepted at {d:?} despite max.message.bytes=1000"),
-        (_, Err((e, _))) => panic!("{topic}: a 2000-byte record refused: {e}"),
-        (_, Ok(_)) => {}
+/// Awaits a batch of sends; panics on any failure.
+async fn deliver_all(deliveries: Vec<(String, DeliveryFuture)>) -> Vec<(String, i32, i64)> {
+    let mut out = Vec::with_capacity(deliveries.len());
+    for (key, delivery) in deliveries {
+        let d = delivery.await.expect("not cancelled").unwrap_or_else(|(e, _)| panic!("{key}: {e}"));
+        out.push((key, d.partition, d.offset));
     }
+    out
+}
+
+/// Checks each topic `t{i}`'s config by behaviour: a 2000-byte record is
+/// refused only where max.message.bytes is 1000; timestamps are the broker's
+/// only where the type is LogAppendTime.
+async fn check_restart_configs(strand: &Strand, producer: &FutureProducer, names: &[String]) {
+    let big = vec![b'x'; 2000];
     let old = 1_600_000_000_000i64;
-    let delivery = producer
-        .send(FutureRecord::to(&topic).partition(2).key("stamp").payload("v").timestamp(old), TIMEOUT)
-        .await
-        .unwrap_or_else(|(e, _)| panic!("{topic}: {e}"));
-    let (_, key, ts) = read_partition(strand, &topic, 2).pop().expect("the record just produced");
-    assert_eq!(key, "stamp");
-    match (i % 3, ts) {
-        (0, Timestamp::LogAppendTime(t)) => assert!(t > old, "{topic}: log append time {t}"),
-        (0, other) => panic!("{topic}: LogAppendTime topic gave {other:?} at offset {}", delivery.offset),
-        (_, Timestamp::CreateTime(t)) => assert_eq!(t, old, "{topic}"),
-        (_, other) => panic!("{topic}: CreateTime topic gave {other:?}"),
+    let mut stamped = Vec::new();
+    for (i, topic) in names.iter().enumerate() {
+        let result = producer.send(FutureRecord::to(topic).partition(3).key("big").payload(&big), TIMEOUT).await;
+        match (i % 3, result) {
+            (1, Err((e, _))) => {
+                assert_eq!(e.rdkafka_error_code(), Some(RDKafkaErrorCode::MessageSizeTooLarge), "{topic}")
+            }
+            (1, Ok(d)) => panic!("{topic}: a 2000-byte record accepted at {d:?} despite max.message.bytes=1000"),
+            (_, Err((e, _))) => panic!("{topic}: a 2000-byte record refused: {e}"),
+            (_, Ok(_)) => {}
+        }
+        let record = FutureRecord::to(topic).partition(2).key("stamp").payload("v").timestamp(old);
+        stamped.push((topic.clone(), producer.send_result(record).map_err(|(e, _)| e).expect("queued")));
+    }
+    deliver_all(stamped).await;
+    let wanted: Vec<(&str, i32)> = names.iter().map(|n| (n.as_str(), 2)).collect();
+    let read = read_partitions(strand, &wanted);
+    for (i, topic) in names.iter().enumerate() {
+        let (offset, key, ts) = read[&(topic.clone(), 2)].last().cloned().expect("the record just produced");
+        assert_eq!(key, "stamp", "{topic}");
+        match (i % 3, ts) {
+            (0, Timestamp::LogAppendTime(t)) => assert!(t > old, "{topic}: log append time {t}"),
+            (0, other) => panic!("{topic}: LogAppendTime topic gave {other:?} at offset {offset}"),
+            (_, Timestamp::CreateTime(t)) => assert_eq!(t, old, "{topic}"),
+            (_, other) => panic!("{topic}: CreateTime topic gave {other:?}"),
+        }
     }
 }
 
@@ -381,18 +419,19 @@ async fn a_restart_keeps_many_topics_their_partitions_configs_and_data() {
 
     let producer = make_producer(&strand, &[]);
     let mut expected: BTreeMap<(String, i32), Vec<String>> = BTreeMap::new();
+    let mut deliveries = Vec::new();
     for name in &names {
         for partition in 0..4 {
             for n in 0..5 {
                 let key = format!("{name}-{partition}-{n}");
-                producer
-                    .send(FutureRecord::to(name).partition(partition).key(&key).payload("data"), TIMEOUT)
-                    .await
-                    .unwrap_or_else(|(e, _)| panic!("{key}: {e}"));
-                expected.entry((name.clone(), partition)).or_default().push(key);
+                let record = FutureRecord::to(name).partition(partition).key(&key).payload("data");
+                let delivery = producer.send_result(record).map_err(|(e, _)| e).expect("queued");
+                expected.entry((name.clone(), partition)).or_default().push(key.clone());
+                deliveries.push((key, delivery));
             }
         }
     }
+    deliver_all(deliveries).await;
     drop(producer);
     let before = all_topics(&mut RawClient::connect(&strand.addr));
     assert_eq!(before.len(), TOPICS + 1);
@@ -400,18 +439,15 @@ async fn a_restart_keeps_many_topics_their_partitions_configs_and_data() {
     strand.restart();
     let after = all_topics(&mut RawClient::connect(&strand.addr));
     assert_eq!(after, before, "topics, ids and partitions after a restart");
-    for name in &names {
-        for partition in 0..4 {
-            let dir = strand.data_dir.join(format!("{name}-{partition}"));
-            assert!(dir.join("partition.metadata").is_file(), "{}", dir.display());
-            let keys: Vec<String> = read_partition(&strand, name, partition).into_iter().map(|(_, k, _)| k).collect();
-            assert_eq!(keys, expected[&(name.clone(), partition)], "{name}[{partition}] after the restart");
-        }
+    let wanted: Vec<(&str, i32)> = names.iter().flat_map(|n| (0..4).map(move |p| (n.as_str(), p))).collect();
+    for ((name, partition), records) in read_partitions(&strand, &wanted) {
+        let dir = strand.data_dir.join(format!("{name}-{partition}"));
+        assert!(dir.join("partition.metadata").is_file(), "{}", dir.display());
+        let keys: Vec<String> = records.into_iter().map(|(_, k, _)| k).collect();
+        assert_eq!(keys, expected[&(name.clone(), partition)], "{name}[{partition}] after the restart");
     }
-    let producer = make_producer(&strand, &[("message.max.bytes", "100000")]);
-    for i in 0..TOPICS {
-        check_restart_config(&strand, &producer, i).await;
-    }
+    let producer = make_producer(&strand, &[]);
+    check_restart_configs(&strand, &producer, &names).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -473,11 +509,11 @@ async fn deleting_and_creating_topics_under_acks_all_load_loses_no_acknowledged_
         for (t, records) in acked.iter().enumerate() {
             let topic = format!("s{t}");
             assert!(records.len() >= 50, "{topic}: only {} records acknowledged", records.len());
-            let mut by_partition: BTreeMap<i32, BTreeMap<i64, String>> = BTreeMap::new();
-            for partition in 0..4 {
-                let read = read_partition(strand, &topic, partition);
-                by_partition.insert(partition, read.into_iter().map(|(o, k, _)| (o, k)).collect());
-            }
+            let wanted: Vec<(&str, i32)> = (0..4).map(|p| (topic.as_str(), p)).collect();
+            let by_partition: BTreeMap<i32, BTreeMap<i64, String>> = read_partitions(strand, &wanted)
+                .into_iter()
+                .map(|((_, p), read)| (p, read.into_iter().map(|(o, k, _)| (o, k)).collect()))
+                .collect();
             for (partition, offset, key) in records {
                 assert_eq!(
                     by_partition[partition].get(offset),
@@ -495,8 +531,8 @@ async fn deleting_and_creating_topics_under_acks_all_load_loses_no_acknowledged_
 }
 
 /// The kill -9 tests' topics.
-const CRASH_TOPICS: usize = 30;
-const CRASH_PARTITIONS: i32 = 8;
+const CRASH_TOPICS: usize = 12;
+const CRASH_PARTITIONS: i32 = 4;
 
 fn crash_name(i: usize) -> String {
     format!("crash-{i}")
@@ -586,7 +622,9 @@ fn check_after_crash(strand: &Strand, records: i64, created: &[String], deleted:
 #[test]
 fn kill_9_during_creates_and_deletes_leaves_a_data_dir_that_opens() {
     let mut strand = Strand::start();
-    for (round, delay_ms) in [0u64, 2, 8, 25, 60].into_iter().enumerate() {
+    // Kills spread over the creates (each takes a few ms per partition), and
+    // within the first milliseconds of the deletes (renames: much quicker).
+    for (round, (delay_ms, delete_delay_ms)) in [(5u64, 1u64), (150, 4), (600, 10)].into_iter().enumerate() {
         // Creates, pipelined on one connection, the broker killed part way.
         let (creator, created) = pipelined(
             strand.addr.clone(),
@@ -612,12 +650,12 @@ fn kill_9_during_creates_and_deletes_leaves_a_data_dir_that_opens() {
             },
             |frame| decode_response::<DeleteTopicsRequest>(frame, 6).responses[0].error_code,
         );
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        std::thread::sleep(Duration::from_millis(delete_delay_ms));
         strand.kill();
         let _ = deleter.join();
         strand.restart();
         let deleted = deleted.lock().unwrap().clone();
-        let what = format!("round {round}, killed {delay_ms} ms into the deletes ({} answered)", deleted.len());
+        let what = format!("round {round}, killed {delete_delay_ms} ms into the deletes ({} answered)", deleted.len());
         check_after_crash(&strand, 1, &[], &deleted, &what);
 
         // Every crash topic exists again: delete them all for the next round,
