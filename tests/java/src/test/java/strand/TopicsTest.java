@@ -33,6 +33,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -45,6 +46,7 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -358,6 +360,47 @@ class TopicsTest {
             assertEquals(TimestampType.LOG_APPEND_TIME, records.get(0).timestampType());
             assertTrue(records.get(0).timestamp() > old + 3_000_000, "the broker's time, not the producer's");
         }
+    }
+
+    @Test
+    void explicit_assignments_to_this_broker_are_served_to_another_refused() throws Exception {
+        // Kafka takes the assignments in any order: these come as 2, 0, 1.
+        Map<Integer, List<Integer>> unordered = new java.util.LinkedHashMap<>();
+        unordered.put(2, List.of(1));
+        unordered.put(0, List.of(1));
+        unordered.put(1, List.of(1));
+        CreateTopicsResult result = create(new NewTopic("assigned", unordered));
+        assertEquals(3, result.numPartitions("assigned").get());
+        assertLedByThisNode(describe("assigned"), 3);
+        assertCreateFails(InvalidReplicaAssignmentException.class,
+                new NewTopic("elsewhere", Map.of(0, List.of(2))));
+        assertCreateFails(InvalidReplicaAssignmentException.class,
+                new NewTopic("gap", Map.of(0, List.of(1), 2, List.of(1))));
+        admin.createPartitions(Map.of("assigned", NewPartitions.increaseTo(4, List.of(List.of(1))))).all().get();
+        await(4, () -> partitions("assigned"), "partitions after an assigned increase");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> admin
+                .createPartitions(Map.of("assigned", NewPartitions.increaseTo(5, List.of(List.of(2))))).all().get());
+        assertInstanceOf(InvalidReplicaAssignmentException.class, cause(e));
+    }
+
+    @Test
+    void deleting_a_topic_removes_its_committed_offsets() throws Exception {
+        create(new NewTopic("committed", 2, (short) 1));
+        TopicPartition gone0 = new TopicPartition("committed", 0);
+        TopicPartition gone1 = new TopicPartition("committed", 1);
+        TopicPartition kept = new TopicPartition(TOPIC, 0);
+        admin.alterConsumerGroupOffsets("g-topics", Map.of(gone0, new OffsetAndMetadata(0),
+                gone1, new OffsetAndMetadata(0), kept, new OffsetAndMetadata(0))).all().get();
+        assertEquals(Set.of(gone0, gone1, kept),
+                admin.listConsumerGroupOffsets("g-topics").partitionsToOffsetAndMetadata().get().keySet());
+        admin.deleteTopics(List.of("committed")).all().get();
+        await(Set.of(kept), () -> {
+            try {
+                return admin.listConsumerGroupOffsets("g-topics").partitionsToOffsetAndMetadata().get().keySet();
+            } catch (InterruptedException | ExecutionException ex) {
+                throw new AssertionError(ex);
+            }
+        }, "the group's committed offsets after the delete");
     }
 
     @Test
