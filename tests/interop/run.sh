@@ -442,6 +442,8 @@ strand_check "kcat: -z gzip, snappy, lz4 and zstd batches land compressed" kcat_
 # Topics and partitions at run time (each on topics of its own, deleted at its end).
 check "topics: confluent-kafka AdminClient creates (configs, validate_only, bad names/rf/partitions/configs), describes, adds partitions, deletes, recreates; keyed produce/consume across partitions, LogAppendTime" \
     timeout 120 "$PY" -u "$HERE/confluent_topics.py" "$ADDR"
+check "topics: confluent-kafka CreateTopics(validate_only) takes Kafka's topic configs and refuses bad values with INVALID_CONFIG, case by case as Kafka" \
+    timeout 120 "$PY" -u "$HERE/confluent_topic_configs.py" "$ADDR"
 check "topics: kafka-python KafkaAdminClient creates, describes, adds partitions, deletes by name and by topic id; produce/consume across 6 partitions" \
     timeout 120 "$PY" -u "$HERE/kafka_python_topics.py" "$ADDR"
 check "topics: kafkajs admin creates, describes, adds partitions, deletes; murmur2-keyed produce, group consume across 4 partitions" \
