@@ -739,3 +739,60 @@ fn a_fetch_waiting_on_several_partitions_and_topics_wakes_on_an_append_to_any() 
         next.insert((topic, partition), offset + 1);
     }
 }
+
+#[test]
+fn metadata_by_topic_id_names_the_topic_and_an_unknown_id_is_unknown_topic_id() {
+    let strand = Strand::start_with(&["--topic", "by-id:3"]);
+    let mut client = RawClient::connect(&strand.addr);
+    let (id, _, partitions) = all_topics(&mut client)["by-id"].clone();
+    assert_eq!(partitions, vec![0, 1, 2]);
+    let request = MetadataRequest::default().with_topics(Some(vec![
+        MetadataRequestTopic::default().with_topic_id(id),
+        MetadataRequestTopic::default().with_topic_id(Uuid::from_u128(0x5eed)),
+    ]));
+    let response = client.send(12, &request);
+    assert_eq!(response.topics.len(), 2, "{response:?}");
+    let known = response.topics.iter().find(|t| t.topic_id == id).expect("the known id answered");
+    assert_eq!(known.error_code, 0);
+    assert_eq!(known.name.as_ref().map(|n| n.0.as_str()), Some("by-id"));
+    assert_eq!(known.partitions.len(), 3);
+    let unknown = response.topics.iter().find(|t| t.topic_id != id).expect("the unknown id answered");
+    assert_eq!(unknown.error_code, ResponseError::UnknownTopicId.code());
+}
+
+#[test]
+fn max_partitions_caps_creates_and_increases_with_policy_violation() {
+    // `events` has one partition: 9 more fit under a cap of 10.
+    let strand = Strand::start_with(&["--max-partitions", "10"]);
+    let mut client = RawClient::connect(&strand.addr);
+    assert_eq!(raw_create(&mut client, &[("six", 6)]), vec![0]);
+    assert_eq!(raw_create(&mut client, &[("four", 4)]), vec![ResponseError::PolicyViolation.code()]);
+    assert_eq!(raw_create(&mut client, &[("three", 3)]), vec![0]);
+    let request = CreatePartitionsRequest::default().with_timeout_ms(10_000).with_topics(vec![
+        create_partitions_request::CreatePartitionsTopic::default()
+            .with_name(topic_name("three"))
+            .with_count(4)
+            .with_assignments(None),
+    ]);
+    let response = client.send(3, &request);
+    assert_eq!(response.results[0].error_code, ResponseError::PolicyViolation.code());
+    let names: Vec<String> = all_topics(&mut client).into_keys().collect();
+    assert_eq!(names, vec![TOPIC.to_owned(), "six".into(), "three".into()]);
+    // Deleting makes room again.
+    assert_eq!(raw_delete(&mut client, &["six"]), vec![0]);
+    assert_eq!(raw_create(&mut client, &[("four", 4)]), vec![0]);
+}
+
+#[test]
+fn compaction_is_refused_with_invalid_config_saying_why() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    for policy in ["compact", "compact,delete", "delete,compact"] {
+        let response = client.send(7, &create_request(&[("compacted", 1)], &[("cleanup.policy", policy)]));
+        let topic = &response.topics[0];
+        assert_eq!(topic.error_code, ResponseError::InvalidConfig.code(), "cleanup.policy={policy}");
+        let message = topic.error_message.as_ref().map(|m| m.to_string()).unwrap_or_default();
+        assert!(message.contains("compaction"), "cleanup.policy={policy}: message {message:?}");
+    }
+    assert_eq!(all_topics(&mut client).len(), 1);
+}
