@@ -524,6 +524,21 @@ async fn deleting_and_creating_topics_under_acks_all_load_loses_no_acknowledged_
         }
     };
     check(&strand, "after the churn");
+    // The deleted topics' directories: renamed out of the way at once, removed soon after.
+    let churn_dirs = |data_dir: &Path| -> Vec<String> {
+        std::fs::read_dir(data_dir)
+            .expect("data dir")
+            .map(|e| e.expect("dir entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("churn-"))
+            .collect()
+    };
+    let live: Vec<String> = churn_dirs(&strand.data_dir).into_iter().filter(|n| !n.ends_with("-delete")).collect();
+    assert_eq!(live, Vec::<String>::new(), "partition directories of deleted topics");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !churn_dirs(&strand.data_dir).is_empty() {
+        assert!(Instant::now() < deadline, "still there 10 s after the deletes: {:?}", churn_dirs(&strand.data_dir));
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let names: BTreeSet<String> = all_topics(&mut RawClient::connect(&strand.addr)).into_keys().collect();
     assert_eq!(names, BTreeSet::from([TOPIC, "s0", "s1", "s2"].map(String::from)), "only the churn went");
     strand.restart();
