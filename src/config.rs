@@ -313,10 +313,12 @@ fn parse_topics(given: Vec<String>) -> Result<Vec<TopicSpec>, String> {
             None => (entry, None),
         };
         topics::name::validate(name).map_err(|reason| format!("{entry:?}: {reason}"))?;
-        if specs.iter().any(|s| s.name == name) {
-            return Err(format!("topic {name:?} is given twice"));
+        // The same topic given twice alike (a flag beside the default, say) is one topic.
+        match specs.iter().find(|s| s.name == name) {
+            Some(earlier) if earlier.partitions == partitions => continue,
+            Some(_) => return Err(format!("topic {name:?} is given twice with different partition counts")),
+            None => specs.push(TopicSpec { name: name.to_owned(), partitions }),
         }
-        specs.push(TopicSpec { name: name.to_owned(), partitions });
     }
     Ok(specs)
 }

@@ -54,6 +54,13 @@ impl Overrides {
                         reason: "not a number".into(),
                     })?;
                 }
+                "cleanup.policy" if value.contains("compact") => {
+                    return Err(Error::Invalid {
+                        name: name.into(),
+                        value: value.into(),
+                        reason: "strand has no log compaction".into(),
+                    })
+                }
                 "message.timestamp.type" | "cleanup.policy" => {}
                 other => return Err(Error::Unknown(other.into())),
             }
