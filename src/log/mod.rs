@@ -22,7 +22,7 @@ pub mod time_index;
 
 use std::path::{Path, PathBuf};
 
-pub use self::partition::{AppendInfo, Log, LogConfig, OffsetLookup, OpenReport};
+pub use self::partition::{AppendInfo, Log, LogConfig, OffsetLookup, OpenReport, TimestampType};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
