@@ -147,6 +147,11 @@ impl Log {
         let mut segments: Vec<Arc<Segment>> = Vec::with_capacity(bases.len().max(1));
         for (i, &base) in bases.iter().enumerate() {
             let last = i + 1 == bases.len();
+            // One segment follows another: the one before is sealed, and its
+            // descriptor goes to the shared cache before the next file opens.
+            if let Some(before) = segments.last() {
+                before.release_files();
+            }
             let segment = Segment::open(dir, base, seg_config, now_ms)?;
             let needs_recovery = (!clean && (last || base >= recovery_point)) || !segment.load()?;
             if needs_recovery {
@@ -433,6 +438,7 @@ impl Log {
         let next = Arc::new(Segment::open(&self.dir, active.next_offset(), seg_config, now_ms)?);
         next.activate()?;
         self.segments_write().push(next.clone());
+        active.release_files();
         // Producer state as of the new segment's base, so recovery replays one segment at most.
         self.flusher.submit(flusher::Job {
             segment: active.clone(),
