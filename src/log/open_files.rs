@@ -82,10 +82,12 @@ impl Slot {
         }
     }
 
-    /// Keeps a file just opened, unless another read opened one first.
+    /// Keeps a file just opened, unless another read opened one first. Never
+    /// waits on a lock: at worst the file is closed and opened again later.
     fn offer(self: &Arc<Self>, file: File) {
         {
-            let mut slot = self.file.write().unwrap_or_else(|e| e.into_inner());
+            // Busy means another read opened it first and is using it: ours closes.
+            let Ok(mut slot) = self.file.try_write() else { return };
             if slot.is_some() {
                 return;
             }
