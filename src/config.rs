@@ -255,6 +255,8 @@ impl Config {
             flush_interval_ms: self.flush_interval_ms,
             index_interval_bytes: self.index_interval_bytes,
             index_max_bytes: self.index_max_bytes as usize,
+            // Per topic (`message.timestamp.type`); the broker-wide default is Kafka's.
+            timestamp_type: crate::log::TimestampType::CreateTime,
         }
     }
 }

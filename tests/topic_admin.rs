@@ -399,3 +399,38 @@ fn a_restart_keeps_topics_partitions_ids_configs_and_data() {
     let configs = std::fs::read_to_string(strand.data_dir.join("topic-configs/kept.properties")).unwrap();
     assert!(configs.lines().any(|l| l == "retention.ms=3600000"), "{configs}");
 }
+
+#[test]
+fn a_log_append_time_topic_stamps_the_brokers_clock_and_says_so_in_the_produce_response() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    let stamped = topic("stamped", 1).with_configs(vec![CreatableTopicConfig::default()
+        .with_name(StrBytes::from_static_str("message.timestamp.type"))
+        .with_value(Some(StrBytes::from_static_str("LogAppendTime")))]);
+    assert_eq!(create(&mut client, vec![stamped], false).topics[0].error_code, 0);
+    let append_time = |client: &mut RawClient, topic: &str| {
+        let request = ProduceRequest::default().with_acks(-1).with_timeout_ms(5000).with_topic_data(vec![
+            TopicProduceData::default().with_name(name(topic)).with_partition_data(vec![
+                PartitionProduceData::default().with_index(0).with_records(Some(batch(&[b"v"], 1000))),
+            ]),
+        ]);
+        let response = client.send(9, &request);
+        let p = &response.responses[0].partition_responses[0];
+        assert_eq!(p.error_code, 0);
+        p.log_append_time_ms
+    };
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let stamped_at = append_time(&mut client, "stamped");
+    assert!(stamped_at >= before - 1000 && stamped_at < before + 60_000, "{stamped_at} vs {before}");
+    assert_eq!(append_time(&mut client, "events"), -1, "CreateTime topics answer -1");
+    // ListOffsets by time finds the record at the broker's time, not the producer's 1000.
+    let request = ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![
+        kafka_protocol::messages::list_offsets_request::ListOffsetsTopic::default()
+            .with_name(name("stamped"))
+            .with_partitions(vec![kafka_protocol::messages::list_offsets_request::ListOffsetsPartition::default()
+                .with_partition_index(0)
+                .with_timestamp(-3)]),
+    ]);
+    let found = &client.send(7, &request).topics[0].partitions[0];
+    assert_eq!((found.offset, found.timestamp), (0, stamped_at));
+}

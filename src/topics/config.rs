@@ -117,6 +117,10 @@ impl TopicConfig {
             flush_interval_ms: self.flush_ms,
             index_interval_bytes: self.index_interval_bytes,
             index_max_bytes: broker.index_max_bytes as usize,
+            timestamp_type: match self.timestamp_type {
+                TimestampType::CreateTime => crate::log::TimestampType::CreateTime,
+                TimestampType::LogAppendTime => crate::log::TimestampType::LogAppendTime,
+            },
         }
     }
 }
