@@ -64,6 +64,16 @@ pub enum TimestampType {
     LogAppendTime,
 }
 
+impl TimestampType {
+    /// The config value that names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimestampType::CreateTime => "CreateTime",
+            TimestampType::LogAppendTime => "LogAppendTime",
+        }
+    }
+}
+
 impl Default for LogConfig {
     fn default() -> Self {
         Self {
