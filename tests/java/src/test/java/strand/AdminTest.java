@@ -38,6 +38,7 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -115,11 +116,13 @@ class AdminTest {
     }
 
     @Test
-    void create_topics_the_served_one_exists() {
-        // Creating others, and all the rest of topic administration: TopicsTest.
+    void create_topics_an_existing_one_exists_three_replicas_cannot_be_placed() {
         ExecutionException exists = assertThrows(ExecutionException.class,
                 () -> admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get());
         assertInstanceOf(TopicExistsException.class, cause(exists));
+        ExecutionException replicas = assertThrows(ExecutionException.class,
+                () -> admin.createTopics(List.of(new NewTopic("three-replicas", 1, (short) 3))).all().get());
+        assertInstanceOf(InvalidReplicationFactorException.class, cause(replicas));
     }
 
     @Test
