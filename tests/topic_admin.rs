@@ -388,6 +388,14 @@ fn a_restart_keeps_topics_partitions_ids_configs_and_data() {
         .with_value(Some(StrBytes::from_static_str("3600000")))]);
     let created = create(&mut client, vec![configured], false);
     assert_eq!(created.topics[0].error_code, 0);
+    // From v5 the answer lists every topic config: the topic's own, and the broker's for the rest.
+    let config = |key: &str| {
+        let configs = created.topics[0].configs.as_deref().unwrap_or_default();
+        let c = configs.iter().find(|c| c.name.as_str() == key).unwrap_or_else(|| panic!("no {key}"));
+        (c.value.as_ref().map(|v| v.to_string()), c.config_source)
+    };
+    assert_eq!(config("retention.ms"), (Some("3600000".into()), 1));
+    assert_eq!(config("segment.bytes"), (Some("1073741824".into()), 5));
     assert_eq!(produce(&mut client, "kept", 1, batch(&[b"a", b"b"], 1)), (0, 0));
     let before = metadata(&mut client, &["kept", "events"], false);
     drop(client);

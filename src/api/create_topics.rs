@@ -10,7 +10,7 @@
 //! refuses (INVALID_CONFIG), and the broker's partition cap (POLICY_VIOLATION).
 //! -1 partitions is `num_partitions`; `validate_only` runs every check and
 //! creates nothing. From v5 a success carries the partition count, replication
-//! factor and the topic's own configs; from v7 its id.
+//! factor and every topic config with its value and source; from v7 its id.
 
 use std::collections::HashSet;
 
@@ -21,14 +21,17 @@ use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::Error;
 use crate::broker::Broker;
-use crate::topics::config::Overrides;
+use crate::topics::config::{self, Overrides};
 use crate::topics::{self, NewTopic};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <CreateTopicsRequest as Message>::VERSIONS;
 
-/// Kafka's `DescribeConfigsResponse.ConfigSource.DYNAMIC_TOPIC_CONFIG`.
+/// Kafka's `DescribeConfigsResponse.ConfigSource`: a topic's own config, and
+/// everything else (the broker's flags included: strand cannot tell a flag
+/// given from its default, so it never claims STATIC_BROKER_CONFIG).
 const DYNAMIC_TOPIC_CONFIG: i8 = 1;
+const DEFAULT_CONFIG: i8 = 5;
 
 pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> CreateTopicsResponse {
     let mut seen = HashSet::new();
@@ -46,13 +49,17 @@ pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> C
             };
             match outcome {
                 Ok((id, partitions, overrides)) => {
-                    let configs = overrides
+                    let configs = config::NAMES
                         .iter()
-                        .map(|(name, value)| {
+                        .map(|&name| {
+                            let (value, source) = match overrides.get(name) {
+                                Some(value) => (Some(value.to_owned()), DYNAMIC_TOPIC_CONFIG),
+                                None => (config::default_value(name, &broker.config), DEFAULT_CONFIG),
+                            };
                             CreatableTopicConfigs::default()
-                                .with_name(StrBytes::from_string(name.to_owned()))
-                                .with_value(Some(StrBytes::from_string(value.to_owned())))
-                                .with_config_source(DYNAMIC_TOPIC_CONFIG)
+                                .with_name(StrBytes::from_static_str(name))
+                                .with_value(value.map(StrBytes::from_string))
+                                .with_config_source(source)
                         })
                         .collect();
                     result

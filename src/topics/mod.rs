@@ -20,7 +20,8 @@
 //! removes them; a crash leaves `-delete` directories, removed at the next start.
 //!
 //! Lookups (every produce and fetch) take the registry's read lock for a map
-//! lookup and an `Arc` clone. Creating and deleting do their file I/O outside
+//! lookup and an `Arc` clone. Whoever needs both a topic's partition list and
+//! the registry takes them in that order. Creating and deleting do their file I/O outside
 //! it: a name being created is reserved under the lock, so two creations of one
 //! name cannot race, and the partition count is checked against the limit with
 //! the reservations included.
@@ -397,6 +398,9 @@ impl Topics {
     /// Removes a topic: gone from every lookup at once, its files renamed to
     /// Kafka's `-delete` form and removed in the background.
     pub fn delete(&self, topic: &Topic) -> Result<(), Error> {
+        // The topic's partition list before the registry, as `create_partitions`
+        // takes them: one order, no deadlock.
+        let partitions = write(&topic.partitions);
         {
             let mut inner = self.write();
             match inner.by_name.get(&topic.name) {
@@ -405,9 +409,8 @@ impl Topics {
             }
             inner.by_name.remove(&topic.name);
             inner.by_id.remove(&topic.id);
-            inner.partitions -= topic.partition_count();
+            inner.partitions -= partitions.len();
         }
-        let partitions = write(&topic.partitions);
         let mut renamed = Vec::with_capacity(partitions.len());
         let mut failed = None;
         for (p, log) in partitions.iter().enumerate() {
