@@ -442,3 +442,47 @@ fn a_log_append_time_topic_stamps_the_brokers_clock_and_says_so_in_the_produce_r
     let found = &client.send(7, &request).topics[0].partitions[0];
     assert_eq!((found.offset, found.timestamp), (0, stamped_at));
 }
+
+#[test]
+fn a_start_undoes_an_interrupted_create_or_addition_and_finishes_an_interrupted_delete() {
+    let mut strand = Strand::start_with(&["--topic", "events,halfway-deleted:3,grown:4,created:2,bystander:2"]);
+    let mut client = RawClient::connect(&strand.addr);
+    let ids = metadata(&mut client, &["halfway-deleted", "grown", "created"], false);
+    assert_eq!(produce(&mut client, "bystander", 1, batch(&[b"stays"], 1)), (0, 0));
+    assert_eq!(produce(&mut client, "halfway-deleted", 2, batch(&[b"goes"], 1)), (0, 0));
+    drop(client);
+    assert!(strand.stop().success());
+
+    // What a kill -9 leaves in the middle of each change: the intent, and some directories changed.
+    let data = strand.data_dir.clone();
+    let intent = |topic: &str, text: String| std::fs::write(data.join(format!("topic-configs/{topic}.intent")), text);
+    intent("halfway-deleted", format!("op=delete\nid={}\n", ids[0].2)).unwrap();
+    std::fs::rename(
+        data.join("halfway-deleted-0"),
+        data.join("halfway-deleted-0.0123456789abcdef0123456789abcdef-delete"),
+    )
+    .unwrap();
+    intent("grown", format!("op=add-partitions\nid={}\nfrom=2\n", ids[1].2)).unwrap();
+    intent("created", format!("op=create\nid={}\n", ids[2].2)).unwrap();
+
+    strand.restart();
+    let mut client = RawClient::connect(&strand.addr);
+    let after = metadata(&mut client, &["halfway-deleted", "grown", "created", "bystander"], false);
+    // `--topic` creates the missing ones again at start: new, empty, with new ids.
+    assert_eq!(after[0].1, 3);
+    assert_ne!(after[0].2, ids[0].2, "the deleted topic is a new one");
+    assert_eq!(
+        client.send(12, &fetch_request("halfway-deleted", &[2], 0)).responses[0].partitions[0].high_watermark,
+        0
+    );
+    assert_eq!((after[1].0, after[1].1, after[1].2), (0, 2, ids[1].2), "the addition is undone");
+    assert_ne!(after[2].2, ids[2].2, "the creation is undone, then --topic made it again");
+    assert_eq!((after[3].0, after[3].1), (0, 2));
+    assert_eq!(client.send(12, &fetch_request("bystander", &[1], 0)).responses[0].partitions[0].high_watermark, 1);
+    let intents: Vec<_> = std::fs::read_dir(data.join("topic-configs"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".intent"))
+        .collect();
+    assert!(intents.is_empty(), "{intents:?}");
+}

@@ -7,17 +7,23 @@
 //! DATA_DIR/<topic>-<partition>.<uuid>-delete/   a deleted partition, removed in the background
 //! DATA_DIR/topic-configs/<topic>.properties     the topic's own configs (Kafka keeps these
 //!                                               in its metadata log), absent when it has none
+//! DATA_DIR/topic-configs/<topic>.intent         a creation, addition or deletion in progress
 //! ```
 //!
 //! The directories are the truth: a topic exists while a partition directory of
-//! it does, which is what makes creation and deletion survive a crash at any
-//! point. Creation writes the configs first, then each partition directory with
-//! its `partition.metadata`; a crash part way leaves a topic with fewer
-//! partitions (the missing ones in the middle are recreated at the next start),
-//! or a configs file without a topic, which the next start removes. Deletion
-//! takes the topic out of the registry first (it is gone for every request at
-//! once), then renames each directory to Kafka's `-delete` form, and a thread
-//! removes them; a crash leaves `-delete` directories, removed at the next start.
+//! it does. Creating a topic, adding partitions and deleting one each touch
+//! several directories, and Kafka makes each of them all or nothing; so does
+//! strand, with an intent file, `DATA_DIR/topic-configs/<topic>.intent`, written
+//! durably before the first directory changes and removed after the last change
+//! is durable. A start that finds one finishes what it says or undoes it: a
+//! creation or an addition, never acknowledged, is undone (the partitions it
+//! made, recognised by the topic id in their `partition.metadata`, are removed);
+//! a deletion is finished (the partitions still in place are removed too), so a
+//! crash never leaves a topic with some of its partitions, or with some emptied.
+//! Deletion takes the topic out of the registry first (it is gone for every
+//! request at once), then renames each directory to Kafka's `-delete` form, and a
+//! thread removes them; `-delete` directories a crash leaves are removed at the
+//! next start.
 //!
 //! Lookups (every produce and fetch) take the registry's read lock for a map
 //! lookup and an `Arc` clone. Whoever needs both a topic's partition list and
@@ -180,6 +186,8 @@ impl Topics {
     pub fn open(broker: &Config, now_ms: i64) -> Result<(Topics, OpenReport), Error> {
         let data_dir = broker.data_dir.clone();
         std::fs::create_dir_all(data_dir.join(CONFIGS_DIR)).map_err(|e| log::Error::io(&data_dir, e))?;
+        let undone = resolve_intents(&data_dir)?;
+        remove_in_background(undone);
         let found = scan(&data_dir)?;
         remove_in_background(found.deleted);
 
@@ -324,11 +332,13 @@ impl Topics {
         let config = new.overrides.resolve(&self.broker);
         let id = Uuid::new_v4();
         let result = (|| {
+            write_intent(&self.data_dir, new.name, &Intent::Create { id })?;
             write_config(&self.data_dir, new.name, &new.overrides)?;
             let partitions = (0..new.partitions)
                 .map(|p| self.create_partition(new.name, id, p, &config).map(Arc::new))
                 .collect::<Result<Vec<_>, Error>>()?;
             durable::sync_dir(&self.data_dir)?;
+            clear_intent(&self.data_dir, new.name)?;
             Ok(partitions)
         })();
         match result {
@@ -344,6 +354,7 @@ impl Topics {
                     let _ = std::fs::remove_dir_all(self.data_dir.join(partition_dir_name(new.name, p)));
                 }
                 let _ = std::fs::remove_file(config_path(&self.data_dir, new.name));
+                let _ = clear_intent(&self.data_dir, new.name);
                 Err(e)
             }
         }
@@ -381,18 +392,31 @@ impl Topics {
             inner.partitions += count - current;
         }
         let config = topic.config();
-        for p in current..count {
-            match self.create_partition(name, topic.id, p, &config) {
-                Ok(log) => partitions.push(Arc::new(log)),
-                Err(e) => {
+        let added = (|| {
+            write_intent(&self.data_dir, name, &Intent::AddPartitions { id: topic.id, from: current })?;
+            let mut added = Vec::with_capacity(count - current);
+            for p in current..count {
+                added.push(Arc::new(self.create_partition(name, topic.id, p, &config)?));
+            }
+            durable::sync_dir(&self.data_dir)?;
+            clear_intent(&self.data_dir, name)?;
+            Ok(added)
+        })();
+        match added {
+            Ok(added) => {
+                partitions.extend(added);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(topic = name, error = %e, "adding partitions failed; removing what was made");
+                for p in current..count {
                     let _ = std::fs::remove_dir_all(self.data_dir.join(partition_dir_name(name, p)));
-                    self.write().partitions -= count - p;
-                    return Err(e);
                 }
+                let _ = clear_intent(&self.data_dir, name);
+                self.write().partitions -= count - current;
+                Err(e)
             }
         }
-        durable::sync_dir(&self.data_dir)?;
-        Ok(())
     }
 
     /// Removes a topic: gone from every lookup at once, its files renamed to
@@ -411,6 +435,8 @@ impl Topics {
             inner.by_id.remove(&topic.id);
             inner.partitions -= partitions.len();
         }
+        // Before the first rename; should it fail, the next start finishes the deletion.
+        write_intent(&self.data_dir, &topic.name, &Intent::Delete { id: topic.id })?;
         let mut renamed = Vec::with_capacity(partitions.len());
         let mut failed = None;
         for (p, log) in partitions.iter().enumerate() {
@@ -432,7 +458,7 @@ impl Topics {
         remove_in_background(renamed);
         match failed {
             Some(e) => Err(e.into()),
-            None => Ok(()),
+            None => Ok(clear_intent(&self.data_dir, &topic.name)?),
         }
     }
 
@@ -465,6 +491,109 @@ fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
 
 fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A change to a topic's directories in progress; see the module doc.
+#[derive(Debug, PartialEq, Eq)]
+enum Intent {
+    Create { id: Uuid },
+    AddPartitions { id: Uuid, from: usize },
+    Delete { id: Uuid },
+}
+
+impl Intent {
+    fn encode(&self) -> String {
+        match self {
+            Intent::Create { id } => format!("op=create\nid={id}\n"),
+            Intent::AddPartitions { id, from } => format!("op=add-partitions\nid={id}\nfrom={from}\n"),
+            Intent::Delete { id } => format!("op=delete\nid={id}\n"),
+        }
+    }
+
+    fn decode(text: &str) -> Option<Intent> {
+        let field = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix('='));
+        let id = field("id")?.trim().parse().ok()?;
+        match field("op")?.trim() {
+            "create" => Some(Intent::Create { id }),
+            "add-partitions" => Some(Intent::AddPartitions { id, from: field("from")?.trim().parse().ok()? }),
+            "delete" => Some(Intent::Delete { id }),
+            _ => None,
+        }
+    }
+}
+
+fn intent_path(data_dir: &Path, topic: &str) -> PathBuf {
+    data_dir.join(CONFIGS_DIR).join(format!("{topic}.intent"))
+}
+
+fn write_intent(data_dir: &Path, topic: &str, intent: &Intent) -> Result<(), Error> {
+    Ok(durable::write_durably(&intent_path(data_dir, topic), intent.encode().as_bytes())?)
+}
+
+fn clear_intent(data_dir: &Path, topic: &str) -> Result<(), Error> {
+    let path = intent_path(data_dir, topic);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(durable::sync_dir(&data_dir.join(CONFIGS_DIR))?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(log::Error::io(&path, e).into()),
+    }
+}
+
+/// Finishes or undoes what each intent file left by a crash says (see the
+/// module doc): the partition directories to remove, already renamed to the
+/// `-delete` form. A partition is the intent's when its `partition.metadata`
+/// names the intent's topic id, or names none (made just before the crash).
+fn resolve_intents(data_dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let configs = data_dir.join(CONFIGS_DIR);
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(&configs).map_err(|e| log::Error::io(&configs, e))? {
+        let path = entry.map_err(|e| log::Error::io(&configs, e))?.path();
+        let Some(topic) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".intent")) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| log::Error::io(&path, e))?;
+        // Written durably before anything else: an unreadable one is not ours to guess at.
+        let intent = Intent::decode(&text)
+            .ok_or_else(|| Error::Metadata { path: path.display().to_string(), reason: "not an intent".into() })?;
+        let (id, first, finish) = match intent {
+            Intent::Create { id } => (id, 0, false),
+            Intent::AddPartitions { id, from } => (id, from, false),
+            Intent::Delete { id } => (id, 0, true),
+        };
+        let mut partitions: Vec<usize> = std::fs::read_dir(data_dir)
+            .map_err(|e| log::Error::io(data_dir, e))?
+            .filter_map(|e| {
+                let name = e.ok()?.file_name().into_string().ok()?;
+                let (t, p) = parse_partition_dir(&name)?;
+                (t == topic && p >= first).then_some(p)
+            })
+            .collect();
+        partitions.sort_unstable();
+        let before = removed.len();
+        for p in partitions {
+            let dir = data_dir.join(partition_dir_name(topic, p));
+            if read_topic_id(&dir)?.is_some_and(|found| found != id) {
+                continue;
+            }
+            let to =
+                data_dir.join(format!("{}.{}{DELETE_SUFFIX}", partition_dir_name(topic, p), Uuid::new_v4().simple()));
+            std::fs::rename(&dir, &to).map_err(|e| log::Error::io(&dir, e))?;
+            removed.push(to);
+        }
+        if finish || first == 0 {
+            let _ = std::fs::remove_file(config_path(data_dir, topic));
+        }
+        durable::sync_dir(data_dir)?;
+        tracing::warn!(
+            topic,
+            ?intent,
+            partitions_removed = removed.len() - before,
+            "{} a topic change a crash interrupted",
+            if finish { "finished" } else { "undid" }
+        );
+        clear_intent(data_dir, topic)?;
+    }
+    Ok(removed)
 }
 
 /// Kafka's partition directory name.
@@ -673,6 +802,15 @@ fn remove_in_background(dirs: Vec<PathBuf>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intents_read_back_as_written() {
+        let id = Uuid::new_v4();
+        for intent in [Intent::Create { id }, Intent::AddPartitions { id, from: 3 }, Intent::Delete { id }] {
+            assert_eq!(Intent::decode(&intent.encode()), Some(intent));
+        }
+        assert_eq!(Intent::decode("op=explode\nid=00000000-0000-0000-0000-000000000000\n"), None);
+    }
 
     #[test]
     fn partition_directories_are_parsed_as_kafka_names_them() {
