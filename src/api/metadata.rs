@@ -38,7 +38,7 @@ pub fn handle(broker: &Broker, version: i16, request: MetadataRequest) -> Metada
             .into_iter()
             .map(|requested| {
                 // By id (v10+) when the name is null, or empty as some clients send it.
-                let by_name = requested.name.as_ref().filter(|n| !(n.is_empty() && !requested.topic_id.is_nil()));
+                let by_name = requested.name.as_ref().filter(|n| !n.is_empty() || requested.topic_id.is_nil());
                 let found = match by_name {
                     Some(name) => {
                         let reference = TopicRef::Name(name.as_str());
