@@ -121,13 +121,37 @@ fn clean_restart_after_a_clean_restart_does_not_rescan() {
 }
 
 #[test]
-fn a_running_log_is_not_marked_clean() {
+fn a_running_log_is_not_marked_clean_once_it_takes_records() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path(), &small_config()));
     let log = open(dir.path(), &small_config());
+    // Nothing appended yet: the files are as the clean stop left them.
+    assert!(dir.path().join(".clean_shutdown").exists());
+    fill(&log, 1);
     assert!(!dir.path().join(".clean_shutdown").exists());
     drop(log);
     assert!(dir.path().join(".clean_shutdown").exists());
+}
+
+#[test]
+fn a_crash_of_a_log_untouched_since_a_clean_start_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_config();
+    let log = open(dir.path(), &config);
+    let appended = fill(&log, 24);
+    drop(log);
+    // Opened clean, took nothing, killed: the marker is still there, and the
+    // active segment's indexes are still pre-allocated.
+    let log = open(dir.path(), &config);
+    crash_now(log, dir.path());
+    assert!(dir.path().join(".clean_shutdown").exists());
+    let (log, report) = reopen(dir.path(), &config);
+    assert!(report.clean);
+    assert_eq!(report.recovered_segments, 1, "the pre-allocated active segment is recovered");
+    assert_holds_exactly(&log, &appended);
+    let end = log.end_offset();
+    fill(&log, 1);
+    assert_eq!(log.end_offset(), end + 4);
 }
 
 #[test]

@@ -138,6 +138,9 @@ struct Writer {
     unflushed_messages: u64,
     last_flush_ms: i64,
     closed: bool,
+    /// The clean-shutdown marker the log opened with is still there: nothing has
+    /// been appended since, so the files are as the clean stop left them.
+    clean_marker: bool,
 }
 
 impl Log {
@@ -198,11 +201,12 @@ impl Log {
         active.activate()?;
         let end = active.next_offset();
 
-        // From here on a crash must not look like a clean shutdown.
-        if clean {
-            std::fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
-            durable::sync_dir(dir)?;
-        }
+        // The marker stays until the first append (`append` removes it): a log
+        // that takes no records keeps trusting its files, so opening and closing
+        // a thousand idle partitions costs no fsync each. Activating the active
+        // segment pre-allocated its indexes; should the broker crash with them so,
+        // the zero entries fail the next start's index check and that segment is
+        // recovered, marker or not.
         report.segments = segments.len();
         let producers = load_producer_states(dir, &segments, end)?;
         report.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -215,6 +219,7 @@ impl Log {
                 unflushed_messages: 0,
                 last_flush_ms: now_ms,
                 closed: false,
+                clean_marker: clean,
             }),
             end_offset: watch::Sender::new(end),
             flusher: Flusher::new(dir),
@@ -255,6 +260,13 @@ impl Log {
                 (&stamped[..], BatchHeader::new(&stamped)?, now_ms)
             }
         };
+        if writer.clean_marker {
+            // From here on a crash must not look like a clean shutdown.
+            let marker = self.dir.join(CLEAN_SHUTDOWN_FILE);
+            std::fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
+            durable::sync_dir(&self.dir)?;
+            writer.clean_marker = false;
+        }
         let mut active = self.active();
         if active.should_roll(&header, segment_bytes, segment_ms, now_ms) {
             active = self.roll(&active, &writer, now_ms)?;
@@ -426,6 +438,10 @@ impl Log {
             return Ok(());
         }
         writer.closed = true;
+        if writer.clean_marker {
+            // Untouched since a clean open: only the indexes' pre-allocation to undo.
+            return self.active().trim_indexes();
+        }
         let rolled = self.flusher.wait();
         self.active().seal()?;
         write_producer_snapshot(&self.dir, self.end_offset(), &writer.producers.encode())?;
