@@ -1,9 +1,10 @@
-//! The state every connection shares: the effective config, the partition's log,
-//! and the identity Metadata hands out (cluster id, node id, topic id, address).
+//! The state every connection shares: the effective config, the topics and their
+//! partitions' logs, the consumer groups, and the identity Metadata hands out
+//! (cluster id, node id, address).
 //!
 //! Identity lives in the data dir in Kafka's own files so it is stable across
-//! restarts: `meta.properties` (cluster.id, node.id) at the top and
-//! `<topic>-0/partition.metadata` (topic_id) beside the segments.
+//! restarts: `meta.properties` (cluster.id, node.id) at the top, and each
+//! partition's `partition.metadata` (its topic's id, see `topics`).
 
 use std::path::Path;
 
@@ -15,10 +16,11 @@ use uuid::Uuid;
 use crate::config::Config;
 use crate::group::offset_store::FileOffsetStore;
 use crate::group::{self, Coordinator};
-use crate::log::layout::{META_PROPERTIES_FILE, PARTITION_METADATA_FILE};
+use crate::log::layout::META_PROPERTIES_FILE;
 use crate::log::{self, Log};
 use crate::metrics;
 use crate::producer_ids::ProducerIdManager;
+use crate::topics::{self, Topics};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -26,19 +28,20 @@ pub enum Error {
     Log(#[from] log::Error),
     #[error(transparent)]
     Group(#[from] group::Error),
+    #[error(transparent)]
+    Topics(#[from] topics::Error),
     #[error("{path}: {reason}")]
     Metadata { path: String, reason: String },
 }
 
 pub struct Broker {
     pub config: Config,
-    pub log: Log,
+    pub topics: Topics,
     /// Consumer groups and their committed offsets.
     pub groups: Coordinator,
     /// Ids for idempotent producers (InitProducerId).
     pub producer_ids: ProducerIdManager,
     pub cluster_id: String,
-    pub topic_id: Uuid,
     /// Host and port clients are told to connect to.
     pub advertised_host: String,
     pub advertised_port: i32,
@@ -53,69 +56,75 @@ impl Broker {
         let data_dir = config.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(|e| log::Error::io(&data_dir, e))?;
         let cluster_id = read_or_create_meta(&data_dir, config.node_id)?;
-        let partition_dir = data_dir.join(format!("{}-0", config.topic));
-        std::fs::create_dir_all(&partition_dir).map_err(|e| log::Error::io(&partition_dir, e))?;
-        let topic_id = read_or_create_topic_id(&partition_dir)?;
-
-        let (log, report) = Log::open(&partition_dir, config.log_config(), crate::now_ms())?;
+        let (topics, report) = Topics::open(&config, crate::now_ms())?;
         tracing::info!(
-            dir = %partition_dir.display(),
-            clean = report.clean,
-            segments = report.segments,
+            dir = %data_dir.display(),
+            topics = report.topics,
+            partitions = report.partitions,
+            unclean_partitions = report.unclean_partitions,
             recovered_segments = report.recovered_segments,
             truncated_bytes = report.truncated_bytes,
-            elapsed_ms = format!("{:.2}", report.elapsed_ms),
-            log_start_offset = log.start_offset(),
-            log_end_offset = log.end_offset(),
-            "log opened"
+            "topics opened"
         );
         let store = FileOffsetStore::open(&data_dir, config.offsets_fsync)?;
         let groups = Coordinator::new(Box::new(store))?;
         let producer_ids = ProducerIdManager::open(&data_dir)?;
         let (advertised_host, advertised_port) = advertised(&config, bound);
-        Ok(Self { config, log, groups, producer_ids, cluster_id, topic_id, advertised_host, advertised_port, shutdown })
+        Ok(Self { config, topics, groups, producer_ids, cluster_id, advertised_host, advertised_port, shutdown })
     }
 
-    /// Appends a producer's batch to the partition's log. Under a message-count
+    /// Appends a producer's batch to a partition's log. Under a message-count
     /// flush policy the append may fsync, so it then runs as blocking work and
     /// the other connections on this runtime worker keep moving.
-    pub fn append(&self, batch: &[u8], now_ms: i64) -> Result<log::AppendInfo, log::Error> {
-        if self.config.flush_interval_messages.is_some() {
-            tokio::task::block_in_place(|| self.log.append(batch, now_ms))
+    pub fn append(log: &Log, fsyncs: bool, batch: &[u8], now_ms: i64) -> Result<log::AppendInfo, log::Error> {
+        if fsyncs {
+            tokio::task::block_in_place(|| log.append(batch, now_ms))
         } else {
-            self.log.append(batch, now_ms)
+            log.append(batch, now_ms)
         }
-    }
-
-    pub fn topic(&self) -> &str {
-        &self.config.topic
     }
 
     pub fn node_id(&self) -> i32 {
         self.config.node_id
     }
 
-    /// What the scrape-time gauges show: the log's offsets and size, and each
-    /// group's members and lag on this broker's partition.
+    /// What the scrape-time gauges show: each partition's offsets and size, and
+    /// each group's members and lag on the partitions it committed.
     pub fn metrics_snapshot(&self) -> metrics::Snapshot {
-        let end = self.log.end_offset();
+        let mut partitions = Vec::new();
+        let mut ends = std::collections::HashMap::new();
+        for topic in self.topics.all() {
+            for (index, log) in topic.partitions().iter().enumerate() {
+                let end = log.end_offset();
+                ends.insert((topic.name.clone(), index as i32), end);
+                partitions.push(metrics::PartitionSnapshot {
+                    topic: topic.name.clone(),
+                    partition: index as i32,
+                    log_start_offset: log.start_offset(),
+                    log_end_offset: end,
+                    log_size_bytes: log.size_bytes(),
+                    log_segments: log.segment_count() as u64,
+                });
+            }
+        }
         let groups = self
             .groups
-            .summary(self.topic())
+            .summary()
             .into_iter()
-            .map(|(group, members, committed)| metrics::GroupSnapshot {
-                group,
-                members: members as u64,
-                lag: committed.map(|committed| (end - committed).max(0)),
+            .map(|summary| metrics::GroupSnapshot {
+                group: summary.group,
+                members: summary.members as u64,
+                lag: summary
+                    .committed
+                    .into_iter()
+                    .filter_map(|(tp, offset)| {
+                        let end = ends.get(&(tp.topic.clone(), tp.partition))?;
+                        Some((tp.topic, tp.partition, (end - offset).max(0)))
+                    })
+                    .collect(),
             })
             .collect();
-        metrics::Snapshot {
-            log_start_offset: self.log.start_offset(),
-            log_end_offset: end,
-            log_size_bytes: self.log.size_bytes(),
-            log_segments: self.log.segment_count() as u64,
-            groups,
-        }
+        metrics::Snapshot { partitions, groups }
     }
 }
 
@@ -159,19 +168,4 @@ fn read_or_create_meta(data_dir: &Path, node_id: i32) -> Result<String, Error> {
     let text = format!("#strand broker metadata\nversion=1\ncluster.id={cluster_id}\nnode.id={node_id}\n");
     crate::durable::write_durably(&path, text.as_bytes()).map_err(log::Error::from)?;
     Ok(cluster_id)
-}
-
-/// Kafka's `partition.metadata`: `version: 0` and `topic_id: <base64url>`.
-fn read_or_create_topic_id(partition_dir: &Path) -> Result<Uuid, Error> {
-    let path = partition_dir.join(PARTITION_METADATA_FILE);
-    if let Some(text) = read_identity_file(&path)? {
-        let bad = |reason: &str| Error::Metadata { path: path.display().to_string(), reason: reason.into() };
-        let encoded = text.lines().find_map(|l| l.strip_prefix("topic_id:")).ok_or_else(|| bad("no topic_id line"))?;
-        let bytes = URL_SAFE_NO_PAD.decode(encoded.trim()).map_err(|_| bad("topic_id is not base64url"))?;
-        return Uuid::from_slice(&bytes).map_err(|_| bad("topic_id is not 16 bytes"));
-    }
-    let id = Uuid::new_v4();
-    let text = format!("version: 0\ntopic_id: {}\n", URL_SAFE_NO_PAD.encode(id.as_bytes()));
-    crate::durable::write_durably(&path, text.as_bytes()).map_err(log::Error::from)?;
-    Ok(id)
 }

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::log::LogConfig;
 use crate::sasl::{self, Mechanism};
+use crate::topics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -52,12 +53,12 @@ macro_rules! parse_setting {
 
 macro_rules! settings {
     ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $default:expr, env $env:literal
-        $(, as $typed:ty = $parse:path)?; )*) => {
+        $(, clap($($clap:tt)*))? $(, serde($($serde:tt)*))? $(, as $typed:ty = $parse:path)?; )*) => {
         /// Settings as a flag, an env var or the config file gives them: all optional.
         #[derive(clap::Args, serde::Deserialize, Debug, Default, Clone)]
         #[serde(deny_unknown_fields)]
         pub struct Overrides {
-            $( $(#[doc = $doc])* #[arg(long, env = $env)] pub $name: Option<$ty>, )*
+            $( $(#[doc = $doc])* #[arg(long, env = $env $(, $($clap)*)?)] $(#[serde($($serde)*)])? pub $name: Option<$ty>, )*
         }
 
         /// The effective configuration.
@@ -98,8 +99,19 @@ settings! {
     advertised_listener: String = "", env "STRAND_ADVERTISED_LISTENER";
     /// Directory holding the topic's log and the broker's metadata (`log.dirs`).
     data_dir: PathBuf = "./data", env "STRAND_DATA_DIR";
-    /// The one topic this broker serves, with one partition.
-    topic: String = "events", env "STRAND_TOPIC";
+    /// Topics created at start if missing, each NAME or NAME:PARTITIONS (PARTITIONS
+    /// defaults to num_partitions); repeat the flag or separate them with commas.
+    topic: Vec<String> = vec!["events".to_owned()], env "STRAND_TOPIC",
+        clap(value_delimiter = ','), serde(default, deserialize_with = "comma_separated"),
+        as Vec<TopicSpec> = parse_topics;
+    /// Create a topic when a client produces to it or asks Metadata for it with
+    /// auto-creation allowed (`auto.create.topics.enable`).
+    auto_create_topics: bool = false, env "STRAND_AUTO_CREATE_TOPICS";
+    /// Partitions of an auto-created topic, and of a CreateTopics asking for -1 (`num.partitions`).
+    num_partitions: u32 = 1u32, env "STRAND_NUM_PARTITIONS";
+    /// Partitions the broker hosts at most, all topics together; creating more is
+    /// refused with POLICY_VIOLATION.
+    max_partitions: u32 = 10_000u32, env "STRAND_MAX_PARTITIONS";
     /// Address of the Prometheus metrics HTTP endpoint.
     metrics_listen: String = "127.0.0.1:9464", env "STRAND_METRICS_LISTEN";
     /// This broker's id in Metadata (`node.id`).
@@ -173,8 +185,8 @@ impl Config {
 
     fn validate(&self) -> Result<(), Error> {
         let invalid = |name, reason: &str| Err(Error::Invalid { name, reason: reason.to_owned() });
-        if !is_valid_topic_name(&self.topic) {
-            return invalid("topic", "must be 1-249 characters of [a-zA-Z0-9._-], and not '.' or '..'");
+        if self.num_partitions == 0 || self.max_partitions == 0 {
+            return invalid("num_partitions/max_partitions", "must be at least 1");
         }
         // Index entries hold positions as u32 and Kafka caps the setting at i32::MAX.
         if !(14..=i32::MAX as u64).contains(&self.segment_bytes) {
@@ -282,13 +294,45 @@ fn parse_mechanisms(given: String) -> Result<Vec<Mechanism>, String> {
     })
 }
 
-/// Kafka's topic name rule (`Topic.validate`).
-fn is_valid_topic_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 249
-        && name != "."
-        && name != ".."
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+/// A topic to create at start: `--topic NAME[:PARTITIONS]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicSpec {
+    pub name: String,
+    /// None: `num_partitions`.
+    pub partitions: Option<usize>,
+}
+
+fn parse_topics(given: Vec<String>) -> Result<Vec<TopicSpec>, String> {
+    let mut specs: Vec<TopicSpec> = Vec::with_capacity(given.len());
+    for entry in given.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+        let (name, partitions) = match entry.split_once(':') {
+            Some((name, count)) => match count.parse::<usize>() {
+                Ok(n) if n >= 1 => (name, Some(n)),
+                _ => return Err(format!("{entry:?}: PARTITIONS must be a whole number of at least 1")),
+            },
+            None => (entry, None),
+        };
+        topics::name::validate(name).map_err(|reason| format!("{entry:?}: {reason}"))?;
+        if specs.iter().any(|s| s.name == name) {
+            return Err(format!("topic {name:?} is given twice"));
+        }
+        specs.push(TopicSpec { name: name.to_owned(), partitions });
+    }
+    Ok(specs)
+}
+
+/// The file's `topic` is a comma-separated string like the env var (a list of strings works too).
+fn comma_separated<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(Some(match <Given as serde::Deserialize>::deserialize(deserializer)? {
+        Given::One(text) => text.split(',').map(|s| s.trim().to_owned()).collect(),
+        Given::Many(list) => list,
+    }))
 }
 
 #[cfg(test)]
@@ -300,9 +344,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("strand.toml");
         std::fs::write(&file, "topic = \"from-file\"\nnode_id = 7\n").unwrap();
-        let cli = Overrides { topic: Some("from-flag".into()), ..Overrides::default() };
+        let cli = Overrides { topic: Some(vec!["from-flag:3".into()]), ..Overrides::default() };
         let config = Config::load(cli, Some(&file)).unwrap();
-        assert_eq!(config.topic, "from-flag");
+        assert_eq!(config.topic, [TopicSpec { name: "from-flag".into(), partitions: Some(3) }]);
         assert_eq!(config.node_id, 7);
         assert_eq!(config.listen, "127.0.0.1:9092");
     }
@@ -346,7 +390,21 @@ mod tests {
 
     #[test]
     fn invalid_topic_name_is_refused() {
-        let cli = Overrides { topic: Some("no spaces".into()), ..Overrides::default() };
+        let cli = Overrides { topic: Some(vec!["no spaces".into()]), ..Overrides::default() };
         assert!(matches!(Config::load(cli, None), Err(Error::Invalid { name: "topic", .. })));
+        let cli = Overrides { topic: Some(vec!["orders:0".into()]), ..Overrides::default() };
+        assert!(matches!(Config::load(cli, None), Err(Error::Invalid { name: "topic", .. })));
+    }
+
+    #[test]
+    fn topics_come_comma_separated_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("strand.toml");
+        std::fs::write(&file, "topic = \"orders:4, payments\"\n").unwrap();
+        let config = Config::load(Overrides::default(), Some(&file)).unwrap();
+        let names: Vec<(&str, Option<usize>)> = config.topic.iter().map(|t| (t.name.as_str(), t.partitions)).collect();
+        assert_eq!(names, [("orders", Some(4)), ("payments", None)]);
+        let defaults = Config::load(Overrides::default(), None).unwrap();
+        assert_eq!(defaults.topic, [TopicSpec { name: "events".into(), partitions: None }]);
     }
 }

@@ -24,6 +24,7 @@ pub mod producer_ids;
 pub mod sasl;
 pub mod server;
 pub mod tls;
+pub mod topics;
 
 /// Milliseconds since the Unix epoch, the unit of every Kafka timestamp. A clock
 /// before 1970 reads as 0 rather than failing.

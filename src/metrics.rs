@@ -38,11 +38,19 @@ const DURATION_BUCKETS: &[f64] =
 /// The broker state the scrape-time gauges show, as of one moment.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Snapshot {
+    pub partitions: Vec<PartitionSnapshot>,
+    pub groups: Vec<GroupSnapshot>,
+}
+
+/// One partition's log in a `Snapshot`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionSnapshot {
+    pub topic: String,
+    pub partition: i32,
     pub log_start_offset: i64,
     pub log_end_offset: i64,
     pub log_size_bytes: u64,
     pub log_segments: u64,
-    pub groups: Vec<GroupSnapshot>,
 }
 
 /// One consumer group in a `Snapshot`.
@@ -50,8 +58,9 @@ pub struct Snapshot {
 pub struct GroupSnapshot {
     pub group: String,
     pub members: u64,
-    /// Log end offset minus the committed offset; `None` before the group commits.
-    pub lag: Option<i64>,
+    /// (topic, partition, log end offset minus the committed offset) for each
+    /// partition the group has committed on.
+    pub lag: Vec<(String, i32, i64)>,
 }
 
 type SnapshotSource = Box<dyn Fn() -> Snapshot + Send + Sync>;
@@ -126,14 +135,19 @@ fn describe() {
 }
 
 fn set_state_gauges(snapshot: &Snapshot) {
-    gauge!(LOG_START_OFFSET).set(snapshot.log_start_offset as f64);
-    gauge!(LOG_END_OFFSET).set(snapshot.log_end_offset as f64);
-    gauge!(LOG_SIZE_BYTES).set(snapshot.log_size_bytes as f64);
-    gauge!(LOG_SEGMENTS).set(snapshot.log_segments as f64);
+    for p in &snapshot.partitions {
+        let labels = [("topic", p.topic.clone()), ("partition", p.partition.to_string())];
+        gauge!(LOG_START_OFFSET, &labels).set(p.log_start_offset as f64);
+        gauge!(LOG_END_OFFSET, &labels).set(p.log_end_offset as f64);
+        gauge!(LOG_SIZE_BYTES, &labels).set(p.log_size_bytes as f64);
+        gauge!(LOG_SEGMENTS, &labels).set(p.log_segments as f64);
+    }
     for group in &snapshot.groups {
         gauge!(CONSUMER_GROUP_MEMBERS, "group" => group.group.clone()).set(group.members as f64);
-        if let Some(lag) = group.lag {
-            gauge!(CONSUMER_GROUP_LAG, "group" => group.group.clone()).set(lag as f64);
+        for (topic, partition, lag) in &group.lag {
+            let labels =
+                [("group", group.group.clone()), ("topic", topic.clone()), ("partition", partition.to_string())];
+            gauge!(CONSUMER_GROUP_LAG, &labels).set(*lag as f64);
         }
     }
 }

@@ -110,7 +110,7 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
     tracing::info!(
         addr = %bound,
         advertised = format!("{}:{}", broker.advertised_host, broker.advertised_port),
-        topic = broker.topic(),
+        topics = broker.topics.all().len(),
         security_protocol = broker.config.security_protocol(),
         "listening"
     );
@@ -155,8 +155,8 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
         connections.abort_all();
     }
     let _ = housekeeping.await;
-    broker.log.close().map_err(broker::Error::from)?;
-    tracing::info!(log_end_offset = broker.log.end_offset(), "log closed cleanly");
+    broker.topics.close().map_err(broker::Error::from)?;
+    tracing::info!("logs closed cleanly");
     Ok(())
 }
 
@@ -168,24 +168,39 @@ const GROUP_TICK: Duration = Duration::from_millis(100);
 async fn housekeeping(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
     let config = &broker.config;
     let mut retention = tokio::time::interval(Duration::from_millis(config.retention_check_interval_ms));
-    let flush_every = config
-        .log_config()
-        .flush_interval_ms
-        .map_or(Duration::from_secs(3600), |ms| Duration::from_millis(ms.clamp(10, 1000)));
+    // A topic may set its own flush.ms, so the check runs at least once a second.
+    let flush_every = Duration::from_millis(config.flush_interval_ms.map_or(1000, |ms| ms.clamp(10, 1000)));
     let mut flush = tokio::time::interval(flush_every);
     let mut groups = tokio::time::interval(GROUP_TICK);
     loop {
         tokio::select! {
             _ = groups.tick() => broker.groups.tick(std::time::Instant::now()),
-            _ = retention.tick() => match broker.log.apply_retention(crate::now_ms()) {
-                Ok(deleted) if !deleted.is_empty() => tracing::info!(segments = ?deleted, log_start_offset = broker.log.start_offset(), "retention deleted segments"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "retention failed"),
-            },
-            _ = flush.tick() => if let Err(e) = broker.log.flush_if_due(crate::now_ms()) {
-                tracing::error!(error = %e, "scheduled flush failed");
-            },
+            _ = retention.tick() => for_each_partition(&broker, |topic, partition, log| {
+                match log.apply_retention(crate::now_ms()) {
+                    Ok(deleted) if !deleted.is_empty() => tracing::info!(topic, partition, segments = ?deleted, log_start_offset = log.start_offset(), "retention deleted segments"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(topic, partition, error = %e, "retention failed"),
+                }
+            }),
+            _ = flush.tick() => for_each_partition(&broker, |topic, partition, log| {
+                if let Err(e) = log.flush_if_due(crate::now_ms()) {
+                    tracing::error!(topic, partition, error = %e, "scheduled flush failed");
+                }
+            }),
             _ = shutdown.changed() => return,
         }
     }
+}
+
+/// Runs `work` on every partition, each on its own: retention or a flush on one
+/// never waits for another's. It may delete files or fsync, so it runs as
+/// blocking work.
+fn for_each_partition(broker: &Broker, work: impl Fn(&str, usize, &crate::log::Log)) {
+    tokio::task::block_in_place(|| {
+        for topic in broker.topics.all() {
+            for (partition, log) in topic.partitions().iter().enumerate() {
+                work(&topic.name, partition, log);
+            }
+        }
+    });
 }

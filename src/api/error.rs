@@ -15,7 +15,7 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 
-use crate::{group, log, sasl};
+use crate::{group, log, sasl, topics};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -23,13 +23,15 @@ pub enum Error {
     Log(#[from] log::Error),
     #[error(transparent)]
     Group(#[from] group::Error),
+    #[error(transparent)]
+    Topics(#[from] topics::Error),
     /// Every failed SASL exchange; the message is the one Kafka gives the client.
     #[error(transparent)]
     Sasl(#[from] sasl::AuthError),
-    /// A topic name this broker does not host (or a partition other than 0).
+    /// A topic name this broker does not host, or a partition the topic does not have.
     #[error("unknown topic or partition")]
     UnknownTopicOrPartition,
-    /// A topic id (KIP-516) that is not this broker's topic.
+    /// A topic id (KIP-516) of no topic here.
     #[error("unknown topic id")]
     UnknownTopicId,
     #[error("{0}")]
@@ -45,11 +47,13 @@ pub enum Error {
     MessageTooLarge { size: usize, max: u32 },
     #[error("offset metadata is over {max} bytes")]
     OffsetMetadataTooLarge { max: usize },
-    #[error("Topic '{0}' already exists.")]
-    TopicAlreadyExists(String),
-    /// What a create-topic policy would refuse: any topic but this broker's one.
     #[error("{0}")]
-    PolicyViolation(String),
+    InvalidReplicationFactor(String),
+    #[error("{0}")]
+    InvalidReplicaAssignment(String),
+    /// A topic named twice in one CreateTopics/DeleteTopics/CreatePartitions request.
+    #[error("{0}")]
+    DuplicateResource(String),
     /// A coordinator strand does not run (transactions, share groups).
     #[error("{0}")]
     CoordinatorNotAvailable(String),
@@ -69,16 +73,16 @@ impl Error {
     /// The one place an error becomes a Kafka error code.
     pub fn kafka(&self) -> ResponseError {
         match self {
-            Error::Log(error) => match error {
-                log::Error::CorruptBatch(_) => ResponseError::CorruptMessage,
-                log::Error::InvalidRecord(_) | log::Error::UnsupportedMagic(_) => ResponseError::InvalidRecord,
-                log::Error::BatchLargerThanSegment { .. } => ResponseError::RecordListTooLarge,
-                log::Error::OffsetOutOfRange { .. } => ResponseError::OffsetOutOfRange,
-                log::Error::Io { .. } => ResponseError::KafkaStorageError,
-                // Shutting down: a retriable answer sends the client to look for the leader again.
-                log::Error::Closed => ResponseError::NotLeaderOrFollower,
-                log::Error::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
-                log::Error::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
+            Error::Log(error) => log_error(error),
+            Error::Topics(error) => match error {
+                topics::Error::Log(error) => log_error(error),
+                topics::Error::Config(_) => ResponseError::InvalidConfig,
+                topics::Error::InvalidName(_) | topics::Error::Collides(_) => ResponseError::InvalidTopicException,
+                topics::Error::AlreadyExists(_) => ResponseError::TopicAlreadyExists,
+                topics::Error::InvalidPartitions(_) => ResponseError::InvalidPartitions,
+                topics::Error::PartitionLimit(_) => ResponseError::PolicyViolation,
+                topics::Error::Unknown => ResponseError::UnknownTopicOrPartition,
+                topics::Error::Metadata { .. } => ResponseError::KafkaStorageError,
             },
             Error::Group(error) => match error {
                 group::Error::InvalidGroupId => ResponseError::InvalidGroupId,
@@ -104,8 +108,9 @@ impl Error {
             Error::CorruptMessage(_) => ResponseError::CorruptMessage,
             Error::MessageTooLarge { .. } => ResponseError::MessageTooLarge,
             Error::OffsetMetadataTooLarge { .. } => ResponseError::OffsetMetadataTooLarge,
-            Error::TopicAlreadyExists(_) => ResponseError::TopicAlreadyExists,
-            Error::PolicyViolation(_) => ResponseError::PolicyViolation,
+            Error::InvalidReplicationFactor(_) => ResponseError::InvalidReplicationFactor,
+            Error::InvalidReplicaAssignment(_) => ResponseError::InvalidReplicaAssignment,
+            Error::DuplicateResource(_) => ResponseError::InvalidRequest,
             Error::CoordinatorNotAvailable(_) => ResponseError::CoordinatorNotAvailable,
             Error::FetchSessionIdNotFound => ResponseError::FetchSessionIdNotFound,
             Error::IllegalSaslState(_) => ResponseError::IllegalSaslState,
@@ -117,6 +122,21 @@ impl Error {
     /// The numeric code a response's `error_code` field carries.
     pub fn code(&self) -> i16 {
         self.kafka().code()
+    }
+}
+
+fn log_error(error: &log::Error) -> ResponseError {
+    match error {
+        log::Error::CorruptBatch(_) => ResponseError::CorruptMessage,
+        log::Error::InvalidRecord(_) | log::Error::UnsupportedMagic(_) => ResponseError::InvalidRecord,
+        log::Error::BatchLargerThanSegment { .. } => ResponseError::RecordListTooLarge,
+        log::Error::OffsetOutOfRange { .. } => ResponseError::OffsetOutOfRange,
+        log::Error::Io { .. } => ResponseError::KafkaStorageError,
+        // Shutting down, or the topic was just deleted: a retriable answer sends
+        // the client to refresh its metadata.
+        log::Error::Closed => ResponseError::NotLeaderOrFollower,
+        log::Error::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
+        log::Error::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
     }
 }
 
@@ -158,6 +178,8 @@ error_codes!(ListOffsetsResponse { [topics => partitions] });
 error_codes!(MetadataResponse { top, [topics], [topics => partitions] });
 error_codes!(ApiVersionsResponse { top });
 error_codes!(CreateTopicsResponse { [topics] });
+error_codes!(DeleteTopicsResponse { [responses] });
+error_codes!(CreatePartitionsResponse { [results] });
 error_codes!(FindCoordinatorResponse { top, [coordinators] });
 error_codes!(JoinGroupResponse { top });
 error_codes!(SyncGroupResponse { top });

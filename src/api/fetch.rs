@@ -1,8 +1,12 @@
 //! Fetch (key 1), v4-v18 (v13+ names topics by id, KIP-516).
 //!
 //! A long poll: the response is sent as soon as `min_bytes` are available or a
-//! partition has an error, else when `max_wait_ms` passes. Appends wake the wait
-//! through the log's end-offset channel; nothing polls. `max_bytes` and
+//! partition has an error, else when `max_wait_ms` passes. An append to any of
+//! the partitions asked for wakes the wait through that log's end-offset
+//! channel; nothing polls. Deleting a topic wakes its waiters too, and the
+//! next pass answers UNKNOWN_TOPIC_OR_PARTITION. Reads never wait on each
+//! other: a partition is read from the page cache under no lock but its own
+//! segment list's, for as long as it takes to clone a segment handle. `max_bytes` and
 //! `partition_max_bytes` bound the answer, except that the first batch is returned
 //! whole even when larger (KIP-74). A fetch at an offset inside a batch gets that
 //! whole batch; clients drop the records before the offset they asked for.
@@ -20,8 +24,11 @@ use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, Partition
 use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::{check_partition, resolve_topic, Error, TopicRef};
+use tokio::sync::watch;
+
+use super::{resolve, Error, TopicRef};
 use crate::broker::Broker;
+use crate::log::Log;
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <FetchRequest as Message>::VERSIONS;
@@ -35,12 +42,22 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
     }
     let max_wait = Duration::from_millis(request.max_wait_ms.max(0) as u64);
     let deadline = tokio::time::Instant::now() + max_wait;
-    let mut appended = broker.log.subscribe();
+    // Subscribed once, before the first read, to every partition asked for that exists.
+    let mut appended: Vec<watch::Receiver<i64>> = request
+        .topics
+        .iter()
+        .flat_map(|topic| {
+            let resolved = resolve(broker, topic_ref(version, topic));
+            topic.partitions.iter().filter_map(move |p| resolved.partition(p.partition).ok().map(|log| log.subscribe()))
+        })
+        .collect();
     let mut shutdown = broker.shutdown.clone();
     loop {
-        // Mark the current end offset seen before reading, so an append that lands
+        // Mark the current end offsets seen before reading, so an append that lands
         // while we read still wakes the wait below.
-        appended.borrow_and_update();
+        for receiver in &mut appended {
+            receiver.borrow_and_update();
+        }
         let (response, bytes, has_error) = read(broker, version, &request);
         if bytes >= i64::from(request.min_bytes)
             || has_error
@@ -51,13 +68,27 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
             return response;
         }
         tokio::select! {
-            changed = appended.changed() => if changed.is_err() {
-                crate::metrics::fetched(bytes as u64);
-                return response;
-            },
+            _ = any_changed(&mut appended) => {}
             _ = tokio::time::sleep_until(deadline) => {}
             _ = shutdown.changed() => {}
         }
+    }
+}
+
+/// Resolves when any of the logs' end offsets moves (or its log is gone, which
+/// the next read reports). With nothing to wait on, never.
+async fn any_changed(receivers: &mut [watch::Receiver<i64>]) {
+    if receivers.is_empty() {
+        return std::future::pending().await;
+    }
+    let _ = futures_util::future::select_all(receivers.iter_mut().map(|r| Box::pin(r.changed()))).await;
+}
+
+fn topic_ref(version: i16, topic: &kafka_protocol::messages::fetch_request::FetchTopic) -> TopicRef<'_> {
+    if version >= 13 {
+        TopicRef::Id(topic.topic_id)
+    } else {
+        TopicRef::Name(topic.topic.as_str())
     }
 }
 
@@ -73,18 +104,20 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
         .topics
         .iter()
         .map(|topic| {
-            let reference =
-                if version >= 13 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.topic.as_str()) };
+            let resolved = resolve(broker, topic_ref(version, topic));
             let partitions = topic
                 .partitions
                 .iter()
                 .map(|p| {
-                    let result =
-                        resolve_topic(broker, reference).and_then(|()| check_partition(p.partition)).and_then(|()| {
+                    let (log, result) = match resolved.partition(p.partition) {
+                        Ok(log) => {
                             let limit = i64::from(p.partition_max_bytes.max(0)).min(remaining);
                             // KIP-74: the first batch of the response is returned whole.
-                            Ok(broker.log.read(p.fetch_offset, limit.max(0) as u64, total == 0)?)
-                        });
+                            let read = log.read(p.fetch_offset, limit.max(0) as u64, total == 0);
+                            (Some(log), read.map_err(Error::from))
+                        }
+                        Err(error) => (None, Err(error)),
+                    };
                     let data = PartitionData::default()
                         .with_partition_index(p.partition)
                         .with_preferred_read_replica(BrokerId(-1))
@@ -93,13 +126,13 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
                         Ok(records) => {
                             remaining -= records.len() as i64;
                             total += records.len() as i64;
-                            with_offsets(broker, data).with_records(Some(records))
+                            with_offsets(log.as_deref(), data).with_records(Some(records))
                         }
                         Err(error) => {
                             has_error = true;
                             let data = data.with_error_code(error.code()).with_records(Some(Bytes::new()));
                             if error.kafka() == ResponseError::OffsetOutOfRange {
-                                with_offsets(broker, data)
+                                with_offsets(log.as_deref(), data)
                             } else {
                                 data.with_high_watermark(-1).with_last_stable_offset(-1).with_log_start_offset(-1)
                             }
@@ -121,7 +154,12 @@ pub fn record_sets(response: &FetchResponse) -> Vec<Bytes> {
     response.responses.iter().flat_map(|t| &t.partitions).filter_map(|p| p.records.clone()).collect()
 }
 
-fn with_offsets(broker: &Broker, data: PartitionData) -> PartitionData {
-    let end = broker.log.end_offset();
-    data.with_high_watermark(end).with_last_stable_offset(end).with_log_start_offset(broker.log.start_offset())
+fn with_offsets(log: Option<&Log>, data: PartitionData) -> PartitionData {
+    match log {
+        Some(log) => {
+            let end = log.end_offset();
+            data.with_high_watermark(end).with_last_stable_offset(end).with_log_start_offset(log.start_offset())
+        }
+        None => data,
+    }
 }

@@ -11,9 +11,9 @@ use kafka_protocol::messages::list_offsets_response::{ListOffsetsPartitionRespon
 use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::{check_partition, resolve_topic, Error, TopicRef};
+use super::{resolve, Error, TopicRef};
 use crate::broker::Broker;
-use crate::log::OffsetLookup;
+use crate::log::{Log, OffsetLookup};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <ListOffsetsRequest as Message>::VERSIONS;
@@ -28,16 +28,13 @@ pub fn handle(broker: &Broker, version: i16, request: ListOffsetsRequest) -> Lis
         .topics
         .into_iter()
         .map(|topic| {
-            let reference = TopicRef::Name(topic.name.as_str());
+            let resolved = resolve(broker, TopicRef::Name(topic.name.as_str()));
             let partitions = topic
                 .partitions
                 .iter()
                 .map(|p| {
                     let response = ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
-                    match resolve_topic(broker, reference)
-                        .and_then(|()| check_partition(p.partition_index))
-                        .and_then(|()| lookup(broker, p.timestamp))
-                    {
+                    match resolved.partition(p.partition_index).and_then(|log| lookup(&log, p.timestamp)) {
                         Ok(found) => {
                             let found = found.unwrap_or(OffsetLookup { offset: -1, timestamp: -1 });
                             let response = response.with_offset(found.offset).with_timestamp(found.timestamp);
@@ -58,8 +55,7 @@ pub fn handle(broker: &Broker, version: i16, request: ListOffsetsRequest) -> Lis
     ListOffsetsResponse::default().with_topics(topics)
 }
 
-fn lookup(broker: &Broker, timestamp: i64) -> Result<Option<OffsetLookup>, Error> {
-    let log = &broker.log;
+fn lookup(log: &Log, timestamp: i64) -> Result<Option<OffsetLookup>, Error> {
     let at = |offset| Ok(Some(OffsetLookup { offset, timestamp: -1 }));
     match timestamp {
         LATEST => at(log.end_offset()),

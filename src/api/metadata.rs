@@ -1,11 +1,18 @@
 //! Metadata (key 3), v0-v13.
 //!
-//! One broker (this one, at its advertised address), which is also the controller,
-//! and one topic with one partition it leads, identified by the stable topic id
-//! kept in the data dir (KIP-516). Other topics are UNKNOWN_TOPIC_OR_PARTITION
-//! (UNKNOWN_TOPIC_ID when asked by id); topics are never auto-created, whatever
-//! `allow_auto_topic_creation` says. No authorizer: authorized-operation fields
-//! keep Kafka's "not requested" value.
+//! One broker (this one, at its advertised address), which is also the controller
+//! and the leader of every partition, with itself as the only replica and ISR
+//! and leader epoch 0. Topics carry the stable ids kept in the data dir (KIP-516).
+//! A null topic list (an empty one in v0) means every topic.
+//!
+//! A topic that does not exist is UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID
+//! when asked by id), and INVALID_TOPIC_EXCEPTION when its name is not a legal
+//! one, as Kafka answers. With `auto_create_topics` on and the request allowing
+//! it, a missing topic is created with `num_partitions` partitions; Kafka's
+//! controller creates it asynchronously and first answers LEADER_NOT_AVAILABLE,
+//! strand creates it before answering and returns it whole, which clients
+//! accept either way. No authorizer: authorized-operation fields keep Kafka's
+//! "not requested" value.
 
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
@@ -13,27 +20,38 @@ use kafka_protocol::messages::metadata_response::{
 use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, TopicName};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
-use super::{resolve_topic, Error, TopicRef};
+use super::{resolve, resolve_or_create, Error, TopicRef};
 use crate::broker::Broker;
+use crate::topics::{self, Topic};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <MetadataRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, version: i16, request: MetadataRequest) -> MetadataResponse {
     let node = BrokerId(broker.node_id());
+    let all = || broker.topics.all().iter().map(|t| describe(t, node)).collect();
     let topics = match request.topics {
         // v0 has no null: an empty list there means "all topics".
-        None => vec![our_topic(broker, node)],
-        Some(list) if list.is_empty() && version == 0 => vec![our_topic(broker, node)],
+        None => all(),
+        Some(list) if list.is_empty() && version == 0 => all(),
         Some(list) => list
             .into_iter()
             .map(|requested| {
-                let reference = match &requested.name {
-                    Some(name) => TopicRef::Name(name.as_str()),
-                    None => TopicRef::Id(requested.topic_id),
+                let found = match &requested.name {
+                    Some(name) => {
+                        let reference = TopicRef::Name(name.as_str());
+                        match topics::name::validate(name.as_str()) {
+                            Err(reason) => Err(topics::Error::InvalidName(reason).into()),
+                            Ok(()) if request.allow_auto_topic_creation => {
+                                resolve_or_create(broker, reference).and_then(|r| r.check().cloned())
+                            }
+                            Ok(()) => resolve(broker, reference).check().cloned(),
+                        }
+                    }
+                    None => resolve(broker, TopicRef::Id(requested.topic_id)).check().cloned(),
                 };
-                match resolve_topic(broker, reference) {
-                    Ok(()) => our_topic(broker, node),
+                match found {
+                    Ok(topic) => describe(&topic, node),
                     Err(error) => unknown_topic(requested.name, requested.topic_id, error),
                 }
             })
@@ -49,17 +67,21 @@ pub fn handle(broker: &Broker, version: i16, request: MetadataRequest) -> Metada
         .with_topics(topics)
 }
 
-fn our_topic(broker: &Broker, node: BrokerId) -> MetadataResponseTopic {
-    let partition = MetadataResponsePartition::default()
-        .with_partition_index(0)
-        .with_leader_id(node)
-        .with_leader_epoch(0)
-        .with_replica_nodes(vec![node])
-        .with_isr_nodes(vec![node]);
+fn describe(topic: &Topic, node: BrokerId) -> MetadataResponseTopic {
+    let partitions = (0..topic.partition_count() as i32)
+        .map(|index| {
+            MetadataResponsePartition::default()
+                .with_partition_index(index)
+                .with_leader_id(node)
+                .with_leader_epoch(0)
+                .with_replica_nodes(vec![node])
+                .with_isr_nodes(vec![node])
+        })
+        .collect();
     MetadataResponseTopic::default()
-        .with_name(Some(TopicName(StrBytes::from_string(broker.topic().to_owned()))))
-        .with_topic_id(broker.topic_id)
-        .with_partitions(vec![partition])
+        .with_name(Some(TopicName(StrBytes::from_string(topic.name.clone()))))
+        .with_topic_id(topic.id)
+        .with_partitions(partitions)
 }
 
 fn unknown_topic(name: Option<TopicName>, topic_id: uuid::Uuid, error: Error) -> MetadataResponseTopic {

@@ -22,8 +22,10 @@
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
 pub mod api_versions;
+pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_groups;
+pub mod delete_topics;
 pub mod describe_groups;
 pub mod error;
 pub mod fetch;
@@ -45,6 +47,8 @@ pub mod sasl_handshake;
 pub mod session;
 pub mod sync_group;
 
+use std::sync::Arc;
+
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, VersionRange};
@@ -53,6 +57,8 @@ pub use self::error::Error;
 use self::error::ErrorCodes;
 use self::session::Session;
 use crate::broker::Broker;
+use crate::log::Log;
+use crate::topics::Topic;
 
 /// Every API this broker serves, its Kafka name (the metrics' `api` label) and
 /// the versions ApiVersions advertises: the range each request codec decodes.
@@ -63,6 +69,8 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::Metadata, "Metadata", metadata::VERSIONS),
     (ApiKey::ApiVersions, "ApiVersions", api_versions::VERSIONS),
     (ApiKey::CreateTopics, "CreateTopics", create_topics::VERSIONS),
+    (ApiKey::DeleteTopics, "DeleteTopics", delete_topics::VERSIONS),
+    (ApiKey::CreatePartitions, "CreatePartitions", create_partitions::VERSIONS),
     (ApiKey::FindCoordinator, "FindCoordinator", find_coordinator::VERSIONS),
     (ApiKey::JoinGroup, "JoinGroup", join_group::VERSIONS),
     (ApiKey::SyncGroup, "SyncGroup", sync_group::VERSIONS),
@@ -207,6 +215,10 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         ApiKey::Metadata => serve!(MetadataRequest, |r| metadata::handle(broker, version, r)),
         ApiKey::ApiVersions => serve!(ApiVersionsRequest, |r| api_versions::handle(version, r)),
         ApiKey::CreateTopics => serve!(CreateTopicsRequest, |r| create_topics::handle(broker, version, r)),
+        ApiKey::DeleteTopics => serve!(DeleteTopicsRequest, |r| delete_topics::handle(broker, version, r).await),
+        ApiKey::CreatePartitions => {
+            serve!(CreatePartitionsRequest, |r| create_partitions::handle(broker, version, r))
+        }
         ApiKey::FindCoordinator => serve!(FindCoordinatorRequest, |r| find_coordinator::handle(broker, version, r)),
         ApiKey::JoinGroup => serve!(JoinGroupRequest, |r| join_group::handle(broker, &ctx, version, r).await),
         ApiKey::SyncGroup => serve!(SyncGroupRequest, |r| sync_group::handle(broker, version, r).await),
@@ -318,21 +330,56 @@ pub enum TopicRef<'a> {
     Id(uuid::Uuid),
 }
 
-/// Ok when the reference is this broker's topic, else the error Kafka answers.
-pub fn resolve_topic(broker: &Broker, topic: TopicRef<'_>) -> Result<(), Error> {
-    match topic {
-        TopicRef::Name(name) if name == broker.topic() => Ok(()),
-        TopicRef::Name(_) => Err(Error::UnknownTopicOrPartition),
-        TopicRef::Id(id) if id == broker.topic_id => Ok(()),
-        TopicRef::Id(_) => Err(Error::UnknownTopicId),
+impl TopicRef<'_> {
+    /// What Kafka answers for a topic it does not have.
+    fn unknown(self) -> Error {
+        match self {
+            TopicRef::Name(_) => Error::UnknownTopicOrPartition,
+            TopicRef::Id(_) => Error::UnknownTopicId,
+        }
     }
 }
 
-/// Ok for a partition of a resolved topic: only partition 0 exists.
-pub fn check_partition(partition: i32) -> Result<(), Error> {
-    if partition == 0 {
-        Ok(())
-    } else {
-        Err(Error::UnknownTopicOrPartition)
+/// A request's topic, looked up once for all of its partitions.
+pub struct Resolved<'a> {
+    reference: TopicRef<'a>,
+    pub topic: Option<Arc<Topic>>,
+}
+
+impl Resolved<'_> {
+    /// The partition's log, or the error Kafka answers for it.
+    pub fn partition(&self, index: i32) -> Result<Arc<Log>, Error> {
+        match &self.topic {
+            Some(topic) => topic.partition(index).ok_or(Error::UnknownTopicOrPartition),
+            None => Err(self.reference.unknown()),
+        }
+    }
+
+    /// Ok when the topic exists, else the error Kafka answers.
+    pub fn check(&self) -> Result<&Arc<Topic>, Error> {
+        self.topic.as_ref().ok_or_else(|| self.reference.unknown())
+    }
+}
+
+/// Looks the topic up by name or id.
+pub fn resolve<'a>(broker: &Broker, reference: TopicRef<'a>) -> Resolved<'a> {
+    let topic = match reference {
+        TopicRef::Name(name) => broker.topics.get(name),
+        TopicRef::Id(id) => broker.topics.get_by_id(id),
+    };
+    Resolved { reference, topic }
+}
+
+/// `resolve`, creating a topic named but missing when `auto_create_topics` is on
+/// (Kafka's `auto.create.topics.enable`); a name that cannot be created is
+/// answered with why (INVALID_TOPIC_EXCEPTION, POLICY_VIOLATION).
+pub fn resolve_or_create<'a>(broker: &Broker, reference: TopicRef<'a>) -> Result<Resolved<'a>, Error> {
+    let resolved = resolve(broker, reference);
+    match reference {
+        TopicRef::Name(name) if resolved.topic.is_none() && broker.config.auto_create_topics => {
+            let topic = broker.topics.get_or_create(name)?;
+            Ok(Resolved { reference, topic: Some(topic) })
+        }
+        _ => Ok(resolved),
     }
 }

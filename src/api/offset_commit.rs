@@ -11,7 +11,7 @@ use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponseParti
 use kafka_protocol::messages::{OffsetCommitRequest, OffsetCommitResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::{check_partition, resolve_topic, Error, TopicRef};
+use super::{resolve, Error, TopicRef};
 use crate::broker::Broker;
 use crate::group::{CommittedOffset, TopicPartition};
 
@@ -27,18 +27,18 @@ pub async fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest)
     let mut valid = Vec::new();
     let mut codes: Vec<Vec<Result<usize, Error>>> = Vec::with_capacity(request.topics.len());
     for topic in &request.topics {
-        let reference = TopicRef::Name(topic.name.as_str());
+        let resolved = resolve(broker, TopicRef::Name(topic.name.as_str()));
         codes.push(
             topic
                 .partitions
                 .iter()
                 .map(|p| {
-                    resolve_topic(broker, reference).and_then(|()| check_partition(p.partition_index))?;
+                    resolved.partition(p.partition_index)?;
                     if p.committed_metadata.as_ref().is_some_and(|m| m.len() > MAX_METADATA_BYTES) {
                         return Err(Error::OffsetMetadataTooLarge { max: MAX_METADATA_BYTES });
                     }
                     valid.push((
-                        TopicPartition { topic: broker.topic().to_owned(), partition: p.partition_index },
+                        TopicPartition { topic: topic.name.to_string(), partition: p.partition_index },
                         CommittedOffset {
                             offset: p.committed_offset,
                             leader_epoch: if version >= 6 { p.committed_leader_epoch } else { -1 },

@@ -6,7 +6,7 @@ use kafka_protocol::messages::offset_delete_response::{OffsetDeleteResponseParti
 use kafka_protocol::messages::{OffsetDeleteRequest, OffsetDeleteResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::{check_partition, resolve_topic, Error, TopicRef};
+use super::{resolve, Error, TopicRef};
 use crate::broker::Broker;
 use crate::group::TopicPartition;
 
@@ -17,13 +17,13 @@ pub async fn handle(broker: &Broker, _version: i16, request: OffsetDeleteRequest
     let mut known = Vec::new();
     let mut codes: Vec<Vec<Option<i16>>> = Vec::new();
     for topic in &request.topics {
-        let reference = TopicRef::Name(topic.name.as_str());
+        let resolved = resolve(broker, TopicRef::Name(topic.name.as_str()));
         codes.push(
             topic
                 .partitions
                 .iter()
-                .map(|p| match resolve_topic(broker, reference).and_then(|()| check_partition(p.partition_index)) {
-                    Ok(()) => {
+                .map(|p| match resolved.partition(p.partition_index) {
+                    Ok(_) => {
                         known.push(TopicPartition { topic: topic.name.to_string(), partition: p.partition_index });
                         None
                     }

@@ -11,7 +11,7 @@ use kafka_protocol::messages::offset_fetch_response::{
 use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, TopicName};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
-use super::{resolve_topic, TopicRef};
+use super::{resolve, TopicRef};
 use crate::broker::Broker;
 use crate::group::{CommittedOffset, TopicPartition};
 
@@ -32,7 +32,7 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
                         .into_iter()
                         .flat_map(|t| {
                             let code =
-                                resolve_topic(broker, TopicRef::Name(t.name.as_str())).err().map_or(0, |c| c.code());
+                                resolve(broker, TopicRef::Name(t.name.as_str())).check().err().map_or(0, |c| c.code());
                             let name = t.name.to_string();
                             t.partition_indexes.into_iter().map(move |p| (name.clone(), p, code))
                         })
@@ -48,7 +48,7 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
         topics
             .into_iter()
             .flat_map(|t| {
-                let code = resolve_topic(broker, TopicRef::Name(t.name.as_str())).err().map_or(0, |c| c.code());
+                let code = resolve(broker, TopicRef::Name(t.name.as_str())).check().err().map_or(0, |c| c.code());
                 let name = t.name.to_string();
                 t.partition_indexes.into_iter().map(move |p| (name.clone(), p, code))
             })

@@ -1,6 +1,8 @@
 //! Produce (key 0), v3-v13 (v13 names topics by id, KIP-516/KIP-890).
 //!
-//! Each partition's records must be exactly one v2 batch, as Kafka requires of
+//! Every topic and partition the broker hosts; a topic that does not exist is
+//! created first when `auto_create_topics` is on. Each partition's records must
+//! be exactly one v2 batch, as Kafka requires of
 //! v3+ produce requests; the log validates its header and CRC, assigns the base
 //! offset, and appends the client's bytes. acks 0, 1 and -1 are accepted; with
 //! one replica, 1 and -1 both mean "in the log under the flush policy". acks=0
@@ -15,9 +17,11 @@ use kafka_protocol::messages::produce_response::{PartitionProduceResponse, Topic
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
-use super::{check_partition, resolve_topic, Error, TopicRef};
+use super::{resolve, resolve_or_create, Error, TopicRef};
 use crate::broker::Broker;
 use crate::log::batch::BatchHeader;
+use crate::log::{AppendInfo, Log};
+use crate::topics::config::TopicConfig;
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <ProduceRequest as Message>::VERSIONS;
@@ -38,18 +42,28 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> P
     let mut responses = Vec::with_capacity(request.topic_data.len());
     for topic in request.topic_data {
         let reference = if version >= 13 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.name.as_str()) };
+        // Only a valid acks may create a topic: the request is refused anyway.
+        // A topic that cannot be created (an illegal name, the partition limit)
+        // is unknown to the producer, as it is on Kafka, which never creates on produce.
+        let resolved = matches!(acks, -1..=1).then(|| {
+            resolve_or_create(broker, reference).unwrap_or_else(|error| {
+                tracing::warn!(topic = %topic.name.as_str(), %error, "produce could not auto-create the topic");
+                resolve(broker, reference)
+            })
+        });
+        let config = resolved.as_ref().and_then(|r| r.topic.as_ref()).map(|t| t.config());
         let partitions = topic
             .partition_data
             .into_iter()
             .map(|data| {
-                let result = if !matches!(acks, -1..=1) {
-                    Err(Error::InvalidRequiredAcks)
-                } else {
-                    resolve_topic(broker, reference)
-                        .and_then(|()| check_partition(data.index))
-                        .and_then(|()| append(broker, data.records.as_deref().unwrap_or_default()))
+                let result = match (&resolved, &config) {
+                    (None, _) => Err(Error::InvalidRequiredAcks),
+                    (Some(resolved), config) => resolved.partition(data.index).and_then(|log| {
+                        let config = config.ok_or(Error::UnknownTopicOrPartition)?;
+                        append(&log, &config, data.records.as_deref().unwrap_or_default())
+                    }),
                 };
-                partition_response(broker, version, data.index, result)
+                partition_response(version, data.index, result)
             })
             .collect();
         responses.push(
@@ -76,7 +90,7 @@ pub fn answer(acks: i16, response: ProduceResponse) -> Answer {
 
 const ONE_BATCH: &str = "a produce request needs exactly one record batch per partition";
 
-fn append(broker: &Broker, records: &[u8]) -> Result<i64, Error> {
+fn append(log: &Log, config: &TopicConfig, records: &[u8]) -> Result<AppendInfo, Error> {
     let Some(size) = BatchHeader::peek_size(records) else {
         return Err(Error::InvalidRecord(ONE_BATCH));
     };
@@ -87,13 +101,13 @@ fn append(broker: &Broker, records: &[u8]) -> Result<i64, Error> {
             Err(Error::CorruptMessage("record batch length disagrees with the records size"))
         };
     }
-    if records.len() > broker.config.max_message_bytes as usize {
-        return Err(Error::MessageTooLarge { size: records.len(), max: broker.config.max_message_bytes });
+    if records.len() > config.max_message_bytes as usize {
+        return Err(Error::MessageTooLarge { size: records.len(), max: config.max_message_bytes });
     }
-    match broker.append(records, crate::now_ms()) {
+    match Broker::append(log, config.flush_messages.is_some(), records, crate::now_ms()) {
         Ok(info) => {
             crate::metrics::produced((info.last_offset - info.base_offset + 1) as u64, records.len() as u64);
-            Ok(info.base_offset)
+            Ok(info)
         }
         Err(e) => {
             tracing::warn!(error = %e, "produce refused");
@@ -102,15 +116,10 @@ fn append(broker: &Broker, records: &[u8]) -> Result<i64, Error> {
     }
 }
 
-fn partition_response(
-    broker: &Broker,
-    version: i16,
-    index: i32,
-    result: Result<i64, Error>,
-) -> PartitionProduceResponse {
+fn partition_response(version: i16, index: i32, result: Result<AppendInfo, Error>) -> PartitionProduceResponse {
     let response = PartitionProduceResponse::default().with_index(index).with_log_append_time_ms(-1);
     match result {
-        Ok(base_offset) => response.with_base_offset(base_offset).with_log_start_offset(broker.log.start_offset()),
+        Ok(info) => response.with_base_offset(info.base_offset).with_log_start_offset(info.log_start_offset),
         Err(error) => {
             let response = response.with_error_code(error.code()).with_base_offset(-1).with_log_start_offset(-1);
             // Kafka sends no message for an unknown partition or bad acks, only for refused records.

@@ -26,6 +26,13 @@ use super::offset_store::{Change, CommittedOffset, OffsetKey, OffsetStore, Topic
 use super::offsets::Offsets;
 use super::Error;
 
+/// A group's size and committed offsets, as the metrics show them.
+pub struct GroupSummary {
+    pub group: String,
+    pub members: usize,
+    pub committed: Vec<(TopicPartition, i64)>,
+}
+
 /// A group as ListGroups shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupListing {
@@ -283,17 +290,28 @@ impl Coordinator {
     }
 
     /// (group, members, committed offset of `topic` partition 0) per group, for metrics.
-    pub fn summary(&self, topic: &str) -> Vec<(String, usize, Option<i64>)> {
+    /// Each group's member count and committed offsets, for the metrics.
+    pub fn summary(&self) -> Vec<GroupSummary> {
         let members: Vec<(String, usize)> =
             self.lock().iter().map(|(id, slot)| (id.clone(), slot.group.member_count())).collect();
-        let key = [TopicPartition { topic: topic.to_owned(), partition: 0 }];
         members
             .into_iter()
             .map(|(id, count)| {
-                let committed = self.offsets.committed(&id, Some(&key)).pop().and_then(|(_, o)| o).map(|o| o.offset);
-                (id, count, committed)
+                let committed = self.offsets.committed(&id, None);
+                let committed = committed.into_iter().filter_map(|(tp, o)| Some((tp, o?.offset))).collect();
+                GroupSummary { group: id, members: count, committed }
             })
             .collect()
+    }
+
+    /// Removes every group's committed offsets on `topic` (the topic was
+    /// deleted, as Kafka's coordinator does on partition deletion).
+    pub async fn remove_topic_offsets(&self, topic: &str) -> Result<(), Error> {
+        let keys = self.offsets.keys_of_topic(topic);
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.offsets.queue(Change::Delete(keys)).durable().await
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Slot>> {

@@ -87,6 +87,17 @@ impl Offsets {
         }
     }
 
+    /// Every committed offset's key on `topic`, across groups.
+    pub fn keys_of_topic(&self, topic: &str) -> Vec<OffsetKey> {
+        let committed = self.lock();
+        committed
+            .iter()
+            .flat_map(|(group, offsets)| {
+                offsets.keys().filter(|tp| tp.topic == topic).map(move |tp| OffsetKey::new(group, tp))
+            })
+            .collect()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Committed> {
         lock(&self.committed)
     }

@@ -361,6 +361,19 @@ impl Log {
         Ok(())
     }
 
+    /// The topic is being deleted: appends fail from now on, the flusher's
+    /// queued work is done before the directory is renamed under it, and every
+    /// long poll waiting on this log wakes up to find the topic gone. Nothing
+    /// is written: the files are about to be removed.
+    pub fn close_for_delete(&self) {
+        let mut writer = self.writer();
+        writer.closed = true;
+        if let Err(e) = self.flusher.wait() {
+            tracing::debug!(dir = %self.dir.display(), error = %e, "flush failed on a deleted partition");
+        }
+        self.end_offset.send_modify(|_| {});
+    }
+
     /// Starts a new segment at `active`'s next offset and leaves the fsync of
     /// `active`, the producer snapshot and the recovery point to the flusher: none
     /// of that I/O happens under the writer lock the caller holds.

@@ -1,0 +1,72 @@
+//! DeleteTopics (key 20), v1-v6 (v6 names topics by name or by id, KIP-516).
+//!
+//! A deleted topic is gone from Metadata and every other request at once; its
+//! files are renamed to Kafka's `-delete` form and removed in the background
+//! (see `topics`), every group's committed offsets on it are removed, and a
+//! fetch long-polling on it ends with UNKNOWN_TOPIC_OR_PARTITION. An unknown
+//! name is UNKNOWN_TOPIC_OR_PARTITION, an unknown id UNKNOWN_TOPIC_ID, a topic
+//! given twice INVALID_REQUEST, as Kafka answers.
+
+use std::collections::HashSet;
+
+use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
+use kafka_protocol::messages::{DeleteTopicsRequest, DeleteTopicsResponse, TopicName};
+use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
+use uuid::Uuid;
+
+use super::{resolve, Error, TopicRef};
+use crate::broker::Broker;
+
+/// Every version the codec decodes.
+pub const VERSIONS: VersionRange = <DeleteTopicsRequest as Message>::VERSIONS;
+
+pub async fn handle(broker: &Broker, version: i16, request: DeleteTopicsRequest) -> DeleteTopicsResponse {
+    // Before v6 the names come as a plain list; from v6 as (name or id) pairs.
+    let asked: Vec<(Option<TopicName>, Uuid)> = if version >= 6 {
+        request.topics.into_iter().map(|t| (t.name, t.topic_id)).collect()
+    } else {
+        request.topic_names.into_iter().map(|name| (Some(name), Uuid::nil())).collect()
+    };
+    let key = |(name, id): &(Option<TopicName>, Uuid)| match name {
+        Some(name) => name.to_string(),
+        None => id.to_string(),
+    };
+    let mut seen = HashSet::new();
+    let duplicates: HashSet<String> = asked.iter().map(key).filter(|k| !seen.insert(k.clone())).collect();
+    let mut responses = Vec::with_capacity(asked.len());
+    for entry in asked {
+        let duplicate = duplicates.contains(&key(&entry));
+        let (name, id) = entry;
+        let result = if duplicate {
+            Err(Error::DuplicateResource("Duplicate topic name.".into()))
+        } else {
+            delete(broker, name.as_ref().map(|n| n.as_str()), id).await
+        };
+        let response = DeletableTopicResult::default().with_name(name).with_topic_id(id);
+        responses.push(match result {
+            Ok((name, id)) => response.with_name(Some(TopicName(StrBytes::from_string(name)))).with_topic_id(id),
+            Err(error) => response
+                .with_error_code(error.code())
+                .with_error_message(Some(StrBytes::from_string(error.to_string()))),
+        });
+    }
+    DeleteTopicsResponse::default().with_responses(responses)
+}
+
+/// Deletes the topic named by `name` or else by `id`: its name and id.
+async fn delete(broker: &Broker, name: Option<&str>, id: Uuid) -> Result<(String, Uuid), Error> {
+    let reference = match name {
+        Some(name) if id.is_nil() => TopicRef::Name(name),
+        None if !id.is_nil() => TopicRef::Id(id),
+        _ => return Err(Error::InvalidRequest("A topic must be named by its name or by its id, not both.".into())),
+    };
+    let resolved = resolve(broker, reference);
+    let topic = resolved.check()?;
+    broker.topics.delete(topic)?;
+    tracing::info!(topic = %topic.name, id = %topic.id, "deleted topic");
+    if let Err(e) = broker.groups.remove_topic_offsets(&topic.name).await {
+        // The topic is gone either way; offsets left behind name a topic that no longer exists.
+        tracing::error!(topic = %topic.name, error = %e, "could not remove the deleted topic's committed offsets");
+    }
+    Ok((topic.name.clone(), topic.id))
+}

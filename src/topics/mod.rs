@@ -1,0 +1,681 @@
+//! The topics this broker hosts: each a name, a stable id (KIP-516), its configs
+//! and its partitions' logs, on disk as Kafka lays them out.
+//!
+//! ```text
+//! DATA_DIR/<topic>-<partition>/                 one partition's log (see `log::layout`),
+//!                                               with `partition.metadata` holding the topic id
+//! DATA_DIR/<topic>-<partition>.<uuid>-delete/   a deleted partition, removed in the background
+//! DATA_DIR/topic-configs/<topic>.properties     the topic's own configs (Kafka keeps these
+//!                                               in its metadata log), absent when it has none
+//! ```
+//!
+//! The directories are the truth: a topic exists while a partition directory of
+//! it does, which is what makes creation and deletion survive a crash at any
+//! point. Creation writes the configs first, then each partition directory with
+//! its `partition.metadata`; a crash part way leaves a topic with fewer
+//! partitions (the missing ones in the middle are recreated at the next start),
+//! or a configs file without a topic, which the next start removes. Deletion
+//! takes the topic out of the registry first (it is gone for every request at
+//! once), then renames each directory to Kafka's `-delete` form, and a thread
+//! removes them; a crash leaves `-delete` directories, removed at the next start.
+//!
+//! Lookups (every produce and fetch) take the registry's read lock for a map
+//! lookup and an `Arc` clone. Creating and deleting do their file I/O outside
+//! it: a name being created is reserved under the lock, so two creations of one
+//! name cannot race, and the partition count is checked against the limit with
+//! the reservations included.
+
+pub mod config;
+pub mod name;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use uuid::Uuid;
+
+use self::config::{Overrides, TopicConfig};
+use crate::config::Config;
+use crate::durable;
+use crate::log::layout::PARTITION_METADATA_FILE;
+use crate::log::{self, Log};
+
+/// Where topics' own configs live, beside the partition directories.
+pub const CONFIGS_DIR: &str = "topic-configs";
+/// Kafka's suffix for a partition directory awaiting removal.
+const DELETE_SUFFIX: &str = "-delete";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Log(#[from] log::Error),
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    /// A name Kafka's rules refuse; the message is Kafka's.
+    #[error("{0}")]
+    InvalidName(String),
+    /// A name equal to an existing one once '.' reads as '_'.
+    #[error("{0}")]
+    Collides(String),
+    #[error("Topic '{0}' already exists.")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    InvalidPartitions(String),
+    /// Over `max_partitions`.
+    #[error("{0}")]
+    PartitionLimit(String),
+    #[error("unknown topic or partition")]
+    Unknown,
+    #[error("{path}: {reason}")]
+    Metadata { path: String, reason: String },
+}
+
+impl From<durable::Error> for Error {
+    fn from(e: durable::Error) -> Self {
+        Error::Log(e.into())
+    }
+}
+
+/// One topic: its identity, its configs and its partitions' logs.
+pub struct Topic {
+    pub name: String,
+    pub id: Uuid,
+    settings: RwLock<Settings>,
+    partitions: RwLock<Vec<Arc<Log>>>,
+}
+
+/// A topic's explicit configs and the effective ones they give with the broker's defaults.
+#[derive(Clone)]
+struct Settings {
+    overrides: Overrides,
+    config: TopicConfig,
+}
+
+impl Topic {
+    /// The log of partition `index`, if the topic has it.
+    pub fn partition(&self, index: i32) -> Option<Arc<Log>> {
+        let partitions = read(&self.partitions);
+        usize::try_from(index).ok().and_then(|i| partitions.get(i)).cloned()
+    }
+
+    /// Every partition's log, by index.
+    pub fn partitions(&self) -> Vec<Arc<Log>> {
+        read(&self.partitions).clone()
+    }
+
+    pub fn partition_count(&self) -> usize {
+        read(&self.partitions).len()
+    }
+
+    /// The effective configs: the topic's own, the broker's for the rest.
+    pub fn config(&self) -> TopicConfig {
+        read(&self.settings).config
+    }
+
+    /// The configs set on the topic itself (Kafka's dynamic topic configs).
+    pub fn overrides(&self) -> Overrides {
+        read(&self.settings).overrides.clone()
+    }
+}
+
+/// A topic to create.
+pub struct NewTopic<'a> {
+    pub name: &'a str,
+    pub partitions: usize,
+    pub overrides: Overrides,
+}
+
+/// The registry of topics.
+pub struct Topics {
+    data_dir: PathBuf,
+    /// The broker's settings: defaults for every topic config, and the limits.
+    broker: Config,
+    inner: RwLock<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    by_name: HashMap<String, Arc<Topic>>,
+    by_id: HashMap<Uuid, Arc<Topic>>,
+    /// Names being created, with their partition counts, so the limit and
+    /// "already exists" see them before they are in the maps.
+    pending: HashMap<String, usize>,
+    /// Partitions of every topic in the maps or pending.
+    partitions: usize,
+}
+
+impl Inner {
+    /// The name `name` may not be created beside: itself, or one it collides with.
+    fn conflict(&self, name: &str) -> Option<Error> {
+        let taken = self.by_name.keys().chain(self.pending.keys());
+        for existing in taken {
+            if existing == name {
+                return Some(Error::AlreadyExists(name.to_owned()));
+            }
+            if name::collides(name, existing) {
+                return Some(Error::Collides(name::collision_message(name, existing)));
+            }
+        }
+        None
+    }
+}
+
+/// What opening the data dir found, for the startup log line.
+#[derive(Debug, Default)]
+pub struct OpenReport {
+    pub topics: usize,
+    pub partitions: usize,
+    pub unclean_partitions: usize,
+    pub recovered_segments: usize,
+    pub truncated_bytes: u64,
+}
+
+impl Topics {
+    /// Opens every topic in the data dir, then creates the configured ones that
+    /// are missing.
+    pub fn open(broker: &Config, now_ms: i64) -> Result<(Topics, OpenReport), Error> {
+        let data_dir = broker.data_dir.clone();
+        std::fs::create_dir_all(data_dir.join(CONFIGS_DIR)).map_err(|e| log::Error::io(&data_dir, e))?;
+        let found = scan(&data_dir)?;
+        remove_in_background(found.deleted);
+
+        let mut report = OpenReport::default();
+        let mut inner = Inner::default();
+        let configs = read_configs(&data_dir, &found.topics)?;
+        let jobs: Vec<(String, usize)> =
+            found.topics.iter().flat_map(|(topic, &count)| (0..count).map(move |p| (topic.clone(), p))).collect();
+        let ids = read_topic_ids(&data_dir, &found.topics)?;
+        let logs = open_logs(&data_dir, &jobs, broker, &configs, now_ms)?;
+        let mut logs = logs.into_iter();
+        for (topic, &count) in &found.topics {
+            let overrides = configs.get(topic).cloned().unwrap_or_default();
+            let config = overrides.resolve(broker);
+            let mut partitions = Vec::with_capacity(count);
+            for _ in 0..count {
+                let (log, open) = logs.next().ok_or_else(|| Error::Metadata {
+                    path: data_dir.display().to_string(),
+                    reason: "a partition was not opened".into(),
+                })?;
+                report.unclean_partitions += usize::from(!open.clean);
+                report.recovered_segments += open.recovered_segments;
+                report.truncated_bytes += open.truncated_bytes;
+                partitions.push(Arc::new(log));
+            }
+            let id = ids[topic];
+            let topic = Arc::new(Topic {
+                name: topic.clone(),
+                id,
+                settings: RwLock::new(Settings { overrides, config }),
+                partitions: RwLock::new(partitions),
+            });
+            inner.partitions += count;
+            inner.by_id.insert(id, topic.clone());
+            inner.by_name.insert(topic.name.clone(), topic);
+        }
+        report.topics = inner.by_name.len();
+        report.partitions = inner.partitions;
+        let topics = Topics { data_dir, broker: broker.clone(), inner: RwLock::new(inner) };
+        for spec in &broker.topic {
+            if topics.get(&spec.name).is_some() {
+                continue;
+            }
+            let partitions = spec.partitions.unwrap_or(broker.num_partitions as usize);
+            topics.create(NewTopic { name: &spec.name, partitions, overrides: Overrides::default() }, false)?;
+            tracing::info!(topic = %spec.name, partitions, "created topic");
+            report.topics += 1;
+            report.partitions += partitions;
+        }
+        Ok((topics, report))
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<Topic>> {
+        self.read().by_name.get(name).cloned()
+    }
+
+    pub fn get_by_id(&self, id: Uuid) -> Option<Arc<Topic>> {
+        self.read().by_id.get(&id).cloned()
+    }
+
+    /// Every topic, by name.
+    pub fn all(&self) -> Vec<Arc<Topic>> {
+        let mut topics: Vec<Arc<Topic>> = self.read().by_name.values().cloned().collect();
+        topics.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        topics
+    }
+
+    /// The topic, created with the broker's defaults if it does not exist
+    /// (`auto.create.topics.enable`).
+    pub fn get_or_create(&self, name: &str) -> Result<Arc<Topic>, Error> {
+        if let Some(topic) = self.get(name) {
+            return Ok(topic);
+        }
+        let partitions = self.broker.num_partitions as usize;
+        match self.create(NewTopic { name, partitions, overrides: Overrides::default() }, false) {
+            Ok(Some(topic)) => {
+                tracing::info!(topic = name, partitions, "auto-created topic");
+                Ok(topic)
+            }
+            // Another request created it first.
+            Err(Error::AlreadyExists(_)) => self.get(name).ok_or(Error::Unknown),
+            Err(e) => Err(e),
+            Ok(None) => Err(Error::Unknown),
+        }
+    }
+
+    /// Checks a new topic as Kafka would and, unless `validate_only`, creates it.
+    pub fn create(&self, new: NewTopic<'_>, validate_only: bool) -> Result<Option<Arc<Topic>>, Error> {
+        name::validate(new.name).map_err(Error::InvalidName)?;
+        if new.partitions == 0 {
+            return Err(Error::InvalidPartitions(
+                "Number of partitions was set to an invalid non-positive value.".into(),
+            ));
+        }
+        {
+            let mut inner = self.write();
+            if let Some(conflict) = inner.conflict(new.name) {
+                return Err(conflict);
+            }
+            self.check_limit(&inner, new.partitions)?;
+            if validate_only {
+                return Ok(None);
+            }
+            inner.pending.insert(new.name.to_owned(), new.partitions);
+            inner.partitions += new.partitions;
+        }
+        let created = self.create_on_disk(&new);
+        let mut inner = self.write();
+        inner.pending.remove(new.name);
+        match created {
+            Ok(topic) => {
+                inner.by_id.insert(topic.id, topic.clone());
+                inner.by_name.insert(topic.name.clone(), topic.clone());
+                Ok(Some(topic))
+            }
+            Err(e) => {
+                inner.partitions -= new.partitions;
+                Err(e)
+            }
+        }
+    }
+
+    fn check_limit(&self, inner: &Inner, more: usize) -> Result<(), Error> {
+        let max = self.broker.max_partitions as usize;
+        if inner.partitions + more > max {
+            return Err(Error::PartitionLimit(format!(
+                "Adding {more} partition(s) would bring the broker to {} partitions, over max_partitions {max}.",
+                inner.partitions + more
+            )));
+        }
+        Ok(())
+    }
+
+    /// Configs first, then the partitions in order: see the module doc for why.
+    /// On failure whatever was made is removed again.
+    fn create_on_disk(&self, new: &NewTopic<'_>) -> Result<Arc<Topic>, Error> {
+        let config = new.overrides.resolve(&self.broker);
+        let id = Uuid::new_v4();
+        let result = (|| {
+            write_config(&self.data_dir, new.name, &new.overrides)?;
+            let partitions = (0..new.partitions)
+                .map(|p| self.create_partition(new.name, id, p, &config).map(Arc::new))
+                .collect::<Result<Vec<_>, Error>>()?;
+            durable::sync_dir(&self.data_dir)?;
+            Ok(partitions)
+        })();
+        match result {
+            Ok(partitions) => Ok(Arc::new(Topic {
+                name: new.name.to_owned(),
+                id,
+                settings: RwLock::new(Settings { overrides: new.overrides.clone(), config }),
+                partitions: RwLock::new(partitions),
+            })),
+            Err(e) => {
+                tracing::error!(topic = new.name, error = %e, "creating topic failed; removing what was made");
+                for p in 0..new.partitions {
+                    let _ = std::fs::remove_dir_all(self.data_dir.join(partition_dir_name(new.name, p)));
+                }
+                let _ = std::fs::remove_file(config_path(&self.data_dir, new.name));
+                Err(e)
+            }
+        }
+    }
+
+    fn create_partition(&self, topic: &str, id: Uuid, partition: usize, config: &TopicConfig) -> Result<Log, Error> {
+        let dir = self.data_dir.join(partition_dir_name(topic, partition));
+        std::fs::create_dir_all(&dir).map_err(|e| log::Error::io(&dir, e))?;
+        write_topic_id(&dir, id)?;
+        let (log, _) = Log::open(&dir, config.log_config(&self.broker), crate::now_ms())?;
+        Ok(log)
+    }
+
+    /// Adds partitions to a topic, up to `count` in all; fewer than it has is
+    /// INVALID_PARTITIONS.
+    pub fn create_partitions(&self, name: &str, count: usize, validate_only: bool) -> Result<(), Error> {
+        let topic = self.get(name).ok_or(Error::Unknown)?;
+        // One change to a topic's partitions at a time; lookups go on meanwhile.
+        let mut partitions = write(&topic.partitions);
+        let current = partitions.len();
+        if count < current {
+            return Err(Error::InvalidPartitions(format!(
+                "Topic currently has {current} partitions, which is higher than the requested {count}."
+            )));
+        }
+        if count == current {
+            return Err(Error::InvalidPartitions(format!("Topic already has {current} partitions.")));
+        }
+        {
+            let mut inner = self.write();
+            self.check_limit(&inner, count - current)?;
+            if validate_only {
+                return Ok(());
+            }
+            inner.partitions += count - current;
+        }
+        let config = topic.config();
+        for p in current..count {
+            match self.create_partition(name, topic.id, p, &config) {
+                Ok(log) => partitions.push(Arc::new(log)),
+                Err(e) => {
+                    let _ = std::fs::remove_dir_all(self.data_dir.join(partition_dir_name(name, p)));
+                    self.write().partitions -= count - p;
+                    return Err(e);
+                }
+            }
+        }
+        durable::sync_dir(&self.data_dir)?;
+        Ok(())
+    }
+
+    /// Removes a topic: gone from every lookup at once, its files renamed to
+    /// Kafka's `-delete` form and removed in the background.
+    pub fn delete(&self, topic: &Topic) -> Result<(), Error> {
+        {
+            let mut inner = self.write();
+            match inner.by_name.get(&topic.name) {
+                Some(found) if found.id == topic.id => {}
+                _ => return Err(Error::Unknown),
+            }
+            inner.by_name.remove(&topic.name);
+            inner.by_id.remove(&topic.id);
+            inner.partitions -= topic.partition_count();
+        }
+        let partitions = write(&topic.partitions);
+        let mut renamed = Vec::with_capacity(partitions.len());
+        let mut failed = None;
+        for (p, log) in partitions.iter().enumerate() {
+            // Appends fail from here on, and long polls on it wake up to find it gone.
+            log.close_for_delete();
+            let from = self.data_dir.join(partition_dir_name(&topic.name, p));
+            let to = self.data_dir.join(format!(
+                "{}.{}{DELETE_SUFFIX}",
+                partition_dir_name(&topic.name, p),
+                Uuid::new_v4().simple()
+            ));
+            match std::fs::rename(&from, &to) {
+                Ok(()) => renamed.push(to),
+                Err(e) => failed = Some(log::Error::io(&from, e)),
+            }
+        }
+        let _ = std::fs::remove_file(config_path(&self.data_dir, &topic.name));
+        durable::sync_dir(&self.data_dir)?;
+        remove_in_background(renamed);
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Closes every partition cleanly (shutdown).
+    pub fn close(&self) -> Result<(), Error> {
+        let mut first_error = None;
+        for topic in self.all() {
+            for log in topic.partitions() {
+                if let Err(e) = log.close() {
+                    tracing::error!(topic = %topic.name, error = %e, "closing a partition failed");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), |e| Err(e.into()))
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        read(&self.inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        write(&self.inner)
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Kafka's partition directory name.
+pub fn partition_dir_name(topic: &str, partition: usize) -> String {
+    format!("{topic}-{partition}")
+}
+
+/// The topic and partition a directory name stands for, if it is a live
+/// partition directory (`<topic>-<n>` with a legal topic name).
+pub fn parse_partition_dir(name: &str) -> Option<(&str, usize)> {
+    let (topic, partition) = name.rsplit_once('-')?;
+    if partition.is_empty() || !partition.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let partition = partition.parse().ok()?;
+    name::validate(topic).ok()?;
+    Some((topic, partition))
+}
+
+/// What the data dir holds: live topics with their partition counts, and
+/// directories awaiting removal.
+struct Scan {
+    topics: BTreeMap<String, usize>,
+    deleted: Vec<PathBuf>,
+}
+
+fn scan(data_dir: &Path) -> Result<Scan, Error> {
+    let mut scan = Scan { topics: BTreeMap::new(), deleted: Vec::new() };
+    let entries = std::fs::read_dir(data_dir).map_err(|e| log::Error::io(data_dir, e))?;
+    let mut present: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| log::Error::io(data_dir, e))?;
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else { continue };
+        if name.ends_with(DELETE_SUFFIX) {
+            scan.deleted.push(entry.path());
+        } else if let Some((topic, partition)) = parse_partition_dir(name) {
+            present.entry(topic.to_owned()).or_default().push(partition);
+        } else if name != CONFIGS_DIR {
+            tracing::warn!(dir = %entry.path().display(), "ignoring a directory that is not a partition");
+        }
+    }
+    for (topic, partitions) in present {
+        let count = partitions.iter().max().map_or(0, |m| m + 1);
+        if partitions.len() != count {
+            // Only a crash during creation leaves gaps: the missing partitions were never written to.
+            tracing::warn!(topic = %topic, found = partitions.len(), count, "recreating missing partition directories");
+        }
+        scan.topics.insert(topic, count);
+    }
+    Ok(scan)
+}
+
+fn config_path(data_dir: &Path, topic: &str) -> PathBuf {
+    data_dir.join(CONFIGS_DIR).join(format!("{topic}.properties"))
+}
+
+/// Each topic's own configs; config files of topics that do not exist are
+/// leftovers of a creation cut short, and removed.
+fn read_configs(data_dir: &Path, topics: &BTreeMap<String, usize>) -> Result<HashMap<String, Overrides>, Error> {
+    let dir = data_dir.join(CONFIGS_DIR);
+    let mut configs = HashMap::new();
+    for entry in std::fs::read_dir(&dir).map_err(|e| log::Error::io(&dir, e))? {
+        let path = entry.map_err(|e| log::Error::io(&dir, e))?.path();
+        let Some(topic) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".properties")) else {
+            continue;
+        };
+        if !topics.contains_key(topic) {
+            tracing::warn!(path = %path.display(), "removing the configs of a topic that does not exist");
+            let _ = std::fs::remove_file(&path);
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| log::Error::io(&path, e))?;
+        let overrides = Overrides::from_properties(&text)
+            .map_err(|e| Error::Metadata { path: path.display().to_string(), reason: e.to_string() })?;
+        configs.insert(topic.to_owned(), overrides);
+    }
+    Ok(configs)
+}
+
+fn write_config(data_dir: &Path, topic: &str, overrides: &Overrides) -> Result<(), Error> {
+    let path = config_path(data_dir, topic);
+    if overrides.iter().next().is_none() {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(log::Error::io(&path, e).into()),
+            _ => Ok(()),
+        };
+    }
+    Ok(durable::write_durably(&path, overrides.to_properties().as_bytes())?)
+}
+
+/// Each topic's id from its partitions' `partition.metadata`, written where it
+/// is missing (a partition created by a strand that kept none, or a crash
+/// between the directory and the file). Partitions that disagree stop the start,
+/// as Kafka stops on an inconsistent topic id.
+fn read_topic_ids(data_dir: &Path, topics: &BTreeMap<String, usize>) -> Result<HashMap<String, Uuid>, Error> {
+    let mut ids = HashMap::with_capacity(topics.len());
+    for (topic, &count) in topics {
+        let mut id: Option<Uuid> = None;
+        let mut missing = Vec::new();
+        for p in 0..count {
+            let dir = data_dir.join(partition_dir_name(topic, p));
+            match read_topic_id(&dir)? {
+                Some(found) if id.is_some_and(|id| id != found) => {
+                    return Err(Error::Metadata {
+                        path: dir.join(PARTITION_METADATA_FILE).display().to_string(),
+                        reason: format!("topic id {found} differs from the id of the topic's other partitions"),
+                    })
+                }
+                Some(found) => id = Some(found),
+                None => missing.push(dir),
+            }
+        }
+        let id = id.unwrap_or_else(Uuid::new_v4);
+        for dir in missing {
+            std::fs::create_dir_all(&dir).map_err(|e| log::Error::io(&dir, e))?;
+            write_topic_id(&dir, id)?;
+        }
+        ids.insert(topic.clone(), id);
+    }
+    Ok(ids)
+}
+
+/// Kafka's `partition.metadata`: `version: 0` and `topic_id: <base64url>`.
+fn read_topic_id(partition_dir: &Path) -> Result<Option<Uuid>, Error> {
+    let path = partition_dir.join(PARTITION_METADATA_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(log::Error::io(&path, e).into()),
+    };
+    let bad = |reason: &str| Error::Metadata { path: path.display().to_string(), reason: reason.into() };
+    let encoded = text.lines().find_map(|l| l.strip_prefix("topic_id:")).ok_or_else(|| bad("no topic_id line"))?;
+    let bytes = URL_SAFE_NO_PAD.decode(encoded.trim()).map_err(|_| bad("topic_id is not base64url"))?;
+    Uuid::from_slice(&bytes).map(Some).map_err(|_| bad("topic_id is not 16 bytes"))
+}
+
+fn write_topic_id(partition_dir: &Path, id: Uuid) -> Result<(), Error> {
+    let text = format!("version: 0\ntopic_id: {}\n", URL_SAFE_NO_PAD.encode(id.as_bytes()));
+    Ok(durable::write_durably(&partition_dir.join(PARTITION_METADATA_FILE), text.as_bytes())?)
+}
+
+/// Opens the partitions' logs on as many threads as there are cores: a start
+/// with a thousand partitions is bound by the many small reads and maps.
+fn open_logs(
+    data_dir: &Path,
+    jobs: &[(String, usize)],
+    broker: &Config,
+    configs: &HashMap<String, Overrides>,
+    now_ms: i64,
+) -> Result<Vec<(Log, log::OpenReport)>, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len().max(1));
+    let next = AtomicUsize::new(0);
+    type Opened = Result<(Log, log::OpenReport), log::Error>;
+    let results: Mutex<Vec<Option<Opened>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((topic, partition)) = jobs.get(i) else { break };
+                let config = configs.get(topic).cloned().unwrap_or_default().resolve(broker);
+                let dir = data_dir.join(partition_dir_name(topic, *partition));
+                let opened = Log::open(&dir, config.log_config(broker), now_ms);
+                if let Ok((log, report)) = &opened {
+                    if !report.clean || report.truncated_bytes > 0 {
+                        tracing::info!(
+                            dir = %dir.display(),
+                            clean = report.clean,
+                            recovered_segments = report.recovered_segments,
+                            truncated_bytes = report.truncated_bytes,
+                            log_end_offset = log.end_offset(),
+                            "partition recovered"
+                        );
+                    }
+                }
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(opened);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.into_iter().map(|r| r.unwrap_or(Err(log::Error::Closed)).map_err(Error::from)).collect()
+}
+
+/// Removes deleted partition directories on a thread of their own: a large
+/// partition takes a while, and nothing waits for it.
+fn remove_in_background(dirs: Vec<PathBuf>) {
+    if dirs.is_empty() {
+        return;
+    }
+    let spawned = std::thread::Builder::new().name("topic-delete".into()).spawn(move || {
+        for dir in dirs {
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => tracing::debug!(dir = %dir.display(), "removed deleted partition"),
+                Err(e) => tracing::warn!(dir = %dir.display(), error = %e, "could not remove a deleted partition"),
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "could not start removing deleted partitions; the next start will");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_directories_are_parsed_as_kafka_names_them() {
+        assert_eq!(parse_partition_dir("events-0"), Some(("events", 0)));
+        assert_eq!(parse_partition_dir("my-topic-12"), Some(("my-topic", 12)));
+        assert_eq!(parse_partition_dir("a.b_c-3"), Some(("a.b_c", 3)));
+        assert_eq!(parse_partition_dir("topic-configs"), None);
+        assert_eq!(parse_partition_dir("events-"), None);
+        assert_eq!(parse_partition_dir("-0"), None);
+        assert_eq!(parse_partition_dir("events-0.abc-delete"), None);
+        // A topic name may end in a dash: the partition is what follows the last one.
+        assert_eq!(parse_partition_dir("events--1"), Some(("events-", 1)));
+    }
+}
