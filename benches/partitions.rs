@@ -120,7 +120,7 @@ fn main() {
     let load_at_start = load_average();
     println!("(librdkafka {}, load average {load_at_start})", rdkafka::util::get_rdkafka_version().1);
 
-    let mut external = config.as_ref().map(|config| open_warm(config));
+    let mut external = config.as_ref().map(open_warm);
     if wants("produce") {
         produce_shapes(&mut table, external.as_ref(), runs);
     }
@@ -244,7 +244,7 @@ fn produce(target: &Target, shape: Shape, count: usize) -> ProduceRun {
     let sticky = if shape.sticky { None } else { Some(("sticky.partitioning.linger.ms", "0")) };
     let settings: Vec<(&str, &str)> = sticky.into_iter().collect();
     let (producer, deliveries) = kafka_client::producer(&target.addr, &settings);
-    let payload = vec![b'x'; SIZE];
+    let payload = [b'x'; SIZE];
     // Unmeasured: connection setup and every topic's metadata and leader.
     for topic in &target.topics {
         kafka_client::send(&producer, BaseRecord::to(topic).payload(&payload[..]));
