@@ -255,6 +255,8 @@ impl Config {
             flush_interval_ms: self.flush_interval_ms,
             index_interval_bytes: self.index_interval_bytes,
             index_max_bytes: self.index_max_bytes as usize,
+            // Per topic (`message.timestamp.type`); the broker-wide default is Kafka's.
+            timestamp_type: crate::log::TimestampType::CreateTime,
         }
     }
 }
@@ -313,10 +315,12 @@ fn parse_topics(given: Vec<String>) -> Result<Vec<TopicSpec>, String> {
             None => (entry, None),
         };
         topics::name::validate(name).map_err(|reason| format!("{entry:?}: {reason}"))?;
-        if specs.iter().any(|s| s.name == name) {
-            return Err(format!("topic {name:?} is given twice"));
+        // The same topic given twice alike (a flag beside the default, say) is one topic.
+        match specs.iter().find(|s| s.name == name) {
+            Some(earlier) if earlier.partitions == partitions => continue,
+            Some(_) => return Err(format!("topic {name:?} is given twice with different partition counts")),
+            None => specs.push(TopicSpec { name: name.to_owned(), partitions }),
         }
-        specs.push(TopicSpec { name: name.to_owned(), partitions });
     }
     Ok(specs)
 }

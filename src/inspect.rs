@@ -63,7 +63,7 @@ pub struct Summary {
 /// Inspects `path` and writes the report to `out`.
 pub fn run(path: &Path, options: Options, out: &mut dyn Write) -> Result<Summary, Error> {
     let meta = std::fs::metadata(path).map_err(Error::io(path))?;
-    let mut report = Report { out, options, summary: Summary::default() };
+    let mut report = Report { out, options, summary: Summary::default(), topic_ids: HashMap::new() };
     if meta.is_dir() {
         let partitions = partition_dirs(path)?;
         if partitions.is_empty() {
@@ -99,7 +99,10 @@ fn is_partition_dir(dir: &Path) -> Result<bool, Error> {
     Ok(dir.join(PARTITION_METADATA_FILE).is_file() || !segment_bases(dir)?.is_empty())
 }
 
-/// `dir` itself when it is a partition dir, else its partition subdirs (a data dir).
+/// `dir` itself when it is a partition dir, else its partition subdirs (a data
+/// dir), by topic and then partition number (`t-2` before `t-10`). Deleted
+/// partitions (Kafka's `-delete` directories, removed in the background) are
+/// left out.
 fn partition_dirs(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     if is_partition_dir(dir)? {
         return Ok(vec![dir.to_owned()]);
@@ -107,11 +110,18 @@ fn partition_dirs(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut dirs = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(Error::io(dir))? {
         let path = entry.map_err(Error::io(dir))?.path();
-        if path.is_dir() && is_partition_dir(&path)? {
+        let deleted = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("-delete"));
+        if path.is_dir() && !deleted && is_partition_dir(&path)? {
             dirs.push(path);
         }
     }
-    dirs.sort();
+    dirs.sort_by_cached_key(|path| {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        match crate::topics::parse_partition_dir(&name) {
+            Some((topic, partition)) => (topic.to_owned(), partition, name),
+            None => (name.clone(), 0, name),
+        }
+    });
     Ok(dirs)
 }
 
@@ -119,6 +129,8 @@ struct Report<'a> {
     out: &'a mut dyn Write,
     options: Options,
     summary: Summary,
+    /// The topic id each topic's first partition showed, to check the others against.
+    topic_ids: HashMap<String, String>,
 }
 
 macro_rules! say {
@@ -143,6 +155,15 @@ impl Report<'_> {
             "no clean-shutdown marker (running, or stopped uncleanly: the next start re-validates the newest segments)"
         };
         say!(self, "partition {}: topic id {}, {stopped}", dir.display(), topic_id.as_deref().unwrap_or("unknown"))?;
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if let (Some((topic, _)), Some(id)) = (crate::topics::parse_partition_dir(name), &topic_id) {
+            let first = self.topic_ids.entry(topic.to_owned()).or_insert_with(|| id.clone()).clone();
+            if &first != id {
+                self.problem(format_args!(
+                    "topic id {id} differs from {first}, the id of topic {topic}'s first partition (the broker will not start)"
+                ))?;
+            }
+        }
         // Retention deletes whole segments from the front and recovery drops every
         // segment after a cut, so each segment starts where the one before ends.
         let mut previous_end: Option<i64> = None;

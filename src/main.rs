@@ -109,6 +109,7 @@ fn run_broker(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
         logs.with_ansi(std::io::stderr().is_terminal()).init();
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config.summary(), "starting strand");
+    raise_open_file_limit();
 
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -135,6 +136,25 @@ fn run_broker(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
             eprintln!("strand: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit, as the JVM does for
+/// Kafka (HotSpot's `MaxFDLimit`, on by default): a shell's soft limit (often
+/// 1024) is below what one descriptor per partition, the sealed-segment cache
+/// and the client connections can need. Failing to raise it is not fatal: the
+/// broker runs within the limit it has.
+fn raise_open_file_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current == limit.maximum {
+        return;
+    }
+    let show = |n: Option<u64>| n.map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
+    let (from, to) = (show(limit.current), show(limit.maximum));
+    match setrlimit(Resource::Nofile, Rlimit { current: limit.maximum, maximum: limit.maximum }) {
+        Ok(()) => tracing::info!(%from, %to, "raised the open-file soft limit"),
+        Err(e) => tracing::warn!(error = %e, soft = %from, hard = %to, "cannot raise the open-file soft limit"),
     }
 }
 

@@ -87,6 +87,33 @@ fn inspect_reports_batches_offsets_and_timestamps_of_a_data_dir() {
 }
 
 #[test]
+fn inspect_walks_every_topic_and_partition_in_order_and_checks_topic_ids() {
+    let mut strand = Strand::start_with(&["--topic", "wide:12"]);
+    assert!(strand.stop().success());
+    // A deleted partition awaiting removal is not reported.
+    std::fs::create_dir(strand.data_dir.join("gone-0.0123456789abcdef0123456789abcdef-delete")).unwrap();
+    let output = inspect(&strand.data_dir, &[]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let partitions: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("partition "))
+        .filter_map(|l| Some(Path::new(l.split(':').next()?).file_name()?.to_str()?.to_owned()))
+        .collect();
+    let mut expected = vec!["events-0".to_owned()];
+    expected.extend((0..12).map(|p| format!("wide-{p}")));
+    assert_eq!(partitions, expected, "{text}");
+
+    // One partition that names another topic id: the broker would refuse to start.
+    let metadata = strand.data_dir.join("wide-7/partition.metadata");
+    std::fs::write(&metadata, "version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA\n").unwrap();
+    let output = inspect(&strand.data_dir, &[]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("PROBLEM topic id AAAAAAAAAAAAAAAAAAAAAA differs"), "{text}");
+}
+
+#[test]
 fn inspect_batches_prints_one_line_per_batch() {
     let strand = stopped_broker_with_three_batches();
     let output = inspect(&strand.partition_dir(), &["--batches"]);

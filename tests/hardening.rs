@@ -14,7 +14,9 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use common::{batch, batch_base_offsets, RawClient, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
 use kafka_protocol::messages::create_topics_request::{CreatableReplicaAssignment, CreatableTopic};
+use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
@@ -273,6 +275,30 @@ fn sites(key: ApiKey, v: i16) -> Vec<Site> {
             site("topics[0].assignments[0].broker_ids", v, Array, |k| {
                 CreateTopicsRequest::default().with_topics(vec![CreatableTopic::default()
                     .with_assignments(vec![CreatableReplicaAssignment::default().with_broker_ids(n(k))])])
+            }),
+        ],
+        ApiKey::DeleteTopics if v < 6 => vec![
+            site("topic_names", v, Array, |k| DeleteTopicsRequest::default().with_topic_names(n(k))),
+            site("topic_names[0]", v, String, |k| {
+                DeleteTopicsRequest::default().with_topic_names(vec![TopicName(text(k))])
+            }),
+        ],
+        ApiKey::DeleteTopics => vec![
+            site("topics", v, Array, |k| DeleteTopicsRequest::default().with_topics(n(k))),
+            site("topics[0].name", v, String, |k| {
+                DeleteTopicsRequest::default()
+                    .with_topics(vec![DeleteTopicState::default().with_name(Some(TopicName(text(k))))])
+            }),
+        ],
+        ApiKey::CreatePartitions => vec![
+            site("topics", v, Array, |k| CreatePartitionsRequest::default().with_topics(n(k))),
+            site("topics[0].assignments", v, Array, |k| {
+                CreatePartitionsRequest::default()
+                    .with_topics(vec![CreatePartitionsTopic::default().with_assignments(Some(n(k)))])
+            }),
+            site("topics[0].assignments[0].broker_ids", v, Array, |k| {
+                CreatePartitionsRequest::default().with_topics(vec![CreatePartitionsTopic::default()
+                    .with_assignments(Some(vec![CreatePartitionsAssignment::default().with_broker_ids(n(k))]))])
             }),
         ],
         ApiKey::FindCoordinator if v < 4 => {

@@ -56,7 +56,7 @@ fn health_is_ready_once_the_broker_listens() {
 fn metrics_move_by_what_produce_fetch_and_commit_did() {
     let strand = Strand::start();
     let before = scrape(&strand);
-    assert_eq!(before["strand_log_end_offset"], 0.0);
+    assert_eq!(before["strand_log_end_offset{topic=\"events\",partition=\"0\"}"], 0.0);
     assert_eq!(before["strand_build_info{version=\"0.1.0\"}"], 1.0);
 
     let mut client = RawClient::connect(&strand.addr);
@@ -90,17 +90,17 @@ fn metrics_move_by_what_produce_fetch_and_commit_did() {
     assert_eq!(after["strand_produced_records_total"], 5.0);
     assert_eq!(after["strand_produced_bytes_total"], produced_bytes);
     assert_eq!(after["strand_fetched_bytes_total"], produced_bytes);
-    assert_eq!(after["strand_log_start_offset"], 0.0);
-    assert_eq!(after["strand_log_end_offset"], 5.0);
-    assert_eq!(after["strand_log_segments"], 1.0);
-    assert_eq!(after["strand_log_size_bytes"], produced_bytes);
+    assert_eq!(after["strand_log_start_offset{topic=\"events\",partition=\"0\"}"], 0.0);
+    assert_eq!(after["strand_log_end_offset{topic=\"events\",partition=\"0\"}"], 5.0);
+    assert_eq!(after["strand_log_segments{topic=\"events\",partition=\"0\"}"], 1.0);
+    assert_eq!(after["strand_log_size_bytes{topic=\"events\",partition=\"0\"}"], produced_bytes);
     assert_eq!(after["strand_requests_total{api=\"Produce\"}"], 2.0);
     assert_eq!(after["strand_requests_total{api=\"Fetch\"}"], 2.0);
     assert_eq!(after["strand_requests_total{api=\"OffsetCommit\"}"], 1.0);
     assert_eq!(after["strand_request_errors_total{api=\"Fetch\",code=\"1\"}"], 1.0);
     assert_eq!(after["strand_request_duration_seconds_count{api=\"Produce\"}"], 2.0);
     assert!(after.contains_key("strand_request_duration_seconds_bucket{api=\"Fetch\",le=\"0.001\"}"));
-    assert_eq!(after["strand_consumer_group_lag{group=\"dash\"}"], 3.0);
+    assert_eq!(after["strand_consumer_group_lag{group=\"dash\",topic=\"events\",partition=\"0\"}"], 3.0);
     assert_eq!(after["strand_consumer_group_members{group=\"dash\"}"], 0.0);
     assert_eq!(after["strand_connections_active"], 1.0);
     assert!(after["strand_connections_total"] >= 1.0);
@@ -165,16 +165,16 @@ fn metadata_offset_fetch_create_topics_and_init_producer_id_errors_are_counted_o
     let codes: Vec<i16> = fetched.groups[0].topics.iter().map(|t| t.partitions[0].error_code).collect();
     assert_eq!(codes, [3, 0]);
 
-    // CreateTopics: ours exists already; any other is refused by policy.
+    // CreateTopics: ours exists already; three replicas cannot be placed on one broker.
     let created = client.send(
         7,
         &CreateTopicsRequest::default().with_timeout_ms(5000).with_topics(vec![
             CreatableTopic::default().with_name(topic_name(TOPIC)).with_num_partitions(1).with_replication_factor(1),
-            CreatableTopic::default().with_name(topic_name("other")).with_num_partitions(1).with_replication_factor(1),
+            CreatableTopic::default().with_name(topic_name("other")).with_num_partitions(1).with_replication_factor(3),
         ]),
     );
     let codes: Vec<i16> = created.topics.iter().map(|t| t.error_code).collect();
-    assert_eq!(codes, [36, 44]);
+    assert_eq!(codes, [36, 38]);
 
     // InitProducerId: a transactional id is refused, an idempotent producer is not.
     let transactional = client.send(
@@ -204,7 +204,7 @@ fn metadata_offset_fetch_create_topics_and_init_producer_id_errors_are_counted_o
     assert_eq!(errors_added(&before, &after, "Metadata", ResponseError::UnknownTopicId), 1.0);
     assert_eq!(errors_added(&before, &after, "OffsetFetch", ResponseError::UnknownTopicOrPartition), 3.0);
     assert_eq!(errors_added(&before, &after, "CreateTopics", ResponseError::TopicAlreadyExists), 1.0);
-    assert_eq!(errors_added(&before, &after, "CreateTopics", ResponseError::PolicyViolation), 1.0);
+    assert_eq!(errors_added(&before, &after, "CreateTopics", ResponseError::InvalidReplicationFactor), 1.0);
     assert_eq!(errors_added(&before, &after, "InitProducerId", ResponseError::CoordinatorNotAvailable), 1.0);
     assert_eq!(errors_added(&before, &after, "Produce", ResponseError::InvalidRequiredAcks), 1.0);
     // Nothing else: no other code, and no code 0, was counted for these APIs.

@@ -55,7 +55,8 @@ fn create_partitions(broker: &Broker, request: &CreatePartitionsTopic, validate_
             request.count
         ))
     })?;
-    if let Some(assignments) = &request.assignments {
+    // Null is "place them anywhere"; an empty list is read the same way.
+    if let Some(assignments) = request.assignments.as_ref().filter(|a| !a.is_empty()) {
         let new = count.saturating_sub(topic.partition_count());
         if assignments.len() != new {
             return Err(Error::InvalidReplicaAssignment(format!(

@@ -10,7 +10,7 @@
 //! refuses (INVALID_CONFIG), and the broker's partition cap (POLICY_VIOLATION).
 //! -1 partitions is `num_partitions`; `validate_only` runs every check and
 //! creates nothing. From v5 a success carries the partition count, replication
-//! factor and the topic's own configs; from v7 its id.
+//! factor and every topic config with its value and source; from v7 its id.
 
 use std::collections::HashSet;
 
@@ -21,14 +21,17 @@ use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::Error;
 use crate::broker::Broker;
-use crate::topics::config::Overrides;
-use crate::topics::NewTopic;
+use crate::topics::config::{self, Overrides};
+use crate::topics::{self, NewTopic};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <CreateTopicsRequest as Message>::VERSIONS;
 
-/// Kafka's `DescribeConfigsResponse.ConfigSource.DYNAMIC_TOPIC_CONFIG`.
+/// Kafka's `DescribeConfigsResponse.ConfigSource`: a topic's own config, and
+/// everything else (the broker's flags included: strand cannot tell a flag
+/// given from its default, so it never claims STATIC_BROKER_CONFIG).
 const DYNAMIC_TOPIC_CONFIG: i8 = 1;
+const DEFAULT_CONFIG: i8 = 5;
 
 pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> CreateTopicsResponse {
     let mut seen = HashSet::new();
@@ -46,13 +49,17 @@ pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> C
             };
             match outcome {
                 Ok((id, partitions, overrides)) => {
-                    let configs = overrides
+                    let configs = config::NAMES
                         .iter()
-                        .map(|(name, value)| {
+                        .map(|&name| {
+                            let (value, source) = match overrides.get(name) {
+                                Some(value) => (Some(value.to_owned()), DYNAMIC_TOPIC_CONFIG),
+                                None => (config::default_value(name, &broker.config), DEFAULT_CONFIG),
+                            };
                             CreatableTopicConfigs::default()
-                                .with_name(StrBytes::from_string(name.to_owned()))
-                                .with_value(Some(StrBytes::from_string(value.to_owned())))
-                                .with_config_source(DYNAMIC_TOPIC_CONFIG)
+                                .with_name(StrBytes::from_static_str(name))
+                                .with_value(value.map(StrBytes::from_string))
+                                .with_config_source(source)
                         })
                         .collect();
                     result
@@ -75,35 +82,19 @@ pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> C
     CreateTopicsResponse::default().with_topics(topics)
 }
 
-/// Checks one topic and, unless `validate_only`, creates it: its id (when
-/// created), partition count and configs.
+/// Checks one topic in Kafka's order (name, existence, configs, replication
+/// factor, partitions, assignments) and, unless `validate_only`, creates it:
+/// its id (when created), partition count and configs.
 fn create(
     broker: &Broker,
     topic: &CreatableTopic,
     validate_only: bool,
 ) -> Result<(Option<uuid::Uuid>, usize, Overrides), Error> {
-    crate::topics::name::validate(topic.name.as_str()).map_err(crate::topics::Error::InvalidName)?;
-    let partitions = if topic.assignments.is_empty() {
-        match topic.num_partitions {
-            -1 => broker.config.num_partitions as usize,
-            n if n > 0 => n as usize,
-            _ => {
-                return Err(crate::topics::Error::InvalidPartitions(
-                    "Number of partitions was set to an invalid non-positive value.".into(),
-                )
-                .into())
-            }
-        }
-    } else {
-        if topic.num_partitions != -1 || topic.replication_factor != -1 {
-            return Err(Error::InvalidRequest(
-                "A manual partition assignment was specified, but numPartitions or replicationFactor was not set to -1."
-                    .into(),
-            ));
-        }
-        check_assignments(broker, topic)?;
-        topic.assignments.len()
-    };
+    let name = topic.name.as_str();
+    topics::name::validate(name).map_err(topics::Error::InvalidName)?;
+    broker.topics.check_name_free(name)?;
+    let overrides = Overrides::parse(topic.configs.iter().map(|c| (c.name.as_str(), c.value.as_deref())))
+        .map_err(topics::Error::from)?;
     match topic.replication_factor {
         -1 | 1 => {}
         n if n <= 0 => {
@@ -114,49 +105,80 @@ fn create(
         n => {
             return Err(Error::InvalidReplicationFactor(format!(
                 "Unable to replicate the partition {n} time(s): The target replication factor of {n} cannot be \
-                 reached because only 1 broker(s) are registered."
+                 reached because only 1 broker(s) are registered or some brokers have all their log directories \
+                 cordoned."
             )))
         }
     }
-    let overrides = Overrides::parse(topic.configs.iter().map(|c| (c.name.as_str(), c.value.as_deref())))
-        .map_err(crate::topics::Error::from)?;
-    let created = broker
-        .topics
-        .create(NewTopic { name: topic.name.as_str(), partitions, overrides: overrides.clone() }, validate_only)?;
+    let partitions = if topic.assignments.is_empty() {
+        match topic.num_partitions {
+            -1 => broker.config.num_partitions as usize,
+            n if n > 0 => n as usize,
+            _ => {
+                return Err(topics::Error::InvalidPartitions(
+                    "Number of partitions was set to an invalid non-positive value.".into(),
+                )
+                .into())
+            }
+        }
+    } else {
+        if topic.num_partitions != -1 {
+            return Err(Error::InvalidRequest(
+                "A manual partition assignment was specified, but numPartitions was not set to -1.".into(),
+            ));
+        }
+        if topic.replication_factor != -1 {
+            return Err(Error::InvalidRequest(
+                "A manual partition assignment was specified, but replication factor was not set to -1.".into(),
+            ));
+        }
+        check_assignments(broker, topic)?;
+        topic.assignments.len()
+    };
+    let created = broker.topics.create(NewTopic { name, partitions, overrides: overrides.clone() }, validate_only)?;
     if let Some(created) = &created {
         tracing::info!(topic = %created.name, partitions, "created topic");
     }
     Ok((created.map(|t| t.id), partitions, overrides))
 }
 
-/// Manual assignments: partitions 0, 1, ... in order, each on this broker alone.
+/// Manual assignments: each on this broker alone, once each, and together the
+/// partitions 0, 1, ... n-1.
 fn check_assignments(broker: &Broker, topic: &CreatableTopic) -> Result<(), Error> {
-    for (expected, assignment) in topic.assignments.iter().enumerate() {
-        if assignment.partition_index != expected as i32 {
+    let node = broker.node_id();
+    let mut seen = std::collections::BTreeSet::new();
+    for assignment in &topic.assignments {
+        match assignment.broker_ids.as_slice() {
+            [] => {
+                return Err(Error::InvalidReplicaAssignment(
+                    "The manual partition assignment includes an empty replica list.".into(),
+                ))
+            }
+            ids => {
+                if let Some(other) = ids.iter().find(|id| id.0 != node) {
+                    return Err(Error::InvalidReplicaAssignment(format!(
+                        "The manual partition assignment includes broker {}, but no such broker is registered.",
+                        other.0
+                    )));
+                }
+                if ids.len() > 1 {
+                    return Err(Error::InvalidReplicaAssignment(format!(
+                        "The manual partition assignment includes the broker {node} more than once."
+                    )));
+                }
+            }
+        }
+        if !seen.insert(assignment.partition_index) {
             return Err(Error::InvalidReplicaAssignment(format!(
-                "Partitions should be sequential and start at 0, but partition {} was found at position {expected}.",
+                "Found multiple manual partition assignments for partition {}",
                 assignment.partition_index
             )));
         }
-        match assignment.broker_ids.as_slice() {
-            [only] if only.0 == broker.node_id() => {}
-            [] => {
-                return Err(Error::InvalidReplicaAssignment(format!(
-                    "The manual partition assignment includes an empty replica list for partition {expected}."
-                )))
-            }
-            ids => {
-                let other = ids.iter().find(|id| id.0 != broker.node_id()).map_or(broker.node_id(), |id| id.0);
-                return Err(Error::InvalidReplicaAssignment(if other == broker.node_id() {
-                    format!("The manual partition assignment includes the broker {other} more than once.")
-                } else {
-                    format!(
-                        "The manual partition assignment includes broker {other}, but no broker with that ID is \
-                         registered."
-                    )
-                }));
-            }
-        }
+    }
+    if !seen.iter().copied().eq(0..seen.len() as i32) {
+        return Err(Error::InvalidReplicaAssignment(
+            "partitions should be a consecutive 0-based integer sequence".into(),
+        ));
     }
     Ok(())
 }

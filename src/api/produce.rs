@@ -119,7 +119,10 @@ fn append(log: &Log, config: &TopicConfig, records: &[u8]) -> Result<AppendInfo,
 fn partition_response(version: i16, index: i32, result: Result<AppendInfo, Error>) -> PartitionProduceResponse {
     let response = PartitionProduceResponse::default().with_index(index).with_log_append_time_ms(-1);
     match result {
-        Ok(info) => response.with_base_offset(info.base_offset).with_log_start_offset(info.log_start_offset),
+        Ok(info) => response
+            .with_base_offset(info.base_offset)
+            .with_log_start_offset(info.log_start_offset)
+            .with_log_append_time_ms(info.log_append_time_ms),
         Err(error) => {
             let response = response.with_error_code(error.code()).with_base_offset(-1).with_log_start_offset(-1);
             // Kafka sends no message for an unknown partition or bad acks, only for refused records.

@@ -147,6 +147,21 @@ pub fn set_base_offset(buf: &mut [u8], offset: i64) {
     buf[..8].copy_from_slice(&offset.to_be_bytes());
 }
 
+/// Stamps a validated batch with the broker's clock, as Kafka's LogValidator does
+/// for a topic with `message.timestamp.type=LogAppendTime`
+/// (`DefaultRecordBatch.setMaxTimestamp(LOG_APPEND_TIME, now)`): the timestamp-type
+/// attribute bit is set (the others are kept), maxTimestamp becomes `now_ms`, and
+/// the CRC32C is recomputed. The base timestamp and the records are left as the
+/// producer wrote them: a reader of a LogAppendTime batch takes every record's
+/// timestamp from maxTimestamp.
+pub fn set_log_append_time(buf: &mut [u8], now_ms: i64) {
+    let attributes = i16::from_be_bytes([buf[ATTRIBUTES], buf[ATTRIBUTES + 1]]) | TIMESTAMP_TYPE_BIT;
+    buf[ATTRIBUTES..ATTRIBUTES + 2].copy_from_slice(&attributes.to_be_bytes());
+    buf[MAX_TIMESTAMP..MAX_TIMESTAMP + 8].copy_from_slice(&now_ms.to_be_bytes());
+    let crc = crc32c::crc32c(&buf[ATTRIBUTES..]);
+    buf[CRC..CRC + 4].copy_from_slice(&crc.to_be_bytes());
+}
+
 /// Walks the records of an uncompressed batch and returns (offset, timestamp) of
 /// the first record whose timestamp satisfies `pred`. Used only by ListOffsets to
 /// answer with the exact record, as Kafka does; compressed batches, and bytes that

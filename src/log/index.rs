@@ -7,6 +7,11 @@
 //! holds the target. While the segment is active the file is pre-allocated to
 //! `max_bytes` (Kafka's `segment.index.bytes`) and mapped; when the segment rolls or
 //! the broker stops it is trimmed to its entries.
+//!
+//! No file descriptor stays open: a mapping outlives the descriptor it was made
+//! from, so the file is opened only to resize, map or fsync it (a roll, a clean
+//! close) and closed again. An index costs its mapping, not one of the process's
+//! descriptors, however many partitions and segments the broker holds.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -18,7 +23,6 @@ use super::Error;
 
 /// A file of fixed-size entries, mapped into memory, appended in place.
 pub struct IndexFile {
-    file: File,
     path: PathBuf,
     mmap: Option<MmapMut>,
     entry_size: usize,
@@ -37,9 +41,14 @@ impl IndexFile {
             .open(path)
             .map_err(|e| Error::io(path, e))?;
         let len = file.metadata().map_err(|e| Error::io(path, e))?.len() as usize;
-        let mut index = Self { file, path: path.to_owned(), mmap: None, entry_size, entries: len / entry_size };
-        index.remap(len)?;
+        let mut index = Self { path: path.to_owned(), mmap: None, entry_size, entries: len / entry_size };
+        index.remap(&file, len)?;
         Ok(index)
+    }
+
+    /// The file, opened for one resize or map; it closes when the caller drops it.
+    fn open_file(&self) -> Result<File, Error> {
+        OpenOptions::new().read(true).write(true).open(&self.path).map_err(|e| Error::io(&self.path, e))
     }
 
     pub fn path(&self) -> &Path {
@@ -56,7 +65,7 @@ impl IndexFile {
 
     /// True when the file length is not a whole number of entries.
     pub fn has_partial_entry(&self) -> Result<bool, Error> {
-        let len = self.file.metadata().map_err(|e| Error::io(&self.path, e))?.len();
+        let len = std::fs::metadata(&self.path).map_err(|e| Error::io(&self.path, e))?.len();
         Ok(layout::partial_entry_bytes(len, self.entry_size) > 0)
     }
 
@@ -84,8 +93,9 @@ impl IndexFile {
     /// its entries and stays full, which rolls the segment.
     pub fn preallocate(&mut self, max_bytes: usize) -> Result<(), Error> {
         let len = (max_bytes - max_bytes % self.entry_size).max(self.entries * self.entry_size);
-        self.file.set_len(len as u64).map_err(|e| Error::io(&self.path, e))?;
-        self.remap(len)
+        let file = self.open_file()?;
+        file.set_len(len as u64).map_err(|e| Error::io(&self.path, e))?;
+        self.remap(&file, len)
     }
 
     /// Returns false when the pre-allocated space is full (the segment must roll).
@@ -116,13 +126,15 @@ impl IndexFile {
     pub fn trim(&mut self) -> Result<(), Error> {
         let len = self.entries * self.entry_size;
         self.mmap = None;
-        self.file.set_len(len as u64).map_err(|e| Error::io(&self.path, e))?;
-        self.remap(len)
+        let file = self.open_file()?;
+        file.set_len(len as u64).map_err(|e| Error::io(&self.path, e))?;
+        self.remap(&file, len)
     }
 
-    /// fsyncs the file, its length included: every entry, however it was written.
+    /// fsyncs the file, its length included: every entry, however it was written
+    /// (an fsync through any descriptor writes the file's dirty pages).
     pub fn sync(&self) -> Result<(), Error> {
-        self.file.sync_all().map_err(|e| Error::io(&self.path, e))
+        File::open(&self.path).and_then(|f| f.sync_all()).map_err(|e| Error::io(&self.path, e))
     }
 
     /// Writes the mapped entries back (msync): the flush policy's cheaper sync of
@@ -134,13 +146,13 @@ impl IndexFile {
         }
     }
 
-    fn remap(&mut self, len: usize) -> Result<(), Error> {
+    fn remap(&mut self, file: &File, len: usize) -> Result<(), Error> {
         self.mmap = if len == 0 {
             None
         } else {
             // SAFETY: the file belongs to this segment and is only resized through
             // this struct, which drops the old map first; no other process writes it.
-            Some(unsafe { MmapMut::map_mut(&self.file) }.map_err(|e| Error::io(&self.path, e))?)
+            Some(unsafe { MmapMut::map_mut(file) }.map_err(|e| Error::io(&self.path, e))?)
         };
         Ok(())
     }

@@ -3,7 +3,8 @@
 //! Layers, each knowing only the one below: `store` (bytes at positions), `index`
 //! and `time_index` (memory-mapped entries), `segment` (one of each under a base
 //! offset) and `partition` (one partition's log: segments, roll, retention, recovery),
-//! whose `flusher` fsyncs rolled segments off the append path.
+//! whose `flusher` fsyncs rolled segments off the append path, and `open_files`
+//! bounds the descriptors sealed segments hold across every partition.
 //! `batch` is the v2 record-batch header view all of them share; `layout` names
 //! the files and their entry formats, for the log and for `strand inspect`;
 //! `testing` builds record batches for the tests and benches.
@@ -12,6 +13,7 @@ pub mod batch;
 mod flusher;
 pub mod index;
 pub mod layout;
+mod open_files;
 pub mod partition;
 pub mod producer_state;
 pub mod segment;
@@ -22,7 +24,8 @@ pub mod time_index;
 
 use std::path::{Path, PathBuf};
 
-pub use self::partition::{AppendInfo, Log, LogConfig, OffsetLookup, OpenReport};
+pub use self::open_files::{set_sealed_segment_file_limit, DEFAULT_SEALED_FILE_LIMIT};
+pub use self::partition::{AppendInfo, Log, LogConfig, OffsetLookup, OpenReport, TimestampType};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -4,7 +4,8 @@
 //! readers take the segment list's read lock only long enough to clone an `Arc` to
 //! the segment they need, then read it without further coordination. Appends
 //! publish the new log end offset on a `watch` channel, which is what wakes
-//! long-polling fetches.
+//! long-polling fetches. The configuration lives under the writer lock too, so
+//! a topic's configs change on a live log (`set_config`) at no cost to appends.
 //!
 //! Durability follows Kafka's flush policy (`flush.messages`, `flush.ms`): by
 //! default the page cache holds new data; a rolled segment is fsynced in the
@@ -21,7 +22,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use super::batch;
+use super::batch::{self, BatchHeader};
 use super::flusher::{self, Flusher};
 use super::layout::{self, CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE};
 use super::producer_state::{Check, ProducerStates};
@@ -48,6 +49,29 @@ pub struct LogConfig {
     pub index_interval_bytes: u64,
     /// `log.index.size.max.bytes`: the size each index is pre-allocated to.
     pub index_max_bytes: usize,
+    /// `log.message.timestamp.type`: whose clock the log's timestamps are on.
+    pub timestamp_type: TimestampType,
+}
+
+/// Kafka's `message.timestamp.type`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TimestampType {
+    /// The producer's timestamps are kept as they are.
+    #[default]
+    CreateTime,
+    /// Every batch is stamped with the broker's clock on append (see
+    /// `batch::set_log_append_time`), and the time index and retention go by it.
+    LogAppendTime,
+}
+
+impl TimestampType {
+    /// The config value that names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimestampType::CreateTime => "CreateTime",
+            TimestampType::LogAppendTime => "LogAppendTime",
+        }
+    }
 }
 
 impl Default for LogConfig {
@@ -61,6 +85,7 @@ impl Default for LogConfig {
             flush_interval_ms: None,
             index_interval_bytes: 4096,
             index_max_bytes: 10 << 20,
+            timestamp_type: TimestampType::CreateTime,
         }
     }
 }
@@ -71,6 +96,11 @@ pub struct AppendInfo {
     pub base_offset: i64,
     pub last_offset: i64,
     pub log_start_offset: i64,
+    /// The Produce response's `log_append_time_ms`: the clock the batch was
+    /// stamped with under LogAppendTime, -1 under CreateTime. A retried batch
+    /// answers what Kafka answers, the maxTimestamp it was first appended with
+    /// (whichever the timestamp type; -1 if the log no longer knows it).
+    pub log_append_time_ms: i64,
 }
 
 /// An (offset, timestamp) answer for ListOffsets.
@@ -92,7 +122,6 @@ pub struct OpenReport {
 
 pub struct Log {
     dir: PathBuf,
-    config: LogConfig,
     segments: RwLock<Vec<Arc<Segment>>>,
     writer: Mutex<Writer>,
     end_offset: watch::Sender<i64>,
@@ -101,6 +130,9 @@ pub struct Log {
 }
 
 struct Writer {
+    /// The live configuration: it sits under the lock every append already takes,
+    /// so `set_config` costs the append path nothing.
+    config: LogConfig,
     /// Idempotent producers' last batches; changed only with the writer lock held.
     producers: ProducerStates,
     unflushed_messages: u64,
@@ -125,6 +157,11 @@ impl Log {
         let mut segments: Vec<Arc<Segment>> = Vec::with_capacity(bases.len().max(1));
         for (i, &base) in bases.iter().enumerate() {
             let last = i + 1 == bases.len();
+            // One segment follows another: the one before is sealed, and its
+            // descriptor goes to the shared cache before the next file opens.
+            if let Some(before) = segments.last() {
+                before.release_files();
+            }
             let segment = Segment::open(dir, base, seg_config, now_ms)?;
             let needs_recovery = (!clean && (last || base >= recovery_point)) || !segment.load()?;
             if needs_recovery {
@@ -171,9 +208,14 @@ impl Log {
         report.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         let log = Self {
             dir: dir.to_owned(),
-            config,
             segments: RwLock::new(segments),
-            writer: Mutex::new(Writer { producers, unflushed_messages: 0, last_flush_ms: now_ms, closed: false }),
+            writer: Mutex::new(Writer {
+                config,
+                producers,
+                unflushed_messages: 0,
+                last_flush_ms: now_ms,
+                closed: false,
+            }),
             end_offset: watch::Sender::new(end),
             flusher: Flusher::new(dir),
         };
@@ -184,22 +226,38 @@ impl Log {
     /// is as it was.
     pub fn append(&self, batch: &[u8], now_ms: i64) -> Result<AppendInfo, Error> {
         let header = batch::validate(batch)?;
-        if header.size() as u64 > self.config.segment_bytes {
-            return Err(Error::BatchLargerThanSegment {
-                size: header.size() as u64,
-                segment_bytes: self.config.segment_bytes,
-            });
-        }
         let mut writer = self.writer();
+        let LogConfig { segment_bytes, segment_ms, timestamp_type, .. } = writer.config;
+        if header.size() as u64 > segment_bytes {
+            return Err(Error::BatchLargerThanSegment { size: header.size() as u64, segment_bytes });
+        }
         if writer.closed {
             return Err(Error::Closed);
         }
-        if let Check::Duplicate { first_offset, last_offset } = writer.producers.check(&header)? {
-            return Ok(AppendInfo { base_offset: first_offset, last_offset, log_start_offset: self.start_offset() });
+        if let Check::Duplicate { first_offset, last_offset, timestamp } = writer.producers.check(&header)? {
+            return Ok(AppendInfo {
+                base_offset: first_offset,
+                last_offset,
+                log_start_offset: self.start_offset(),
+                log_append_time_ms: timestamp,
+            });
         }
+        // The client's bytes go to the file untouched unless LogAppendTime must
+        // rewrite the header: then a copy is stamped, and everything below (roll,
+        // indexes, producer state) sees the stamped batch, as Kafka's does.
+        let stamped;
+        let (batch, header, log_append_time_ms) = match timestamp_type {
+            TimestampType::CreateTime => (batch, header, -1),
+            TimestampType::LogAppendTime => {
+                let mut copy = batch.to_vec();
+                batch::set_log_append_time(&mut copy, now_ms);
+                stamped = copy;
+                (&stamped[..], BatchHeader::new(&stamped)?, now_ms)
+            }
+        };
         let mut active = self.active();
-        if active.should_roll(&header, self.config.segment_bytes, self.config.segment_ms, now_ms) {
-            active = self.roll(&active, &writer.producers, now_ms)?;
+        if active.should_roll(&header, segment_bytes, segment_ms, now_ms) {
+            active = self.roll(&active, &writer, now_ms)?;
         }
         let base_offset = active.next_offset();
         active.append(base_offset, batch)?;
@@ -210,12 +268,27 @@ impl Log {
         self.end_offset.send_replace(last_offset + 1);
 
         writer.unflushed_messages += u64::from(header.record_count() as u32);
-        if writer.unflushed_messages >= self.config.flush_interval_messages {
+        if writer.unflushed_messages >= writer.config.flush_interval_messages {
             active.flush()?;
             writer.unflushed_messages = 0;
             writer.last_flush_ms = now_ms;
         }
-        Ok(AppendInfo { base_offset, last_offset, log_start_offset: self.start_offset() })
+        Ok(AppendInfo { base_offset, last_offset, log_start_offset: self.start_offset(), log_append_time_ms })
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> LogConfig {
+        self.writer().config.clone()
+    }
+
+    /// Replaces the configuration without reopening the log (a topic's configs
+    /// changed at run time). Each setting takes effect at its next use: the
+    /// timestamp type and `segment_bytes` at the next append, `segment_ms` and the
+    /// flush policy at their next check, retention at the next `apply_retention`;
+    /// `index_interval_bytes` and `index_max_bytes` with the next segment, as in
+    /// Kafka, where a segment keeps the index settings it was created with.
+    pub fn set_config(&self, config: LogConfig) {
+        self.writer().config = config;
     }
 
     /// The first offset still in the log.
@@ -289,18 +362,19 @@ impl Log {
     /// Deletes the oldest sealed segments that `retention_ms` or `retention_bytes`
     /// say must go, never the active one; returns their base offsets.
     pub fn apply_retention(&self, now_ms: i64) -> Result<Vec<i64>, Error> {
-        let _writer = self.writer();
+        let writer = self.writer();
+        let (retention_ms, retention_bytes) = (writer.config.retention_ms, writer.config.retention_bytes);
         let segments = self.segments_read().clone();
         let sealed = &segments[..segments.len() - 1];
         let mut expired = 0;
-        if self.config.retention_ms >= 0 {
+        if retention_ms >= 0 {
             expired = sealed
                 .iter()
-                .take_while(|s| s.max_timestamp() >= 0 && now_ms - s.max_timestamp() > self.config.retention_ms)
+                .take_while(|s| s.max_timestamp() >= 0 && now_ms - s.max_timestamp() > retention_ms)
                 .count();
         }
-        if self.config.retention_bytes >= 0 {
-            let mut excess = segments.iter().map(|s| s.size() as i64).sum::<i64>() - self.config.retention_bytes;
+        if retention_bytes >= 0 {
+            let mut excess = segments.iter().map(|s| s.size() as i64).sum::<i64>() - retention_bytes;
             let over_size = sealed
                 .iter()
                 .take_while(|s| {
@@ -324,8 +398,8 @@ impl Log {
 
     /// fsyncs the active segment when `flush_interval_ms` says unflushed data is due.
     pub fn flush_if_due(&self, now_ms: i64) -> Result<(), Error> {
-        let Some(interval) = self.config.flush_interval_ms else { return Ok(()) };
         let mut writer = self.writer();
+        let Some(interval) = writer.config.flush_interval_ms else { return Ok(()) };
         if writer.closed || writer.unflushed_messages == 0 || now_ms - writer.last_flush_ms < interval as i64 {
             return Ok(());
         }
@@ -378,19 +452,20 @@ impl Log {
     /// `active`, the producer snapshot and the recovery point to the flusher: none
     /// of that I/O happens under the writer lock the caller holds.
     /// `now_ms` is the append's clock: the new segment's age is measured on it.
-    fn roll(&self, active: &Arc<Segment>, producers: &ProducerStates, now_ms: i64) -> Result<Arc<Segment>, Error> {
+    fn roll(&self, active: &Arc<Segment>, writer: &Writer, now_ms: i64) -> Result<Arc<Segment>, Error> {
         active.trim_indexes()?;
         let seg_config = SegmentConfig {
-            index_interval_bytes: self.config.index_interval_bytes,
-            index_max_bytes: self.config.index_max_bytes,
+            index_interval_bytes: writer.config.index_interval_bytes,
+            index_max_bytes: writer.config.index_max_bytes,
         };
         let next = Arc::new(Segment::open(&self.dir, active.next_offset(), seg_config, now_ms)?);
         next.activate()?;
         self.segments_write().push(next.clone());
+        active.release_files();
         // Producer state as of the new segment's base, so recovery replays one segment at most.
         self.flusher.submit(flusher::Job {
             segment: active.clone(),
-            producer_snapshot: producers.encode(),
+            producer_snapshot: writer.producers.encode(),
             recovery_point: next.base_offset(),
         });
         tracing::debug!(base_offset = next.base_offset(), "rolled to a new segment");

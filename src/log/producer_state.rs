@@ -1,6 +1,7 @@
 //! Idempotent producers: per producer id, its epoch and its last five batches,
 //! as Kafka's ProducerStateManager keeps them, so a retried batch is recognised
-//! and answered with its original offsets instead of being appended twice.
+//! and answered with its original offsets (and the timestamp Kafka answers with)
+//! instead of being appended twice.
 //!
 //! Kafka's rules (ProducerAppendInfo.checkSequence): an older epoch is refused; a
 //! newer epoch must start at sequence 0; within an epoch the next batch must
@@ -25,6 +26,10 @@ struct BatchMetadata {
     last_seq: i32,
     first_offset: i64,
     last_offset: i64,
+    /// The batch's maxTimestamp as appended (the broker's clock under
+    /// LogAppendTime): Kafka answers a duplicate with it as the log append time.
+    /// -1 when unknown (a snapshot written before it was kept).
+    timestamp: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,10 +42,12 @@ struct ProducerEntry {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Check {
     Append,
-    /// A retry of a batch already in the log at these offsets.
+    /// A retry of a batch already in the log at these offsets, with the
+    /// maxTimestamp it was appended with.
     Duplicate {
         first_offset: i64,
         last_offset: i64,
+        timestamp: i64,
     },
 }
 
@@ -74,7 +81,11 @@ impl ProducerStates {
         }
         let last_seq = header.last_sequence();
         if let Some(b) = entry.batches.iter().find(|b| b.first_seq == first_seq && b.last_seq == last_seq) {
-            return Ok(Check::Duplicate { first_offset: b.first_offset, last_offset: b.last_offset });
+            return Ok(Check::Duplicate {
+                first_offset: b.first_offset,
+                last_offset: b.last_offset,
+                timestamp: b.timestamp,
+            });
         }
         match entry.batches.back() {
             Some(last) if !in_sequence(last.last_seq, first_seq) => {
@@ -84,7 +95,8 @@ impl ProducerStates {
         }
     }
 
-    /// Remembers a batch the log now holds at `base_offset`.
+    /// Remembers a batch the log now holds at `base_offset`; `header` is the batch
+    /// as appended (its maxTimestamp stamped under LogAppendTime).
     pub fn record(&mut self, header: &BatchHeader<'_>, base_offset: i64) {
         if !is_idempotent(header) {
             return;
@@ -99,6 +111,7 @@ impl ProducerStates {
             last_seq: header.last_sequence(),
             first_offset: base_offset,
             last_offset: base_offset + i64::from(header.last_offset_delta()),
+            timestamp: header.max_timestamp(),
         });
         if entry.batches.len() > CACHED_BATCHES {
             entry.batches.pop_front();
@@ -114,7 +127,10 @@ impl ProducerStates {
     }
 
     /// `[count u32]` then per producer `[id i64][epoch i16][n u8]` and n batches of
-    /// `[first_seq i32][last_seq i32][first_offset i64][last_offset i64]`, then a CRC32C.
+    /// `[first_seq i32][last_seq i32][first_offset i64][last_offset i64]`; then, in
+    /// the same order, every batch's `[timestamp i64]`; then a CRC32C. The
+    /// timestamps come last so that a snapshot written before they were kept
+    /// still decodes (its batches' timestamps are unknown, -1).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(&(self.producers.len() as u32).to_be_bytes());
@@ -129,6 +145,11 @@ impl ProducerStates {
                 out.extend_from_slice(&b.last_offset.to_be_bytes());
             }
         }
+        for entry in self.producers.values() {
+            for b in &entry.batches {
+                out.extend_from_slice(&b.timestamp.to_be_bytes());
+            }
+        }
         let crc = crc32c::crc32c(&out);
         out.extend_from_slice(&crc.to_be_bytes());
         out
@@ -141,30 +162,46 @@ impl ProducerStates {
             return None;
         }
         let mut r = body;
-        let mut take = |n: usize| -> Option<&[u8]> {
-            let (head, rest) = r.split_at_checked(n)?;
-            r = rest;
-            Some(head)
-        };
-        let count = u32::from_be_bytes(take(4)?.try_into().ok()?);
+        let count = u32::from_be_bytes(take(&mut r, 4)?.try_into().ok()?);
         let mut producers = HashMap::new();
+        let mut order = Vec::new();
         for _ in 0..count {
-            let id = i64::from_be_bytes(take(8)?.try_into().ok()?);
-            let epoch = i16::from_be_bytes(take(2)?.try_into().ok()?);
-            let n = take(1)?[0];
+            let id = i64::from_be_bytes(take(&mut r, 8)?.try_into().ok()?);
+            let epoch = i16::from_be_bytes(take(&mut r, 2)?.try_into().ok()?);
+            let n = take(&mut r, 1)?[0];
             let mut batches = VecDeque::with_capacity(n as usize);
             for _ in 0..n {
                 batches.push_back(BatchMetadata {
-                    first_seq: i32::from_be_bytes(take(4)?.try_into().ok()?),
-                    last_seq: i32::from_be_bytes(take(4)?.try_into().ok()?),
-                    first_offset: i64::from_be_bytes(take(8)?.try_into().ok()?),
-                    last_offset: i64::from_be_bytes(take(8)?.try_into().ok()?),
+                    first_seq: i32::from_be_bytes(take(&mut r, 4)?.try_into().ok()?),
+                    last_seq: i32::from_be_bytes(take(&mut r, 4)?.try_into().ok()?),
+                    first_offset: i64::from_be_bytes(take(&mut r, 8)?.try_into().ok()?),
+                    last_offset: i64::from_be_bytes(take(&mut r, 8)?.try_into().ok()?),
+                    timestamp: -1,
                 });
             }
+            order.push(id);
             producers.insert(id, ProducerEntry { epoch, batches });
+        }
+        if !r.is_empty() {
+            for id in order {
+                let entry = producers.get_mut(&id).expect("every id in `order` was inserted");
+                for b in entry.batches.iter_mut() {
+                    b.timestamp = i64::from_be_bytes(take(&mut r, 8)?.try_into().ok()?);
+                }
+            }
+            if !r.is_empty() {
+                return None;
+            }
         }
         Some(Self { producers })
     }
+}
+
+/// The first `n` bytes of `r`, which moves past them.
+fn take<'a>(r: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    let (head, rest) = r.split_at_checked(n)?;
+    *r = rest;
+    Some(head)
 }
 
 fn next_sequence(seq: i32) -> i32 {
@@ -212,7 +249,7 @@ mod tests {
         assert_eq!(apply(&mut s, &header(7, 0, 3, 2), 13).unwrap(), Check::Append);
         assert_eq!(
             apply(&mut s, &header(7, 0, 0, 3), 99).unwrap(),
-            Check::Duplicate { first_offset: 10, last_offset: 12 }
+            Check::Duplicate { first_offset: 10, last_offset: 12, timestamp: 0 }
         );
     }
 
@@ -247,7 +284,30 @@ mod tests {
         assert!(matches!(apply(&mut s, &header(7, 0, 0, 1), 9), Err(Error::OutOfOrderSequence { .. })));
         assert_eq!(
             apply(&mut s, &header(7, 0, 1, 1), 9).unwrap(),
-            Check::Duplicate { first_offset: 1, last_offset: 1 }
+            Check::Duplicate { first_offset: 1, last_offset: 1, timestamp: 0 }
+        );
+    }
+
+    #[test]
+    fn a_snapshot_without_timestamps_still_loads_with_them_unknown() {
+        let mut s = ProducerStates::default();
+        let mut batch = header(7, 0, 0, 2);
+        batch[35..43].copy_from_slice(&4242i64.to_be_bytes());
+        apply(&mut s, &batch, 10).unwrap();
+        let current = s.encode();
+        assert_eq!(ProducerStates::decode(&current), Some(s.clone()));
+        // The layout before timestamps were kept: the same bytes less the 8 of the
+        // one batch's timestamp, with their own CRC.
+        let mut old = current[..current.len() - 4 - 8].to_vec();
+        old.extend_from_slice(&crc32c::crc32c(&old).to_be_bytes());
+        let loaded = ProducerStates::decode(&old).unwrap();
+        assert_eq!(
+            loaded.check(&BatchHeader::new(&batch).unwrap()).unwrap(),
+            Check::Duplicate { first_offset: 10, last_offset: 11, timestamp: -1 }
+        );
+        assert_eq!(
+            s.check(&BatchHeader::new(&batch).unwrap()).unwrap(),
+            Check::Duplicate { first_offset: 10, last_offset: 11, timestamp: 4242 }
         );
     }
 

@@ -308,6 +308,12 @@ impl Segment {
         self.time_index_mut().file_mut().trim()
     }
 
+    /// The segment stops being active for good (rolled, or found sealed at
+    /// open): its `.log` descriptor joins the shared cache of sealed files.
+    pub fn release_files(&self) {
+        self.store.release();
+    }
+
     /// fsyncs the store and both indexes. Only reads the segment, so it may run
     /// on another thread than the writer's once the segment is sealed.
     pub fn sync(&self) -> Result<(), Error> {

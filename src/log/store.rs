@@ -6,19 +6,24 @@
 //! an error the broker answers with KAFKA_STORAGE_ERROR (and a fetch-sized copy
 //! measured within noise of a map in CPU). `size` is published only after the
 //! bytes are written, so a reader never sees a half-written batch.
+//!
+//! The active segment's store holds its descriptor; a sealed one's is opened on
+//! demand and closed by the process-wide cache in `open_files`.
 
 use std::fs::{File, OpenOptions};
 use std::io::{IoSlice, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
+use super::open_files::Slot;
 use super::Error;
 
 pub struct Store {
-    file: File,
+    file: Arc<Slot>,
     path: PathBuf,
     size: AtomicU64,
 }
@@ -28,7 +33,17 @@ impl Store {
         let file =
             OpenOptions::new().read(true).append(true).create(true).open(path).map_err(|e| Error::io(path, e))?;
         let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
-        Ok(Self { file, path: path.to_owned(), size: AtomicU64::new(size) })
+        Ok(Self { file: Slot::pinned(file), path: path.to_owned(), size: AtomicU64::new(size) })
+    }
+
+    /// The segment is sealed: nothing writes the file any more, and its
+    /// descriptor may be closed between reads (see `open_files`).
+    pub fn release(&self) {
+        self.file.unpin();
+    }
+
+    fn with_file<R>(&self, f: impl FnOnce(&File) -> std::io::Result<R>) -> Result<R, Error> {
+        self.file.with(&self.path, f).map_err(|e| Error::io(&self.path, e))
     }
 
     pub fn path(&self) -> &Path {
@@ -47,24 +62,20 @@ impl Store {
         let pos = self.size();
         let head = base_offset.to_be_bytes();
         let mut parts = [IoSlice::new(&head), IoSlice::new(&batch[head.len()..])];
-        let mut parts = &mut parts[..];
-        while !parts.is_empty() {
-            match (&self.file).write_vectored(parts) {
-                Ok(0) => return Err(self.undo(pos, std::io::ErrorKind::WriteZero.into())),
-                Ok(n) => IoSlice::advance_slices(&mut parts, n),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.undo(pos, e)),
+        self.with_file(|mut file: &File| {
+            let mut parts = &mut parts[..];
+            while !parts.is_empty() {
+                match file.write_vectored(parts) {
+                    Ok(0) => return Err(undo(file, &self.path, pos, std::io::ErrorKind::WriteZero.into())),
+                    Ok(n) => IoSlice::advance_slices(&mut parts, n),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(undo(file, &self.path, pos, e)),
+                }
             }
-        }
+            Ok(())
+        })?;
         self.size.store(pos + batch.len() as u64, Ordering::Release);
         Ok(pos)
-    }
-
-    fn undo(&self, pos: u64, error: std::io::Error) -> Error {
-        if let Err(cut) = self.file.set_len(pos) {
-            tracing::error!(path = %self.path.display(), error = %cut, "could not cut a failed append back off");
-        }
-        Error::io(&self.path, error)
     }
 
     /// Reads up to `len` bytes at `pos`, clamped to the published size.
@@ -74,25 +85,33 @@ impl Store {
             return Ok(Bytes::new());
         }
         let mut buf = BytesMut::zeroed((end - pos) as usize);
-        self.file.read_exact_at(&mut buf, pos).map_err(|e| Error::io(&self.path, e))?;
+        self.with_file(|file| file.read_exact_at(&mut buf, pos))?;
         Ok(buf.freeze())
     }
 
     /// Reads exactly `buf.len()` bytes at `pos`; used for batch headers.
     pub fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> Result<(), Error> {
-        self.file.read_exact_at(buf, pos).map_err(|e| Error::io(&self.path, e))
+        self.with_file(|file| file.read_exact_at(buf, pos))
     }
 
     /// Cuts the file back to `size` bytes: recovery drops a torn tail this way.
     pub fn truncate(&self, size: u64) -> Result<(), Error> {
-        self.file.set_len(size).map_err(|e| Error::io(&self.path, e))?;
+        self.with_file(|file| file.set_len(size))?;
         self.size.store(size, Ordering::Release);
         Ok(())
     }
 
     pub fn flush(&self) -> Result<(), Error> {
-        self.file.sync_data().map_err(|e| Error::io(&self.path, e))
+        self.with_file(|file| file.sync_data())
     }
+}
+
+/// Cuts a failed append back off the file and hands back the write's error.
+fn undo(file: &File, path: &Path, pos: u64, error: std::io::Error) -> std::io::Error {
+    if let Err(cut) = file.set_len(pos) {
+        tracing::error!(path = %path.display(), error = %cut, "could not cut a failed append back off");
+    }
+    error
 }
 
 #[cfg(test)]

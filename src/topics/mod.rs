@@ -60,7 +60,7 @@ pub enum Error {
     /// A name equal to an existing one once '.' reads as '_'.
     #[error("{0}")]
     Collides(String),
-    #[error("Topic '{0}' already exists.")]
+    #[error("{}", name::already_exists_message(.0))]
     AlreadyExists(String),
     #[error("{0}")]
     InvalidPartitions(String),
@@ -263,6 +263,11 @@ impl Topics {
             Err(e) => Err(e),
             Ok(None) => Err(Error::Unknown),
         }
+    }
+
+    /// Ok when no topic of this name exists or is being created, and none it collides with.
+    pub fn check_name_free(&self, name: &str) -> Result<(), Error> {
+        self.read().conflict(name).map_or(Ok(()), Err)
     }
 
     /// Checks a new topic as Kafka would and, unless `validate_only`, creates it.

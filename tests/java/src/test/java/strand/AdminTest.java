@@ -38,7 +38,7 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
-import org.apache.kafka.common.errors.PolicyViolationException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -116,13 +116,13 @@ class AdminTest {
     }
 
     @Test
-    void create_topics_the_served_one_exists_any_other_is_refused() {
+    void create_topics_an_existing_one_exists_three_replicas_cannot_be_placed() {
         ExecutionException exists = assertThrows(ExecutionException.class,
                 () -> admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get());
         assertInstanceOf(TopicExistsException.class, cause(exists));
-        ExecutionException other = assertThrows(ExecutionException.class,
-                () -> admin.createTopics(List.of(new NewTopic("another-topic", 1, (short) 1))).all().get());
-        assertInstanceOf(PolicyViolationException.class, cause(other));
+        ExecutionException replicas = assertThrows(ExecutionException.class,
+                () -> admin.createTopics(List.of(new NewTopic("three-replicas", 1, (short) 3))).all().get());
+        assertInstanceOf(InvalidReplicationFactorException.class, cause(replicas));
     }
 
     @Test
