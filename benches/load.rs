@@ -51,34 +51,30 @@
 //!
 //! Results are printed, never asserted: the machine is shared and noisy.
 
+mod external;
+mod kafka_client;
+mod measure;
+mod report;
 mod strand_process;
 mod support;
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+
+use external::{External, ExternalConfig, ScratchTopics};
+use kafka_client::{client_config, Counting, TIMEOUT};
+use measure::{load_average, rss_kb, Cpu, RssSampler};
+use report::{side_by_side, Cell, Stat, Table, Unit};
 use strand_process::StrandProcess;
 use support::make_batch;
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
-use rdkafka::message::{DeliveryResult, Message};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
-use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::{Offset, TopicPartitionList};
 
 const TOPIC: &str = "events";
-/// `/proc/PID/stat` counts CPU time in USER_HZ ticks, 100 per second on Linux.
-const TICKS_PER_SECOND: f64 = 100.0;
-const TIMEOUT: Duration = Duration::from_secs(120);
 
 // The reference peer (Tansu 0.6, in memory, 500k x 100 B, acks 1, linger 5 ms).
 const PEER_PRODUCE: f64 = 1_350_000.0;
@@ -103,8 +99,7 @@ fn main() {
         startup_empty(&mut table, other.as_ref());
     }
     // One external broker for the load parts; started (or looked up) once.
-    let external =
-        other.filter(|_| wants("produce") || wants("consume") || wants("latency")).map(|config| config.open());
+    let external = other.filter(|_| wants("produce") || wants("consume") || wants("latency")).map(open_warm);
     if wants("produce") || wants("consume") {
         for (size, count) in [(100usize, 500_000usize), (1024, 200_000)] {
             for acks in ["1", "all"] {
@@ -131,12 +126,6 @@ fn main() {
     );
 }
 
-/// The 1, 5 and 15 minute load averages: on a shared machine, how much else ran.
-fn load_average() -> String {
-    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    loadavg.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-}
-
 // ---------------------------------------------------------------- measurements
 
 fn startup_empty(table: &mut Table, other: Option<&ExternalConfig>) {
@@ -157,7 +146,7 @@ fn startup_empty(table: &mut Table, other: Option<&ExternalConfig>) {
     match other {
         Some(config) if config.start.is_some() => {
             for i in 0..3 {
-                let external = config.open_cold();
+                let external = config.open();
                 let started = external.started.as_ref().expect("started by its command");
                 process.push(started.from_process.as_secs_f64() * 1000.0);
                 command.push(started.from_command.as_secs_f64() * 1000.0);
@@ -167,7 +156,7 @@ fn startup_empty(table: &mut Table, other: Option<&ExternalConfig>) {
                 }
             }
         }
-        Some(config) => other_idle = Some(rss_kb(config.open_cold().pid)),
+        Some(config) => other_idle = Some(rss_kb(config.open().pid)),
         None => {}
     }
     let some = |v: &[f64]| (!v.is_empty()).then(|| Cell::one(v, Unit::Ms(1)));
@@ -224,22 +213,6 @@ impl ProduceSeries {
     }
 }
 
-/// One repetition on strand and, when there is one, on the other broker. Who goes
-/// first alternates, so neither always runs on the other's leftovers.
-fn side_by_side<S>(run: usize, ours: &mut S, theirs: Option<&mut S>, strand: impl Fn(&mut S), other: impl Fn(&mut S)) {
-    match theirs {
-        Some(series) if run.is_multiple_of(2) => {
-            strand(ours);
-            other(series);
-        }
-        Some(series) => {
-            other(series);
-            strand(ours);
-        }
-        None => strand(ours),
-    }
-}
-
 fn produce_and_consume(
     table: &mut Table,
     external: Option<&External>,
@@ -258,8 +231,9 @@ fn produce_and_consume(
             series.measure(&broker.target, size, count, acks, consume);
         };
         let other = |series: &mut ProduceSeries| {
-            let topic = external.expect("a series for the other broker only when there is one").scratch_topic();
-            series.measure(&topic.target, size, count, acks, consume);
+            let external = external.expect("a series for the other broker only when there is one");
+            let topic = external.scratch_topics(1, 1);
+            series.measure(&scratch_target(external, &topic), size, count, acks, consume);
         };
         side_by_side(run, &mut ours, theirs.as_mut(), strand, other);
     }
@@ -300,53 +274,12 @@ struct Run {
     peak_rss: (u64, u64),
 }
 
-/// Counts deliveries, so a run that silently lost messages does not report a rate.
-#[derive(Default)]
-struct Deliveries {
-    ok: AtomicU64,
-    failed: AtomicU64,
-}
-
-struct Counting(Arc<Deliveries>);
-
-impl ClientContext for Counting {}
-
-impl ProducerContext for Counting {
-    type DeliveryOpaque = ();
-    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
-        let counter = if result.is_ok() { &self.0.ok } else { &self.0.failed };
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-fn producer(target: &Target, settings: &[(&str, &str)]) -> (BaseProducer<Counting>, Arc<Deliveries>) {
-    let deliveries = Arc::new(Deliveries::default());
-    let mut config = client_config(&target.addr);
-    config.set("message.timeout.ms", "60000").set("queue.buffering.max.messages", "1000000");
-    for (key, value) in settings {
-        config.set(*key, *value);
-    }
-    let producer = config.create_with_context(Counting(deliveries.clone())).expect("producer");
-    (producer, deliveries)
-}
-
-/// Sends `payload`, waiting for room when librdkafka's queue is full.
 fn send(producer: &BaseProducer<Counting>, topic: &str, payload: &[u8]) {
-    let mut record = BaseRecord::to(topic).payload(payload).key(&[] as &[u8]);
-    loop {
-        match producer.send(record) {
-            Ok(()) => return,
-            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                record = back;
-                producer.poll(Duration::from_millis(1));
-            }
-            Err((e, _)) => panic!("send failed: {e}"),
-        }
-    }
+    kafka_client::send(producer, BaseRecord::to(topic).payload(payload).key(&[] as &[u8]));
 }
 
 fn produce(target: &Target, size: usize, count: usize, acks: &str) -> Run {
-    let (producer, deliveries) = producer(target, &[("acks", acks), ("linger.ms", "5")]);
+    let (producer, deliveries) = kafka_client::producer(&target.addr, &[("acks", acks), ("linger.ms", "5")]);
     // The first metadata round trip is connection setup, not throughput.
     producer.client().fetch_metadata(Some(&target.topic), Duration::from_secs(10)).expect("metadata");
     let payload = vec![b'x'; size];
@@ -439,7 +372,7 @@ fn latency(table: &mut Table, external: Option<&External>, runs: usize, label: &
         };
         let other = |series: &mut LatencySeries| {
             let external = external.expect("a series for the other broker only when there is one");
-            latency_run(series, &external.scratch_topic().target, settings)
+            latency_run(series, &scratch_target(external, &external.scratch_topics(1, 1)), settings)
         };
         side_by_side(run, &mut ours, theirs.as_mut(), strand, other);
     }
@@ -492,7 +425,7 @@ fn latency_run(series: &mut LatencySeries, target: &Target, settings: &[(&str, &
     });
     let mut producer_settings = vec![("acks", "1")];
     producer_settings.extend_from_slice(settings);
-    let (producer, _) = producer(target, &producer_settings);
+    let (producer, _) = kafka_client::producer(&target.addr, &producer_settings);
     producer.client().fetch_metadata(Some(&target.topic), Duration::from_secs(10)).expect("metadata");
     // The consumer's first fetch is in flight before anything is sent.
     std::thread::sleep(Duration::from_millis(500));
@@ -576,12 +509,6 @@ struct Target {
     topic: String,
 }
 
-fn client_config(addr: &str) -> ClientConfig {
-    let mut config = ClientConfig::new();
-    config.set("bootstrap.servers", addr).set("allow.auto.create.topics", "false");
-    config
-}
-
 struct Broker {
     process: StrandProcess,
     target: Target,
@@ -592,15 +519,8 @@ struct Broker {
 impl Broker {
     fn start(data_dir: &Path) -> Broker {
         let started = Instant::now();
-        // A profiler or tracer to run the broker under, e.g. `perf record -g
-        // -o strand-{}.data --` ({} numbers the brokers started); the CPU and RSS
-        // figures are then the wrapper's.
-        static STARTED: AtomicU64 = AtomicU64::new(0);
-        let n = STARTED.fetch_add(1, Ordering::Relaxed);
-        let wrap = std::env::var("STRAND_LOAD_WRAP").unwrap_or_default().replace("{}", &n.to_string());
-        // Another build of the broker to measure, e.g. one from before a change.
-        let binary = std::env::var("STRAND_LOAD_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_strand").to_owned());
-        let command: Vec<&str> = wrap.split_whitespace().chain([binary.as_str()]).collect();
+        let command = strand_process::command();
+        let command: Vec<&str> = command.iter().map(String::as_str).collect();
         let process = StrandProcess::start(&command, TOPIC, data_dir);
         let target = Target { addr: process.addr.clone(), pid: process.pid, topic: TOPIC.to_owned() };
         let startup = process.listening_at - started;
@@ -616,430 +536,20 @@ impl Broker {
     }
 }
 
-/// How to reach (or start) the broker measured beside strand; see the module docs.
-struct ExternalConfig {
-    label: String,
-    bootstrap: Option<String>,
-    pid: Option<u32>,
-    start: Option<String>,
-    stop: Option<String>,
+/// Opens the other broker, then gives it one unmeasured run, so the measured
+/// ones find it warm.
+fn open_warm(config: ExternalConfig) -> External {
+    let external = config.open();
+    let topic = external.scratch_topics(1, 1);
+    let target = scratch_target(&external, &topic);
+    produce(&target, 100, 200_000, "1");
+    consume_all(&target, 100, 200_000, &[]);
+    drop(topic);
+    external
 }
 
-impl ExternalConfig {
-    fn from_env() -> Option<ExternalConfig> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let config = ExternalConfig {
-            label: var("STRAND_LOAD_LABEL").unwrap_or_else(|| "external".to_owned()),
-            bootstrap: var("STRAND_LOAD_BOOTSTRAP"),
-            pid: var("STRAND_LOAD_PID").map(|p| p.trim().parse().expect("STRAND_LOAD_PID is a process id")),
-            start: var("STRAND_LOAD_START"),
-            stop: var("STRAND_LOAD_STOP"),
-        };
-        if config.bootstrap.is_none() && config.start.is_none() {
-            return None;
-        }
-        assert!(
-            config.start.is_none() || (config.stop.is_some() && config.bootstrap.is_none()),
-            "STRAND_LOAD_START needs STRAND_LOAD_STOP, and replaces STRAND_LOAD_BOOTSTRAP"
-        );
-        Some(config)
-    }
-
-    /// Starts the broker with the start command, or connects to the running one.
-    fn open_cold(&self) -> External {
-        let (addr, started) = match &self.start {
-            None => (self.bootstrap.clone().expect("a bootstrap address"), None),
-            Some(start) => {
-                let launched = Instant::now();
-                let mut child = Command::new("sh")
-                    .args(["-c", start])
-                    .stdout(Stdio::piped())
-                    .spawn()
-                    .unwrap_or_else(|e| panic!("run `{start}`: {e}"));
-                let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-                let addr = stdout
-                    .lines()
-                    .map_while(Result::ok)
-                    .find_map(|line| line.strip_prefix("BOOTSTRAP=").map(|a| a.trim().to_owned()))
-                    .unwrap_or_else(|| panic!("`{start}` printed no BOOTSTRAP=host:port"));
-                let status = child.wait().expect("wait for the start command");
-                assert!(status.success(), "`{start}` failed: {status}");
-                (addr, Some(launched))
-            }
-        };
-        let admin: AdminClient<DefaultClientContext> = client_config(&addr).create().expect("admin client");
-        // Ready: the first Metadata request that succeeds.
-        let deadline = Instant::now() + TIMEOUT;
-        while let Err(e) = admin.inner().fetch_metadata(None, Duration::from_secs(1)) {
-            assert!(Instant::now() < deadline, "no Metadata from {addr}: {e}");
-        }
-        let (ready, uptime) = (Instant::now(), uptime_s());
-        let pid = self.pid.filter(|_| self.start.is_none()).unwrap_or_else(|| listener_pid(&addr));
-        let started = started.map(|launched| Started {
-            from_command: ready - launched,
-            from_process: Duration::from_secs_f64((uptime - process_start_s(pid)).max(0.0)),
-        });
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
-        External { addr, pid, admin, runtime, started, stop: self.stop.clone(), topics: AtomicU64::new(0) }
-    }
-
-    /// `open_cold`, then one unmeasured run, so the measured ones find the broker warm.
-    fn open(self) -> External {
-        let external = self.open_cold();
-        let topic = external.scratch_topic();
-        produce(&topic.target, 100, 200_000, "1");
-        consume_all(&topic.target, 100, 200_000, &[]);
-        drop(topic);
-        external
-    }
-}
-
-/// A broker this bench did not build.
-struct External {
-    addr: String,
-    pid: u32,
-    admin: AdminClient<DefaultClientContext>,
-    runtime: tokio::runtime::Runtime,
-    /// When the bench started it with its start command.
-    started: Option<Started>,
-    stop: Option<String>,
-    topics: AtomicU64,
-}
-
-struct Started {
-    /// Launching the start command to the first successful Metadata.
-    from_command: Duration,
-    /// The broker process's start to the first successful Metadata.
-    from_process: Duration,
-}
-
-impl External {
-    /// A new empty topic with one partition, as strand's `events` in a fresh
-    /// broker; deleted when dropped.
-    fn scratch_topic(&self) -> ScratchTopic<'_> {
-        let name = format!("strand-load-{}-{}", std::process::id(), self.topics.fetch_add(1, Ordering::Relaxed));
-        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-        let created = self
-            .runtime
-            .block_on(self.admin.create_topics([&NewTopic::new(&name, 1, TopicReplication::Fixed(1))], &options))
-            .expect("CreateTopics");
-        for result in created {
-            result.unwrap_or_else(|(topic, code)| panic!("create topic {topic}: {code}"));
-        }
-        // Created is not yet served: wait until the partition has a leader and
-        // that leader answers ListOffsets for it, as strand's `events` does
-        // from its first moment.
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let metadata = self.admin.inner().fetch_metadata(Some(&name), Duration::from_secs(5));
-            let led = metadata.as_ref().is_ok_and(|m| {
-                m.topics().iter().any(|t| t.error().is_none() && t.partitions().iter().any(|p| p.leader() >= 0))
-            });
-            let offsets =
-                if led { self.admin.inner().fetch_watermarks(&name, 0, Duration::from_secs(5)) } else { Ok((0, 0)) };
-            if led && offsets.is_ok() {
-                break;
-            }
-            assert!(Instant::now() < deadline, "topic {name} not served: {:?} {:?}", metadata.err(), offsets.err());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        ScratchTopic { external: self, target: Target { addr: self.addr.clone(), pid: self.pid, topic: name } }
-    }
-}
-
-impl Drop for External {
-    fn drop(&mut self) {
-        if let Some(stop) = &self.stop {
-            match Command::new("sh").args(["-c", stop]).stdout(Stdio::null()).status() {
-                Ok(status) if status.success() => {}
-                outcome => eprintln!("`{stop}` failed: {outcome:?}"),
-            }
-        }
-    }
-}
-
-struct ScratchTopic<'a> {
-    external: &'a External,
-    target: Target,
-}
-
-impl Drop for ScratchTopic<'_> {
-    fn drop(&mut self) {
-        // Only frees the broker's disk; a failure costs nothing measured.
-        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-        let deleted =
-            self.external.runtime.block_on(self.external.admin.delete_topics(&[&self.target.topic], &options));
-        if let Err(e) = deleted {
-            eprintln!("delete topic {}: {e}", self.target.topic);
-        }
-    }
-}
-
-// ---------------------------------------------------------------- /proc
-
-/// The process that listens on `addr`'s port: the socket's inode from
-/// `/proc/net/tcp{,6}` (a JVM listens on an IPv6 socket even for 127.0.0.1),
-/// then the process holding that inode among its file descriptors.
-fn listener_pid(addr: &str) -> u32 {
-    const LISTEN: &str = "0A";
-    let port: u16 = addr.rsplit(':').next().and_then(|p| p.parse().ok()).expect("bootstrap address host:port");
-    let suffix = format!(":{port:04X}");
-    let mut inodes = Vec::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        for line in std::fs::read_to_string(table).unwrap_or_default().lines().skip(1) {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            if fields.len() > 9 && fields[1].ends_with(&suffix) && fields[3] == LISTEN {
-                inodes.push(format!("socket:[{}]", fields[9]));
-            }
-        }
-    }
-    let processes = std::fs::read_dir("/proc").into_iter().flatten().flatten();
-    for process in processes {
-        let Some(pid) = process.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
-        let fds = std::fs::read_dir(process.path().join("fd")).into_iter().flatten().flatten();
-        for fd in fds {
-            if std::fs::read_link(fd.path()).is_ok_and(|link| inodes.iter().any(|i| link.as_os_str() == i.as_str())) {
-                return pid;
-            }
-        }
-    }
-    panic!("no process of ours listens on {addr}: set STRAND_LOAD_PID")
-}
-
-/// Seconds since boot.
-fn uptime_s() -> f64 {
-    let uptime = std::fs::read_to_string("/proc/uptime").unwrap_or_default();
-    uptime.split_whitespace().next().and_then(|s| s.parse().ok()).expect("/proc/uptime")
-}
-
-/// When a process started, in seconds since boot (the 22nd field of its stat).
-fn process_start_s(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
-    fields.get(19).and_then(|f| f.parse::<f64>().ok()).expect("/proc/PID/stat starttime") / TICKS_PER_SECOND
-}
-
-/// CPU time of a process's threads: each thread's `/proc/PID/task/TID/schedstat`
-/// (nanoseconds), and utime + stime from `/proc/PID/stat` (10 ms ticks, too
-/// coarse for a run that takes 50 ms of CPU) for where schedstat is missing.
-/// Between two samples, a thread that started counts from zero; one that ended
-/// loses its time since the first sample (neither the broker nor a live
-/// librdkafka client ends threads during a run).
-struct Cpu {
-    threads: HashMap<String, u64>,
-    stat: f64,
-}
-
-impl Cpu {
-    fn of(pid: u32) -> Cpu {
-        Self::sample(&format!("/proc/{pid}"))
-    }
-
-    fn of_self() -> Cpu {
-        Self::sample("/proc/self")
-    }
-
-    fn sample(proc_dir: &str) -> Cpu {
-        let threads = std::fs::read_dir(format!("{proc_dir}/task"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|task| {
-                let schedstat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
-                let ns = schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
-                Some((task.file_name().to_string_lossy().into_owned(), ns))
-            })
-            .collect();
-        Cpu { threads, stat: cpu_from_stat(&format!("{proc_dir}/stat")) }
-    }
-
-    /// Seconds of CPU from `earlier` to this sample.
-    fn since(&self, earlier: &Cpu) -> f64 {
-        if self.threads.values().all(|&ns| ns == 0) {
-            return self.stat - earlier.stat;
-        }
-        let ns: u64 = self
-            .threads
-            .iter()
-            .map(|(tid, &ns)| ns.saturating_sub(earlier.threads.get(tid).copied().unwrap_or(0)))
-            .sum();
-        ns as f64 / 1e9
-    }
-}
-
-fn cpu_from_stat(path: &str) -> f64 {
-    let stat = std::fs::read_to_string(path).unwrap_or_default();
-    // The command name may hold spaces; the fields after it are fixed: utime and
-    // stime are the 14th and 15th, i.e. the 12th and 13th after the name.
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / TICKS_PER_SECOND
-}
-
-/// (VmRSS, RssAnon) in KiB.
-fn rss_kb(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("RssAnon:"))
-}
-
-/// Samples a process's RSS every 10 ms and keeps the peak.
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    thread: JoinHandle<(u64, u64)>,
-}
-
-impl RssSampler {
-    fn start(pid: u32) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut peak = (0, 0);
-            while !flag.load(Ordering::Relaxed) {
-                let (rss, anon) = rss_kb(pid);
-                peak = (peak.0.max(rss), peak.1.max(anon));
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            peak
-        });
-        Self { stop, thread }
-    }
-
-    fn stop(self) -> (u64, u64) {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().expect("RSS sampler")
-    }
-}
-
-// ---------------------------------------------------------------- reporting
-
-/// Median and range of repeated measurements.
-struct Stat {
-    median: f64,
-    min: f64,
-    max: f64,
-    n: usize,
-}
-
-impl Stat {
-    fn of(values: &[f64]) -> Stat {
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        Stat { median: sorted[sorted.len() / 2], min: sorted[0], max: sorted[sorted.len() - 1], n: sorted.len() }
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Unit {
-    Count,
-    Plain(usize),
-    Ms(usize),
-    MiB,
-}
-
-impl Unit {
-    fn show(self, v: f64) -> String {
-        match self {
-            Unit::Count if v >= 1e6 => format!("{:.2}M", v / 1e6),
-            Unit::Count => format!("{:.0}k", v / 1e3),
-            Unit::Plain(decimals) => format!("{v:.decimals$}"),
-            // A JVM broker starts in seconds.
-            Unit::Ms(_) if v >= 1000.0 => format!("{:.2} s", v / 1000.0),
-            Unit::Ms(decimals) => format!("{v:.decimals$} ms"),
-            Unit::MiB => mib(v as u64),
-        }
-    }
-}
-
-fn mib(kib: u64) -> String {
-    format!("{:.1} MiB", kib as f64 / 1024.0)
-}
-
-/// One table cell: one or more figures (e.g. VmRSS / RssAnon), each a median and range.
-struct Cell {
-    parts: Vec<Stat>,
-    unit: Unit,
-}
-
-impl Cell {
-    fn one(values: &[f64], unit: Unit) -> Cell {
-        Cell { parts: vec![Stat::of(values)], unit }
-    }
-
-    fn pair(first: &[f64], second: &[f64], unit: Unit) -> Cell {
-        Cell { parts: vec![Stat::of(first), Stat::of(second)], unit }
-    }
-
-    fn show(&self) -> String {
-        let show = |s: &Stat| {
-            let v = |x| self.unit.show(x);
-            if s.n == 1 {
-                v(s.median)
-            } else {
-                format!("{} ({} - {})", v(s.median), v(s.min), v(s.max))
-            }
-        };
-        self.parts.iter().map(show).collect::<Vec<_>>().join(" / ")
-    }
-
-    /// The other broker's medians over this one's, figure by figure.
-    fn ratio(&self, other: &Cell) -> String {
-        let ratio = |(ours, theirs): (&Stat, &Stat)| {
-            if ours.median > 0.0 {
-                format!("{:.2}x", theirs.median / ours.median)
-            } else {
-                "-".to_owned()
-            }
-        };
-        self.parts.iter().zip(&other.parts).map(ratio).collect::<Vec<_>>().join(" / ")
-    }
-}
-
-struct Table {
-    /// The label of the broker measured beside strand, if any.
-    other: Option<String>,
-    rows: Vec<[String; 5]>,
-}
-
-impl Table {
-    fn row(&mut self, what: &str, ours: Option<Cell>, theirs: Option<Cell>, target: &str) {
-        let show = |c: &Option<Cell>| c.as_ref().map_or_else(String::new, Cell::show);
-        let ratio = match (&ours, &theirs) {
-            (Some(ours), Some(theirs)) => ours.ratio(theirs),
-            _ => String::new(),
-        };
-        let row = [what.to_owned(), show(&ours), show(&theirs), ratio, target.to_owned()];
-        if self.other.is_some() {
-            println!("{}", row.join(" | "));
-        } else {
-            println!("{} | {} | {}", row[0], row[1], row[4]);
-        }
-        self.rows.push(row);
-    }
-
-    fn print(&self) {
-        match &self.other {
-            None => {
-                println!("\n| measurement | strand: median (min - max) | target |\n|---|---|---|");
-                for [what, ours, _, _, target] in &self.rows {
-                    println!("| {what} | {ours} | {target} |");
-                }
-            }
-            Some(other) => {
-                println!(
-                    "\n| measurement | strand: median (min - max) | {other}: median (min - max) | {other} / strand | strand target |\n|---|---|---|---|---|"
-                );
-                for row in &self.rows {
-                    println!("| {} |", row.join(" | "));
-                }
-            }
-        }
-    }
+/// A run against a fresh one-partition topic of the other broker, as strand's
+/// `events` in a fresh broker.
+fn scratch_target(external: &External, topic: &ScratchTopics<'_>) -> Target {
+    Target { addr: external.addr.clone(), pid: external.pid, topic: topic.names[0].clone() }
 }

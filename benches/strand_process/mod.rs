@@ -6,8 +6,22 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// The command line that runs the broker under measurement: this build's
+/// binary or `STRAND_LOAD_BIN` (another build, e.g. one from before a change),
+/// behind `STRAND_LOAD_WRAP`, a profiler or tracer to run it under, e.g. `perf
+/// record -g -o strand-{}.data --` ({} numbers the brokers started; the CPU and
+/// RSS figures are then the wrapper's).
+pub fn command() -> Vec<String> {
+    static STARTED: AtomicU64 = AtomicU64::new(0);
+    let n = STARTED.fetch_add(1, Ordering::Relaxed);
+    let wrap = std::env::var("STRAND_LOAD_WRAP").unwrap_or_default().replace("{}", &n.to_string());
+    let binary = std::env::var("STRAND_LOAD_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_strand").to_owned());
+    wrap.split_whitespace().map(str::to_owned).chain([binary]).collect()
+}
 
 /// Stopped with SIGTERM (a clean shutdown) when dropped.
 pub struct StrandProcess {
