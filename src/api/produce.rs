@@ -47,7 +47,7 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> P
         // is unknown to the producer, as it is on Kafka, which never creates on produce.
         let resolved = matches!(acks, -1..=1).then(|| {
             resolve_or_create(broker, reference).unwrap_or_else(|error| {
-                tracing::warn!(topic = %topic.name.as_str(), %error, "produce could not auto-create the topic");
+                tracing::debug!(topic = %topic.name.as_str(), %error, "produce could not auto-create the topic");
                 resolve(broker, reference)
             })
         });
