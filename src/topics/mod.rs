@@ -5,7 +5,8 @@
 //! DATA_DIR/<topic>-<partition>/                 one partition's log (see `log::layout`),
 //!                                               with `partition.metadata` holding the topic id
 //! DATA_DIR/<topic>-<partition>.<uuid>-delete/   a deleted partition, removed in the background
-//! DATA_DIR/topic-configs/<topic>.properties     the topic's own configs (Kafka keeps these
+//!                                               (the topic cut short to fit 255 bytes, as Kafka does)
+//! DATA_DIR/topic-configs/<topic>.conf           the topic's own configs (Kafka keeps these
 //!                                               in its metadata log), absent when it has none
 //! ```
 //!
@@ -47,6 +48,11 @@ use crate::log::{self, Log};
 pub const CONFIGS_DIR: &str = "topic-configs";
 /// Kafka's suffix for a partition directory awaiting removal.
 const DELETE_SUFFIX: &str = "-delete";
+/// The longest file name the usual file systems take, in bytes.
+const MAX_FILE_NAME: usize = 255;
+/// A topic's configs file: `<topic>` plus this stays within `MAX_FILE_NAME`
+/// for the longest legal name (249), as does its `.tmp` while written.
+const CONFIGS_SUFFIX: &str = ".conf";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -414,11 +420,7 @@ impl Topics {
             // Appends fail from here on, and long polls on it wake up to find it gone.
             log.close_for_delete();
             let from = self.data_dir.join(partition_dir_name(&topic.name, p));
-            let to = self.data_dir.join(format!(
-                "{}.{}{DELETE_SUFFIX}",
-                partition_dir_name(&topic.name, p),
-                Uuid::new_v4().simple()
-            ));
+            let to = self.data_dir.join(delete_dir_name(&topic.name, p, Uuid::new_v4()));
             match std::fs::rename(&from, &to) {
                 Ok(()) => renamed.push(to),
                 Err(e) => failed = Some(log::Error::io(&from, e)),
@@ -467,6 +469,15 @@ fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 /// Kafka's partition directory name.
 pub fn partition_dir_name(topic: &str, partition: usize) -> String {
     format!("{topic}-{partition}")
+}
+
+/// Kafka's name for a partition directory awaiting removal,
+/// `<topic>-<partition>.<uuid>-delete`, with the topic cut short so that the
+/// name stays within the 255 bytes a file name may have (topic names are ASCII).
+fn delete_dir_name(topic: &str, partition: usize, id: Uuid) -> String {
+    let suffix = format!("-{partition}.{}{DELETE_SUFFIX}", id.simple());
+    let keep = topic.len().min(MAX_FILE_NAME.saturating_sub(suffix.len()));
+    format!("{}{suffix}", &topic[..keep])
 }
 
 /// The topic and partition a directory name stands for, if it is a live
@@ -519,7 +530,7 @@ fn scan(data_dir: &Path) -> Result<Scan, Error> {
 }
 
 fn config_path(data_dir: &Path, topic: &str) -> PathBuf {
-    data_dir.join(CONFIGS_DIR).join(format!("{topic}.properties"))
+    data_dir.join(CONFIGS_DIR).join(format!("{topic}{CONFIGS_SUFFIX}"))
 }
 
 /// Each topic's own configs; config files of topics that do not exist are
@@ -529,7 +540,7 @@ fn read_configs(data_dir: &Path, topics: &BTreeMap<String, usize>) -> Result<Has
     let mut configs = HashMap::new();
     for entry in std::fs::read_dir(&dir).map_err(|e| log::Error::io(&dir, e))? {
         let path = entry.map_err(|e| log::Error::io(&dir, e))?.path();
-        let Some(topic) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".properties")) else {
+        let Some(topic) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(CONFIGS_SUFFIX)) else {
             continue;
         };
         if !topics.contains_key(topic) {
@@ -682,5 +693,17 @@ mod tests {
         assert_eq!(parse_partition_dir("events-0.abc-delete"), None);
         // A topic name may end in a dash: the partition is what follows the last one.
         assert_eq!(parse_partition_dir("events--1"), Some(("events-", 1)));
+    }
+
+    #[test]
+    fn delete_directories_fit_a_file_name_for_the_longest_topic() {
+        let id = Uuid::from_u128(7);
+        assert_eq!(delete_dir_name("events", 3, id), format!("events-3.{}-delete", id.simple()));
+        let long = "x".repeat(249);
+        let name = delete_dir_name(&long, 12, id);
+        assert_eq!(name.len(), MAX_FILE_NAME);
+        assert!(name.ends_with(&format!("x-12.{}-delete", id.simple())));
+        assert!(name.ends_with(DELETE_SUFFIX) && parse_partition_dir(&name).is_none());
+        assert!(config_path(Path::new(""), &long).file_name().unwrap().len() <= MAX_FILE_NAME);
     }
 }
