@@ -9,7 +9,10 @@
 # started with --topic NAME; Kafka: the topic created before the scenario, with
 # auto-creation off), a group-id prefix of its own, and for SASL scenarios a
 # SASL_PLAINTEXT listener with PLAIN (strand: a second broker with --sasl-*;
-# Kafka: a second instance whose one listener is SASL_PLAINTEXT).
+# Kafka: a second instance whose one listener is SASL_PLAINTEXT). A scenario
+# marked `# needs: auto-create` runs with auto-creation on and 3 partitions per
+# created topic (strand: --auto-create-topics true --num-partitions 3; Kafka: a
+# second instance with auto.create.topics.enable=true, num.partitions=3).
 # Ends with "N scenarios, M differ[, K skipped]". Writes the summary and every
 # diff to compat/results/differential.txt and each differing scenario's diff to
 # compat/results/differential/NAME.diff. Exits 1 when any scenario differs.
@@ -76,6 +79,8 @@ else
     SELECTED=("${ALL[@]}")
 fi
 needs_sasl() { grep -q '^# needs: sasl' "$SCENARIOS_DIR/$1.py"; }
+needs_auto_create() { grep -q '^# needs: auto-create' "$SCENARIOS_DIR/$1.py"; }
+AUTO_CREATE_PARTITIONS=3
 
 # --- brokers ---------------------------------------------------------------------------
 
@@ -123,6 +128,16 @@ PROPS
     [[ -n $KAFKA_SASL_BOOTSTRAP ]] || compat_die "the SASL Kafka printed no BOOTSTRAP"
 }
 
+KAFKA_AUTO_BOOTSTRAP=
+kafka_auto_create() {
+    [[ -n $KAFKA_AUTO_BOOTSTRAP ]] && return 0
+    compat_log "starting a reference Kafka with auto-creation on"
+    KAFKA_STARTED+=(differential-auto)
+    KAFKA_AUTO_BOOTSTRAP=$(KAFKA_TOPIC="" KAFKA_AUTO_CREATE=true KAFKA_EXTRA_PROPS="num.partitions=$AUTO_CREATE_PARTITIONS" \
+        KAFKA_HEAP_OPTS="-Xmx512m -Xms128m" "$COMPAT_DIR/kafka.sh" start differential-auto | sed -n 's/^BOOTSTRAP=//p')
+    [[ -n $KAFKA_AUTO_BOOTSTRAP ]] || compat_die "the auto-creating Kafka printed no BOOTSTRAP"
+}
+
 printf '%s:%s\n' "$SASL_USER" "$SASL_PASSWORD" >"$WORK/users"
 
 # Runs scenario $1 against broker $2 (kafka|strand); output to $3.
@@ -130,6 +145,10 @@ run_one() {
     local name=$1 broker=$2 outfile=$3 topic="d-$1" bootstrap sasl_bootstrap= rc=0
     if [[ $broker == kafka ]]; then
         bootstrap=$KAFKA_BOOTSTRAP
+        if needs_auto_create "$name"; then
+            kafka_auto_create
+            bootstrap=$KAFKA_AUTO_BOOTSTRAP
+        fi
         if ! "$PY" "$SCENARIOS_DIR/_setup.py" create "$bootstrap" "$topic" >"$outfile.setup" 2>&1; then
             { echo "SETUP FAILED"; cat "$outfile.setup"; } >"$outfile"
             return
@@ -141,7 +160,11 @@ run_one() {
                 >>"$outfile.setup" 2>&1 || true
         fi
     else
-        compat_strand_start --topic "$topic"
+        local auto=()
+        if needs_auto_create "$name"; then
+            auto=(--auto-create-topics true --num-partitions "$AUTO_CREATE_PARTITIONS")
+        fi
+        compat_strand_start --topic "$topic" "${auto[@]}"
         bootstrap=$STRAND_BOOTSTRAP
         if needs_sasl "$name"; then
             local plain_pid=$STRAND_PID plain_dir=$STRAND_DIR

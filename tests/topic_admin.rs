@@ -101,6 +101,10 @@ fn create_topics_applies_kafkas_rules_with_kafkas_codes() {
     assert_eq!(listed[0], (0, 3, response.topics[0].topic_id));
     assert_eq!((listed[1].0, listed[1].1), (0, 2));
     assert_ne!(listed[0].2, Uuid::nil());
+    // As Kafka: a name asked twice is answered once, and known topics come before unknown ones.
+    let listed = metadata(&mut client, &["nope", "orders", "orders", "defaulted"], false);
+    let shape: Vec<(i16, usize)> = listed.iter().map(|t| (t.0, t.1)).collect();
+    assert_eq!(shape, [(0, 3), (0, 2), (CODE(ResponseError::UnknownTopicOrPartition), 0)]);
 
     let refused = create(
         &mut client,
@@ -131,8 +135,6 @@ fn create_topics_applies_kafkas_rules_with_kafkas_codes() {
         codes,
         [
             CODE(ResponseError::TopicAlreadyExists),
-            CODE(ResponseError::InvalidRequest),
-            CODE(ResponseError::InvalidRequest),
             CODE(ResponseError::InvalidTopicException),
             CODE(ResponseError::InvalidTopicException),
             CODE(ResponseError::InvalidTopicException),
@@ -142,10 +144,25 @@ fn create_topics_applies_kafkas_rules_with_kafkas_codes() {
             CODE(ResponseError::InvalidReplicaAssignment),
             CODE(ResponseError::InvalidConfig),
             CODE(ResponseError::InvalidConfig),
+            // A name given twice is answered once, last, as Kafka's controller does.
+            CODE(ResponseError::InvalidRequest),
         ]
     );
+    assert_eq!(refused.topics[10].name.as_str(), "twice");
     assert!(refused.topics.iter().all(|t| t.error_message.as_ref().is_some_and(|m| !m.is_empty())));
-    assert!(outcomes(&refused)[11].1.contains("compaction"), "{:?}", outcomes(&refused)[11]);
+    assert!(outcomes(&refused)[9].1.contains("compaction"), "{:?}", outcomes(&refused)[9]);
+
+    // The longest legal name (249) fits every file strand keeps for it, configs included.
+    let longest = "y".repeat(249);
+    let config = CreatableTopicConfig::default()
+        .with_name(StrBytes::from_static_str("retention.ms"))
+        .with_value(Some(StrBytes::from_static_str("60000")));
+    let created = create(&mut client, vec![topic(&longest, 2).with_configs(vec![config])], false);
+    assert_eq!(outcomes(&created), [(0, String::new())]);
+    let deleted =
+        client.send(4, &DeleteTopicsRequest::default().with_timeout_ms(5000).with_topic_names(vec![name(&longest)]));
+    assert_eq!(deleted.responses[0].error_code, 0);
+    assert_eq!(metadata(&mut client, &[&longest], false)[0].0, CODE(ResponseError::UnknownTopicOrPartition));
 
     // '.' and '_' collide: Kafka's metrics could not tell the two apart.
     assert_eq!(create(&mut client, vec![topic("a_b", 1)], false).topics[0].error_code, 0);
@@ -248,6 +265,22 @@ fn delete_topics_by_name_and_by_id_removes_topic_files_and_committed_offsets() {
     let codes: Vec<i16> = deleted.responses.iter().map(|r| r.error_code).collect();
     assert_eq!(codes, [0, CODE(ResponseError::UnknownTopicId)]);
     assert_eq!(deleted.responses[0].name.as_ref().map(|n| n.to_string()).as_deref(), Some("by-id"));
+    // A name or id given twice is answered once (INVALID_REQUEST), as are a name
+    // with an id and an entry with neither.
+    let twice = client.send(
+        6,
+        &DeleteTopicsRequest::default().with_timeout_ms(5000).with_topics(vec![
+            DeleteTopicState::default().with_name(Some(name("never-was"))),
+            DeleteTopicState::default().with_topic_id(Uuid::from_u128(7)),
+            DeleteTopicState::default().with_name(Some(name("never-was"))),
+            DeleteTopicState::default().with_topic_id(Uuid::from_u128(7)),
+            DeleteTopicState::default().with_name(Some(name("kept"))).with_topic_id(Uuid::from_u128(8)),
+            DeleteTopicState::default(),
+        ]),
+    );
+    let codes: Vec<i16> = twice.responses.iter().map(|r| r.error_code).collect();
+    assert_eq!(codes, [CODE(ResponseError::InvalidRequest); 4]);
+    assert_eq!(metadata(&mut client, &["kept"], false)[0].0, 0);
 
     // Gone at once for every API.
     let mut names = all_topics(&mut client);
@@ -328,21 +361,26 @@ fn create_partitions_only_increases_and_new_partitions_take_records() {
             false,
         ),
     );
+    // A name given twice is answered once, first, as Kafka's controller does.
+    assert_eq!(refused.results[0].name.as_str(), "events");
     assert_eq!(
         codes(refused),
         [
+            CODE(ResponseError::InvalidRequest),
             CODE(ResponseError::InvalidPartitions),
-            CODE(ResponseError::InvalidRequest),
             CODE(ResponseError::UnknownTopicOrPartition),
-            CODE(ResponseError::InvalidRequest),
         ]
     );
-    let elsewhere =
-        grow(4).with_assignments(Some(vec![CreatePartitionsAssignment::default().with_broker_ids(vec![BrokerId(9)])]));
-    assert_eq!(
-        codes(client.send(3, &request(vec![elsewhere], false))),
-        [CODE(ResponseError::InvalidReplicaAssignment)]
-    );
+    let assigned = |ids: Vec<i32>| {
+        grow(4).with_assignments(Some(vec![
+            CreatePartitionsAssignment::default().with_broker_ids(ids.into_iter().map(BrokerId).collect())
+        ]))
+    };
+    for ids in [vec![9], vec![], vec![1, 1]] {
+        let response = client.send(3, &request(vec![assigned(ids.clone())], false));
+        assert_eq!(codes(response), [CODE(ResponseError::InvalidReplicaAssignment)], "{ids:?}");
+    }
+    assert_eq!(metadata(&mut client, &["grow"], false)[0].1, 3, "a refused assignment adds nothing");
     assert_eq!(produce(&mut client, "grow", 2, batch(&[b"new"], 1)), (0, 0));
 }
 
@@ -369,6 +407,9 @@ fn auto_creation_by_metadata_and_by_produce_when_enabled() {
     assert_eq!(created[1].0, CODE(ResponseError::InvalidTopicException));
     assert_eq!(produce(&mut client, "produced", 2, batch(&[b"v"], 1)), (0, 0));
     assert_eq!(metadata(&mut client, &["produced"], false)[0].1, 3);
+    // A name that collides with an existing one ('.' vs '_') stays unknown, as on Kafka.
+    assert_eq!(metadata(&mut client, &["as.ked"], true)[0].0, 0, "not a collision");
+    assert_eq!(metadata(&mut client, &["as_ked"], true)[0].0, CODE(ResponseError::UnknownTopicOrPartition));
 
     // Off (the default): nothing is created, and a bad name is still called so.
     let strand = Strand::start();
@@ -404,7 +445,7 @@ fn a_restart_keeps_topics_partitions_ids_configs_and_data() {
     assert_eq!(metadata(&mut client, &["kept", "events"], false), before);
     let response = client.send(12, &fetch_request("kept", &[1], 0));
     assert_eq!(batch_base_offsets(response.responses[0].partitions[0].records.clone().unwrap_or_default()), [0]);
-    let configs = std::fs::read_to_string(strand.data_dir.join("topic-configs/kept.properties")).unwrap();
+    let configs = std::fs::read_to_string(strand.data_dir.join("topic-configs/kept.conf")).unwrap();
     assert!(configs.lines().any(|l| l == "retention.ms=3600000"), "{configs}");
 }
 
@@ -455,7 +496,7 @@ fn a_start_undoes_an_interrupted_create_or_addition_and_finishes_an_interrupted_
 
     // What a kill -9 leaves in the middle of each change: the intent, and some directories changed.
     let data = strand.data_dir.clone();
-    let intent = |topic: &str, text: String| std::fs::write(data.join(format!("topic-configs/{topic}.intent")), text);
+    let intent = |topic: &str, text: String| std::fs::write(data.join(format!("topic-configs/{topic}.op")), text);
     intent("halfway-deleted", format!("op=delete\nid={}\n", ids[0].2)).unwrap();
     std::fs::rename(
         data.join("halfway-deleted-0"),
@@ -482,7 +523,7 @@ fn a_start_undoes_an_interrupted_create_or_addition_and_finishes_an_interrupted_
     let intents: Vec<_> = std::fs::read_dir(data.join("topic-configs"))
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".intent"))
+        .filter(|n| n.ends_with(".op"))
         .collect();
     assert!(intents.is_empty(), "{intents:?}");
 }

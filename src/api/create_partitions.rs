@@ -3,7 +3,7 @@
 //! Raises a topic's partition count; the new partitions start empty. A count
 //! not above the current one is INVALID_PARTITIONS, an unknown topic
 //! UNKNOWN_TOPIC_OR_PARTITION, a topic given twice INVALID_REQUEST, manual
-//! assignments that are not one list per new partition naming this broker
+//! assignments that are not one list per new partition naming this broker once
 //! INVALID_REPLICA_ASSIGNMENT, as Kafka answers. `validate_only` checks and
 //! changes nothing.
 
@@ -21,27 +21,32 @@ use crate::broker::Broker;
 pub const VERSIONS: VersionRange = <CreatePartitionsRequest as Message>::VERSIONS;
 
 pub fn handle(broker: &Broker, _version: i16, request: CreatePartitionsRequest) -> CreatePartitionsResponse {
+    // A name given twice gets one INVALID_REQUEST result, before the others, as
+    // Kafka's controller answers.
     let mut seen = HashSet::new();
-    let duplicates: HashSet<String> =
-        request.topics.iter().filter(|t| !seen.insert(t.name.as_str())).map(|t| t.name.to_string()).collect();
-    let results = request
-        .topics
+    let mut duplicates = Vec::new();
+    for topic in &request.topics {
+        if !seen.insert(topic.name.as_str()) && !duplicates.contains(&topic.name) {
+            duplicates.push(topic.name.clone());
+        }
+    }
+    let refused = |result: CreatePartitionsTopicResult, error: Error| {
+        result.with_error_code(error.code()).with_error_message(Some(StrBytes::from_string(error.to_string())))
+    };
+    let mut results: Vec<CreatePartitionsTopicResult> = duplicates
         .iter()
-        .map(|topic| {
-            let outcome = if duplicates.contains(topic.name.as_str()) {
-                Err(Error::DuplicateResource("Duplicate topic name.".into()))
-            } else {
-                create_partitions(broker, topic, request.validate_only)
-            };
-            let result = CreatePartitionsTopicResult::default().with_name(topic.name.clone());
-            match outcome {
-                Ok(()) => result,
-                Err(error) => result
-                    .with_error_code(error.code())
-                    .with_error_message(Some(StrBytes::from_string(error.to_string()))),
-            }
+        .map(|name| {
+            let error = Error::DuplicateResource("Duplicate topic name.".into());
+            refused(CreatePartitionsTopicResult::default().with_name(name.clone()), error)
         })
         .collect();
+    for topic in request.topics.iter().filter(|t| !duplicates.contains(&t.name)) {
+        let result = CreatePartitionsTopicResult::default().with_name(topic.name.clone());
+        results.push(match create_partitions(broker, topic, request.validate_only) {
+            Ok(()) => result,
+            Err(error) => refused(result, error),
+        });
+    }
     CreatePartitionsResponse::default().with_results(results)
 }
 
@@ -64,12 +69,8 @@ fn create_partitions(broker: &Broker, request: &CreatePartitionsTopic, validate_
                 assignments.len()
             )));
         }
-        if let Some(other) =
-            assignments.iter().flat_map(|a| &a.broker_ids).find(|id| id.0 != broker.node_id()).map(|id| id.0)
-        {
-            return Err(Error::InvalidReplicaAssignment(format!(
-                "The manual partition assignment includes broker {other}, but no broker with that ID is registered."
-            )));
+        for assignment in assignments {
+            super::create_topics::check_replicas(broker.node_id(), &assignment.broker_ids)?;
         }
     }
     broker.topics.create_partitions(&topic.name, count, validate_only)?;

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
-use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse};
+use kafka_protocol::messages::{BrokerId, CreateTopicsRequest, CreateTopicsResponse, TopicName};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::Error;
@@ -34,20 +34,22 @@ const DYNAMIC_TOPIC_CONFIG: i8 = 1;
 const DEFAULT_CONFIG: i8 = 5;
 
 pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> CreateTopicsResponse {
+    // A name given twice gets one INVALID_REQUEST result, after the others, as
+    // Kafka's controller answers.
     let mut seen = HashSet::new();
-    let duplicates: HashSet<String> =
-        request.topics.iter().filter(|t| !seen.insert(t.name.as_str())).map(|t| t.name.to_string()).collect();
-    let topics = request
+    let mut duplicates = Vec::new();
+    for topic in &request.topics {
+        if !seen.insert(topic.name.as_str()) && !duplicates.contains(&topic.name) {
+            duplicates.push(topic.name.clone());
+        }
+    }
+    let mut topics: Vec<CreatableTopicResult> = request
         .topics
-        .into_iter()
+        .iter()
+        .filter(|topic| !duplicates.contains(&topic.name))
         .map(|topic| {
             let result = CreatableTopicResult::default().with_name(topic.name.clone());
-            let outcome = if duplicates.contains(topic.name.as_str()) {
-                Err(Error::DuplicateResource("Duplicate topic name.".into()))
-            } else {
-                create(broker, &topic, request.validate_only)
-            };
-            match outcome {
+            match create(broker, topic, request.validate_only) {
                 Ok((id, partitions, overrides)) => {
                     let configs = config::NAMES
                         .iter()
@@ -68,18 +70,24 @@ pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> C
                         .with_replication_factor(1)
                         .with_configs(Some(configs))
                 }
-                Err(error) => {
-                    tracing::debug!(topic = %topic.name.as_str(), %error, "create topic refused");
-                    result
-                        .with_error_code(error.code())
-                        .with_error_message(Some(StrBytes::from_string(error.to_string())))
-                        .with_num_partitions(-1)
-                        .with_replication_factor(-1)
-                }
+                Err(error) => refused(result, &topic.name, error),
             }
         })
         .collect();
+    for name in duplicates {
+        let error = Error::DuplicateResource("Duplicate topic name.".into());
+        topics.push(refused(CreatableTopicResult::default().with_name(name.clone()), &name, error));
+    }
     CreateTopicsResponse::default().with_topics(topics)
+}
+
+fn refused(result: CreatableTopicResult, name: &TopicName, error: Error) -> CreatableTopicResult {
+    tracing::debug!(topic = %name.as_str(), %error, "create topic refused");
+    result
+        .with_error_code(error.code())
+        .with_error_message(Some(StrBytes::from_string(error.to_string())))
+        .with_num_partitions(-1)
+        .with_replication_factor(-1)
 }
 
 /// Checks one topic in Kafka's order (name, existence, configs, replication
@@ -148,26 +156,7 @@ fn check_assignments(broker: &Broker, topic: &CreatableTopic) -> Result<(), Erro
     let node = broker.node_id();
     let mut seen = std::collections::BTreeSet::new();
     for assignment in &topic.assignments {
-        match assignment.broker_ids.as_slice() {
-            [] => {
-                return Err(Error::InvalidReplicaAssignment(
-                    "The manual partition assignment includes an empty replica list.".into(),
-                ))
-            }
-            ids => {
-                if let Some(other) = ids.iter().find(|id| id.0 != node) {
-                    return Err(Error::InvalidReplicaAssignment(format!(
-                        "The manual partition assignment includes broker {}, but no such broker is registered.",
-                        other.0
-                    )));
-                }
-                if ids.len() > 1 {
-                    return Err(Error::InvalidReplicaAssignment(format!(
-                        "The manual partition assignment includes the broker {node} more than once."
-                    )));
-                }
-            }
-        }
+        check_replicas(node, &assignment.broker_ids)?;
         if !seen.insert(assignment.partition_index) {
             return Err(Error::InvalidReplicaAssignment(format!(
                 "Found multiple manual partition assignments for partition {}",
@@ -179,6 +168,29 @@ fn check_assignments(broker: &Broker, topic: &CreatableTopic) -> Result<(), Erro
         return Err(Error::InvalidReplicaAssignment(
             "partitions should be a consecutive 0-based integer sequence".into(),
         ));
+    }
+    Ok(())
+}
+
+/// One manual replica list, checked as Kafka checks each one (for new topics
+/// and new partitions alike): not empty, only registered brokers (this one),
+/// none twice, and as many replicas as the topic has (one).
+pub(super) fn check_replicas(node: i32, replicas: &[BrokerId]) -> Result<(), Error> {
+    if replicas.is_empty() {
+        return Err(Error::InvalidReplicaAssignment(
+            "The manual partition assignment includes an empty replica list.".into(),
+        ));
+    }
+    if let Some(other) = replicas.iter().find(|id| id.0 != node) {
+        return Err(Error::InvalidReplicaAssignment(format!(
+            "The manual partition assignment includes broker {}, but no such broker is registered.",
+            other.0
+        )));
+    }
+    if replicas.len() > 1 {
+        return Err(Error::InvalidReplicaAssignment(format!(
+            "The manual partition assignment includes the broker {node} more than once."
+        )));
     }
     Ok(())
 }

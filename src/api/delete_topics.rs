@@ -27,30 +27,45 @@ pub async fn handle(broker: &Broker, version: i16, request: DeleteTopicsRequest)
     } else {
         request.topic_names.into_iter().map(|name| (Some(name), Uuid::nil())).collect()
     };
-    let key = |(name, id): &(Option<TopicName>, Uuid)| match name {
-        Some(name) => name.to_string(),
-        None => id.to_string(),
+    // A name or an id given twice gets one INVALID_REQUEST result, after the
+    // others (Kafka shuffles its answers; clients match them by name or id).
+    let mut seen_names = HashSet::new();
+    let mut seen_ids = HashSet::new();
+    let (mut duplicate_names, mut duplicate_ids) = (Vec::new(), Vec::new());
+    for (name, id) in &asked {
+        match name {
+            Some(name) if id.is_nil() && !seen_names.insert(name) && !duplicate_names.contains(name) => {
+                duplicate_names.push(name.clone());
+            }
+            None if !id.is_nil() && !seen_ids.insert(*id) && !duplicate_ids.contains(id) => duplicate_ids.push(*id),
+            _ => {}
+        }
+    }
+    let duplicate = |name: &Option<TopicName>, id: &Uuid| match name {
+        Some(name) => id.is_nil() && duplicate_names.contains(name),
+        None => duplicate_ids.contains(id),
     };
-    let mut seen = HashSet::new();
-    let duplicates: HashSet<String> = asked.iter().map(key).filter(|k| !seen.insert(k.clone())).collect();
     let mut responses = Vec::with_capacity(asked.len());
-    for entry in asked {
-        let duplicate = duplicates.contains(&key(&entry));
-        let (name, id) = entry;
-        let result = if duplicate {
-            Err(Error::DuplicateResource("Duplicate topic name.".into()))
-        } else {
-            delete(broker, name.as_ref().map(|n| n.as_str()), id).await
-        };
-        let response = DeletableTopicResult::default().with_name(name).with_topic_id(id);
-        responses.push(match result {
+    for (name, id) in asked.iter().filter(|(name, id)| !duplicate(name, id)) {
+        let response = DeletableTopicResult::default().with_name(name.clone()).with_topic_id(*id);
+        responses.push(match delete(broker, name.as_ref().map(|n| n.as_str()), *id).await {
             Ok((name, id)) => response.with_name(Some(TopicName(StrBytes::from_string(name)))).with_topic_id(id),
-            Err(error) => response
-                .with_error_code(error.code())
-                .with_error_message(Some(StrBytes::from_string(error.to_string()))),
+            Err(error) => refused(response, error),
         });
     }
+    for name in duplicate_names {
+        let error = Error::DuplicateResource("Duplicate topic name.".into());
+        responses.push(refused(DeletableTopicResult::default().with_name(Some(name)), error));
+    }
+    for id in duplicate_ids {
+        let error = Error::DuplicateResource("Duplicate topic id.".into());
+        responses.push(refused(DeletableTopicResult::default().with_name(None).with_topic_id(id), error));
+    }
     DeleteTopicsResponse::default().with_responses(responses)
+}
+
+fn refused(response: DeletableTopicResult, error: Error) -> DeletableTopicResult {
+    response.with_error_code(error.code()).with_error_message(Some(StrBytes::from_string(error.to_string())))
 }
 
 /// Deletes the topic named by `name` or else by `id`: its name and id.
@@ -58,7 +73,8 @@ async fn delete(broker: &Broker, name: Option<&str>, id: Uuid) -> Result<(String
     let reference = match name {
         Some(name) if id.is_nil() => TopicRef::Name(name),
         None if !id.is_nil() => TopicRef::Id(id),
-        _ => return Err(Error::InvalidRequest("A topic must be named by its name or by its id, not both.".into())),
+        None => return Err(Error::InvalidRequest("Neither topic name nor id were specified.".into())),
+        Some(_) => return Err(Error::InvalidRequest("You may not specify both topic name and topic id.".into())),
     };
     let resolved = resolve(broker, reference);
     let topic = resolved.check()?;

@@ -8,11 +8,13 @@
 //! A topic that does not exist is UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID
 //! when asked by id), and INVALID_TOPIC_EXCEPTION when its name is not a legal
 //! one, as Kafka answers. With `auto_create_topics` on and the request allowing
-//! it, a missing topic is created with `num_partitions` partitions; Kafka's
-//! controller creates it asynchronously and first answers LEADER_NOT_AVAILABLE,
-//! strand creates it before answering and returns it whole, which clients
-//! accept either way. No authorizer: authorized-operation fields keep Kafka's
-//! "not requested" value.
+//! it, a missing topic is created with `num_partitions` partitions; Kafka 4.4's
+//! controller creates it asynchronously and first answers
+//! UNKNOWN_TOPIC_OR_PARTITION (a retriable error; the topic appears some 100 ms
+//! later), strand creates it before answering and returns it whole, which
+//! clients accept either way. Names are answered once each, the topics found
+//! before the others, as Kafka does. No authorizer: authorized-operation fields
+//! keep Kafka's "not requested" value.
 
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
@@ -34,30 +36,38 @@ pub fn handle(broker: &Broker, version: i16, request: MetadataRequest) -> Metada
         // v0 has no null: an empty list there means "all topics".
         None => all(),
         Some(list) if list.is_empty() && version == 0 => all(),
-        Some(list) => list
-            .into_iter()
-            .map(|requested| {
-                // By id (v10+) when the name is null, or empty as some clients send it.
-                let by_name = requested.name.as_ref().filter(|n| !n.is_empty() || requested.topic_id.is_nil());
-                let found = match by_name {
-                    Some(name) => {
-                        let reference = TopicRef::Name(name.as_str());
-                        match topics::name::validate(name.as_str()) {
-                            Err(reason) => Err(topics::Error::InvalidName(reason).into()),
-                            Ok(()) if request.allow_auto_topic_creation => {
-                                resolve_or_create(broker, reference).and_then(|r| r.check().cloned())
+        Some(list) => {
+            // Kafka reads the names as a set (a name asked twice is answered once)
+            // and answers the topics it has before the ones it has not.
+            let mut seen = std::collections::HashSet::new();
+            let (mut known, unknown): (Vec<_>, Vec<_>) = list
+                .into_iter()
+                .filter(|requested| seen.insert((requested.name.clone(), requested.topic_id)))
+                .map(|requested| {
+                    // By id (v10+) when the name is null, or empty as some clients send it.
+                    let by_name = requested.name.as_ref().filter(|n| !n.is_empty() || requested.topic_id.is_nil());
+                    let found = match by_name {
+                        Some(name) => {
+                            let reference = TopicRef::Name(name.as_str());
+                            match topics::name::validate(name.as_str()) {
+                                Err(reason) => Err(topics::Error::InvalidName(reason).into()),
+                                Ok(()) if request.allow_auto_topic_creation => {
+                                    resolve_or_create(broker, reference).and_then(|r| r.check().cloned())
+                                }
+                                Ok(()) => resolve(broker, reference).check().cloned(),
                             }
-                            Ok(()) => resolve(broker, reference).check().cloned(),
                         }
+                        None => resolve(broker, TopicRef::Id(requested.topic_id)).check().cloned(),
+                    };
+                    match found {
+                        Ok(topic) => Ok(describe(&topic, node)),
+                        Err(error) => Err(unknown_topic(requested.name, requested.topic_id, error)),
                     }
-                    None => resolve(broker, TopicRef::Id(requested.topic_id)).check().cloned(),
-                };
-                match found {
-                    Ok(topic) => describe(&topic, node),
-                    Err(error) => unknown_topic(requested.name, requested.topic_id, error),
-                }
-            })
-            .collect(),
+                })
+                .partition(Result::is_ok);
+            known.extend(unknown);
+            known.into_iter().map(|(Ok(topic) | Err(topic))| topic).collect()
+        }
     };
     MetadataResponse::default()
         .with_brokers(vec![MetadataResponseBroker::default()

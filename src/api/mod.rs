@@ -58,7 +58,7 @@ use self::error::ErrorCodes;
 use self::session::Session;
 use crate::broker::Broker;
 use crate::log::Log;
-use crate::topics::Topic;
+use crate::topics::{self, Topic};
 
 /// Every API this broker serves, its Kafka name (the metrics' `api` label) and
 /// the versions ApiVersions advertises: the range each request codec decodes.
@@ -372,13 +372,19 @@ pub fn resolve<'a>(broker: &Broker, reference: TopicRef<'a>) -> Resolved<'a> {
 
 /// `resolve`, creating a topic named but missing when `auto_create_topics` is on
 /// (Kafka's `auto.create.topics.enable`); a name that cannot be created is
-/// answered with why (INVALID_TOPIC_EXCEPTION, POLICY_VIOLATION).
+/// answered with why (INVALID_TOPIC_EXCEPTION, POLICY_VIOLATION). A name that
+/// collides with an existing topic on '.' vs '_' stays unknown: Kafka's
+/// controller refuses that creation after the request is answered, so the
+/// client goes on seeing UNKNOWN_TOPIC_OR_PARTITION (checked against Kafka 4.4).
 pub fn resolve_or_create<'a>(broker: &Broker, reference: TopicRef<'a>) -> Result<Resolved<'a>, Error> {
     let resolved = resolve(broker, reference);
     match reference {
         TopicRef::Name(name) if resolved.topic.is_none() && broker.config.auto_create_topics => {
-            let topic = broker.topics.get_or_create(name)?;
-            Ok(Resolved { reference, topic: Some(topic) })
+            match broker.topics.get_or_create(name) {
+                Ok(topic) => Ok(Resolved { reference, topic: Some(topic) }),
+                Err(topics::Error::Collides(_)) => Ok(resolved),
+                Err(error) => Err(error.into()),
+            }
         }
         _ => Ok(resolved),
     }

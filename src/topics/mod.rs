@@ -5,15 +5,16 @@
 //! DATA_DIR/<topic>-<partition>/                 one partition's log (see `log::layout`),
 //!                                               with `partition.metadata` holding the topic id
 //! DATA_DIR/<topic>-<partition>.<uuid>-delete/   a deleted partition, removed in the background
-//! DATA_DIR/topic-configs/<topic>.properties     the topic's own configs (Kafka keeps these
+//!                                               (the topic cut short to fit 255 bytes, as Kafka does)
+//! DATA_DIR/topic-configs/<topic>.conf           the topic's own configs (Kafka keeps these
 //!                                               in its metadata log), absent when it has none
-//! DATA_DIR/topic-configs/<topic>.intent         a creation, addition or deletion in progress
+//! DATA_DIR/topic-configs/<topic>.op             a creation, addition or deletion in progress
 //! ```
 //!
 //! The directories are the truth: a topic exists while a partition directory of
 //! it does. Creating a topic, adding partitions and deleting one each touch
 //! several directories, and Kafka makes each of them all or nothing; so does
-//! strand, with an intent file, `DATA_DIR/topic-configs/<topic>.intent`, written
+//! strand, with an intent file, `DATA_DIR/topic-configs/<topic>.op`, written
 //! durably before the first directory changes and removed after the last change
 //! is durable. A start that finds one finishes what it says or undoes it: a
 //! creation or an addition, never acknowledged, is undone (the partitions it
@@ -56,6 +57,13 @@ pub const CONFIGS_DIR: &str = "topic-configs";
 const CLOSE_THREADS: usize = 8;
 /// Kafka's suffix for a partition directory awaiting removal.
 const DELETE_SUFFIX: &str = "-delete";
+/// The longest file name the usual file systems take, in bytes.
+const MAX_FILE_NAME: usize = 255;
+/// A topic's configs file: `<topic>` plus this stays within `MAX_FILE_NAME`
+/// for the longest legal name (249), as does its `.tmp` while written.
+const CONFIGS_SUFFIX: &str = ".conf";
+/// An intent file's suffix: short, so that a 249-character topic name fits too.
+const INTENT_SUFFIX: &str = ".op";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -445,11 +453,7 @@ impl Topics {
             // Appends fail from here on, and long polls on it wake up to find it gone.
             log.close_for_delete();
             let from = self.data_dir.join(partition_dir_name(&topic.name, p));
-            let to = self.data_dir.join(format!(
-                "{}.{}{DELETE_SUFFIX}",
-                partition_dir_name(&topic.name, p),
-                Uuid::new_v4().simple()
-            ));
+            let to = self.data_dir.join(delete_dir_name(&topic.name, p, Uuid::new_v4()));
             match std::fs::rename(&from, &to) {
                 Ok(()) => renamed.push(to),
                 Err(e) => failed = Some(log::Error::io(&from, e)),
@@ -537,7 +541,7 @@ impl Intent {
 }
 
 fn intent_path(data_dir: &Path, topic: &str) -> PathBuf {
-    data_dir.join(CONFIGS_DIR).join(format!("{topic}.intent"))
+    data_dir.join(CONFIGS_DIR).join(format!("{topic}{INTENT_SUFFIX}"))
 }
 
 fn write_intent(data_dir: &Path, topic: &str, intent: &Intent) -> Result<(), Error> {
@@ -562,7 +566,7 @@ fn resolve_intents(data_dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut removed = Vec::new();
     for entry in std::fs::read_dir(&configs).map_err(|e| log::Error::io(&configs, e))? {
         let path = entry.map_err(|e| log::Error::io(&configs, e))?.path();
-        let Some(topic) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".intent")) else {
+        let Some(topic) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(INTENT_SUFFIX)) else {
             continue;
         };
         let text = std::fs::read_to_string(&path).map_err(|e| log::Error::io(&path, e))?;
@@ -589,8 +593,7 @@ fn resolve_intents(data_dir: &Path) -> Result<Vec<PathBuf>, Error> {
             if read_topic_id(&dir)?.is_some_and(|found| found != id) {
                 continue;
             }
-            let to =
-                data_dir.join(format!("{}.{}{DELETE_SUFFIX}", partition_dir_name(topic, p), Uuid::new_v4().simple()));
+            let to = data_dir.join(delete_dir_name(topic, p, Uuid::new_v4()));
             std::fs::rename(&dir, &to).map_err(|e| log::Error::io(&dir, e))?;
             removed.push(to);
         }
@@ -613,6 +616,15 @@ fn resolve_intents(data_dir: &Path) -> Result<Vec<PathBuf>, Error> {
 /// Kafka's partition directory name.
 pub fn partition_dir_name(topic: &str, partition: usize) -> String {
     format!("{topic}-{partition}")
+}
+
+/// Kafka's name for a partition directory awaiting removal,
+/// `<topic>-<partition>.<uuid>-delete`, with the topic cut short so that the
+/// name stays within the 255 bytes a file name may have (topic names are ASCII).
+fn delete_dir_name(topic: &str, partition: usize, id: Uuid) -> String {
+    let suffix = format!("-{partition}.{}{DELETE_SUFFIX}", id.simple());
+    let keep = topic.len().min(MAX_FILE_NAME.saturating_sub(suffix.len()));
+    format!("{}{suffix}", &topic[..keep])
 }
 
 /// The topic and partition a directory name stands for, if it is a live
@@ -665,7 +677,7 @@ fn scan(data_dir: &Path) -> Result<Scan, Error> {
 }
 
 fn config_path(data_dir: &Path, topic: &str) -> PathBuf {
-    data_dir.join(CONFIGS_DIR).join(format!("{topic}.properties"))
+    data_dir.join(CONFIGS_DIR).join(format!("{topic}{CONFIGS_SUFFIX}"))
 }
 
 /// Each topic's own configs; config files of topics that do not exist are
@@ -675,7 +687,7 @@ fn read_configs(data_dir: &Path, topics: &BTreeMap<String, usize>) -> Result<Has
     let mut configs = HashMap::new();
     for entry in std::fs::read_dir(&dir).map_err(|e| log::Error::io(&dir, e))? {
         let path = entry.map_err(|e| log::Error::io(&dir, e))?.path();
-        let Some(topic) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".properties")) else {
+        let Some(topic) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(CONFIGS_SUFFIX)) else {
             continue;
         };
         if !topics.contains_key(topic) {
@@ -837,5 +849,17 @@ mod tests {
         assert_eq!(parse_partition_dir("events-0.abc-delete"), None);
         // A topic name may end in a dash: the partition is what follows the last one.
         assert_eq!(parse_partition_dir("events--1"), Some(("events-", 1)));
+    }
+
+    #[test]
+    fn delete_directories_fit_a_file_name_for_the_longest_topic() {
+        let id = Uuid::from_u128(7);
+        assert_eq!(delete_dir_name("events", 3, id), format!("events-3.{}-delete", id.simple()));
+        let long = "x".repeat(249);
+        let name = delete_dir_name(&long, 12, id);
+        assert_eq!(name.len(), MAX_FILE_NAME);
+        assert!(name.ends_with(&format!("x-12.{}-delete", id.simple())));
+        assert!(name.ends_with(DELETE_SUFFIX) && parse_partition_dir(&name).is_none());
+        assert!(config_path(Path::new(""), &long).file_name().unwrap().len() <= MAX_FILE_NAME);
     }
 }
