@@ -28,10 +28,10 @@
 //!
 //! Lookups (every produce and fetch) take the registry's read lock for a map
 //! lookup and an `Arc` clone. Whoever needs both a topic's partition list and
-//! the registry takes them in that order. Creating and deleting do their file I/O outside
-//! it: a name being created is reserved under the lock, so two creations of one
-//! name cannot race, and the partition count is checked against the limit with
-//! the reservations included.
+//! the registry takes them in that order. Creating and deleting do their file
+//! I/O outside it: a name being created or deleted is reserved under the lock,
+//! so no two changes to one name's files overlap, and the partition count is
+//! checked against the limit with the reservations included.
 
 pub mod config;
 pub mod name;
@@ -444,7 +444,17 @@ impl Topics {
             inner.by_name.remove(&topic.name);
             inner.by_id.remove(&topic.id);
             inner.partitions -= partitions.len();
+            // Gone for every lookup, but the name stays reserved until its files
+            // are: a creation racing this deletion would share its intent and
+            // configs files (TOPIC_ALREADY_EXISTS, as the topic still exists for it).
+            inner.pending.insert(topic.name.clone(), 0);
         }
+        let deleted = self.delete_on_disk(topic, &partitions);
+        self.write().pending.remove(&topic.name);
+        deleted
+    }
+
+    fn delete_on_disk(&self, topic: &Topic, partitions: &[Arc<Log>]) -> Result<(), Error> {
         // Before the first rename; should it fail, the next start finishes the deletion.
         write_intent(&self.data_dir, &topic.name, &Intent::Delete { id: topic.id })?;
         let mut renamed = Vec::with_capacity(partitions.len());
