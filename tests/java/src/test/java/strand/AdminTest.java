@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.GroupListing;
@@ -42,31 +41,10 @@ import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The AdminClient calls strand serves (README, "Supported Kafka APIs"), and a clean refusal of one it does not. */
-class AdminTest {
-    private StrandBroker strand;
-    private Admin admin;
-
-    @BeforeEach
-    void start() throws Exception {
-        strand = StrandBroker.start();
-        admin = strand.admin();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        admin.close(Duration.ofSeconds(5));
-        strand.close();
-    }
-
-    private static Throwable cause(ExecutionException e) {
-        return e.getCause();
-    }
-
+class AdminTest extends AdminClientTest {
     @Test
     void describe_cluster_is_this_one_node() throws Exception {
         // strand does not advertise DescribeCluster (60): the client falls back to Metadata.

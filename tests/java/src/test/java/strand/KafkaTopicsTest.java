@@ -8,7 +8,6 @@ import static strand.StrandBroker.TOPIC;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -16,12 +15,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.internals.Exit;
 import org.apache.kafka.tools.TopicCommand;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
@@ -31,22 +27,7 @@ import org.junit.jupiter.api.Test;
  * partitions and configs, --list, --alter --partitions, --delete, and the
  * errors it reports.
  */
-class KafkaTopicsTest {
-    private StrandBroker strand;
-    private Admin admin;
-
-    @BeforeEach
-    void start() throws Exception {
-        strand = StrandBroker.start();
-        admin = strand.admin();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        admin.close(Duration.ofSeconds(5));
-        strand.close();
-    }
-
+class KafkaTopicsTest extends AdminClientTest {
     /** What one kafka-topics run printed and its exit status. */
     record Run(int status, String out, String err) {
         @Override

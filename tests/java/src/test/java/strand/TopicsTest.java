@@ -54,8 +54,6 @@ import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,26 +62,7 @@ import org.junit.jupiter.api.Test;
  * brokers learn of a change from their controller a moment after the admin call
  * returns (strand at once), so what follows a change waits for it to show.
  */
-class TopicsTest {
-    private StrandBroker strand;
-    private Admin admin;
-
-    @BeforeEach
-    void start() throws Exception {
-        strand = StrandBroker.start();
-        admin = strand.admin();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        admin.close(Duration.ofSeconds(5));
-        strand.close();
-    }
-
-    private static Throwable cause(ExecutionException e) {
-        return e.getCause();
-    }
-
+class TopicsTest extends AdminClientTest {
     /** Polls {@code get} until it returns {@code want} (10 s), then asserts on the last value. */
     private static <T> T await(T want, Supplier<T> get, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
