@@ -353,6 +353,27 @@ fn list_groups_filters_by_state() {
     assert!(stable.groups.is_empty());
 }
 
+/// Asked for (v3+), DescribeGroups' authorized operations are what Kafka 4.4
+/// without an authorizer answers: every group operation on each group answered
+/// without an error (an unknown group's Dead included, before v6), else Kafka's
+/// "not requested" (i32::MIN).
+#[test]
+fn describe_groups_answers_every_operation_when_asked_as_kafka_without_an_authorizer() {
+    // READ DELETE DESCRIBE DESCRIBE_CONFIGS ALTER_CONFIGS, as bits of Kafka's AclOperation codes.
+    const GROUP_OPERATIONS: i32 = 3400;
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    commit(&mut client, "known", -1, "", 1);
+    let mut describe = |version: i16, asked: bool| -> Vec<(i16, i32)> {
+        let groups = vec![GroupId(StrBytes::from_static_str("known")), GroupId(StrBytes::from_static_str("unknown"))];
+        let request = DescribeGroupsRequest::default().with_groups(groups).with_include_authorized_operations(asked);
+        client.send(version, &request).groups.iter().map(|g| (g.error_code, g.authorized_operations)).collect()
+    };
+    assert_eq!(describe(5, true), [(0, GROUP_OPERATIONS), (0, GROUP_OPERATIONS)]);
+    assert_eq!(describe(6, true), [(0, GROUP_OPERATIONS), (ResponseError::GroupIdNotFound.code(), i32::MIN)]);
+    assert_eq!(describe(5, false), [(0, i32::MIN), (0, i32::MIN)]);
+}
+
 /// Every group API answers at every version ApiVersions advertises (a response
 /// that some version cannot carry would close the connection instead).
 #[test]

@@ -527,3 +527,51 @@ fn a_start_undoes_an_interrupted_create_or_addition_and_finishes_an_interrupted_
         .collect();
     assert!(intents.is_empty(), "{intents:?}");
 }
+
+/// Asked for, Metadata's authorized operations are what Kafka 4.4 without an
+/// authorizer answers: every topic operation on each topic answered by name
+/// (unknown and invalid names too, not an unknown id), every cluster operation
+/// (v8-v10); not asked for, Kafka's "not requested" (i32::MIN).
+#[test]
+fn metadata_answers_every_operation_when_asked_as_kafka_without_an_authorizer() {
+    // Bits of Kafka's AclOperation codes, as the reference broker reports them:
+    // READ WRITE CREATE DELETE ALTER DESCRIBE DESCRIBE_CONFIGS ALTER_CONFIGS, and
+    // CREATE ALTER DESCRIBE CLUSTER_ACTION DESCRIBE_CONFIGS ALTER_CONFIGS IDEMPOTENT_WRITE.
+    const TOPIC_OPERATIONS: i32 = 3576;
+    const CLUSTER_OPERATIONS: i32 = 8096;
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    let by_name = |t: &str| MetadataRequestTopic::default().with_name(Some(name(t)));
+    // The cluster's field is v8-v10 only.
+    let request = |topics: Vec<MetadataRequestTopic>, asked: bool, cluster: bool| {
+        MetadataRequest::default()
+            .with_topics(Some(topics))
+            .with_include_topic_authorized_operations(asked)
+            .with_include_cluster_authorized_operations(cluster)
+    };
+    let operations = |r: &MetadataResponse| -> Vec<(i16, i32)> {
+        r.topics.iter().map(|t| (t.error_code, t.topic_authorized_operations)).collect()
+    };
+
+    let asked = request(vec![by_name("events"), by_name("missing"), by_name("bad name")], true, true);
+    let response = client.send(8, &asked);
+    assert_eq!(
+        operations(&response),
+        [
+            (0, TOPIC_OPERATIONS),
+            (CODE(ResponseError::UnknownTopicOrPartition), TOPIC_OPERATIONS),
+            (CODE(ResponseError::InvalidTopicException), TOPIC_OPERATIONS)
+        ]
+    );
+    assert_eq!(response.cluster_authorized_operations, CLUSTER_OPERATIONS);
+
+    let unknown_id = MetadataRequestTopic::default().with_name(None).with_topic_id(Uuid::from_u128(0x1234));
+    let response = client.send(12, &request(vec![by_name("events")], true, false));
+    assert_eq!(operations(&response), [(0, TOPIC_OPERATIONS)]);
+    let response = client.send(12, &request(vec![unknown_id], true, false));
+    assert_eq!(operations(&response), [(CODE(ResponseError::UnknownTopicId), i32::MIN)]);
+
+    let response = client.send(8, &request(vec![by_name("events")], false, false));
+    assert_eq!(operations(&response), [(0, i32::MIN)]);
+    assert_eq!(response.cluster_authorized_operations, i32::MIN);
+}

@@ -3,11 +3,14 @@
 //! State, protocol and members of each group; member metadata and assignments
 //! only once the group is Stable, as Kafka shows them. A group that does not
 //! exist is reported Dead before v6 and GROUP_ID_NOT_FOUND from v6 (KIP-1043).
+//! Authorized operations (v3+), when asked for, are every group operation, as
+//! Kafka answers without an authorizer, on each group answered without an error.
 
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::authorized_operations::{self as operations, when};
 use super::Error;
 use crate::broker::Broker;
 use crate::group;
@@ -62,6 +65,11 @@ pub fn handle(broker: &Broker, version: i16, request: DescribeGroupsRequest) -> 
                 .with_protocol_type(StrBytes::from_string(group.protocol_type))
                 .with_protocol_data(StrBytes::from_string(group.protocol))
                 .with_members(members)
+        })
+        .map(|described: DescribedGroup| {
+            let operations =
+                when(request.include_authorized_operations && described.error_code == 0, operations::GROUP);
+            described.with_authorized_operations(operations)
         })
         .collect();
     DescribeGroupsResponse::default().with_groups(groups)

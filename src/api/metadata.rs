@@ -13,8 +13,9 @@
 //! UNKNOWN_TOPIC_OR_PARTITION (a retriable error; the topic appears some 100 ms
 //! later), strand creates it before answering and returns it whole, which
 //! clients accept either way. Names are answered once each, the topics found
-//! before the others, as Kafka does. No authorizer: authorized-operation fields
-//! keep Kafka's "not requested" value.
+//! before the others, as Kafka does. Authorized operations (v8+), when asked
+//! for, are every operation, as Kafka answers without an authorizer
+//! (`authorized_operations`).
 
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
@@ -22,6 +23,7 @@ use kafka_protocol::messages::metadata_response::{
 use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, TopicName};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::authorized_operations::{self as operations, when};
 use super::{resolve, resolve_or_create, Error, TopicRef};
 use crate::broker::Broker;
 use crate::topics::{self, Topic};
@@ -32,7 +34,7 @@ pub const VERSIONS: VersionRange = <MetadataRequest as Message>::VERSIONS;
 pub fn handle(broker: &Broker, version: i16, request: MetadataRequest) -> MetadataResponse {
     let node = BrokerId(broker.node_id());
     let all = || broker.topics.all().iter().map(|t| describe(t, node)).collect();
-    let topics = match request.topics {
+    let topics: Vec<MetadataResponseTopic> = match request.topics {
         // v0 has no null: an empty list there means "all topics".
         None => all(),
         Some(list) if list.is_empty() && version == 0 => all(),
@@ -69,6 +71,16 @@ pub fn handle(broker: &Broker, version: i16, request: MetadataRequest) -> Metada
             known.into_iter().map(|(Ok(topic) | Err(topic))| topic).collect()
         }
     };
+    // Kafka answers them for every topic named in the answer, unknown or
+    // invalid names included, and not for an unknown topic id.
+    let topic_operations = when(request.include_topic_authorized_operations, operations::TOPIC);
+    let topics = topics
+        .into_iter()
+        .map(|t| {
+            let named = t.name.is_some();
+            t.with_topic_authorized_operations(if named { topic_operations } else { operations::NOT_REQUESTED })
+        })
+        .collect();
     MetadataResponse::default()
         .with_brokers(vec![MetadataResponseBroker::default()
             .with_node_id(node)
@@ -76,6 +88,7 @@ pub fn handle(broker: &Broker, version: i16, request: MetadataRequest) -> Metada
             .with_port(broker.advertised_port)])
         .with_cluster_id(Some(StrBytes::from_string(broker.cluster_id.clone())))
         .with_controller_id(node)
+        .with_cluster_authorized_operations(when(request.include_cluster_authorized_operations, operations::CLUSTER))
         .with_topics(topics)
 }
 

@@ -22,6 +22,7 @@
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
 pub mod api_versions;
+pub mod authorized_operations;
 pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_groups;
