@@ -17,7 +17,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::log::LogConfig;
 use crate::sasl::{self, Mechanism};
 use crate::topics;
 
@@ -243,22 +242,6 @@ impl Config {
             (true, true) => "SASL_SSL",
         }
     }
-
-    pub fn log_config(&self) -> LogConfig {
-        LogConfig {
-            segment_bytes: self.segment_bytes,
-            segment_ms: self.segment_ms,
-            retention_bytes: self.retention_bytes,
-            retention_ms: self.retention_ms,
-            // The log counts toward a limit; one it never reaches is "never".
-            flush_interval_messages: self.flush_interval_messages.unwrap_or(u64::MAX),
-            flush_interval_ms: self.flush_interval_ms,
-            index_interval_bytes: self.index_interval_bytes,
-            index_max_bytes: self.index_max_bytes as usize,
-            // Per topic (`message.timestamp.type`); the broker-wide default is Kafka's.
-            timestamp_type: crate::log::TimestampType::CreateTime,
-        }
-    }
 }
 
 /// How log lines are written.
@@ -382,7 +365,6 @@ mod tests {
         assert_eq!((config.flush_interval_messages, config.flush_interval_ms), (Some(1), Some(250)));
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.sasl_mechanisms, [Mechanism::ScramSha512, Mechanism::Plain]);
-        assert_eq!(config.log_config().flush_interval_ms, Some(250));
     }
 
     #[test]
