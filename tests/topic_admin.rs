@@ -575,3 +575,24 @@ fn metadata_answers_every_operation_when_asked_as_kafka_without_an_authorizer() 
     assert_eq!(operations(&response), [(0, i32::MIN)]);
     assert_eq!(response.cluster_authorized_operations, i32::MIN);
 }
+
+#[test]
+fn fetch_max_bytes_spans_partitions_with_the_first_batch_whole() {
+    let strand = Strand::start_with(&["--topic", "wide:3"]);
+    let mut client = RawClient::connect(&strand.addr);
+    let value = [b'v'; 1000];
+    for p in 0..3 {
+        assert_eq!(produce(&mut client, "wide", p, batch(&[&value], 1)), (0, 0));
+    }
+    let mut sizes = |max_bytes: i32| -> Vec<usize> {
+        let response = client.send(12, &fetch_request("wide", &[0, 1, 2], 0).with_max_bytes(max_bytes));
+        response.responses[0].partitions.iter().map(|p| p.records.as_ref().map_or(0, |r| r.len())).collect()
+    };
+    let all = sizes(1 << 20);
+    assert!(all.iter().all(|&n| n > 1000), "{all:?}");
+    // Room for one batch and a half: the first whole, the second left for the next fetch.
+    assert_eq!(sizes(all[0] as i32 + all[1] as i32 / 2), [all[0], 0, 0]);
+    assert_eq!(sizes(all[0] as i32 + all[1] as i32), [all[0], all[1], 0]);
+    // KIP-74: a limit smaller than the first batch still returns that batch, and only it.
+    assert_eq!(sizes(10), [all[0], 0, 0]);
+}
