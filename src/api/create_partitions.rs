@@ -36,7 +36,7 @@ pub fn handle(broker: &Broker, _version: i16, request: CreatePartitionsRequest) 
     let mut results: Vec<CreatePartitionsTopicResult> = duplicates
         .iter()
         .map(|name| {
-            let error = Error::DuplicateResource("Duplicate topic name.".into());
+            let error = Error::DuplicateTopic("Duplicate topic name.".into());
             refused(CreatePartitionsTopicResult::default().with_name(name.clone()), error)
         })
         .collect();

@@ -75,7 +75,7 @@ pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> C
         })
         .collect();
     for name in duplicates {
-        let error = Error::DuplicateResource("Duplicate topic name.".into());
+        let error = Error::DuplicateTopic("Duplicate topic name.".into());
         topics.push(refused(CreatableTopicResult::default().with_name(name.clone()), &name, error));
     }
     CreateTopicsResponse::default().with_topics(topics)

@@ -54,11 +54,11 @@ pub async fn handle(broker: &Broker, version: i16, request: DeleteTopicsRequest)
         });
     }
     for name in duplicate_names {
-        let error = Error::DuplicateResource("Duplicate topic name.".into());
+        let error = Error::DuplicateTopic("Duplicate topic name.".into());
         responses.push(refused(DeletableTopicResult::default().with_name(Some(name)), error));
     }
     for id in duplicate_ids {
-        let error = Error::DuplicateResource("Duplicate topic id.".into());
+        let error = Error::DuplicateTopic("Duplicate topic id.".into());
         responses.push(refused(DeletableTopicResult::default().with_name(None).with_topic_id(id), error));
     }
     DeleteTopicsResponse::default().with_responses(responses)

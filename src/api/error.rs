@@ -51,9 +51,10 @@ pub enum Error {
     InvalidReplicationFactor(String),
     #[error("{0}")]
     InvalidReplicaAssignment(String),
-    /// A topic named twice in one CreateTopics/DeleteTopics/CreatePartitions request.
+    /// A topic named twice in one CreateTopics/DeleteTopics/CreatePartitions
+    /// request: INVALID_REQUEST, as Kafka answers (not DUPLICATE_RESOURCE).
     #[error("{0}")]
-    DuplicateResource(String),
+    DuplicateTopic(String),
     /// A coordinator strand does not run (transactions, share groups).
     #[error("{0}")]
     CoordinatorNotAvailable(String),
@@ -110,7 +111,7 @@ impl Error {
             Error::OffsetMetadataTooLarge { .. } => ResponseError::OffsetMetadataTooLarge,
             Error::InvalidReplicationFactor(_) => ResponseError::InvalidReplicationFactor,
             Error::InvalidReplicaAssignment(_) => ResponseError::InvalidReplicaAssignment,
-            Error::DuplicateResource(_) => ResponseError::InvalidRequest,
+            Error::DuplicateTopic(_) => ResponseError::InvalidRequest,
             Error::CoordinatorNotAvailable(_) => ResponseError::CoordinatorNotAvailable,
             Error::FetchSessionIdNotFound => ResponseError::FetchSessionIdNotFound,
             Error::IllegalSaslState(_) => ResponseError::IllegalSaslState,
