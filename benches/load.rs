@@ -329,22 +329,8 @@ fn consume_all(target: &Target, size: usize, count: usize, settings: &[(&str, &s
     let (cpu0, client0) = (Cpu::of(target.pid), Cpu::of_self());
     let started = Instant::now();
     let consumer = consumer(target, settings);
-    let mut seen = 0;
-    let mut first = None;
-    while seen < count {
-        assert!(started.elapsed() < TIMEOUT, "only {seen} of {count} messages arrived");
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => {
-                assert_eq!(m.payload().map_or(0, <[u8]>::len), size);
-                first.get_or_insert_with(Instant::now);
-                seen += 1;
-            }
-            Some(Err(e)) => panic!("consume failed: {e}"),
-            None => {}
-        }
-    }
+    let first = kafka_client::read_all(&consumer, count, size, started);
     let (cpu1, client1) = (Cpu::of(target.pid), Cpu::of_self());
-    let first = first.expect("at least one message");
     Run {
         // Connecting, metadata and the offset lookup are not throughput.
         rate: (count - 1) as f64 / first.elapsed().as_secs_f64(),

@@ -63,7 +63,6 @@ use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::{ApiKey, MetadataRequest, MetadataResponse, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, StrBytes};
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, Producer};
 
 use external::{External, ExternalConfig};
@@ -296,21 +295,8 @@ fn consume_group(target: &Target, group: &str, count: usize) -> ConsumeRun {
     let consumer: BaseConsumer = config.create().expect("consumer");
     let topics: Vec<&str> = target.topics.iter().map(String::as_str).collect();
     consumer.subscribe(&topics).expect("subscribe");
-    let (mut seen, mut first) = (0, None);
-    while seen < count {
-        assert!(started.elapsed() < TIMEOUT, "only {seen} of {count} messages arrived");
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(m)) => {
-                assert_eq!(m.payload().map_or(0, <[u8]>::len), SIZE);
-                first.get_or_insert_with(Instant::now);
-                seen += 1;
-            }
-            Some(Err(e)) => panic!("consume failed: {e}"),
-            None => {}
-        }
-    }
+    let first = kafka_client::read_all(&consumer, count, SIZE, started);
     let cpu = Cpu::of(target.pid).since(&cpu0);
-    let first = first.expect("at least one message");
     ConsumeRun {
         count,
         rate: (count - 1) as f64 / first.elapsed().as_secs_f64(),

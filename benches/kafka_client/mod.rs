@@ -12,11 +12,13 @@ use std::time::{Duration, Instant};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
+use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::KafkaError;
 use rdkafka::message::DeliveryResult;
 use rdkafka::producer::{BaseProducer, BaseRecord, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientContext;
+use rdkafka::Message;
 
 /// How long any one step (a flush, topics becoming served) may take before the
 /// bench gives up: far beyond what either broker needs, short of hanging forever.
@@ -138,4 +140,24 @@ impl Admin {
             Err(e) => eprintln!("delete topics: {e}"),
         }
     }
+}
+
+/// Polls `consumer` until `count` messages of `size` bytes each have arrived,
+/// failing the run past `TIMEOUT` from `started`; returns when the first one
+/// came, which separates setup (join, metadata, offset lookup) from throughput.
+pub fn read_all(consumer: &BaseConsumer, count: usize, size: usize, started: Instant) -> Instant {
+    let (mut seen, mut first) = (0, None);
+    while seen < count {
+        assert!(started.elapsed() < TIMEOUT, "only {seen} of {count} messages arrived");
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(m)) => {
+                assert_eq!(m.payload().map_or(0, <[u8]>::len), size);
+                first.get_or_insert_with(Instant::now);
+                seen += 1;
+            }
+            Some(Err(e)) => panic!("consume failed: {e}"),
+            None => {}
+        }
+    }
+    first.expect("at least one message")
 }
