@@ -8,20 +8,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /** A fresh broker and an AdminClient on it for every test of the admin test classes. */
-abstract class AdminClientTest {
-    protected StrandBroker strand;
+abstract class AdminClientTest extends BrokerTest {
     protected Admin admin;
 
+    // JUnit runs a superclass's @BeforeEach first and its @AfterEach last.
     @BeforeEach
-    void start() throws Exception {
-        strand = StrandBroker.start();
+    void startAdmin() throws Exception {
         admin = strand.admin();
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stopAdmin() throws Exception {
         admin.close(Duration.ofSeconds(5));
-        strand.close();
     }
 
     /** What an admin future failed with. */

@@ -34,8 +34,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
@@ -44,19 +42,7 @@ import org.junit.jupiter.api.Test;
  * protocols (eager with the RangeAssignor, cooperative with the
  * CooperativeStickyAssignor), static membership, and commits read back.
  */
-class ConsumerGroupTest {
-    private StrandBroker strand;
-
-    @BeforeEach
-    void start() throws Exception {
-        strand = StrandBroker.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        strand.close();
-    }
-
+class ConsumerGroupTest extends BrokerTest {
     private void produce(int from, int count) throws Exception {
         try (KafkaProducer<String, String> producer = strand.producer()) {
             for (int i = from; i < from + count; i++) {

@@ -25,27 +25,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Offsets a consumer can ask for: by time, earliest, latest, max timestamp, and where a reset lands. */
-class OffsetsTest {
+class OffsetsTest extends BrokerTest {
     /** Far enough in the past that no record produced "now" can collide. */
     private static final long T0 = 1_600_000_000_000L;
-
-    private StrandBroker strand;
-
-    @BeforeEach
-    void start() throws Exception {
-        strand = StrandBroker.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        strand.close();
-    }
 
     /**
      * Six records at T0, T0+10, ..., T0+50, with T0+100 at offset 6 and T0+30

@@ -25,26 +25,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The Java producer against strand: every acks level, idempotence, every codec, read back exactly. */
-class ProduceTest {
-    private StrandBroker strand;
-
-    @BeforeEach
-    void start() throws Exception {
-        strand = StrandBroker.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        strand.close();
-    }
-
+class ProduceTest extends BrokerTest {
     /** Reads the partition from offset 0 with assign() until {@code count} records arrived. */
     static List<ConsumerRecord<String, String>> readAll(StrandBroker strand, int count) {
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
