@@ -286,13 +286,7 @@ fn produce(target: &Target, size: usize, count: usize, acks: &str) -> Run {
     let sampler = RssSampler::start(target.pid);
     let (cpu0, client0) = (Cpu::of(target.pid), Cpu::of_self());
     let started = Instant::now();
-    for i in 0..count {
-        send(&producer, &target.topic, &payload);
-        if i % 1024 == 0 {
-            producer.poll(Duration::ZERO);
-        }
-    }
-    producer.flush(TIMEOUT).expect("flush");
+    kafka_client::send_all(&producer, count, |_| BaseRecord::to(&target.topic).payload(&payload[..]).key(&[] as &[u8]));
     let elapsed = started.elapsed().as_secs_f64();
     let (cpu1, client1) = (Cpu::of(target.pid), Cpu::of_self());
     let peak_rss = sampler.stop();

@@ -252,13 +252,9 @@ fn produce(target: &Target, shape: Shape, count: usize) -> ProduceRun {
     let sampler = RssSampler::start(target.pid);
     let (cpu0, client0) = (Cpu::of(target.pid), Cpu::of_self());
     let started = Instant::now();
-    for i in 0..count {
-        kafka_client::send(&producer, BaseRecord::to(&target.topics[i % target.topics.len()]).payload(&payload[..]));
-        if i % 1024 == 0 {
-            producer.poll(Duration::ZERO);
-        }
-    }
-    producer.flush(TIMEOUT).expect("flush");
+    kafka_client::send_all(&producer, count, |i| {
+        BaseRecord::to(&target.topics[i % target.topics.len()]).payload(&payload[..])
+    });
     let elapsed = started.elapsed().as_secs_f64();
     let (cpu1, client1) = (Cpu::of(target.pid), Cpu::of_self());
     let peak_rss = sampler.stop();

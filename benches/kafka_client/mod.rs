@@ -15,7 +15,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::error::KafkaError;
 use rdkafka::message::DeliveryResult;
-use rdkafka::producer::{BaseProducer, BaseRecord, ProducerContext};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientContext;
 use rdkafka::Message;
@@ -73,6 +73,22 @@ pub fn send(producer: &BaseProducer<Counting>, mut record: BaseRecord<'_, [u8], 
             Err((e, _)) => panic!("send failed: {e}"),
         }
     }
+}
+
+/// Sends `count` records, record `i` as `record(i)` makes it, serving delivery
+/// reports as it goes, and waits until every one is acknowledged or failed.
+pub fn send_all<'a>(
+    producer: &BaseProducer<Counting>,
+    count: usize,
+    record: impl Fn(usize) -> BaseRecord<'a, [u8], [u8]>,
+) {
+    for i in 0..count {
+        send(producer, record(i));
+        if i % 1024 == 0 {
+            producer.poll(Duration::ZERO);
+        }
+    }
+    producer.flush(TIMEOUT).expect("flush");
 }
 
 /// Creates and deletes topics through the admin API (CreateTopics,
