@@ -15,6 +15,7 @@
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 
+use super::authorize;
 use crate::{group, log, sasl, topics};
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,9 @@ pub enum Error {
     IllegalSaslState(&'static str),
     #[error("unsupported SASL mechanism {0:?}")]
     UnsupportedSaslMechanism(String),
+    /// The principal may not do this (`authorize`); the code follows the resource type.
+    #[error("{message}")]
+    Unauthorized { kind: authorize::ResourceKind, message: String },
     /// An ApiVersions request newer than this broker serves (KIP-511).
     #[error("unsupported version")]
     UnsupportedVersion,
@@ -117,6 +121,12 @@ impl Error {
             Error::IllegalSaslState(_) => ResponseError::IllegalSaslState,
             Error::UnsupportedSaslMechanism(_) => ResponseError::UnsupportedSaslMechanism,
             Error::UnsupportedVersion => ResponseError::UnsupportedVersion,
+            Error::Unauthorized { kind, .. } => match kind {
+                authorize::ResourceKind::Cluster => ResponseError::ClusterAuthorizationFailed,
+                authorize::ResourceKind::Topic => ResponseError::TopicAuthorizationFailed,
+                authorize::ResourceKind::Group => ResponseError::GroupAuthorizationFailed,
+                authorize::ResourceKind::TransactionalId => ResponseError::TransactionalIdAuthorizationFailed,
+            },
         }
     }
 

@@ -22,6 +22,7 @@
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
 pub mod api_versions;
+pub mod authorize;
 pub mod authorized_operations;
 pub mod create_partitions;
 pub mod create_topics;
@@ -111,6 +112,9 @@ pub enum Outcome {
 pub struct RequestContext {
     pub client_id: String,
     pub peer: std::net::SocketAddr,
+    /// The authenticated SASL user; `None` on a listener without SASL (Kafka's
+    /// `User:ANONYMOUS`).
+    pub user: Option<String>,
 }
 
 impl RequestContext {
@@ -175,7 +179,11 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         return (Outcome::Close(format!("{api_key:?} before SASL authentication")), Some(info));
     }
     let id = header.correlation_id;
-    let ctx = RequestContext { client_id: info.client_id.clone().unwrap_or_default(), peer: session.peer };
+    let ctx = RequestContext {
+        client_id: info.client_id.clone().unwrap_or_default(),
+        peer: session.peer,
+        user: session.user.clone(),
+    };
     // Decode the body as `$request`, run `$handler` on it, frame the answer; a
     // body that does not decode closes the connection, as in Kafka.
     macro_rules! serve {
