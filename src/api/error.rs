@@ -16,7 +16,7 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 
 use super::authorize;
-use crate::{group, log, sasl, topics};
+use crate::{group, log, sasl, scram_store, topics};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -72,6 +72,27 @@ pub enum Error {
     /// An ApiVersions request newer than this broker serves (KIP-511).
     #[error("unsupported version")]
     UnsupportedVersion,
+    /// A user named twice in one DescribeUserScramCredentials, or altered twice
+    /// in one AlterUserScramCredentials.
+    #[error("{0}")]
+    DuplicateResource(String),
+    /// A user without SCRAM credentials to describe, or a credential to delete
+    /// that does not exist.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// A SCRAM credential Kafka refuses to store: an empty user name, too few
+    /// or too many iterations.
+    #[error("{0}")]
+    UnacceptableCredential(&'static str),
+    /// A SCRAM mechanism type other than 1 (SHA-256) and 2 (SHA-512).
+    #[error("Unknown SCRAM mechanism")]
+    UnknownScramMechanism,
+    /// An upsertion with an empty salted password: Kafka's HMAC refuses the
+    /// empty key and it answers UNKNOWN_SERVER_ERROR, without a message.
+    #[error("empty salted password")]
+    EmptySaltedPassword,
+    #[error(transparent)]
+    ScramStore(#[from] scram_store::Error),
 }
 
 impl Error {
@@ -121,6 +142,12 @@ impl Error {
             Error::IllegalSaslState(_) => ResponseError::IllegalSaslState,
             Error::UnsupportedSaslMechanism(_) => ResponseError::UnsupportedSaslMechanism,
             Error::UnsupportedVersion => ResponseError::UnsupportedVersion,
+            Error::DuplicateResource(_) => ResponseError::DuplicateResource,
+            Error::ResourceNotFound(_) => ResponseError::ResourceNotFound,
+            Error::UnacceptableCredential(_) => ResponseError::UnacceptableCredential,
+            Error::UnknownScramMechanism => ResponseError::UnsupportedSaslMechanism,
+            Error::EmptySaltedPassword => ResponseError::UnknownServerError,
+            Error::ScramStore(_) => ResponseError::KafkaStorageError,
             Error::Unauthorized { kind, .. } => match kind {
                 authorize::ResourceKind::Cluster => ResponseError::ClusterAuthorizationFailed,
                 authorize::ResourceKind::Topic => ResponseError::TopicAuthorizationFailed,
@@ -206,6 +233,8 @@ error_codes!(SaslHandshakeResponse { top });
 error_codes!(SaslAuthenticateResponse { top });
 error_codes!(DeleteRecordsResponse { [topics => partitions] });
 error_codes!(DescribeLogDirsResponse { top, [results] });
+error_codes!(DescribeUserScramCredentialsResponse { top, [results] });
+error_codes!(AlterUserScramCredentialsResponse { [results] });
 
 // Before v8 one group's offsets are in `topics`; from v8 each group's in `groups`.
 impl ErrorCodes for OffsetFetchResponse {

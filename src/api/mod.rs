@@ -21,6 +21,7 @@
 //! listener, until the client authenticates, anything but ApiVersions and the
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
+pub mod alter_user_scram_credentials;
 pub mod api_versions;
 pub mod authorize;
 pub mod authorized_operations;
@@ -31,6 +32,7 @@ pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_groups;
 pub mod describe_log_dirs;
+pub mod describe_user_scram_credentials;
 pub mod error;
 pub mod fetch;
 pub mod find_coordinator;
@@ -91,6 +93,8 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::SaslAuthenticate, "SaslAuthenticate", sasl_authenticate::VERSIONS),
     (ApiKey::DeleteRecords, "DeleteRecords", delete_records::VERSIONS),
     (ApiKey::DescribeLogDirs, "DescribeLogDirs", describe_log_dirs::VERSIONS),
+    (ApiKey::DescribeUserScramCredentials, "DescribeUserScramCredentials", describe_user_scram_credentials::VERSIONS),
+    (ApiKey::AlterUserScramCredentials, "AlterUserScramCredentials", alter_user_scram_credentials::VERSIONS),
 ];
 
 pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
@@ -256,6 +260,12 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             Ok(req) => sasl_authenticate::handle(session, version, req).into_outcome(id, api_key, api_name, version),
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
+        ApiKey::DescribeUserScramCredentials => serve!(DescribeUserScramCredentialsRequest, |r| {
+            describe_user_scram_credentials::handle(broker, &ctx, version, r)
+        }),
+        ApiKey::AlterUserScramCredentials => serve!(AlterUserScramCredentialsRequest, |r| {
+            alter_user_scram_credentials::handle(broker, &ctx, version, r).await
+        }),
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
     crate::metrics::request_done(api_name, started.elapsed().as_secs_f64());
