@@ -14,9 +14,11 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use common::{batch, batch_base_offsets, RawClient, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::alter_user_scram_credentials_request::ScramCredentialDeletion;
 use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
 use kafka_protocol::messages::create_topics_request::{CreatableReplicaAssignment, CreatableTopic};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+use kafka_protocol::messages::describe_user_scram_credentials_request::UserName;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
@@ -392,6 +394,20 @@ fn sites(key: ApiKey, v: i16) -> Vec<Site> {
         ApiKey::SaslAuthenticate => {
             vec![site("auth_bytes", v, Bytes, |k| SaslAuthenticateRequest::default().with_auth_bytes(data(k)))]
         }
+        ApiKey::DescribeUserScramCredentials => vec![
+            site("users", v, Array, |k| DescribeUserScramCredentialsRequest::default().with_users(Some(n(k)))),
+            site("users[0].name", v, String, |k| {
+                DescribeUserScramCredentialsRequest::default()
+                    .with_users(Some(vec![UserName::default().with_name(text(k))]))
+            }),
+        ],
+        ApiKey::AlterUserScramCredentials => vec![
+            site("deletions", v, Array, |k| AlterUserScramCredentialsRequest::default().with_deletions(n(k))),
+            site("deletions[0].name", v, String, |k| {
+                AlterUserScramCredentialsRequest::default()
+                    .with_deletions(vec![ScramCredentialDeletion::default().with_name(text(k))])
+            }),
+        ],
         other => panic!("{other:?} is served but has no hostile-length probe here: add one"),
     }
 }
