@@ -228,10 +228,11 @@ impl Segment {
         Ok(RecoveryReport { valid_bytes: valid, truncated_bytes: size - valid, batches })
     }
 
-    /// Appends one validated batch at `base_offset`, which the log assigns.
-    pub fn append(&self, base_offset: i64, batch: &[u8]) -> Result<(), Error> {
+    /// Appends one validated batch at `base_offset`, which the log assigns,
+    /// stamped with the partition's `leader_epoch`.
+    pub fn append(&self, base_offset: i64, leader_epoch: i32, batch: &[u8]) -> Result<(), Error> {
         let header = BatchHeader::new(batch)?;
-        let pos = self.store.append_batch(base_offset, batch)?;
+        let pos = self.store.append_batch(base_offset, leader_epoch, batch)?;
         if pos == 0 {
             self.first_batch_timestamp.store(header.max_timestamp(), Ordering::Release);
         }
@@ -451,8 +452,9 @@ impl Segment {
         self.store.read(start, end - start)
     }
 
-    /// First record with timestamp >= `ts`: (offset, timestamp), or `None`.
-    pub fn find_by_timestamp(&self, ts: i64) -> Result<Option<(i64, i64)>, Error> {
+    /// First record with timestamp >= `ts`: (offset, timestamp, the partition
+    /// leader epoch of its batch), or `None`.
+    pub fn find_by_timestamp(&self, ts: i64) -> Result<Option<(i64, i64, i32)>, Error> {
         if self.max_timestamp() < ts {
             return Ok(None);
         }
@@ -464,7 +466,9 @@ impl Segment {
             if header.last_offset() < from_offset || header.max_timestamp() < ts {
                 continue;
             }
-            return Ok(batch::find_record(&batch, |t| t >= ts).or(Some((header.base_offset(), header.max_timestamp()))));
+            let (offset, timestamp) =
+                batch::find_record(&batch, |t| t >= ts).unwrap_or((header.base_offset(), header.max_timestamp()));
+            return Ok(Some((offset, timestamp, header.partition_leader_epoch())));
         }
         Ok(None)
     }
@@ -594,7 +598,7 @@ mod tests {
         let (mut next, mut pos) = (0i64, 0u64);
         for i in 0..120usize {
             let b = batch(1 + i % 5, [10, 300, 2000, 70_000][i % 4]);
-            segment.append(next, &b).unwrap();
+            segment.append(next, 0, &b).unwrap();
             let last = next + (1 + i % 5) as i64 - 1;
             batches.push((next, last, pos, b.len() as u64));
             next = last + 1;
