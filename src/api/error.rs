@@ -72,6 +72,16 @@ pub enum Error {
     /// An ApiVersions request newer than this broker serves (KIP-511).
     #[error("unsupported version")]
     UnsupportedVersion,
+    /// A request's current leader epoch older than the partition's (`api::leader_epoch`).
+    #[error("the request's leader epoch {requested} is older than the current leader epoch {current}")]
+    FencedLeaderEpoch { requested: i32, current: i32 },
+    /// A request's current leader epoch newer than the partition's.
+    #[error("the request's leader epoch {requested} is newer than the current leader epoch {current}")]
+    UnknownLeaderEpoch { requested: i32, current: i32 },
+    /// A fetch whose last fetched epoch the leader cannot place (KIP-595's
+    /// divergence check) or that lies before the log start.
+    #[error("{0}")]
+    OffsetOutOfRange(String),
 }
 
 impl Error {
@@ -121,6 +131,9 @@ impl Error {
             Error::IllegalSaslState(_) => ResponseError::IllegalSaslState,
             Error::UnsupportedSaslMechanism(_) => ResponseError::UnsupportedSaslMechanism,
             Error::UnsupportedVersion => ResponseError::UnsupportedVersion,
+            Error::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
+            Error::UnknownLeaderEpoch { .. } => ResponseError::UnknownLeaderEpoch,
+            Error::OffsetOutOfRange(_) => ResponseError::OffsetOutOfRange,
             Error::Unauthorized { kind, .. } => match kind {
                 authorize::ResourceKind::Cluster => ResponseError::ClusterAuthorizationFailed,
                 authorize::ResourceKind::Topic => ResponseError::TopicAuthorizationFailed,
@@ -204,6 +217,8 @@ error_codes!(OffsetDeleteResponse { top, [topics => partitions] });
 error_codes!(InitProducerIdResponse { top });
 error_codes!(SaslHandshakeResponse { top });
 error_codes!(SaslAuthenticateResponse { top });
+error_codes!(OffsetForLeaderEpochResponse { [topics => partitions] });
+error_codes!(DescribeProducersResponse { [topics => partitions] });
 
 // Before v8 one group's offsets are in `topics`; from v8 each group's in `groups`.
 impl ErrorCodes for OffsetFetchResponse {

@@ -29,6 +29,7 @@ pub mod create_topics;
 pub mod delete_groups;
 pub mod delete_topics;
 pub mod describe_groups;
+pub mod describe_producers;
 pub mod error;
 pub mod fetch;
 pub mod find_coordinator;
@@ -36,6 +37,7 @@ pub mod frame;
 pub mod heartbeat;
 pub mod init_producer_id;
 pub mod join_group;
+pub mod leader_epoch;
 pub mod leave_group;
 pub mod list_groups;
 pub mod list_offsets;
@@ -43,6 +45,7 @@ pub mod metadata;
 pub mod offset_commit;
 pub mod offset_delete;
 pub mod offset_fetch;
+pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod sasl_authenticate;
 pub mod sasl_handshake;
@@ -87,6 +90,8 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::InitProducerId, "InitProducerId", init_producer_id::VERSIONS),
     (ApiKey::SaslHandshake, "SaslHandshake", sasl_handshake::VERSIONS),
     (ApiKey::SaslAuthenticate, "SaslAuthenticate", sasl_authenticate::VERSIONS),
+    (ApiKey::OffsetForLeaderEpoch, "OffsetForLeaderEpoch", offset_for_leader_epoch::VERSIONS),
+    (ApiKey::DescribeProducers, "DescribeProducers", describe_producers::VERSIONS),
 ];
 
 pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
@@ -248,6 +253,12 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             Ok(req) => sasl_authenticate::handle(session, version, req).into_outcome(id, api_key, api_name, version),
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
+        ApiKey::OffsetForLeaderEpoch => {
+            serve!(OffsetForLeaderEpochRequest, |r| offset_for_leader_epoch::handle(broker, &ctx, version, r))
+        }
+        ApiKey::DescribeProducers => {
+            serve!(DescribeProducersRequest, |r| describe_producers::handle(broker, &ctx, version, r))
+        }
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
     crate::metrics::request_done(api_name, started.elapsed().as_secs_f64());
