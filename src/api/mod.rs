@@ -21,6 +21,7 @@
 //! listener, until the client authenticates, anything but ApiVersions and the
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
+pub mod alter_configs;
 pub mod api_versions;
 pub mod authorize;
 pub mod authorized_operations;
@@ -28,12 +29,14 @@ pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_groups;
 pub mod delete_topics;
+pub mod describe_configs;
 pub mod describe_groups;
 pub mod error;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod frame;
 pub mod heartbeat;
+pub mod incremental_alter_configs;
 pub mod init_producer_id;
 pub mod join_group;
 pub mod leave_group;
@@ -87,6 +90,9 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::InitProducerId, "InitProducerId", init_producer_id::VERSIONS),
     (ApiKey::SaslHandshake, "SaslHandshake", sasl_handshake::VERSIONS),
     (ApiKey::SaslAuthenticate, "SaslAuthenticate", sasl_authenticate::VERSIONS),
+    (ApiKey::DescribeConfigs, "DescribeConfigs", describe_configs::VERSIONS),
+    (ApiKey::AlterConfigs, "AlterConfigs", alter_configs::VERSIONS),
+    (ApiKey::IncrementalAlterConfigs, "IncrementalAlterConfigs", incremental_alter_configs::VERSIONS),
 ];
 
 pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
@@ -248,6 +254,22 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             Ok(req) => sasl_authenticate::handle(session, version, req).into_outcome(id, api_key, api_name, version),
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
+        ApiKey::DescribeConfigs => {
+            serve!(DescribeConfigsRequest, |r| describe_configs::handle(broker, &ctx, version, r))
+        }
+        ApiKey::AlterConfigs => match <AlterConfigsRequest as Decodable>::decode(&mut frame, version) {
+            Ok(req) => match alter_configs::handle(broker, &ctx, version, req) {
+                Ok(response) => {
+                    count_errors(api_name, &response);
+                    respond(id, api_key, version, &response)
+                }
+                Err(reason) => Outcome::Close(reason),
+            },
+            Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
+        },
+        ApiKey::IncrementalAlterConfigs => {
+            serve!(IncrementalAlterConfigsRequest, |r| { incremental_alter_configs::handle(broker, &ctx, version, r) })
+        }
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
     crate::metrics::request_done(api_name, started.elapsed().as_secs_f64());
