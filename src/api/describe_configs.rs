@@ -57,7 +57,8 @@ struct Entry {
     /// Kafka's type code; 0 (UNKNOWN) for loggers.
     kind: i8,
     synonyms: Vec<(String, Option<String>, ConfigSource)>,
-    doc: &'static str,
+    /// None: documentation only when asked. Kafka sends a logger's (empty) one always.
+    doc: Option<&'static str>,
 }
 
 pub fn handle(
@@ -116,7 +117,7 @@ fn describe(broker: &Broker, ctx: &RequestContext, resource: &DescribeConfigsRes
                     sensitive: false,
                     kind: d.kind.code(),
                     synonyms: d.synonyms.into_iter().map(|s| (s.name.to_owned(), s.value, s.source)).collect(),
-                    doc: d.doc,
+                    doc: Some(d.doc),
                 })
                 .collect())
         }
@@ -149,7 +150,7 @@ fn describe(broker: &Broker, ctx: &RequestContext, resource: &DescribeConfigsRes
                     source: c.source,
                     read_only: true,
                     kind: c.kind.code(),
-                    doc: c.doc,
+                    doc: Some(c.doc),
                 })
                 .collect())
         }
@@ -164,7 +165,7 @@ fn describe(broker: &Broker, ctx: &RequestContext, resource: &DescribeConfigsRes
                 sensitive: false,
                 kind: 0,
                 synonyms: Vec::new(),
-                doc: "",
+                doc: None,
             }])
         }
         _ => Err(Error::InvalidRequest(MALFORMED.into())),
@@ -221,7 +222,10 @@ fn encode(entry: Entry, version: i16, synonyms: bool, documentation: bool) -> De
     if version < 3 {
         return result;
     }
-    result.with_config_type(entry.kind).with_documentation(documentation.then(|| StrBytes::from_static_str(entry.doc)))
+    result.with_config_type(entry.kind).with_documentation(match entry.doc {
+        Some(doc) => documentation.then(|| StrBytes::from_static_str(doc)),
+        None => Some(StrBytes::from_static_str("")),
+    })
 }
 
 #[cfg(test)]
