@@ -26,9 +26,6 @@ def call(label, api, version, **fields):
     out(f"{label}: answered, error codes {sorted(set(codes))}")
 
 
-call("DescribeConfigs (topic)", "DescribeConfigs", 4,
-     resources=[{"resource_type": 2, "resource_name": TOPIC, "configuration_keys": None}],
-     include_synonyms=False, include_documentation=False)
 call("DescribeCluster", "DescribeCluster", 0, include_cluster_authorized_operations=False)
 call("DescribeTopicPartitions", "DescribeTopicPartitions", 0, topics=[{"name": TOPIC}],
      response_partition_limit=100, cursor=None)
