@@ -31,6 +31,11 @@ const SUBTRACT: i8 = 3;
 const OLD: i64 = 1_700_000_000_000;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// One IncrementalAlterConfigs change: (config, operation, value).
+type Op<'a> = (&'a str, i8, Option<&'a str>);
+/// A resource's answer: (error code, error message).
+type Outcome = (i16, Option<String>);
+
 fn s(text: &str) -> StrBytes {
     StrBytes::from_string(text.to_owned())
 }
@@ -278,7 +283,7 @@ fn alter_refusals_have_kafkas_codes_and_messages() {
     let strand = Strand::start();
     let mut client = RawClient::connect(&strand.addr);
     let ok = |m: &str| Some(m.to_owned());
-    let cases: &[(i8, &str, &[(&str, i8, Option<&str>)], (i16, Option<String>))] = &[
+    let cases: &[(i8, &str, &[Op], Outcome)] = &[
         (TOPIC_TYPE, "nosuch", &[("retention.ms", SET, Some("1"))], (3, ok("The topic 'nosuch' does not exist."))),
         (TOPIC_TYPE, "bad/name", &[("retention.ms", SET, Some("1"))], (17, ok("Topic name is invalid: 'bad/name' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'"))),
         (TOPIC_TYPE, "", &[("retention.ms", SET, Some("1"))], (42, ok("Default topic resources are not allowed."))),

@@ -382,7 +382,7 @@ const ENTRIES: &[Entry] = &[
     entry(
         "sasl.enabled.mechanisms",
         List,
-        Setting("sasl_mechanisms", |c| mechanisms(c)),
+        Setting("sasl_mechanisms", mechanisms),
         "The SASL mechanisms the listener offers.",
     ),
     entry(

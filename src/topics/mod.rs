@@ -450,7 +450,7 @@ impl Topics {
         if validate_only {
             return Ok(());
         }
-        if !self.get(&topic.name).is_some_and(|found| found.id == topic.id) {
+        if self.get(&topic.name).is_none_or(|found| found.id != topic.id) {
             return Err(Error::Unknown);
         }
         write_config(&self.data_dir, &topic.name, &overrides)?;
