@@ -68,10 +68,17 @@ rm -rf "$RESULTS/sarama"
 mkdir -p "$RESULTS/sarama"
 for v in $VERSIONS; do
     for against in kafka strand; do
-        if [[ $against == kafka ]]; then addr=$kafka; else addr=$STRAND_BOOTSTRAP; fi
+        # The data dir is printed as <datadir>; a Kafka given by KAFKA_BOOTSTRAP
+        # is asked for its log.dirs.
+        if [[ $against == kafka ]]; then
+            addr=$kafka datadir=
+            if [[ -z ${KAFKA_BOOTSTRAP:-} ]]; then datadir=/tmp/strand-kafka-$KAFKA_NAME/data; fi
+        else
+            addr=$STRAND_BOOTSTRAP datadir=$STRAND_DIR/data
+        fi
         out=$RESULTS/sarama/$against-$v.txt
         rc=0
-        timeout "$TIMEOUT" "$BIN" -bootstrap "$addr" -version "$v" >"$out" 2>"$RESULTS/sarama/$against-$v.err" || rc=$?
+        timeout "$TIMEOUT" "$BIN" -bootstrap "$addr" -version "$v" -datadir "$datadir" >"$out" 2>"$RESULTS/sarama/$against-$v.err" || rc=$?
         ((rc == 0)) || echo "(exit status $rc)" >>"$out"
         compat_log "sarama $v against $against: exit $rc"
     done
