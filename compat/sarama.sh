@@ -61,7 +61,8 @@ else
 fi
 [[ -n $kafka ]] || compat_die "no reference Kafka"
 compat_strand_start --topic "$TOPIC"
-strand_version=$("$(compat_strand_bin)" --version 2>/dev/null | awk '{print $2}')
+strand_bin=$(compat_strand_bin)
+strand_version="$("$strand_bin" --version 2>/dev/null | awk '{print $2}') ($strand_bin, built $(date -u -r "$strand_bin" +%Y-%m-%dT%H:%MZ))"
 compat_log "Kafka at $kafka, strand $strand_version at $STRAND_BOOTSTRAP"
 
 rm -rf "$RESULTS/sarama"
