@@ -326,10 +326,11 @@ fi
 
 # --- a live group ----------------------------------------------------------------
 
-# A console consumer stays in group g-live (it waits 90 s for records that never
-# come) while kafka-consumer-groups looks at the group.
-timeout 120 "$KAFKA_SH" tool kafka-console-consumer --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC" \
-    --group g-live --timeout-ms 90000 --consumer-property client.id=live-client \
+# A console consumer stays in group g-live (it waits 5 min for records that never
+# come; on a loaded machine the tool runs below take over 90 s) while
+# kafka-consumer-groups looks at the group; it is stopped after them.
+timeout 330 "$KAFKA_SH" tool kafka-console-consumer --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC" \
+    --group g-live --timeout-ms 300000 --consumer-property client.id=live-client \
     >"$WORK/live.out" 2>"$WORK/live.err" &
 live_pid=$!
 row=
@@ -442,13 +443,14 @@ else
     fail "kafka-configs --describe (topic: both overrides, with synonyms)" "not the two DYNAMIC_TOPIC_CONFIG lines"
 fi
 
-# The new limit applies at once: a 500-byte record is refused.
+# The new limit applies at once: a 500-byte record is refused. (Only the class:
+# Kafka sends no message, so the client prints its own; strand says what the limit was.)
 head -c 500 /dev/zero | tr '\0' x >"$WORK/big"
 echo >>"$WORK/big"
 tool kafka-configs --bootstrap-server "$BOOTSTRAP" --alter --entity-type topics --entity-name "$ADMIN" \
     --add-config max.message.bytes=200
 STDIN=$WORK/big tool kafka-console-producer --bootstrap-server "$BOOTSTRAP" --topic "$ADMIN"
-if [[ $ERR == *"RecordTooLargeException: The request included a message larger than the max message size the server will accept."* ]]; then
+if [[ $ERR == *"org.apache.kafka.common.errors.RecordTooLargeException: "* ]]; then
     pass "kafka-console-producer over the altered max.message.bytes (RecordTooLargeException)"
 else
     fail "kafka-console-producer over the altered max.message.bytes (RecordTooLargeException)" "no RecordTooLargeException"
