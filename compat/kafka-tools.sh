@@ -337,7 +337,8 @@ row=
 for ((i = 0; i < 30; i++)); do
     tool kafka-consumer-groups --bootstrap-server "$BOOTSTRAP" --describe --group g-live --members
     row=$(awk '$1 == "g-live" { $1 = $1; print }' <<<"$OUT")
-    [[ -n $row ]] && break
+    # (Until the rebalance ends the member is listed with 0 partitions.)
+    [[ $row == *" 1" ]] && break
     sleep 1
 done
 if [[ $RC == 0 && $row =~ ^g-live\ live-client-[0-9a-f-]{36}\ /127\.0\.0\.1\ live-client\ 1$ ]]; then
