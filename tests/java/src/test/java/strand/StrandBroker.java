@@ -73,6 +73,14 @@ final class StrandBroker implements AutoCloseable {
      * they become {@code auto.create.topics.enable} and {@code num.partitions}.
      */
     static StrandBroker start(String... flags) throws IOException, InterruptedException {
+        String external = external();
+        if (external != null) {
+            if (flags.length > 0) {
+                throw new IllegalArgumentException("an external broker (" + external + ") cannot be started with "
+                        + String.join(" ", flags));
+            }
+            return new StrandBroker(null, null, null, external);
+        }
         if ("kafka".equals(System.getenv("STRAND_JAVA_AGAINST"))) {
             return startKafka(flags);
         }
@@ -122,6 +130,20 @@ final class StrandBroker implements AutoCloseable {
             }
         }
         return new StrandBroker(process, dir, null, bootstrap);
+    }
+
+    /**
+     * A running broker to use instead of starting one: the system property
+     * {@code strand.bootstrap} ({@code mvn ... -Dstrand.bootstrap=127.0.0.1:PORT}), else
+     * $STRAND_JAVA_BOOTSTRAP. Meant for the test classes that make topics of their own
+     * and assume nothing else of the broker (the {@link SharedBrokerTest} ones), run
+     * against a reference Kafka from {@code compat/kafka.sh start NAME}:
+     * {@code mvn -f tests/java/pom.xml test -Dtest='*AdminTest' -Dstrand.bootstrap=...}.
+     * The others expect a fresh broker (offsets from 0, only {@link #TOPIC}).
+     */
+    static String external() {
+        String bootstrap = System.getProperty("strand.bootstrap", System.getenv("STRAND_JAVA_BOOTSTRAP"));
+        return bootstrap == null || bootstrap.isBlank() ? null : bootstrap.trim();
     }
 
     private static StrandBroker startKafka(String... flags) throws IOException, InterruptedException {
@@ -238,6 +260,9 @@ final class StrandBroker implements AutoCloseable {
     /** SIGTERM (a clean shutdown), then the temp dir goes. */
     @Override
     public void close() throws IOException, InterruptedException {
+        if (process == null && kafkaInstance == null) {
+            return; // external: not ours to stop
+        }
         if (kafkaInstance != null) {
             kafkaSh("stop", kafkaInstance);
             return;
