@@ -527,9 +527,11 @@ def main():
         except Failed as e:
             failed.append(name)
             print(f"FAIL {name}: {e}")
-        except Exception:
+        except Exception as e:
+            # One line per failure, so that run.sh's tail of the output shows every part.
+            here = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == __file__][-1]
             failed.append(name)
-            print(f"FAIL {name}: {traceback.format_exc()}")
+            print(f"FAIL {name}: {type(e).__name__}: {e} (line {here.lineno}: {here.line})")
         sys.stdout.flush()
     if failed:
         print(f"confluent_admin: {len(failed)} of {len(PARTS)} parts failed: {' '.join(failed)}")
