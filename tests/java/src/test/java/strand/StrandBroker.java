@@ -75,10 +75,6 @@ final class StrandBroker implements AutoCloseable {
     static StrandBroker start(String... flags) throws IOException, InterruptedException {
         String external = external();
         if (external != null) {
-            if (flags.length > 0) {
-                throw new IllegalArgumentException("an external broker (" + external + ") cannot be started with "
-                        + String.join(" ", flags));
-            }
             return new StrandBroker(null, null, null, external);
         }
         if ("kafka".equals(System.getenv("STRAND_JAVA_AGAINST"))) {
@@ -132,20 +128,6 @@ final class StrandBroker implements AutoCloseable {
         return new StrandBroker(process, dir, null, bootstrap);
     }
 
-    /**
-     * A running broker to use instead of starting one: the system property
-     * {@code strand.bootstrap} ({@code mvn ... -Dstrand.bootstrap=127.0.0.1:PORT}), else
-     * $STRAND_JAVA_BOOTSTRAP. Meant for the test classes that make topics of their own
-     * and assume nothing else of the broker (the {@link SharedBrokerTest} ones), run
-     * against a reference Kafka from {@code compat/kafka.sh start NAME}:
-     * {@code mvn -f tests/java/pom.xml test -Dtest='*AdminTest' -Dstrand.bootstrap=...}.
-     * The others expect a fresh broker (offsets from 0, only {@link #TOPIC}).
-     */
-    static String external() {
-        String bootstrap = System.getProperty("strand.bootstrap", System.getenv("STRAND_JAVA_BOOTSTRAP"));
-        return bootstrap == null || bootstrap.isBlank() ? null : bootstrap.trim();
-    }
-
     private static StrandBroker startKafka(String... flags) throws IOException, InterruptedException {
         String name = "java-" + ProcessHandle.current().pid() + "-" + KAFKA_INSTANCES.incrementAndGet();
         Map<String, String> env = new HashMap<>();
@@ -180,6 +162,17 @@ final class StrandBroker implements AutoCloseable {
             throw new IllegalStateException("compat/kafka.sh " + String.join(" ", args) + " failed: " + output);
         }
         return output;
+    }
+
+    /**
+     * A broker someone else runs, from {@code -Dstrand.bootstrap=HOST:PORT} or
+     * STRAND_JAVA_BOOTSTRAP: tests that make their own topics and groups (UiCallsTest)
+     * then run against it, e.g. a reference Kafka from {@code compat/kafka.sh start}
+     * reused across tests instead of one broker start per test. Null when unset.
+     */
+    static String external() {
+        String address = System.getProperty("strand.bootstrap", System.getenv("STRAND_JAVA_BOOTSTRAP"));
+        return address == null || address.isBlank() ? null : address.trim();
     }
 
     /** True when this is the reference Kafka (STRAND_JAVA_AGAINST=kafka). */
@@ -261,7 +254,7 @@ final class StrandBroker implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         if (process == null && kafkaInstance == null) {
-            return; // external: not ours to stop
+            return; // an external broker: its owner stops it
         }
         if (kafkaInstance != null) {
             kafkaSh("stop", kafkaInstance);
