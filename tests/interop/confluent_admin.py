@@ -10,9 +10,11 @@ one failed; the script prints "FAIL part: why" per failed part and exits 1.
   - describe_configs: a topic's override (DYNAMIC_TOPIC_CONFIG) and defaults
     (DEFAULT_CONFIG) with synonyms; the broker's node.id (STATIC_BROKER_CONFIG,
     read-only); an unknown topic UNKNOWN_TOPIC_OR_PART
-  - incremental_alter_configs: SET, DELETE (back to the default), APPEND and
-    SUBTRACT on cleanup.policy, validate_only (no change), a bad value and an
-    unknown name INVALID_CONFIG, a read-only broker config INVALID_REQUEST
+  - incremental_alter_configs: SET (a bigger record then MSG_SIZE_TOO_LARGE),
+    DELETE (back to the default), APPEND and SUBTRACT on a list
+    (leader.replication.throttled.replicas), validate_only (no change), a bad
+    value and an unknown name INVALID_CONFIG, a read-only broker config
+    INVALID_REQUEST
   - alter_configs (legacy): replaces the topic's whole set
   - delete_records: the low watermark moves, list_offsets earliest follows,
     a consumer from the beginning starts there; beyond the high watermark
@@ -230,10 +232,13 @@ def part_incremental_alter_configs(run):
     eventually(lambda: run.value(topic, "retention.ms"), ("604800000", default), "retention.ms after DELETE")
     check(run.value(topic, "max.message.bytes") == ("2000", dyn), "DELETE of retention.ms touched max.message.bytes")
 
-    result(incremental(run, topic, [("cleanup.policy", "compact", APPEND)]), "incremental_alter_configs APPEND")
-    eventually(lambda: run.value(topic, "cleanup.policy"), ("delete,compact", dyn), "cleanup.policy after APPEND")
-    result(incremental(run, topic, [("cleanup.policy", "delete", SUBTRACT)]), "incremental_alter_configs SUBTRACT")
-    eventually(lambda: run.value(topic, "cleanup.policy"), ("compact", dyn), "cleanup.policy after SUBTRACT")
+    # A list config strand can hold (cleanup.policy=compact it refuses: no compaction).
+    replicas = "leader.replication.throttled.replicas"
+    result(incremental(run, topic, [(replicas, "0:1", APPEND)]), "incremental_alter_configs APPEND")
+    result(incremental(run, topic, [(replicas, "1:1,0:1", APPEND)]), "incremental_alter_configs APPEND")
+    eventually(lambda: run.value(topic, replicas), ("0:1,1:1", dyn), f"{replicas} after APPEND")
+    result(incremental(run, topic, [(replicas, "0:1", SUBTRACT)]), "incremental_alter_configs SUBTRACT")
+    eventually(lambda: run.value(topic, replicas), ("1:1", dyn), f"{replicas} after SUBTRACT")
     print("SET, DELETE, APPEND, SUBTRACT read back")
 
     result(incremental(run, topic, [("segment.bytes", "1048576", SET)], validate_only=True),

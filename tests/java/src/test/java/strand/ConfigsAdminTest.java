@@ -150,7 +150,7 @@ class ConfigsAdminTest extends SharedBrokerTest {
                 config.entries().stream().collect(Collectors.toMap(ConfigEntry::name, e -> e));
         for (String name : List.of("node.id", "log.dirs", "log.retention.hours", "log.retention.ms",
                 "log.segment.bytes", "message.max.bytes", "num.partitions", "auto.create.topics.enable",
-                "log.cleanup.policy", "default.replication.factor", "offsets.topic.replication.factor")) {
+                "log.cleanup.policy", "default.replication.factor")) {
             assertTrue(entries.containsKey(name), name + " in " + entries.keySet());
         }
         ConfigEntry nodeId = entries.get("node.id");
@@ -204,13 +204,22 @@ class ConfigsAdminTest extends SharedBrokerTest {
     void incremental_append_and_subtract_on_a_list() throws Exception {
         String topic = topic("append", 1, Map.of());
         ConfigResource resource = topicResource(topic);
-        incremental(resource, op("cleanup.policy", "compact", AlterConfigOp.OpType.APPEND));
-        await("delete,compact", () -> value(resource, "cleanup.policy"), "cleanup.policy after APPEND");
+        // A list config strand can hold (cleanup.policy=compact it refuses: no compaction).
+        String replicas = "leader.replication.throttled.replicas";
+        incremental(resource, op(replicas, "0:1", AlterConfigOp.OpType.APPEND));
+        // What is there already is not added twice.
+        incremental(resource, op(replicas, "1:1,0:1", AlterConfigOp.OpType.APPEND));
+        await("0:1,1:1", () -> value(resource, replicas), replicas + " after APPEND");
+        assertEquals(ConfigSource.DYNAMIC_TOPIC_CONFIG, source(resource, replicas));
+        incremental(resource, op(replicas, "0:1", AlterConfigOp.OpType.SUBTRACT));
+        await("1:1", () -> value(resource, replicas), replicas + " after SUBTRACT");
+        // SUBTRACT from a config the topic does not set starts from the default.
         incremental(resource, op("cleanup.policy", "delete", AlterConfigOp.OpType.SUBTRACT));
-        await("compact", () -> value(resource, "cleanup.policy"), "cleanup.policy after SUBTRACT");
+        await("", () -> value(resource, "cleanup.policy"), "cleanup.policy after SUBTRACT of delete");
         // APPEND and SUBTRACT are for list configs only.
-        assertInstanceOf(InvalidConfigurationException.class,
-                incrementalFails(resource, op("retention.ms", "1", AlterConfigOp.OpType.APPEND)));
+        Throwable append = incrementalFails(resource, op("retention.ms", "1", AlterConfigOp.OpType.APPEND));
+        assertInstanceOf(InvalidConfigurationException.class, append);
+        assertEquals("Can't APPEND to key retention.ms because its type is not LIST.", append.getMessage());
         assertInstanceOf(InvalidConfigurationException.class,
                 incrementalFails(resource, op("retention.ms", "1", AlterConfigOp.OpType.SUBTRACT)));
     }
