@@ -34,6 +34,7 @@ import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.Test;
 class AdminTest extends AdminClientTest {
     @Test
     void describe_cluster_is_this_one_node() throws Exception {
-        // DescribeCluster (60) when the broker advertises it, else Metadata: the same answer.
+        // strand does not advertise DescribeCluster (60): the client falls back to Metadata.
         DescribeClusterResult cluster = admin.describeCluster();
         Collection<Node> nodes = cluster.nodes().get();
         assertEquals(1, nodes.size());
@@ -104,10 +105,10 @@ class AdminTest extends AdminClientTest {
 
     @Test
     void an_api_strand_does_not_serve_fails_in_the_client() {
-        // DescribeDelegationToken (41) is not advertised (strand has no delegation
-        // tokens), so the client refuses locally.
-        ExecutionException e = assertThrows(ExecutionException.class,
-                () -> admin.describeDelegationToken().delegationTokens().get(20, TimeUnit.SECONDS));
+        // DescribeConfigs (32) is not advertised, so the client refuses locally.
+        ExecutionException e = assertThrows(ExecutionException.class, () -> admin
+                .describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, TOPIC))).all()
+                .get(20, TimeUnit.SECONDS));
         assertInstanceOf(UnsupportedVersionException.class, cause(e));
     }
 
