@@ -150,9 +150,17 @@ class ClusterAdminTest extends SharedBrokerTest {
     }
 
     @Test
-    void no_transactions() throws Exception {
+    void no_transactions_listed() throws Exception {
         Collection<TransactionListing> listed = admin.listTransactions().all().get(20, TimeUnit.SECONDS);
         assertEquals(List.of(), List.copyOf(listed));
+    }
+
+    /**
+     * The client first looks the transaction coordinator up (FindCoordinator, key type
+     * TRANSACTION), then sends DescribeTransactions to it.
+     */
+    @Test
+    void describe_transactions_of_an_unknown_id_is_not_found() {
         String id = unique("no-such-transaction");
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> admin.describeTransactions(List.of(id)).all().get(30, TimeUnit.SECONDS));
