@@ -9,7 +9,8 @@
 #      producing, consuming in groups, committing, seeking by time and using the
 #      AdminClient against the release binary;
 #   3. tests/interop/run.sh: kcat, confluent-kafka and kafka-python round trips,
-#      and kcat over SSL, SASL_PLAINTEXT and SASL_SSL (tests/interop/security.sh).
+#      the admin clients of confluent-kafka, kafka-python and kafkajs, and kcat
+#      over SSL, SASL_PLAINTEXT and SASL_SSL (tests/interop/security.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -26,6 +26,7 @@
 # To check the topic checks against Kafka, for instance:
 #   INTEROP_ONLY=^topics: INTEROP_BOOTSTRAP=127.0.0.1:PORT \
 #     INTEROP_AUTO_CREATE_BOOTSTRAP=127.0.0.1:PORT2 bash tests/interop/run.sh
+# and the admin-client checks: INTEROP_ONLY=^admin: INTEROP_BOOTSTRAP=127.0.0.1:PORT ...
 # Prints PASS/FAIL per check and ends with "N passed, M failed"; exits non-zero
 # when any check failed.
 set -euo pipefail
@@ -448,6 +449,15 @@ check "topics: kafka-python KafkaAdminClient creates, describes, adds partitions
     timeout 120 "$PY" -u "$HERE/kafka_python_topics.py" "$ADDR"
 check "topics: kafkajs admin creates, describes, adds partitions, deletes; murmur2-keyed produce, group consume across 4 partitions" \
     env NODE_PATH="$STRAND_NODE_DIR/node_modules" timeout 120 node "$HERE/kafkajs_topics.js" "$ADDR"
+
+# The admin clients (issue 16): every admin call whose API strand serves, on
+# topics, groups and users of their own; each script names its failed parts.
+check "admin: confluent-kafka AdminClient: describe/incremental_alter/alter_configs, delete_records, list_offsets, describe_cluster/topics, elect_leaders, ACLs, SCRAM credentials, consumer groups and offsets" \
+    timeout 240 "$PY" -W ignore::DeprecationWarning -u "$HERE/confluent_admin.py" "$ADDR"
+check "admin: kafka-python KafkaAdminClient: describe/alter_configs, describe_cluster, describe_topic_partitions, groups and offsets, delete_records, describe_log_dirs, describe_acls" \
+    timeout 240 "$PY" -u "$HERE/kafka_python_admin.py" "$ADDR"
+check "admin: kafkajs admin: describeConfigs, alterConfigs, describeCluster, fetchTopicMetadata, fetchTopicOffsets(ByTimestamp), deleteTopicRecords, listGroups/describeGroups, describeAcls" \
+    env NODE_PATH="$STRAND_NODE_DIR/node_modules" timeout 240 node "$HERE/kafkajs_admin.js" "$ADDR"
 
 # auto_broker: AUTO_ADDR is a broker that auto-creates topics with
 # AUTO_PARTITIONS partitions; a second strand started for it on first use.
