@@ -17,7 +17,8 @@ def grow(label, topics, validate_only=False, version=3):
     r = c.request("CreatePartitions", version, timeout_ms=10000, validate_only=validate_only,
                   topics=[{"name": n, "count": k, "assignments": a} for n, k, a in topics])
     for t in r["results"]:
-        out(f"{label} [{t['name'].replace(TOPIC, 'T')}] v{version}: error={err_name(t['error_code'])}")
+        message = (t.get("error_message") or "").replace(TOPIC, "T")
+        out(f"{label} [{t['name'].replace(TOPIC, 'T')}] v{version}: error={err_name(t['error_code'])} {message!r}")
 
 
 def partitions(name, want=None):

@@ -55,7 +55,8 @@ fn create_partitions(broker: &Broker, request: &CreatePartitionsTopic, validate_
     let topic = resolved.check()?;
     let count = usize::try_from(request.count).map_err(|_| {
         crate::topics::Error::InvalidPartitions(format!(
-            "Topic currently has {} partitions, which is higher than the requested {}.",
+            "The topic {} currently has {} partition(s); {} would not be an increase.",
+            topic.name,
             topic.partition_count(),
             request.count
         ))

@@ -405,11 +405,11 @@ impl Topics {
         let current = partitions.len();
         if count < current {
             return Err(Error::InvalidPartitions(format!(
-                "Topic currently has {current} partitions, which is higher than the requested {count}."
+                "The topic {name} currently has {current} partition(s); {count} would not be an increase."
             )));
         }
         if count == current {
-            return Err(Error::InvalidPartitions(format!("Topic already has {current} partitions.")));
+            return Err(Error::InvalidPartitions(format!("Topic already has {current} partition(s).")));
         }
         {
             let mut inner = self.write();
