@@ -623,11 +623,23 @@ fn timestamp_lookup_skips_the_records_before_the_start() {
     let (log, _) = segmented_log(dir.path());
     // Batch 5 holds offsets 20..24 with timestamps 5000..5003.
     log.advance_start(22).unwrap();
-    assert_eq!(log.offset_for_timestamp(0).unwrap(), Some(OffsetLookup { offset: 22, timestamp: 5002 }));
-    assert_eq!(log.offset_for_timestamp(5001).unwrap(), Some(OffsetLookup { offset: 22, timestamp: 5002 }));
-    assert_eq!(log.offset_for_timestamp(5003).unwrap(), Some(OffsetLookup { offset: 23, timestamp: 5003 }));
+    assert_eq!(
+        log.offset_for_timestamp(0).unwrap(),
+        Some(OffsetLookup { offset: 22, timestamp: 5002, leader_epoch: Some(0) })
+    );
+    assert_eq!(
+        log.offset_for_timestamp(5001).unwrap(),
+        Some(OffsetLookup { offset: 22, timestamp: 5002, leader_epoch: Some(0) })
+    );
+    assert_eq!(
+        log.offset_for_timestamp(5003).unwrap(),
+        Some(OffsetLookup { offset: 23, timestamp: 5003, leader_epoch: Some(0) })
+    );
     log.advance_start(24).unwrap();
-    assert_eq!(log.offset_for_timestamp(5002).unwrap(), Some(OffsetLookup { offset: 24, timestamp: 6000 }));
+    assert_eq!(
+        log.offset_for_timestamp(5002).unwrap(),
+        Some(OffsetLookup { offset: 24, timestamp: 6000, leader_epoch: Some(0) })
+    );
 }
 
 #[test]
