@@ -73,6 +73,10 @@ final class StrandBroker implements AutoCloseable {
      * they become {@code auto.create.topics.enable} and {@code num.partitions}.
      */
     static StrandBroker start(String... flags) throws IOException, InterruptedException {
+        String external = external();
+        if (external != null) {
+            return new StrandBroker(null, null, null, external);
+        }
         if ("kafka".equals(System.getenv("STRAND_JAVA_AGAINST"))) {
             return startKafka(flags);
         }
@@ -160,6 +164,17 @@ final class StrandBroker implements AutoCloseable {
         return output;
     }
 
+    /**
+     * A broker someone else runs, from {@code -Dstrand.bootstrap=HOST:PORT} or
+     * STRAND_JAVA_BOOTSTRAP: tests that make their own topics and groups (UiCallsTest)
+     * then run against it, e.g. a reference Kafka from {@code compat/kafka.sh start}
+     * reused across tests instead of one broker start per test. Null when unset.
+     */
+    static String external() {
+        String address = System.getProperty("strand.bootstrap", System.getenv("STRAND_JAVA_BOOTSTRAP"));
+        return address == null || address.isBlank() ? null : address.trim();
+    }
+
     /** True when this is the reference Kafka (STRAND_JAVA_AGAINST=kafka). */
     boolean isKafka() {
         return kafkaInstance != null;
@@ -238,6 +253,9 @@ final class StrandBroker implements AutoCloseable {
     /** SIGTERM (a clean shutdown), then the temp dir goes. */
     @Override
     public void close() throws IOException, InterruptedException {
+        if (process == null && kafkaInstance == null) {
+            return; // an external broker: its owner stops it
+        }
         if (kafkaInstance != null) {
             kafkaSh("stop", kafkaInstance);
             return;
