@@ -191,7 +191,14 @@ class UiCallsTest extends AdminClientTest {
 
     @Test
     void kafkaUiStatisticsScrape() throws Exception {
-        Collection<Node> nodes = admin.describeCluster().nodes().get();
+        // With a known version (2.3+) it asks for the cluster's authorized operations: ACL
+        // editing is offered when they include ALL or ALTER; none (null) means not offered.
+        DescribeClusterResult cluster =
+                admin.describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true));
+        Collection<Node> nodes = cluster.nodes().get();
+        assertNotNull(cluster.controller().get(), "controller");
+        Set<AclOperation> operations = cluster.authorizedOperations().get();
+        assertTrue(operations == null || !operations.isEmpty(), "authorized operations: " + operations);
         List<Integer> ids = nodes.stream().map(Node::id).toList();
 
         // Phase 1, as one Mono.zip.
@@ -430,6 +437,25 @@ class UiCallsTest extends AdminClientTest {
         Map<TopicPartition, OffsetAndMetadata> committed =
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         checkLag(committed, offsets(partitions, OffsetSpec.latest()));
+
+        // Reset offsets: AKHQ commits through a consumer in the (now empty) group.
+        closeMember();
+        try (KafkaConsumer<String, String> resetter = strand.consumer("group.id", group)) {
+            Map<TopicPartition, OffsetAndMetadata> zero = new HashMap<>();
+            partitions.forEach(tp -> zero.put(tp, new OffsetAndMetadata(0)));
+            resetter.commitSync(zero);
+        }
+        Map<TopicPartition, OffsetAndMetadata> reset =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        partitions.forEach(tp -> assertEquals(0L, reset.get(tp).offset(), "offset after AKHQ's reset " + tp));
+
+        // Empty topic: DeleteRecords to the end offsets.
+        Map<TopicPartition, RecordsToDelete> delete = new HashMap<>();
+        offsets(partitions, OffsetSpec.latest()).forEach((tp, o) -> delete.put(tp, RecordsToDelete.beforeOffset(o)));
+        var lows = admin.deleteRecords(delete).lowWatermarks();
+        for (TopicPartition tp : partitions) {
+            assertEquals(PER_PARTITION, lows.get(tp).get().lowWatermark(), "low watermark of " + tp);
+        }
 
         // ACL pages: AKHQ lists by principal and by resource. Without an authorizer Kafka
         // answers SECURITY_DISABLED, which reaches AKHQ as an ExecutionException (its catch
