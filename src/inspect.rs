@@ -6,7 +6,9 @@
 //! batch's length and CRC32C (`log::batch::validate`), offsets that follow on
 //! from the segment's base offset, and that every index entry points at a batch
 //! start holding its offset. Each failed check is a `PROBLEM` line; the caller
-//! exits non-zero when there are any.
+//! exits non-zero when there are any. A log start offset that DeleteRecords moved
+//! into a partition's first segment (the data dir's `log-start-offset-checkpoint`)
+//! is shown above its segments.
 //!
 //! Files are only ever opened for reading, never through `log::Log`, whose open
 //! recovers, truncates and re-indexes them. Pointed at a running broker, the
@@ -21,7 +23,8 @@ use std::path::{Path, PathBuf};
 
 use crate::log::batch::{self, BatchHeader, HEADER_LEN, LOG_OVERHEAD};
 use crate::log::layout::{
-    self, SegmentFile, CLEAN_SHUTDOWN_FILE, OFFSET_INDEX_ENTRY, PARTITION_METADATA_FILE, TIME_INDEX_ENTRY,
+    self, SegmentFile, CLEAN_SHUTDOWN_FILE, LOG_START_CHECKPOINT_FILE, OFFSET_INDEX_ENTRY, PARTITION_METADATA_FILE,
+    TIME_INDEX_ENTRY,
 };
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,6 +92,17 @@ pub fn run(path: &Path, options: Options, out: &mut dyn Write) -> Result<Summary
     }
     report.totals()?;
     Ok(report.summary)
+}
+
+/// The partition's log start offset in the data dir's
+/// `log-start-offset-checkpoint`, if it has an entry there.
+fn checkpointed_log_start(dir: &Path) -> Option<i64> {
+    let name = dir.file_name()?.to_str()?;
+    let (topic, partition) = crate::topics::parse_partition_dir(name)?;
+    let data_dir = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let text = std::fs::read_to_string(data_dir.join(LOG_START_CHECKPOINT_FILE)).ok()?;
+    let entries = layout::decode_offset_checkpoint(&text)?;
+    entries.into_iter().find(|(t, p, _)| t == topic && usize::try_from(*p).ok() == Some(partition)).map(|(_, _, o)| o)
 }
 
 fn segment_bases(dir: &Path) -> Result<Vec<i64>, Error> {
@@ -164,10 +178,20 @@ impl Report<'_> {
                 ))?;
             }
         }
+        let bases = segment_bases(dir)?;
+        if let (Some(start), Some(&first)) = (checkpointed_log_start(dir), bases.first()) {
+            if start > first {
+                say!(
+                    self,
+                    "  log start offset {start} (DeleteRecords): offsets {first}..{start} of segment {} are hidden",
+                    SegmentFile::Log.name(first)
+                )?;
+            }
+        }
         // Retention deletes whole segments from the front and recovery drops every
         // segment after a cut, so each segment starts where the one before ends.
         let mut previous_end: Option<i64> = None;
-        for base in segment_bases(dir)? {
+        for base in bases {
             previous_end = self.segment(dir, base, previous_end)?.or(previous_end);
         }
         Ok(())

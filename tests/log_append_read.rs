@@ -1,6 +1,7 @@
 //! The log's append and read contract: offsets, reads of whole batches (KIP-74),
 //! segment rolls by size and time, lookups by offset and timestamp across segment
-//! edges, retention, and the flush policy, each on real files in a temp dir.
+//! edges, retention, the log start offset DeleteRecords moves, and the flush
+//! policy, each on real files in a temp dir.
 
 mod log_common;
 
@@ -527,4 +528,118 @@ fn append_after_close_is_refused() {
     // Closing twice is harmless, and reads still work.
     log.close().unwrap();
     assert_eq!(batches(&log.read(0, 1 << 20, false).unwrap()).len(), 1);
+}
+
+// The log start offset DeleteRecords moves (`advance_start`).
+
+#[test]
+fn advancing_the_start_hides_the_records_before_it_and_keeps_the_rest_of_their_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, appended) = segmented_log(dir.path());
+    assert_eq!(log.advance_start(6).unwrap(), 6);
+    assert_eq!(log.start_offset(), 6);
+    assert!(matches!(log.read(5, 1 << 20, true), Err(Error::OffsetOutOfRange { offset: 5, start: 6, end: 96 })));
+    // Batch 1 holds offsets 4..8: a read at the start returns it whole, as Kafka's does.
+    assert_same_batch(&read_one(&log, 6), &appended[1].1, 4);
+    assert_eq!(log.end_offset(), 96);
+}
+
+#[test]
+fn the_start_never_moves_back_and_never_past_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = segmented_log(dir.path());
+    log.advance_start(10).unwrap();
+    assert_eq!(log.advance_start(3).unwrap(), 10);
+    assert_eq!(log.advance_start(10).unwrap(), 10);
+    assert!(matches!(log.advance_start(97), Err(Error::OffsetOutOfRange { offset: 97, start: 10, end: 96 })));
+    assert!(matches!(log.advance_start(-1), Err(Error::OffsetOutOfRange { .. })));
+    assert_eq!(log.start_offset(), 10);
+    assert_eq!(log.advance_start(96).unwrap(), 96);
+    assert!(log.read(96, 1 << 20, true).unwrap().is_empty());
+}
+
+#[test]
+fn segments_wholly_below_the_start_are_deleted_and_the_one_holding_it_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = segmented_log(dir.path());
+    let bases = segment_bases(dir.path());
+    // Inside the third segment: the first two go, the third stays with its head hidden.
+    let start = bases[2] + 1;
+    log.advance_start(start).unwrap();
+    assert_eq!(log.delete_segments_below_start().unwrap(), bases[..2].to_vec());
+    assert_eq!(segment_bases(dir.path()), bases[2..].to_vec());
+    assert_eq!(log.first_segment_base(), bases[2]);
+    assert_eq!(log.start_offset(), start);
+    // A start exactly at a segment's base deletes every segment before it.
+    log.advance_start(bases[3]).unwrap();
+    assert_eq!(log.delete_segments_below_start().unwrap(), vec![bases[2]]);
+    assert_eq!(log.first_segment_base(), bases[3]);
+    // The active segment stays even when the start is its end.
+    log.advance_start(96).unwrap();
+    log.delete_segments_below_start().unwrap();
+    assert_eq!(segment_bases(dir.path()), vec![*bases.last().unwrap()]);
+    assert_eq!((log.start_offset(), log.end_offset()), (96, 96));
+}
+
+#[test]
+fn retention_deletes_segments_a_roll_left_wholly_below_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every batch a segment of its own (their timestamps are 1000 apart).
+    let log = open(dir.path(), &LogConfig { segment_ms: 500, ..small_config() });
+    fill(&log, 2, 4, 200);
+    log.advance_start(8).unwrap();
+    // The active segment (4..8) stays, hidden.
+    assert_eq!(log.delete_segments_below_start().unwrap(), vec![0]);
+    // The next batch rolls past it; retention then removes it.
+    assert_eq!(log.append(&make_batch(4, 200, 5000), 0).unwrap().base_offset, 8);
+    assert_eq!(log.apply_retention(0).unwrap(), vec![4]);
+    assert_eq!((log.start_offset(), log.first_segment_base()), (8, 8));
+}
+
+#[test]
+fn timestamp_lookup_skips_the_records_before_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _) = segmented_log(dir.path());
+    // Batch 5 holds offsets 20..24 with timestamps 5000..5003.
+    log.advance_start(22).unwrap();
+    assert_eq!(log.offset_for_timestamp(0).unwrap(), Some(OffsetLookup { offset: 22, timestamp: 5002 }));
+    assert_eq!(log.offset_for_timestamp(5001).unwrap(), Some(OffsetLookup { offset: 22, timestamp: 5002 }));
+    assert_eq!(log.offset_for_timestamp(5003).unwrap(), Some(OffsetLookup { offset: 23, timestamp: 5003 }));
+    log.advance_start(24).unwrap();
+    assert_eq!(log.offset_for_timestamp(5002).unwrap(), Some(OffsetLookup { offset: 24, timestamp: 6000 }));
+}
+
+#[test]
+fn a_checkpointed_start_is_where_the_reopened_log_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_config();
+    {
+        let (log, _) = segmented_log(dir.path());
+        log.advance_start(6).unwrap();
+    }
+    let (log, _) = Log::open_with_start(dir.path(), config.clone(), 0, 6).unwrap();
+    assert_eq!((log.start_offset(), log.first_segment_base(), log.end_offset()), (6, 0, 96));
+    assert!(matches!(log.read(5, 1 << 20, true), Err(Error::OffsetOutOfRange { .. })));
+    drop(log);
+    // A start below the first segment (retention went further since) is the segment's base.
+    let (log, _) = Log::open_with_start(dir.path(), config, 0, -5).unwrap();
+    assert_eq!(log.start_offset(), 0);
+}
+
+#[test]
+fn a_log_that_ends_before_its_checkpointed_start_starts_empty_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small_config();
+    {
+        let (log, _) = segmented_log(dir.path());
+        crash(log, dir.path());
+    }
+    // As after a crash that lost a tail DeleteRecords had already passed.
+    let (log, _) = Log::open_with_start(dir.path(), config.clone(), 0, 120).unwrap();
+    assert_eq!((log.start_offset(), log.end_offset()), (120, 120));
+    assert_eq!(segment_bases(dir.path()), vec![120]);
+    assert_eq!(log.append(&make_batch(2, 10, 0), 0).unwrap().base_offset, 120);
+    drop(log);
+    let (log, _) = Log::open_with_start(dir.path(), config, 0, 120).unwrap();
+    assert_eq!((log.start_offset(), log.end_offset()), (120, 122));
 }

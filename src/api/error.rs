@@ -204,6 +204,8 @@ error_codes!(OffsetDeleteResponse { top, [topics => partitions] });
 error_codes!(InitProducerIdResponse { top });
 error_codes!(SaslHandshakeResponse { top });
 error_codes!(SaslAuthenticateResponse { top });
+error_codes!(DeleteRecordsResponse { [topics => partitions] });
+error_codes!(DescribeLogDirsResponse { top, [results] });
 
 // Before v8 one group's offsets are in `topics`; from v8 each group's in `groups`.
 impl ErrorCodes for OffsetFetchResponse {

@@ -27,8 +27,10 @@ pub mod authorized_operations;
 pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_groups;
+pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_groups;
+pub mod describe_log_dirs;
 pub mod error;
 pub mod fetch;
 pub mod find_coordinator;
@@ -87,6 +89,8 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::InitProducerId, "InitProducerId", init_producer_id::VERSIONS),
     (ApiKey::SaslHandshake, "SaslHandshake", sasl_handshake::VERSIONS),
     (ApiKey::SaslAuthenticate, "SaslAuthenticate", sasl_authenticate::VERSIONS),
+    (ApiKey::DeleteRecords, "DeleteRecords", delete_records::VERSIONS),
+    (ApiKey::DescribeLogDirs, "DescribeLogDirs", describe_log_dirs::VERSIONS),
 ];
 
 pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
@@ -240,6 +244,10 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         ApiKey::DeleteGroups => serve!(DeleteGroupsRequest, |r| delete_groups::handle(broker, version, r).await),
         ApiKey::OffsetDelete => serve!(OffsetDeleteRequest, |r| offset_delete::handle(broker, version, r).await),
         ApiKey::InitProducerId => serve!(InitProducerIdRequest, |r| init_producer_id::handle(broker, version, r)),
+        ApiKey::DeleteRecords => serve!(DeleteRecordsRequest, |r| delete_records::handle(broker, &ctx, version, r)),
+        ApiKey::DescribeLogDirs => {
+            serve!(DescribeLogDirsRequest, |r| describe_log_dirs::handle(broker, &ctx, version, r))
+        }
         ApiKey::SaslHandshake => match <SaslHandshakeRequest as Decodable>::decode(&mut frame, version) {
             Ok(req) => sasl_handshake::handle(session, version, req).into_outcome(id, api_key, api_name, version),
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),

@@ -168,6 +168,12 @@ pub fn set_log_append_time(buf: &mut [u8], now_ms: i64) {
 /// are not one whole batch, answer `None` and the caller falls back to the batch's
 /// base offset.
 pub fn find_record(batch: &[u8], pred: impl Fn(i64) -> bool) -> Option<(i64, i64)> {
+    find_record_from(batch, i64::MIN, pred)
+}
+
+/// `find_record` among the records at or after `min_offset` only: the records
+/// of a batch that DeleteRecords cut into are gone for ListOffsets too.
+pub fn find_record_from(batch: &[u8], min_offset: i64, pred: impl Fn(i64) -> bool) -> Option<(i64, i64)> {
     let header = BatchHeader::new(batch).ok()?;
     if header.compression() != 0 || header.size() != batch.len() as i64 {
         return None;
@@ -184,7 +190,7 @@ pub fn find_record(batch: &[u8], pred: impl Fn(i64) -> bool) -> Option<(i64, i64
         // points outside the batch is a malformed record, and the caller falls
         // back to the batch rather than answer with an offset the log never had.
         let ts = if header.is_log_append_time() { header.max_timestamp() } else { base_ts.checked_add(ts_delta)? };
-        if pred(ts) {
+        if header.base_offset().saturating_add(offset_delta) >= min_offset && pred(ts) {
             if !(0..=i64::from(header.last_offset_delta())).contains(&offset_delta) {
                 return None;
             }

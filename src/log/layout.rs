@@ -15,8 +15,10 @@
 //! ```
 //!
 //! Segment files are named by their base offset in 20 digits. The data dir above
-//! the partition dirs holds `meta.properties` (cluster and node id). Index entries
-//! are big-endian, offsets relative to the segment's base offset.
+//! the partition dirs holds `meta.properties` (cluster and node id) and
+//! `log-start-offset-checkpoint` (the partitions whose log start offset is past
+//! their first segment's base offset, moved there by DeleteRecords). Index
+//! entries are big-endian, offsets relative to the segment's base offset.
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +30,11 @@ pub const RECOVERY_POINT_FILE: &str = "recovery-point";
 pub const PARTITION_METADATA_FILE: &str = "partition.metadata";
 /// At the top of the data dir: the cluster id and node id.
 pub const META_PROPERTIES_FILE: &str = "meta.properties";
+/// At the top of the data dir: log start offsets inside a first segment, in
+/// Kafka's offset checkpoint format (`encode_offset_checkpoint`).
+pub const LOG_START_CHECKPOINT_FILE: &str = "log-start-offset-checkpoint";
+/// The only version of Kafka's offset checkpoint files.
+const OFFSET_CHECKPOINT_VERSION: i32 = 0;
 
 /// Bytes of an offset index entry: relative offset u32, position u32.
 pub const OFFSET_INDEX_ENTRY: usize = 8;
@@ -138,6 +145,40 @@ pub fn partial_entry_bytes(len: u64, entry_size: usize) -> u64 {
     len % entry_size as u64
 }
 
+/// One partition's offset in an offset checkpoint: topic, partition, offset.
+pub type CheckpointEntry = (String, i32, i64);
+
+/// Kafka's offset checkpoint format (`OffsetCheckpointFile`): the version (0),
+/// the number of entries, then one `topic partition offset` line each.
+pub fn encode_offset_checkpoint(entries: &[CheckpointEntry]) -> String {
+    let mut text = format!("{OFFSET_CHECKPOINT_VERSION}\n{}\n", entries.len());
+    for (topic, partition, offset) in entries {
+        text.push_str(&format!("{topic} {partition} {offset}\n"));
+    }
+    text
+}
+
+/// The entries of an offset checkpoint, or `None` when the text is not one
+/// (another version, a count that does not match, a malformed line).
+pub fn decode_offset_checkpoint(text: &str) -> Option<Vec<CheckpointEntry>> {
+    let mut lines = text.lines();
+    if lines.next()?.trim().parse::<i32>().ok()? != OFFSET_CHECKPOINT_VERSION {
+        return None;
+    }
+    let count: usize = lines.next()?.trim().parse().ok()?;
+    let mut entries = Vec::with_capacity(count.min(text.len()));
+    for line in lines.by_ref().take(count) {
+        let mut fields = line.split_whitespace();
+        let (Some(topic), Some(partition), Some(offset), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return None;
+        };
+        entries.push((topic.to_owned(), partition.parse().ok()?, offset.parse().ok()?));
+    }
+    (entries.len() == count && lines.all(|l| l.trim().is_empty())).then_some(entries)
+}
+
 fn numbered_name(offset: i64, extension: &str) -> String {
     format!("{offset:0width$}.{extension}", width = NAME_DIGITS)
 }
@@ -175,6 +216,20 @@ mod tests {
         assert_eq!(SegmentFile::parse("00000000000000000042.snapshot"), None);
         assert_eq!(SegmentFile::parse("00000000000000000042.log.tmp"), None);
         assert_eq!(SegmentFile::parse("consumer-offsets.log"), None);
+    }
+
+    #[test]
+    fn offset_checkpoints_are_written_and_read_as_kafka_does() {
+        let entries = vec![("events".to_owned(), 0, 15), ("a.b-c".to_owned(), 12, 4242)];
+        let text = encode_offset_checkpoint(&entries);
+        assert_eq!(text, "0\n2\nevents 0 15\na.b-c 12 4242\n");
+        assert_eq!(decode_offset_checkpoint(&text), Some(entries));
+        assert_eq!(decode_offset_checkpoint("0\n0\n"), Some(vec![]));
+        assert_eq!(decode_offset_checkpoint("1\n0\n"), None);
+        assert_eq!(decode_offset_checkpoint("0\n2\nevents 0 15\n"), None);
+        assert_eq!(decode_offset_checkpoint("0\n1\nevents 0\n"), None);
+        assert_eq!(decode_offset_checkpoint("0\n1\nevents x 15\n"), None);
+        assert_eq!(decode_offset_checkpoint(""), None);
     }
 
     #[test]

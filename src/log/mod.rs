@@ -49,6 +49,23 @@ pub enum Error {
     InvalidProducerEpoch { producer_id: i64, epoch: i16, current: i16 },
 }
 
+/// The space of the volume a dir is on, as Java's `FileStore` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DirSpace {
+    /// All of the volume's blocks (`getTotalSpace`).
+    pub total_bytes: i64,
+    /// The blocks an unprivileged process may still fill (`getUsableSpace`).
+    pub usable_bytes: i64,
+}
+
+/// The space of the volume `dir` is on (statvfs). Sizes past `i64::MAX` read as
+/// `i64::MAX`, as Kafka reads a Java `FileStore`'s overflowing answers.
+pub fn dir_space(dir: &Path) -> Result<DirSpace, Error> {
+    let stat = rustix::fs::statvfs(dir).map_err(|e| Error::io(dir, e.into()))?;
+    let bytes = |blocks: u64| i64::try_from(blocks.saturating_mul(stat.f_frsize)).unwrap_or(i64::MAX);
+    Ok(DirSpace { total_bytes: bytes(stat.f_blocks), usable_bytes: bytes(stat.f_bavail) })
+}
+
 impl From<crate::durable::Error> for Error {
     fn from(e: crate::durable::Error) -> Self {
         Error::Io { path: e.path, source: e.source }

@@ -14,8 +14,18 @@
 //! recovery point on is re-validated batch by batch and cut at the first torn or
 //! corrupt batch; a clean stop leaves a marker that lets the next start skip that
 //! scan.
+//!
+//! The log start offset is where reading may begin: the first segment's base
+//! offset, or further on once DeleteRecords moved it (Kafka's
+//! `maybeIncrementLogStartOffset`). Records before it are hidden at once; the
+//! segments wholly below it are deleted right after, and retention deletes any
+//! that a later roll leaves wholly below it. A start inside the first segment is
+//! not in that segment's files: whoever moves it keeps it durable (the data
+//! dir's `log-start-offset-checkpoint`, as Kafka does) and hands it back to
+//! `open_with_start`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
@@ -125,6 +135,9 @@ pub struct Log {
     segments: RwLock<Vec<Arc<Segment>>>,
     writer: Mutex<Writer>,
     end_offset: watch::Sender<i64>,
+    /// Kafka's log start offset (see the module doc); only moves forward, under
+    /// the writer lock.
+    start_offset: AtomicI64,
     /// fsyncs rolled segments and moves the recovery point, off the append path.
     flusher: Flusher,
 }
@@ -145,6 +158,20 @@ struct Writer {
 
 impl Log {
     pub fn open(dir: &Path, config: LogConfig, now_ms: i64) -> Result<(Self, OpenReport), Error> {
+        Self::open_with_start(dir, config, now_ms, 0)
+    }
+
+    /// Opens the log with the log start offset a checkpoint kept: the log starts
+    /// there or at its first segment's base offset, whichever is later. A log
+    /// that ends before it (a crash took a tail that DeleteRecords had already
+    /// passed) has every segment deleted and starts empty at it, as Kafka's
+    /// `LogLoader` does, so offsets never go back below a start once answered.
+    pub fn open_with_start(
+        dir: &Path,
+        config: LogConfig,
+        now_ms: i64,
+        checkpointed_start: i64,
+    ) -> Result<(Self, OpenReport), Error> {
         let started = Instant::now();
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let marker = dir.join(CLEAN_SHUTDOWN_FILE);
@@ -199,7 +226,18 @@ impl Log {
         }
         let active = segments.last().expect("the log always has an active segment");
         active.activate()?;
-        let end = active.next_offset();
+        let mut end = active.next_offset();
+        if end < checkpointed_start {
+            tracing::warn!(
+                dir = %dir.display(),
+                log_end_offset = end,
+                log_start_offset = checkpointed_start,
+                "the log ends before its checkpointed start offset; deleting every segment"
+            );
+            start_empty_at(dir, &mut segments, checkpointed_start, seg_config, now_ms)?;
+            end = checkpointed_start;
+        }
+        let start = checkpointed_start.max(segments[0].base_offset());
 
         // The marker stays until the first append (`append` removes it): a log
         // that takes no records keeps trusting its files, so opening and closing
@@ -222,6 +260,7 @@ impl Log {
                 clean_marker: clean,
             }),
             end_offset: watch::Sender::new(end),
+            start_offset: AtomicI64::new(start),
             flusher: Flusher::new(dir),
         };
         Ok((log, report))
@@ -303,9 +342,45 @@ impl Log {
         self.writer().config = config;
     }
 
-    /// The first offset still in the log.
+    /// The first offset still in the log (Kafka's log start offset).
     pub fn start_offset(&self) -> i64 {
+        self.start_offset.load(Ordering::Acquire)
+    }
+
+    /// The base offset of the first segment: the log start offset, or before it
+    /// when the start is inside that segment.
+    pub fn first_segment_base(&self) -> i64 {
         self.segments_read()[0].base_offset()
+    }
+
+    /// Moves the log start offset forward to `offset` (DeleteRecords): the
+    /// records before it are gone for every reader from here on. Beyond the log
+    /// end offset (the high watermark on one replica) or negative is out of
+    /// range; at or before the current start changes nothing. Returns the log
+    /// start offset after. The segments wholly below it stay until
+    /// `delete_segments_below_start`, so that the caller can make the new start
+    /// durable first.
+    pub fn advance_start(&self, offset: i64) -> Result<i64, Error> {
+        let writer = self.writer();
+        if writer.closed {
+            return Err(Error::Closed);
+        }
+        let (start, end) = (self.start_offset(), self.end_offset());
+        if offset < 0 || offset > end {
+            return Err(Error::OffsetOutOfRange { offset, start, end });
+        }
+        if offset > start {
+            self.start_offset.store(offset, Ordering::Release);
+        }
+        Ok(self.start_offset())
+    }
+
+    /// Deletes the sealed segments wholly below the log start offset (those the
+    /// next segment's base offset is at or before); returns their base offsets.
+    pub fn delete_segments_below_start(&self) -> Result<Vec<i64>, Error> {
+        let _writer = self.writer();
+        let count = self.segments_below_start();
+        self.delete_oldest(count)
     }
 
     /// The offset the next append gets: also the high watermark on one replica.
@@ -348,8 +423,9 @@ impl Log {
     /// The first record whose timestamp is >= `timestamp` (Kafka's offsetsForTimes).
     pub fn offset_for_timestamp(&self, timestamp: i64) -> Result<Option<OffsetLookup>, Error> {
         let segments = self.segments_read().clone();
+        let start = self.start_offset();
         for segment in segments.iter().filter(|s| s.max_timestamp() >= timestamp) {
-            if let Some((offset, timestamp)) = segment.find_by_timestamp(timestamp)? {
+            if let Some((offset, timestamp)) = segment.find_by_timestamp(timestamp, start)? {
                 return Ok(Some(OffsetLookup { offset, timestamp }));
             }
         }
@@ -372,13 +448,15 @@ impl Log {
     }
 
     /// Deletes the oldest sealed segments that `retention_ms` or `retention_bytes`
-    /// say must go, never the active one; returns their base offsets.
+    /// say must go, or that are wholly below the log start offset, never the
+    /// active one; returns their base offsets. The log start moves up to the
+    /// first segment left.
     pub fn apply_retention(&self, now_ms: i64) -> Result<Vec<i64>, Error> {
         let writer = self.writer();
         let (retention_ms, retention_bytes) = (writer.config.retention_ms, writer.config.retention_bytes);
         let segments = self.segments_read().clone();
         let sealed = &segments[..segments.len() - 1];
-        let mut expired = 0;
+        let mut expired = self.segments_below_start();
         if retention_ms >= 0 {
             expired = sealed
                 .iter()
@@ -396,10 +474,34 @@ impl Log {
                 .count();
             expired = expired.max(over_size);
         }
-        if expired == 0 {
+        self.delete_oldest(expired)
+    }
+
+    /// How many sealed segments from the first are wholly below the log start.
+    fn segments_below_start(&self) -> usize {
+        let start = self.start_offset();
+        self.segments_read().windows(2).take_while(|pair| pair[1].base_offset() <= start).count()
+    }
+
+    /// Deletes the first `count` segments, all sealed, and moves the log start
+    /// up to the first one left. The caller holds the writer lock.
+    fn delete_oldest(&self, count: usize) -> Result<Vec<i64>, Error> {
+        if count == 0 {
             return Ok(Vec::new());
         }
-        let removed: Vec<Arc<Segment>> = self.segments_write().drain(..expired).collect();
+        // A just-rolled segment may still be queued for its fsync: deleting its
+        // files under the flusher would fail the flush, and with it the
+        // recovery point for the rest of the process.
+        if let Err(e) = self.flusher.wait() {
+            tracing::debug!(dir = %self.dir.display(), error = %e, "a flush had failed before deleting segments");
+        }
+        let removed: Vec<Arc<Segment>> = {
+            let mut segments = self.segments_write();
+            let count = count.min(segments.len() - 1);
+            let removed = segments.drain(..count).collect();
+            self.start_offset.fetch_max(segments[0].base_offset(), Ordering::AcqRel);
+            removed
+        };
         let mut bases = Vec::with_capacity(removed.len());
         for segment in removed {
             segment.delete()?;
@@ -560,6 +662,29 @@ fn load_producer_states(dir: &Path, segments: &[Arc<Segment>], end: i64) -> Resu
         })?;
     }
     Ok(states)
+}
+
+/// Replaces every segment with one empty segment at `start`, and drops the
+/// producer snapshots, which describe offsets the log no longer has.
+fn start_empty_at(
+    dir: &Path,
+    segments: &mut Vec<Arc<Segment>>,
+    start: i64,
+    config: SegmentConfig,
+    now_ms: i64,
+) -> Result<(), Error> {
+    for segment in segments.drain(..) {
+        segment.delete()?;
+    }
+    for offset in snapshot_offsets(dir)? {
+        let path = dir.join(layout::snapshot_file_name(offset));
+        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+    }
+    let fresh = Segment::open(dir, start, config, now_ms)?;
+    fresh.activate()?;
+    segments.push(Arc::new(fresh));
+    durable::sync_dir(dir)?;
+    Ok(())
 }
 
 fn read_recovery_point(dir: &Path) -> i64 {

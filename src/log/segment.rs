@@ -451,12 +451,13 @@ impl Segment {
         self.store.read(start, end - start)
     }
 
-    /// First record with timestamp >= `ts`: (offset, timestamp), or `None`.
-    pub fn find_by_timestamp(&self, ts: i64) -> Result<Option<(i64, i64)>, Error> {
+    /// First record at or after `min_offset` (the log start offset) with
+    /// timestamp >= `ts`: (offset, timestamp), or `None`.
+    pub fn find_by_timestamp(&self, ts: i64, min_offset: i64) -> Result<Option<(i64, i64)>, Error> {
         if self.max_timestamp() < ts {
             return Ok(None);
         }
-        let from_offset = self.time_index().lookup(ts).unwrap_or(self.base_offset);
+        let from_offset = self.time_index().lookup(ts).unwrap_or(self.base_offset).max(min_offset);
         let start = self.index().lookup(from_offset);
         for item in self.batches_from(start) {
             let (_, batch) = item?;
@@ -464,7 +465,13 @@ impl Segment {
             if header.last_offset() < from_offset || header.max_timestamp() < ts {
                 continue;
             }
-            return Ok(batch::find_record(&batch, |t| t >= ts).or(Some((header.base_offset(), header.max_timestamp()))));
+            match batch::find_record_from(&batch, min_offset, |t| t >= ts) {
+                Some(found) => return Ok(Some(found)),
+                // The records that matched are all before the log start: on to the next batch.
+                None if header.compression() == 0 && header.base_offset() < min_offset => continue,
+                // A batch not walked record by record answers for all of its records.
+                None => return Ok(Some((header.base_offset().max(min_offset), header.max_timestamp()))),
+            }
         }
         Ok(None)
     }

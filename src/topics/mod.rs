@@ -9,6 +9,8 @@
 //! DATA_DIR/topic-configs/<topic>.conf           the topic's own configs (Kafka keeps these
 //!                                               in its metadata log), absent when it has none
 //! DATA_DIR/topic-configs/<topic>.op             a creation, addition or deletion in progress
+//! DATA_DIR/log-start-offset-checkpoint           log start offsets DeleteRecords moved
+//!                                               (see `log_starts`)
 //! ```
 //!
 //! The directories are the truth: a topic exists while a partition directory of
@@ -34,6 +36,7 @@
 //! checked against the limit with the reservations included.
 
 pub mod config;
+mod log_starts;
 pub mod name;
 
 use std::collections::{BTreeMap, HashMap};
@@ -46,6 +49,7 @@ use base64::Engine;
 use uuid::Uuid;
 
 use self::config::{Overrides, TopicConfig};
+use self::log_starts::{LogStarts, Starts};
 use crate::config::Config;
 use crate::durable;
 use crate::log::layout::PARTITION_METADATA_FILE;
@@ -151,6 +155,8 @@ pub struct Topics {
     /// The broker's settings: defaults for every topic config, and the limits.
     broker: Config,
     inner: RwLock<Inner>,
+    /// The log start offsets DeleteRecords moved, kept across restarts.
+    log_starts: LogStarts,
 }
 
 #[derive(Default)]
@@ -207,7 +213,8 @@ impl Topics {
         let jobs: Vec<(String, usize)> =
             found.topics.iter().flat_map(|(topic, &count)| (0..count).map(move |p| (topic.clone(), p))).collect();
         let ids = read_topic_ids(&data_dir, &found.topics)?;
-        let logs = open_logs(&data_dir, &jobs, broker, &configs, now_ms)?;
+        let (log_starts, starts) = LogStarts::open(&data_dir);
+        let logs = open_logs(&data_dir, &jobs, broker, &configs, &starts, now_ms)?;
         let mut logs = logs.into_iter();
         for (topic, &count) in &found.topics {
             let overrides = configs.get(topic).cloned().unwrap_or_default();
@@ -236,7 +243,10 @@ impl Topics {
         }
         report.topics = inner.by_name.len();
         report.partitions = inner.partitions;
-        let topics = Topics { data_dir, broker: broker.clone(), inner: RwLock::new(inner) };
+        let topics = Topics { data_dir, broker: broker.clone(), inner: RwLock::new(inner), log_starts };
+        // Drops the entries of topics no longer here (deleted before a crash
+        // let the checkpoint say so) and of starts the segments now tell.
+        topics.checkpoint_log_starts(&mut topics.log_starts.lock())?;
         for spec in &broker.topic {
             if topics.get(&spec.name).is_some() {
                 continue;
@@ -341,6 +351,14 @@ impl Topics {
     fn create_on_disk(&self, new: &NewTopic<'_>) -> Result<Arc<Topic>, Error> {
         let config = new.overrides.resolve(&self.broker);
         let id = Uuid::new_v4();
+        {
+            // Entries of an earlier topic of this name, should its deletion
+            // have failed to remove them, must not become the new one's starts.
+            let mut on_disk = self.log_starts.lock();
+            if log_starts::names(&on_disk, new.name) {
+                self.checkpoint_log_starts(&mut on_disk)?;
+            }
+        }
         let result = (|| {
             write_intent(&self.data_dir, new.name, &Intent::Create { id })?;
             write_config(&self.data_dir, new.name, &new.overrides)?;
@@ -432,6 +450,17 @@ impl Topics {
     /// Removes a topic: gone from every lookup at once, its files renamed to
     /// Kafka's `-delete` form and removed in the background.
     pub fn delete(&self, topic: &Topic) -> Result<(), Error> {
+        self.delete_partitions(topic)?;
+        // After the partition list is let go: writing the checkpoint reads
+        // every topic's, and whoever holds the checkpoint may be waiting on it.
+        let mut on_disk = self.log_starts.lock();
+        if log_starts::names(&on_disk, &topic.name) {
+            self.checkpoint_log_starts(&mut on_disk)?;
+        }
+        Ok(())
+    }
+
+    fn delete_partitions(&self, topic: &Topic) -> Result<(), Error> {
         // The topic's partition list before the registry, as `create_partitions`
         // takes them: one order, no deadlock.
         let partitions = write(&topic.partitions);
@@ -476,6 +505,48 @@ impl Topics {
             Some(e) => Err(e.into()),
             None => Ok(clear_intent(&self.data_dir, &topic.name)?),
         }
+    }
+
+    /// Moves the log start offset of `log` (a partition of one of these topics)
+    /// forward to `offset`, DeleteRecords' work: the new start is in the
+    /// checkpoint before this returns, and the segments wholly below it are
+    /// deleted after. Returns the log start offset after (Kafka's low watermark
+    /// on one replica). Does file I/O: callers on the async runtime run it as
+    /// blocking work.
+    pub fn delete_records(&self, log: &Log, offset: i64) -> Result<i64, Error> {
+        let start = {
+            let mut on_disk = self.log_starts.lock();
+            let before = log.start_offset();
+            let start = log.advance_start(offset)?;
+            if start != before {
+                self.checkpoint_log_starts(&mut on_disk)?;
+            }
+            start
+        };
+        match log.delete_segments_below_start() {
+            Ok(deleted) if !deleted.is_empty() => {
+                tracing::info!(segments = ?deleted, log_start_offset = start, "deleted segments below the log start")
+            }
+            Ok(_) => {}
+            // The new start holds either way; retention deletes them later.
+            Err(e) => tracing::warn!(error = %e, "could not delete the segments below the log start"),
+        }
+        Ok(start)
+    }
+
+    /// Writes the checkpoint of every live partition whose log start is past its
+    /// first segment's base offset. `on_disk` is the held checkpoint lock.
+    fn checkpoint_log_starts(&self, on_disk: &mut Vec<log::layout::CheckpointEntry>) -> Result<(), Error> {
+        let mut entries = Vec::new();
+        for topic in self.all() {
+            for (partition, log) in topic.partitions().iter().enumerate() {
+                let start = log.start_offset();
+                if start > log.first_segment_base() {
+                    entries.push((topic.name.clone(), partition as i32, start));
+                }
+            }
+        }
+        self.log_starts.write(on_disk, entries)
     }
 
     /// Closes every partition cleanly (shutdown), several at a time: a partition
@@ -782,6 +853,7 @@ fn open_logs(
     jobs: &[(String, usize)],
     broker: &Config,
     configs: &HashMap<String, Overrides>,
+    starts: &Starts,
     now_ms: i64,
 ) -> Result<Vec<(Log, log::OpenReport)>, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len().max(1));
@@ -795,7 +867,8 @@ fn open_logs(
                 let Some((topic, partition)) = jobs.get(i) else { break };
                 let config = configs.get(topic).cloned().unwrap_or_default().resolve(broker);
                 let dir = data_dir.join(partition_dir_name(topic, *partition));
-                let opened = Log::open(&dir, config.log_config(broker), now_ms);
+                let start = starts.get(&(topic.clone(), *partition)).copied().unwrap_or(0);
+                let opened = Log::open_with_start(&dir, config.log_config(broker), now_ms, start);
                 if let Ok((log, report)) = &opened {
                     if !report.clean || report.truncated_bytes > 0 {
                         tracing::info!(
