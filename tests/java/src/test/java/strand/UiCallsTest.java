@@ -162,7 +162,9 @@ class UiCallsTest extends AdminClientTest {
 
         // Without inter.broker.protocol.version (gone in Kafka 4) the version comes from the
         // finalized metadata.version; with neither, kafka-ui shows "Unknown" and turns off
-        // incremental alter configs, config documentation and quota management.
+        // incremental alter configs, config documentation and quota management. (Its table
+        // ends at 4.3's level 30, so it shows Kafka 4.4's 33 as "Unknown" too; newer ones
+        // will not.)
         FeatureMetadata features = admin.describeFeatures().featureMetadata().get();
         FinalizedVersionRange metadataVersion = features.finalizedFeatures().get("metadata.version");
         assertNotNull(metadataVersion, "describeFeatures: no finalized metadata.version; finalized: "
