@@ -307,6 +307,36 @@ check_out "kafka-delete-records (before offset 3)" \
 tool kafka-get-offsets --bootstrap-server "$BOOTSTRAP" --topic "$TOPIC" --time -2
 check_out "kafka-get-offsets --time -2 after delete-records" "$TOPIC:0:3"
 
+# --- kafka-configs --entity-type users: SCRAM credentials ---------------------------
+# --describe also sends DescribeClientQuotas. Kafka lists a user's mechanisms in
+# its hash map's order, which changes from one JVM start to the next; strand by type.
+
+users_tool() { tool kafka-configs --bootstrap-server "$BOOTSTRAP" --entity-type users "$@"; }
+users_tool --entity-name tools-alice --alter --add-config 'SCRAM-SHA-256=[iterations=8192,password=pw]'
+check_out "kafka-configs --alter --add-config SCRAM-SHA-256 (user)" "Completed updating config for user tools-alice."
+users_tool --entity-name tools-alice --alter --add-config 'SCRAM-SHA-512=[password=pw2]'
+check_out "kafka-configs --alter --add-config SCRAM-SHA-512 (same user)" "Completed updating config for user tools-alice."
+users_tool --entity-name tools-alice --describe
+check_match "kafka-configs --describe (user with two mechanisms)" \
+    "^SCRAM credential configs for user-principal 'tools-alice' are (SCRAM-SHA-256=iterations=8192, SCRAM-SHA-512=iterations=4096|SCRAM-SHA-512=iterations=4096, SCRAM-SHA-256=iterations=8192)$"
+users_tool --describe
+check_match "kafka-configs --describe (all users)" "^SCRAM credential configs for user-principal 'tools-alice' are "
+users_tool --entity-name tools-alice --alter --delete-config SCRAM-SHA-256
+check_out "kafka-configs --alter --delete-config SCRAM-SHA-256 (user)" "Completed updating config for user tools-alice."
+users_tool --entity-name tools-alice --describe
+check_out "kafka-configs --describe (user after a delete)" \
+    "SCRAM credential configs for user-principal 'tools-alice' are SCRAM-SHA-512=iterations=4096"
+users_tool --entity-name tools-alice --alter --delete-config SCRAM-SHA-256
+if grep -q "ResourceNotFoundException: Attempt to delete a user credential that does not exist" <<<"$OUT$ERR"; then
+    pass "kafka-configs --delete-config of a deleted credential (ResourceNotFoundException)"
+else
+    fail "kafka-configs --delete-config of a deleted credential (ResourceNotFoundException)" "no ResourceNotFoundException"
+fi
+users_tool --entity-name tools-alice --alter --delete-config SCRAM-SHA-512
+check_out "kafka-configs --alter --delete-config SCRAM-SHA-512 (last one)" "Completed updating config for user tools-alice."
+users_tool --entity-name tools-alice --describe
+check_out "kafka-configs --describe (user without credentials)" ""
+
 # --- done -------------------------------------------------------------------------
 
 mkdir -p "$COMPAT_DIR/results"

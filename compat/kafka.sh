@@ -56,6 +56,9 @@ declare -A TOOL_CLASSES=(
     [kafka-verifiable-consumer]=org.apache.kafka.tools.VerifiableConsumer
     [kafka-dump-log]=org.apache.kafka.tools.DumpLogSegments
     [kafka-storage]=kafka.tools.StorageTool
+    [kafka-leader-election]=org.apache.kafka.tools.LeaderElectionCommand
+    [kafka-acls]=org.apache.kafka.tools.AclCommand
+    [kafka-reassign-partitions]=org.apache.kafka.tools.reassign.ReassignPartitionsCommand
 )
 
 # Downloads Kafka and its runtime dependencies with Maven into the cache, once.

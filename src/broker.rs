@@ -4,7 +4,9 @@
 //!
 //! Identity lives in the data dir in Kafka's own files so it is stable across
 //! restarts: `meta.properties` (cluster.id, node.id) at the top, and each
-//! partition's `partition.metadata` (its topic's id, see `topics`).
+//! partition's `partition.metadata` (its topic's id, see `topics`). The SCRAM
+//! credentials AlterUserScramCredentials sets are in `scram-credentials` (see
+//! `scram_store`).
 
 use std::path::Path;
 
@@ -20,6 +22,8 @@ use crate::log::layout::META_PROPERTIES_FILE;
 use crate::log::{self, Log};
 use crate::metrics;
 use crate::producer_ids::ProducerIdManager;
+use crate::sasl::Users;
+use crate::scram_store::{self, ScramStore};
 use crate::topics::{self, Topics};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +36,8 @@ pub enum Error {
     Topics(#[from] topics::Error),
     #[error("{path}: {reason}")]
     Metadata { path: String, reason: String },
+    #[error(transparent)]
+    Scram(#[from] scram_store::Error),
 }
 
 pub struct Broker {
@@ -41,6 +47,9 @@ pub struct Broker {
     pub groups: Coordinator,
     /// Ids for idempotent producers (InitProducerId).
     pub producer_ids: ProducerIdManager,
+    /// The SASL users' SCRAM credentials as AlterUserScramCredentials changes
+    /// them; the listener's SASL checks the same `Users`.
+    pub scram: ScramStore,
     pub cluster_id: String,
     /// Host and port clients are told to connect to.
     pub advertised_host: String,
@@ -51,8 +60,15 @@ pub struct Broker {
 
 impl Broker {
     /// Opens (or initialises) the data dir. `bound` is the address the listener
-    /// actually got, which matters when the configured port is 0.
-    pub fn open(config: Config, bound: std::net::SocketAddr, shutdown: watch::Receiver<bool>) -> Result<Self, Error> {
+    /// actually got, which matters when the configured port is 0. `users` are the
+    /// listener's SASL users (none without SASL), to which the SCRAM credentials
+    /// stored in the data dir are applied.
+    pub fn open(
+        config: Config,
+        bound: std::net::SocketAddr,
+        shutdown: watch::Receiver<bool>,
+        users: std::sync::Arc<Users>,
+    ) -> Result<Self, Error> {
         let data_dir = config.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(|e| log::Error::io(&data_dir, e))?;
         let cluster_id = read_or_create_meta(&data_dir, config.node_id)?;
@@ -69,8 +85,9 @@ impl Broker {
         let store = FileOffsetStore::open(&data_dir, config.offsets_fsync)?;
         let groups = Coordinator::new(Box::new(store))?;
         let producer_ids = ProducerIdManager::open(&data_dir)?;
+        let scram = ScramStore::open(&data_dir, users)?;
         let (advertised_host, advertised_port) = advertised(&config, bound);
-        Ok(Self { config, topics, groups, producer_ids, cluster_id, advertised_host, advertised_port, shutdown })
+        Ok(Self { config, topics, groups, producer_ids, scram, cluster_id, advertised_host, advertised_port, shutdown })
     }
 
     /// Appends a producer's batch to a partition's log. Under a message-count

@@ -5,7 +5,8 @@
 //! answers in order; `api` gives each frame its meaning (one module per Kafka API,
 //! the dispatch, the per-connection `session`, and the one `Error` map); `log` is
 //! the partition's on-disk commit log and `group` the consumer groups; `broker`
-//! is the state they share; `tls` and `sasl` secure the listener; `metrics`
+//! is the state they share; `tls` and `sasl` secure the listener, and
+//! `scram_store` keeps the SCRAM credentials set at run time; `metrics`
 //! records and renders Prometheus metrics and `http` serves them with `/health`.
 //! Dependencies point down: connection -> api -> broker, log, group; metrics know
 //! no broker.
@@ -22,6 +23,7 @@ pub mod log;
 pub mod metrics;
 pub mod producer_ids;
 pub mod sasl;
+pub mod scram_store;
 pub mod server;
 pub mod tls;
 pub mod topics;

@@ -9,14 +9,25 @@
 //! with a random salt and 4096 iterations (Kafka's default and the RFC minimum),
 //! and, for PLAIN, a SHA-256 digest. Passwords are not kept after that.
 //!
+//! Over the file's SCRAM credentials lies a second layer that can change while
+//! the broker runs: what AlterUserScramCredentials (`kafka-configs --entity-type
+//! users`) set or deleted, kept by `scram_store`. For a user and SCRAM mechanism
+//! that layer names, it wins over the file: an upsertion replaces the file's
+//! credential, a deletion hides it. PLAIN always checks the file's password, as
+//! Kafka's PLAIN checks JAAS and never the SCRAM credentials. An exchange reads
+//! the layer under a read lock held only for the lookup, so an alteration
+//! applies to every exchange that starts after it, and sessions already
+//! authenticated go on, as in Kafka.
+//!
 //! Deliberately not done: channel binding (`-PLUS`), delegation tokens
 //! (`tokenauth=true`), and re-authentication (KIP-368: sessions do not expire).
 //! An unknown SCRAM user gets a plausible server-first message built from a
 //! per-process secret, so failure shows up at the proof, as for a wrong password,
 //! and does not tell which user names exist.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -29,7 +40,7 @@ pub const SCRAM_ITERATIONS: u32 = 4096;
 const SALT_BYTES: usize = 24;
 const NONCE_BYTES: usize = 24;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mechanism {
     Plain,
     ScramSha256,
@@ -51,6 +62,33 @@ impl Mechanism {
     /// Kafka matches mechanism names exactly, case included.
     pub fn from_name(name: &str) -> Option<Mechanism> {
         Mechanism::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// A SCRAM mechanism by the number Kafka's `ScramMechanism` gives it on the
+    /// wire (KIP-554): 1 SCRAM-SHA-256, 2 SCRAM-SHA-512; anything else is unknown.
+    pub fn from_scram_type(scram_type: i8) -> Option<Mechanism> {
+        match scram_type {
+            1 => Some(Mechanism::ScramSha256),
+            2 => Some(Mechanism::ScramSha512),
+            _ => None,
+        }
+    }
+
+    /// `from_scram_type` backwards; `None` for PLAIN.
+    pub fn scram_type(self) -> Option<i8> {
+        match self {
+            Mechanism::Plain => None,
+            Mechanism::ScramSha256 => Some(1),
+            Mechanism::ScramSha512 => Some(2),
+        }
+    }
+
+    /// The length of the mechanism's hash, which StoredKey and ServerKey have.
+    pub fn key_len(self) -> usize {
+        match self {
+            Mechanism::ScramSha512 => 64,
+            Mechanism::ScramSha256 | Mechanism::Plain => 32,
+        }
     }
 }
 
@@ -103,7 +141,7 @@ pub enum AuthError {
 
 /// A SCRAM credential as RFC 5802 stores it: the password itself is not needed
 /// to verify a proof.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ScramCredential {
     pub salt: Vec<u8>,
     pub iterations: u32,
@@ -116,15 +154,32 @@ impl ScramCredential {
     /// "Client Key")); ServerKey = HMAC(SaltedPassword, "Server Key").
     pub fn derive(mechanism: Mechanism, password: &[u8], salt: &[u8], iterations: u32) -> ScramCredential {
         let salted = salted_password(mechanism, password, salt, iterations);
-        let client_key = hmac(mechanism, &salted, b"Client Key");
+        ScramCredential::from_salted_password(mechanism, &salted, salt, iterations)
+    }
+
+    /// The credential for a SaltedPassword a client computed itself, as
+    /// AlterUserScramCredentials sends it (the broker never sees the password).
+    pub fn from_salted_password(mechanism: Mechanism, salted: &[u8], salt: &[u8], iterations: u32) -> ScramCredential {
+        let client_key = hmac(mechanism, salted, b"Client Key");
         ScramCredential {
             salt: salt.to_vec(),
             iterations,
             stored_key: hash(mechanism, &client_key),
-            server_key: hmac(mechanism, &salted, b"Server Key"),
+            server_key: hmac(mechanism, salted, b"Server Key"),
         }
     }
 }
+
+// Never prints a key or the salt, so a credential can be in a log line or a panic.
+impl std::fmt::Debug for ScramCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScramCredential").field("iterations", &self.iterations).finish_non_exhaustive()
+    }
+}
+
+/// The SCRAM credentials set or deleted at run time, by user and mechanism:
+/// `Some` replaces the users file's credential (or adds one), `None` deletes it.
+pub type Altered = BTreeMap<(String, Mechanism), Option<ScramCredential>>;
 
 struct Credentials {
     /// SHA-256 of the password: compared in constant time without leaking its length.
@@ -135,7 +190,11 @@ struct Credentials {
 
 /// The users one broker knows, with credentials for the enabled mechanisms.
 pub struct Users {
+    /// From the users file, fixed for the life of the process.
     users: HashMap<String, Credentials>,
+    /// Over `users`, changed while the broker runs (see the module doc). Held
+    /// only to read or swap the map, never across I/O.
+    altered: RwLock<Altered>,
     /// Makes up credentials for unknown SCRAM users (see the module doc).
     secret: [u8; 32],
 }
@@ -178,9 +237,10 @@ impl Users {
             };
             users.insert(user.to_owned(), credentials);
         }
-        Ok(Users { users, secret })
+        Ok(Users { users, altered: RwLock::new(Altered::new()), secret })
     }
 
+    /// The users file's users (SCRAM users added at run time not counted).
     pub fn len(&self) -> usize {
         self.users.len()
     }
@@ -189,13 +249,69 @@ impl Users {
         self.users.is_empty()
     }
 
-    fn scram_credential(&self, mechanism: Mechanism, user: &str) -> Option<&ScramCredential> {
+    /// The users file's credential for `user` and a SCRAM mechanism.
+    fn file_credential(&self, mechanism: Mechanism, user: &str) -> Option<&ScramCredential> {
         let credentials = self.users.get(user)?;
         match mechanism {
             Mechanism::ScramSha256 => credentials.scram_sha256.as_ref(),
             Mechanism::ScramSha512 => credentials.scram_sha512.as_ref(),
             Mechanism::Plain => None,
         }
+    }
+
+    /// Whether the users file has a credential for `user` and `mechanism`.
+    pub fn in_file(&self, mechanism: Mechanism, user: &str) -> bool {
+        self.file_credential(mechanism, user).is_some()
+    }
+
+    /// The credential an exchange for `user` with `mechanism` checks now: the
+    /// altered one if there is one (or none, if deleted), else the file's.
+    pub fn scram_credential(&self, mechanism: Mechanism, user: &str) -> Option<ScramCredential> {
+        let altered = self.altered.read().unwrap_or_else(PoisonError::into_inner);
+        match altered.get(&(user.to_owned(), mechanism)) {
+            Some(altered) => altered.clone(),
+            None => self.file_credential(mechanism, user).cloned(),
+        }
+    }
+
+    /// Every user with a SCRAM credential now, each with its mechanisms and
+    /// iteration counts, mechanisms in Kafka's type order: what
+    /// DescribeUserScramCredentials shows.
+    pub fn scram_iterations(&self) -> BTreeMap<String, Vec<(Mechanism, u32)>> {
+        let mut all: BTreeMap<(String, Mechanism), u32> = BTreeMap::new();
+        for (user, credentials) in &self.users {
+            for (mechanism, credential) in [
+                (Mechanism::ScramSha256, &credentials.scram_sha256),
+                (Mechanism::ScramSha512, &credentials.scram_sha512),
+            ] {
+                if let Some(credential) = credential {
+                    all.insert((user.clone(), mechanism), credential.iterations);
+                }
+            }
+        }
+        let altered = self.altered.read().unwrap_or_else(PoisonError::into_inner);
+        for (key, credential) in altered.iter() {
+            match credential {
+                Some(credential) => all.insert(key.clone(), credential.iterations),
+                None => all.remove(key),
+            };
+        }
+        drop(altered);
+        let mut users: BTreeMap<String, Vec<(Mechanism, u32)>> = BTreeMap::new();
+        for ((user, mechanism), iterations) in all {
+            users.entry(user).or_default().push((mechanism, iterations));
+        }
+        users
+    }
+
+    /// A copy of the run-time layer, to build the next one from.
+    pub fn altered(&self) -> Altered {
+        self.altered.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Puts `altered` in force: every exchange from now on sees it.
+    pub fn set_altered(&self, altered: Altered) {
+        *self.altered.write().unwrap_or_else(PoisonError::into_inner) = altered;
     }
 
     /// Stands in for an unknown user: stable per name, so a client probing twice
@@ -373,7 +489,7 @@ fn scram_client_first(
         }
     }
     let (credential, known_user) = match users.scram_credential(mechanism, &user) {
-        Some(credential) => (credential.clone(), true),
+        Some(credential) => (credential, true),
         None => (users.mock_credential(mechanism, &user), false),
     };
     let nonce = format!("{client_nonce}{server_nonce}");
@@ -606,6 +722,28 @@ mod tests {
         assert_eq!(plain(b"\0mallory\0pw:with:colons"), Err(AuthError::InvalidPlainCredentials));
         assert!(matches!(plain(b"\0alice"), Err(AuthError::Malformed(_))));
         assert!(matches!(plain(b"\0\0pw"), Err(AuthError::Malformed(_))));
+    }
+
+    #[test]
+    fn an_altered_credential_wins_over_the_file_and_a_deleted_one_fails() {
+        let users = rfc7677_users();
+        let exchange = |users: &Users| {
+            let mut exchange = Exchange::new(Mechanism::ScramSha256);
+            exchange.step_with_nonce(CLIENT_FIRST.as_bytes(), users, SERVER_NONCE)?;
+            exchange.step(CLIENT_FINAL.as_bytes(), users)
+        };
+        assert!(exchange(&users).is_ok());
+        let key = ("user".to_owned(), Mechanism::ScramSha256);
+        users.set_altered(Altered::from([(key.clone(), None)]));
+        assert_eq!(exchange(&users), Err(AuthError::InvalidScramCredentials(Mechanism::ScramSha256)));
+        assert!(users.scram_iterations().is_empty());
+        // The credential a client's salted password makes is the one the password makes.
+        let salt = BASE64.decode("W22ZaJ0SNY7soEsUEjb6gQ==").unwrap();
+        let salted = salted_password(Mechanism::ScramSha256, b"pencil", &salt, 4096);
+        let credential = ScramCredential::from_salted_password(Mechanism::ScramSha256, &salted, &salt, 4096);
+        users.set_altered(Altered::from([(key, Some(credential))]));
+        assert!(exchange(&users).is_ok());
+        assert_eq!(users.scram_iterations()["user"], [(Mechanism::ScramSha256, 4096)]);
     }
 
     #[test]

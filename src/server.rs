@@ -46,6 +46,9 @@ pub enum Error {
 pub struct Security {
     tls: Option<TlsAcceptor>,
     sasl: Option<Arc<Sasl>>,
+    /// The SASL users (none without SASL): the SCRAM credentials stored in the
+    /// data dir apply to them once the broker opens it.
+    users: Arc<Users>,
 }
 
 impl Security {
@@ -62,8 +65,9 @@ impl Security {
             None => None,
         };
         let mechanisms = &config.sasl_mechanisms;
-        let sasl = if mechanisms.is_empty() {
-            None
+        let (sasl, users) = if mechanisms.is_empty() {
+            let none = Users::from_passwords([], mechanisms).map_err(|e| invalid("users_file", e.to_string()))?;
+            (None, Arc::new(none))
         } else {
             let users = Users::load(&config.users_file, mechanisms).map_err(|e| {
                 let path = config.users_file.display();
@@ -76,9 +80,10 @@ impl Security {
                     UsersError::Random(_) => invalid("users_file", e.to_string()),
                 }
             })?;
-            Some(Arc::new(Sasl { mechanisms: mechanisms.clone(), users }))
+            let users = Arc::new(users);
+            (Some(Arc::new(Sasl { mechanisms: mechanisms.clone(), users: users.clone() })), users)
         };
-        Ok(Security { tls, sasl })
+        Ok(Security { tls, sasl, users })
     }
 }
 
@@ -100,7 +105,7 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
     tracing::info!(addr = %metrics_addr, "serving metrics and health");
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone())?);
+    let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone(), security.users.clone())?);
     let source = broker.clone();
     exporter.set_source(move || source.metrics_snapshot());
     let housekeeping = tokio::spawn(housekeeping(broker.clone(), shutdown_rx));

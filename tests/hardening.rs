@@ -14,13 +14,19 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use common::{batch, batch_base_offsets, RawClient, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::alter_user_scram_credentials_request::ScramCredentialDeletion;
 use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
 use kafka_protocol::messages::create_topics_request::{CreatableReplicaAssignment, CreatableTopic};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+use kafka_protocol::messages::describe_user_scram_credentials_request::UserName;
+use kafka_protocol::messages::alter_partition_reassignments_request::ReassignableTopic;
+use kafka_protocol::messages::describe_topic_partitions_request::TopicRequest;
+use kafka_protocol::messages::elect_leaders_request::TopicPartitions;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::list_offsets_request::ListOffsetsTopic;
+use kafka_protocol::messages::list_partition_reassignments_request::ListPartitionReassignmentsTopics;
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
 use kafka_protocol::messages::offset_delete_request::OffsetDeleteRequestTopic;
@@ -391,6 +397,71 @@ fn sites(key: ApiKey, v: i16) -> Vec<Site> {
         }
         ApiKey::SaslAuthenticate => {
             vec![site("auth_bytes", v, Bytes, |k| SaslAuthenticateRequest::default().with_auth_bytes(data(k)))]
+        }
+        ApiKey::DescribeUserScramCredentials => vec![
+            site("users", v, Array, |k| DescribeUserScramCredentialsRequest::default().with_users(Some(n(k)))),
+            site("users[0].name", v, String, |k| {
+                DescribeUserScramCredentialsRequest::default()
+                    .with_users(Some(vec![UserName::default().with_name(text(k))]))
+            }),
+        ],
+        ApiKey::AlterUserScramCredentials => vec![
+            site("deletions", v, Array, |k| AlterUserScramCredentialsRequest::default().with_deletions(n(k))),
+            site("deletions[0].name", v, String, |k| {
+                AlterUserScramCredentialsRequest::default()
+                    .with_deletions(vec![ScramCredentialDeletion::default().with_name(text(k))])
+            }),
+        ],
+        ApiKey::DescribeCluster => vec![header_site::<DescribeClusterRequest>(v)],
+        ApiKey::DescribeTopicPartitions => vec![
+            site("topics", v, Array, |k| DescribeTopicPartitionsRequest::default().with_topics(n(k))),
+            site("topics[0].name", v, String, |k| {
+                DescribeTopicPartitionsRequest::default()
+                    .with_topics(vec![TopicRequest::default().with_name(TopicName(text(k)))])
+            }),
+        ],
+        ApiKey::ElectLeaders => vec![
+            site("topic_partitions", v, Array, |k| ElectLeadersRequest::default().with_topic_partitions(Some(n(k)))),
+            site("topic_partitions[0].partitions", v, Array, |k| {
+                ElectLeadersRequest::default()
+                    .with_topic_partitions(Some(vec![TopicPartitions::default().with_partitions(n(k))]))
+            }),
+        ],
+        ApiKey::ListPartitionReassignments => vec![
+            site("topics", v, Array, |k| ListPartitionReassignmentsRequest::default().with_topics(Some(n(k)))),
+            site("topics[0].partition_indexes", v, Array, |k| {
+                ListPartitionReassignmentsRequest::default()
+                    .with_topics(Some(vec![ListPartitionReassignmentsTopics::default().with_partition_indexes(n(k))]))
+            }),
+        ],
+        ApiKey::AlterPartitionReassignments => vec![
+            site("topics", v, Array, |k| AlterPartitionReassignmentsRequest::default().with_topics(n(k))),
+            site("topics[0].partitions", v, Array, |k| {
+                AlterPartitionReassignmentsRequest::default()
+                    .with_topics(vec![ReassignableTopic::default().with_partitions(n(k))])
+            }),
+        ],
+        ApiKey::DescribeAcls => vec![site("resource_name_filter", v, String, |k| {
+            DescribeAclsRequest::default().with_resource_name_filter(Some(text(k)))
+        })],
+        ApiKey::CreateAcls => vec![site("creations", v, Array, |k| CreateAclsRequest::default().with_creations(n(k)))],
+        ApiKey::DeleteAcls => vec![site("filters", v, Array, |k| DeleteAclsRequest::default().with_filters(n(k)))],
+        ApiKey::ListTransactions => vec![
+            site("state_filters", v, Array, |k| ListTransactionsRequest::default().with_state_filters(n(k))),
+            site("state_filters[0]", v, String, |k| {
+                ListTransactionsRequest::default().with_state_filters(vec![text(k)])
+            }),
+        ],
+        ApiKey::DescribeTransactions => vec![
+            site("transactional_ids", v, Array, |k| {
+                DescribeTransactionsRequest::default().with_transactional_ids(n(k))
+            }),
+            site("transactional_ids[0]", v, String, |k| {
+                DescribeTransactionsRequest::default().with_transactional_ids(vec![TransactionalId(text(k))])
+            }),
+        ],
+        ApiKey::DescribeClientQuotas => {
+            vec![site("components", v, Array, |k| DescribeClientQuotasRequest::default().with_components(n(k)))]
         }
         other => panic!("{other:?} is served but has no hostile-length probe here: add one"),
     }

@@ -370,8 +370,8 @@ fn an_unknown_api_key_closes_the_connection_and_the_broker_keeps_serving() {
 fn an_unserved_api_closes_the_connection() {
     let strand = Strand::start();
     let mut client = RawClient::connect(&strand.addr);
-    // AlterPartitionReassignments (key 45) v0: Kafka knows it, a one-node strand has nothing to reassign.
-    client.send_raw(&[0, 45, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0, 0, 0, 0, 0, 0]);
+    // AlterReplicaLogDirs (key 34) v1: Kafka knows it, strand (one data dir) does not serve it.
+    client.send_raw(&[0, 34, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0, 0, 0, 0]);
     assert!(client.is_closed_by_peer());
 }
 

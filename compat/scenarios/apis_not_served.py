@@ -29,9 +29,6 @@ def call(label, api, version, **fields):
 call("DescribeConfigs (topic)", "DescribeConfigs", 4,
      resources=[{"resource_type": 2, "resource_name": TOPIC, "configuration_keys": None}],
      include_synonyms=False, include_documentation=False)
-call("DescribeCluster", "DescribeCluster", 0, include_cluster_authorized_operations=False)
-call("DescribeTopicPartitions", "DescribeTopicPartitions", 0, topics=[{"name": TOPIC}],
-     response_partition_limit=100, cursor=None)
 call("DeleteTopics (another topic)", "DeleteTopics", 4, topic_names=[TOPIC + "-none"], timeout_ms=1000)
 call("CreatePartitions (to 2)", "CreatePartitions", 1,
      topics=[{"name": TOPIC, "count": 2, "assignments": None}], timeout_ms=1000, validate_only=True)
@@ -40,5 +37,4 @@ call("DeleteRecords (before offset 0)", "DeleteRecords", 2,
 call("OffsetForLeaderEpoch", "OffsetForLeaderEpoch", 4, replica_id=-1,
      topics=[{"topic": TOPIC, "partitions": [{"partition": 0, "current_leader_epoch": -1, "leader_epoch": 0}]}])
 call("DescribeProducers", "DescribeProducers", 0, topics=[{"name": TOPIC, "partition_indexes": [0]}])
-call("ListTransactions", "ListTransactions", 0, state_filters=[], producer_id_filters=[])
 call("DescribeLogDirs", "DescribeLogDirs", 1, topics=None)

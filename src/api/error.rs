@@ -16,7 +16,7 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 
 use super::authorize;
-use crate::{group, log, sasl, topics};
+use crate::{group, log, sasl, scram_store, topics};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -72,6 +72,61 @@ pub enum Error {
     /// An ApiVersions request newer than this broker serves (KIP-511).
     #[error("unsupported version")]
     UnsupportedVersion,
+    /// A user named twice in one DescribeUserScramCredentials, or altered twice
+    /// in one AlterUserScramCredentials.
+    #[error("{0}")]
+    DuplicateResource(String),
+    /// A user without SCRAM credentials to describe, or a credential to delete
+    /// that does not exist.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// A SCRAM credential Kafka refuses to store: an empty user name, too few
+    /// or too many iterations.
+    #[error("{0}")]
+    UnacceptableCredential(&'static str),
+    /// A SCRAM mechanism type other than 1 (SHA-256) and 2 (SHA-512).
+    #[error("Unknown SCRAM mechanism")]
+    UnknownScramMechanism,
+    /// An upsertion with an empty salted password: Kafka's HMAC refuses the
+    /// empty key and it answers UNKNOWN_SERVER_ERROR, without a message.
+    #[error("empty salted password")]
+    EmptySaltedPassword,
+    #[error(transparent)]
+    ScramStore(#[from] scram_store::Error),
+    /// A topic or partition the controller APIs (ElectLeaders, the
+    /// reassignments) do not find, with the message Kafka's controller words.
+    #[error("{0}")]
+    NoSuchTopicOrPartition(String),
+    /// ElectLeaders for a partition whose leader is already the one it wants.
+    #[error("Leader election not needed for topic partition.")]
+    ElectionNotNeeded,
+    /// Cancelling a partition reassignment when none is in progress.
+    #[error("No partition reassignment is in progress.")]
+    NoReassignmentInProgress,
+    /// A controller request whose timeout had passed before it ran (Kafka's
+    /// controller answers a timeout of 0 or less this way).
+    #[error("The request timed out.")]
+    RequestTimedOut,
+    /// DescribeCluster v1+ for an endpoint type this listener is not.
+    #[error("{0}")]
+    MismatchedEndpointType(String),
+    /// DescribeCluster v1+ for an endpoint type Kafka does not know.
+    #[error("{0}")]
+    UnsupportedEndpointType(String),
+    /// The ACL APIs on a broker without an authorizer; the message is Kafka's,
+    /// which differs between DescribeAcls and CreateAcls/DeleteAcls.
+    #[error("{0}")]
+    SecurityDisabled(&'static str),
+    /// DescribeTransactions for an id with no transaction state.
+    #[error("The transactionalId could not be found")]
+    TransactionalIdNotFound,
+    /// A ListTransactions id pattern that does not compile.
+    #[error("{0}")]
+    InvalidRegularExpression(String),
+    /// A DescribeClientQuotas entity type Kafka does not know: Kafka raises
+    /// UnsupportedVersionException, hence its code.
+    #[error("{0}")]
+    UnsupportedEntityType(String),
 }
 
 impl Error {
@@ -121,6 +176,22 @@ impl Error {
             Error::IllegalSaslState(_) => ResponseError::IllegalSaslState,
             Error::UnsupportedSaslMechanism(_) => ResponseError::UnsupportedSaslMechanism,
             Error::UnsupportedVersion => ResponseError::UnsupportedVersion,
+            Error::DuplicateResource(_) => ResponseError::DuplicateResource,
+            Error::ResourceNotFound(_) => ResponseError::ResourceNotFound,
+            Error::UnacceptableCredential(_) => ResponseError::UnacceptableCredential,
+            Error::UnknownScramMechanism => ResponseError::UnsupportedSaslMechanism,
+            Error::EmptySaltedPassword => ResponseError::UnknownServerError,
+            Error::ScramStore(_) => ResponseError::KafkaStorageError,
+            Error::NoSuchTopicOrPartition(_) => ResponseError::UnknownTopicOrPartition,
+            Error::ElectionNotNeeded => ResponseError::ElectionNotNeeded,
+            Error::NoReassignmentInProgress => ResponseError::NoReassignmentInProgress,
+            Error::RequestTimedOut => ResponseError::RequestTimedOut,
+            Error::MismatchedEndpointType(_) => ResponseError::MismatchedEndpointType,
+            Error::UnsupportedEndpointType(_) => ResponseError::UnsupportedEndpointType,
+            Error::SecurityDisabled(_) => ResponseError::SecurityDisabled,
+            Error::TransactionalIdNotFound => ResponseError::TransactionalIdNotFound,
+            Error::InvalidRegularExpression(_) => ResponseError::InvalidRegularExpression,
+            Error::UnsupportedEntityType(_) => ResponseError::UnsupportedVersion,
             Error::Unauthorized { kind, .. } => match kind {
                 authorize::ResourceKind::Cluster => ResponseError::ClusterAuthorizationFailed,
                 authorize::ResourceKind::Topic => ResponseError::TopicAuthorizationFailed,
@@ -206,6 +277,19 @@ error_codes!(SaslHandshakeResponse { top });
 error_codes!(SaslAuthenticateResponse { top });
 error_codes!(DeleteRecordsResponse { [topics => partitions] });
 error_codes!(DescribeLogDirsResponse { top, [results] });
+error_codes!(DescribeUserScramCredentialsResponse { top, [results] });
+error_codes!(AlterUserScramCredentialsResponse { [results] });
+error_codes!(DescribeClusterResponse { top });
+error_codes!(DescribeTopicPartitionsResponse { [topics], [topics => partitions] });
+error_codes!(ElectLeadersResponse { top, [replica_election_results => partition_result] });
+error_codes!(ListPartitionReassignmentsResponse { top });
+error_codes!(AlterPartitionReassignmentsResponse { top, [responses => partitions] });
+error_codes!(DescribeAclsResponse { top });
+error_codes!(CreateAclsResponse { [results] });
+error_codes!(DeleteAclsResponse { [filter_results], [filter_results => matching_acls] });
+error_codes!(ListTransactionsResponse { top });
+error_codes!(DescribeTransactionsResponse { [transaction_states] });
+error_codes!(DescribeClientQuotasResponse { top });
 
 // Before v8 one group's offsets are in `topics`; from v8 each group's in `groups`.
 impl ErrorCodes for OffsetFetchResponse {

@@ -21,16 +21,28 @@
 //! listener, until the client authenticates, anything but ApiVersions and the
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
+pub mod alter_user_scram_credentials;
+pub mod acls;
+pub mod alter_partition_reassignments;
 pub mod api_versions;
 pub mod authorize;
 pub mod authorized_operations;
+pub mod create_acls;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_acls;
 pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
+pub mod describe_acls;
+pub mod describe_client_quotas;
+pub mod describe_cluster;
 pub mod describe_groups;
 pub mod describe_log_dirs;
+pub mod describe_user_scram_credentials;
+pub mod describe_topic_partitions;
+pub mod describe_transactions;
+pub mod elect_leaders;
 pub mod error;
 pub mod fetch;
 pub mod find_coordinator;
@@ -41,6 +53,8 @@ pub mod join_group;
 pub mod leave_group;
 pub mod list_groups;
 pub mod list_offsets;
+pub mod list_partition_reassignments;
+pub mod list_transactions;
 pub mod metadata;
 pub mod offset_commit;
 pub mod offset_delete;
@@ -91,6 +105,19 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::SaslAuthenticate, "SaslAuthenticate", sasl_authenticate::VERSIONS),
     (ApiKey::DeleteRecords, "DeleteRecords", delete_records::VERSIONS),
     (ApiKey::DescribeLogDirs, "DescribeLogDirs", describe_log_dirs::VERSIONS),
+    (ApiKey::DescribeUserScramCredentials, "DescribeUserScramCredentials", describe_user_scram_credentials::VERSIONS),
+    (ApiKey::AlterUserScramCredentials, "AlterUserScramCredentials", alter_user_scram_credentials::VERSIONS),
+    (ApiKey::DescribeCluster, "DescribeCluster", describe_cluster::VERSIONS),
+    (ApiKey::DescribeTopicPartitions, "DescribeTopicPartitions", describe_topic_partitions::VERSIONS),
+    (ApiKey::ElectLeaders, "ElectLeaders", elect_leaders::VERSIONS),
+    (ApiKey::ListPartitionReassignments, "ListPartitionReassignments", list_partition_reassignments::VERSIONS),
+    (ApiKey::AlterPartitionReassignments, "AlterPartitionReassignments", alter_partition_reassignments::VERSIONS),
+    (ApiKey::DescribeAcls, "DescribeAcls", describe_acls::VERSIONS),
+    (ApiKey::CreateAcls, "CreateAcls", create_acls::VERSIONS),
+    (ApiKey::DeleteAcls, "DeleteAcls", delete_acls::VERSIONS),
+    (ApiKey::ListTransactions, "ListTransactions", list_transactions::VERSIONS),
+    (ApiKey::DescribeTransactions, "DescribeTransactions", describe_transactions::VERSIONS),
+    (ApiKey::DescribeClientQuotas, "DescribeClientQuotas", describe_client_quotas::VERSIONS),
 ];
 
 pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
@@ -202,6 +229,22 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             }
         };
     }
+    // `serve!` for a handler that may refuse to answer, as Kafka does for a
+    // request it rejects while parsing it: `Err(reason)` closes the connection.
+    macro_rules! serve_or_close {
+        ($request:ty, |$r:ident| $handler:expr) => {
+            match <$request as Decodable>::decode(&mut frame, version) {
+                Ok($r) => match $handler {
+                    Ok(response) => {
+                        count_errors(api_name, &response);
+                        respond(id, api_key, version, &response)
+                    }
+                    Err(reason) => Outcome::Close(reason),
+                },
+                Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
+            }
+        };
+    }
     let outcome = match api_key {
         ApiKey::Produce => match <ProduceRequest as Decodable>::decode(&mut frame, version) {
             Ok(req) => {
@@ -256,6 +299,35 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             Ok(req) => sasl_authenticate::handle(session, version, req).into_outcome(id, api_key, api_name, version),
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
+        ApiKey::DescribeUserScramCredentials => serve!(DescribeUserScramCredentialsRequest, |r| {
+            describe_user_scram_credentials::handle(broker, &ctx, version, r)
+        }),
+        ApiKey::AlterUserScramCredentials => serve!(AlterUserScramCredentialsRequest, |r| {
+            alter_user_scram_credentials::handle(broker, &ctx, version, r).await
+        }),
+        ApiKey::DescribeCluster => {
+            serve!(DescribeClusterRequest, |r| describe_cluster::handle(broker, &ctx, version, r))
+        }
+        ApiKey::DescribeTopicPartitions => {
+            serve!(DescribeTopicPartitionsRequest, |r| describe_topic_partitions::handle(broker, &ctx, version, r))
+        }
+        ApiKey::ElectLeaders => serve!(ElectLeadersRequest, |r| elect_leaders::handle(broker, &ctx, version, r)),
+        ApiKey::ListPartitionReassignments => serve!(ListPartitionReassignmentsRequest, |r| {
+            list_partition_reassignments::handle(broker, &ctx, version, r)
+        }),
+        ApiKey::AlterPartitionReassignments => serve!(AlterPartitionReassignmentsRequest, |r| {
+            alter_partition_reassignments::handle(broker, &ctx, version, r)
+        }),
+        ApiKey::DescribeAcls => serve_or_close!(DescribeAclsRequest, |r| describe_acls::handle(&ctx, version, r)),
+        ApiKey::CreateAcls => serve_or_close!(CreateAclsRequest, |r| create_acls::handle(&ctx, version, r)),
+        ApiKey::DeleteAcls => serve_or_close!(DeleteAclsRequest, |r| delete_acls::handle(&ctx, version, r)),
+        ApiKey::ListTransactions => serve!(ListTransactionsRequest, |r| list_transactions::handle(version, r)),
+        ApiKey::DescribeTransactions => {
+            serve!(DescribeTransactionsRequest, |r| describe_transactions::handle(&ctx, version, r))
+        }
+        ApiKey::DescribeClientQuotas => {
+            serve!(DescribeClientQuotasRequest, |r| describe_client_quotas::handle(&ctx, version, r))
+        }
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
     crate::metrics::request_done(api_name, started.elapsed().as_secs_f64());

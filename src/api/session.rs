@@ -25,7 +25,8 @@ const MIN_REQUEST_BYTES: i32 = 8;
 pub struct Sasl {
     /// In the order configured: SaslHandshake lists them so.
     pub mechanisms: Vec<Mechanism>,
-    pub users: Users,
+    /// Shared with `Broker::scram`, which changes their SCRAM credentials live.
+    pub users: Arc<Users>,
 }
 
 /// Where a connection stands with SASL.

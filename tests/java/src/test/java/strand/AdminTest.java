@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
 class AdminTest extends AdminClientTest {
     @Test
     void describe_cluster_is_this_one_node() throws Exception {
-        // strand does not advertise DescribeCluster (60): the client falls back to Metadata.
+        // DescribeCluster (60): this broker alone, and the controller.
         DescribeClusterResult cluster = admin.describeCluster();
         Collection<Node> nodes = cluster.nodes().get();
         assertEquals(1, nodes.size());
