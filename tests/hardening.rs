@@ -14,13 +14,14 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use common::{batch, batch_base_offsets, RawClient, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::alter_partition_reassignments_request::ReassignableTopic;
 use kafka_protocol::messages::alter_user_scram_credentials_request::ScramCredentialDeletion;
 use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
 use kafka_protocol::messages::create_topics_request::{CreatableReplicaAssignment, CreatableTopic};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
-use kafka_protocol::messages::describe_user_scram_credentials_request::UserName;
-use kafka_protocol::messages::alter_partition_reassignments_request::ReassignableTopic;
+use kafka_protocol::messages::describe_producers_request::TopicRequest as DescribeProducersTopicRequest;
 use kafka_protocol::messages::describe_topic_partitions_request::TopicRequest;
+use kafka_protocol::messages::describe_user_scram_credentials_request::UserName;
 use kafka_protocol::messages::elect_leaders_request::TopicPartitions;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
@@ -33,6 +34,7 @@ use kafka_protocol::messages::offset_delete_request::OffsetDeleteRequestTopic;
 use kafka_protocol::messages::offset_fetch_request::{
     OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
 };
+use kafka_protocol::messages::offset_for_leader_epoch_request::OffsetForLeaderTopic;
 use kafka_protocol::messages::produce_request::TopicProduceData;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::*;
@@ -463,6 +465,28 @@ fn sites(key: ApiKey, v: i16) -> Vec<Site> {
         ApiKey::DescribeClientQuotas => {
             vec![site("components", v, Array, |k| DescribeClientQuotasRequest::default().with_components(n(k)))]
         }
+        ApiKey::OffsetForLeaderEpoch => vec![
+            site("topics", v, Array, |k| OffsetForLeaderEpochRequest::default().with_topics(n(k))),
+            site("topics[0].topic", v, String, |k| {
+                OffsetForLeaderEpochRequest::default()
+                    .with_topics(vec![OffsetForLeaderTopic::default().with_topic(TopicName(text(k)))])
+            }),
+            site("topics[0].partitions", v, Array, |k| {
+                OffsetForLeaderEpochRequest::default()
+                    .with_topics(vec![OffsetForLeaderTopic::default().with_partitions(n(k))])
+            }),
+        ],
+        ApiKey::DescribeProducers => vec![
+            site("topics", v, Array, |k| DescribeProducersRequest::default().with_topics(n(k))),
+            site("topics[0].name", v, String, |k| {
+                DescribeProducersRequest::default()
+                    .with_topics(vec![DescribeProducersTopicRequest::default().with_name(TopicName(text(k)))])
+            }),
+            site("topics[0].partition_indexes", v, Array, |k| {
+                DescribeProducersRequest::default()
+                    .with_topics(vec![DescribeProducersTopicRequest::default().with_partition_indexes(n(k))])
+            }),
+        ],
         other => panic!("{other:?} is served but has no hostile-length probe here: add one"),
     }
 }

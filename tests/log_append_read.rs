@@ -308,11 +308,23 @@ fn timestamp_lookup_finds_the_first_record_at_or_after_the_timestamp() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _) = segmented_log(dir.path());
     // Batch 5 holds offsets 20..24 with timestamps 5000..5003.
-    assert_eq!(log.offset_for_timestamp(5002).unwrap(), Some(OffsetLookup { offset: 22, timestamp: 5002 }));
-    assert_eq!(log.offset_for_timestamp(5000).unwrap(), Some(OffsetLookup { offset: 20, timestamp: 5000 }));
+    assert_eq!(
+        log.offset_for_timestamp(5002).unwrap(),
+        Some(OffsetLookup { offset: 22, timestamp: 5002, leader_epoch: Some(0) })
+    );
+    assert_eq!(
+        log.offset_for_timestamp(5000).unwrap(),
+        Some(OffsetLookup { offset: 20, timestamp: 5000, leader_epoch: Some(0) })
+    );
     // Between batches: the next batch's first record.
-    assert_eq!(log.offset_for_timestamp(5004).unwrap(), Some(OffsetLookup { offset: 24, timestamp: 6000 }));
-    assert_eq!(log.offset_for_timestamp(i64::MIN).unwrap(), Some(OffsetLookup { offset: 0, timestamp: 0 }));
+    assert_eq!(
+        log.offset_for_timestamp(5004).unwrap(),
+        Some(OffsetLookup { offset: 24, timestamp: 6000, leader_epoch: Some(0) })
+    );
+    assert_eq!(
+        log.offset_for_timestamp(i64::MIN).unwrap(),
+        Some(OffsetLookup { offset: 0, timestamp: 0, leader_epoch: Some(0) })
+    );
 }
 
 #[test]
@@ -323,11 +335,11 @@ fn timestamp_lookup_at_segment_edges() {
         let first_ts = 1000 * base / 4;
         // The segment's first record, asked for exactly and from just after the
         // previous segment's last record.
-        let expected = Some(OffsetLookup { offset: base, timestamp: first_ts });
+        let expected = Some(OffsetLookup { offset: base, timestamp: first_ts, leader_epoch: Some(0) });
         assert_eq!(log.offset_for_timestamp(first_ts).unwrap(), expected);
         assert_eq!(log.offset_for_timestamp(first_ts - 996).unwrap(), expected);
         // The previous segment's last record.
-        let last = Some(OffsetLookup { offset: base - 1, timestamp: first_ts - 997 });
+        let last = Some(OffsetLookup { offset: base - 1, timestamp: first_ts - 997, leader_epoch: Some(0) });
         assert_eq!(log.offset_for_timestamp(first_ts - 997).unwrap(), last);
     }
 }
@@ -336,7 +348,10 @@ fn timestamp_lookup_at_segment_edges() {
 fn timestamp_lookup_past_the_newest_record_is_none() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _) = segmented_log(dir.path());
-    assert_eq!(log.offset_for_timestamp(23_003).unwrap(), Some(OffsetLookup { offset: 95, timestamp: 23_003 }));
+    assert_eq!(
+        log.offset_for_timestamp(23_003).unwrap(),
+        Some(OffsetLookup { offset: 95, timestamp: 23_003, leader_epoch: Some(0) })
+    );
     assert_eq!(log.offset_for_timestamp(23_004).unwrap(), None);
 }
 
@@ -346,7 +361,10 @@ fn timestamp_lookup_with_timestamps_out_of_order_finds_the_first_record_at_or_af
     let log = open(dir.path(), &small_config());
     log.append(&batch_with_timestamps(&[100, 900, 200], 10), 0).unwrap();
     log.append(&batch_with_timestamps(&[300, 400], 10), 0).unwrap();
-    assert_eq!(log.offset_for_timestamp(250).unwrap(), Some(OffsetLookup { offset: 1, timestamp: 900 }));
+    assert_eq!(
+        log.offset_for_timestamp(250).unwrap(),
+        Some(OffsetLookup { offset: 1, timestamp: 900, leader_epoch: Some(0) })
+    );
     assert_eq!(log.offset_for_timestamp(950).unwrap(), None);
 }
 
@@ -358,14 +376,17 @@ fn max_timestamp_is_the_first_record_with_the_largest_timestamp() {
     log.append(&batch_with_timestamps(&[100, 900, 200], 10), 0).unwrap();
     log.append(&batch_with_timestamps(&[300, 900], 10), 0).unwrap();
     log.append(&batch_with_timestamps(&[400], 10), 0).unwrap();
-    assert_eq!(log.max_timestamp().unwrap(), Some(OffsetLookup { offset: 1, timestamp: 900 }));
+    assert_eq!(log.max_timestamp().unwrap(), Some(OffsetLookup { offset: 1, timestamp: 900, leader_epoch: Some(0) }));
 }
 
 #[test]
 fn max_timestamp_across_segments() {
     let dir = tempfile::tempdir().unwrap();
     let (log, _) = segmented_log(dir.path());
-    assert_eq!(log.max_timestamp().unwrap(), Some(OffsetLookup { offset: 95, timestamp: 23_003 }));
+    assert_eq!(
+        log.max_timestamp().unwrap(),
+        Some(OffsetLookup { offset: 95, timestamp: 23_003, leader_epoch: Some(0) })
+    );
 }
 
 #[test]

@@ -83,12 +83,15 @@ fn lookups_by_time_go_by_the_log_append_time_across_restarts_and_recovery() {
         for i in [0i64, 1, 17, 39] {
             assert_eq!(
                 log.offset_for_timestamp(NOW + 10 * i).unwrap(),
-                Some(OffsetLookup { offset: 2 * i, timestamp: NOW + 10 * i })
+                Some(OffsetLookup { offset: 2 * i, timestamp: NOW + 10 * i, leader_epoch: Some(0) })
             );
         }
         assert_eq!(log.offset_for_timestamp(NOW + 391).unwrap(), None);
         // Every record of the newest batch has the largest timestamp; the first one answers.
-        assert_eq!(log.max_timestamp().unwrap(), Some(OffsetLookup { offset: 78, timestamp: NOW + 390 }));
+        assert_eq!(
+            log.max_timestamp().unwrap(),
+            Some(OffsetLookup { offset: 78, timestamp: NOW + 390, leader_epoch: Some(0) })
+        );
     };
     check(&log);
     log.close().unwrap();

@@ -35,7 +35,7 @@ fn assert_holds_exactly(log: &Log, expected: &[(i64, Bytes)]) {
         let first_ts = i64::from_be_bytes(batch[27..35].try_into().unwrap());
         assert_eq!(
             log.offset_for_timestamp(first_ts).unwrap(),
-            Some(OffsetLookup { offset: *base, timestamp: first_ts })
+            Some(OffsetLookup { offset: *base, timestamp: first_ts, leader_epoch: Some(0) })
         );
     }
     assert!(log.read(end, 1 << 20, true).unwrap().is_empty());
@@ -367,7 +367,10 @@ fn assert_indexes_rebuilt(dir: &Path, config: &LogConfig, appended: &Appended, o
     let (log, report) = reopen(dir, config);
     assert!(report.recovered_segments >= 1, "a damaged index must be noticed");
     assert_holds_exactly(&log, appended);
-    assert_eq!(log.max_timestamp().unwrap(), Some(OffsetLookup { offset: 95, timestamp: 23_003 }));
+    assert_eq!(
+        log.max_timestamp().unwrap(),
+        Some(OffsetLookup { offset: 95, timestamp: 23_003, leader_epoch: Some(0) })
+    );
     drop(log);
     let now: BTreeMap<String, Vec<u8>> =
         snapshot(dir).into_iter().filter(|(name, _)| name.ends_with("index")).collect();
@@ -538,7 +541,10 @@ fn a_deleted_time_index_does_not_lose_the_segments_largest_timestamp() {
     }
     std::fs::remove_file(dir.path().join(format!("{:020}.timeindex", 0))).unwrap();
     let (log, _) = reopen(dir.path(), &config);
-    assert_eq!(log.max_timestamp().unwrap(), Some(OffsetLookup { offset: 3, timestamp: 50_003 }));
+    assert_eq!(
+        log.max_timestamp().unwrap(),
+        Some(OffsetLookup { offset: 3, timestamp: 50_003, leader_epoch: Some(0) })
+    );
     // At 55_000 nothing is older than retention_ms.
     assert_eq!(log.apply_retention(55_000).unwrap(), Vec::<i64>::new());
     assert_eq!(log.start_offset(), 0);

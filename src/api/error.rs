@@ -127,6 +127,16 @@ pub enum Error {
     /// UnsupportedVersionException, hence its code.
     #[error("{0}")]
     UnsupportedEntityType(String),
+    /// A request's current leader epoch older than the partition's (`api::leader_epoch`).
+    #[error("the request's leader epoch {requested} is older than the current leader epoch {current}")]
+    FencedLeaderEpoch { requested: i32, current: i32 },
+    /// A request's current leader epoch newer than the partition's.
+    #[error("the request's leader epoch {requested} is newer than the current leader epoch {current}")]
+    UnknownLeaderEpoch { requested: i32, current: i32 },
+    /// A fetch whose last fetched epoch the leader cannot place (KIP-595's
+    /// divergence check) or that lies before the log start.
+    #[error("{0}")]
+    OffsetOutOfRange(String),
 }
 
 impl Error {
@@ -192,6 +202,9 @@ impl Error {
             Error::TransactionalIdNotFound => ResponseError::TransactionalIdNotFound,
             Error::InvalidRegularExpression(_) => ResponseError::InvalidRegularExpression,
             Error::UnsupportedEntityType(_) => ResponseError::UnsupportedVersion,
+            Error::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
+            Error::UnknownLeaderEpoch { .. } => ResponseError::UnknownLeaderEpoch,
+            Error::OffsetOutOfRange(_) => ResponseError::OffsetOutOfRange,
             Error::Unauthorized { kind, .. } => match kind {
                 authorize::ResourceKind::Cluster => ResponseError::ClusterAuthorizationFailed,
                 authorize::ResourceKind::Topic => ResponseError::TopicAuthorizationFailed,
@@ -290,6 +303,8 @@ error_codes!(DeleteAclsResponse { [filter_results], [filter_results => matching_
 error_codes!(ListTransactionsResponse { top });
 error_codes!(DescribeTransactionsResponse { [transaction_states] });
 error_codes!(DescribeClientQuotasResponse { top });
+error_codes!(OffsetForLeaderEpochResponse { [topics => partitions] });
+error_codes!(DescribeProducersResponse { [topics => partitions] });
 
 // Before v8 one group's offsets are in `topics`; from v8 each group's in `groups`.
 impl ErrorCodes for OffsetFetchResponse {

@@ -11,6 +11,14 @@
 //! whole even when larger (KIP-74). A fetch at an offset inside a batch gets that
 //! whole batch; clients drop the records before the offset they asked for.
 //!
+//! Leader epochs as Kafka's leader checks them (`check_epochs`): a
+//! `current_leader_epoch` (v9+) other than strand's 0 is UNKNOWN_LEADER_EPOCH
+//! (newer; negative ones are not checked, so nothing is ever fenced here), and a
+//! `last_fetched_epoch` (v12+, sent by followers, -1 from consumers) is looked
+//! up in the epoch history: an epoch newer than 0 is OFFSET_OUT_OF_RANGE, a fetch
+//! offset past the log end in epoch 0 gets `diverging_epoch` {0, log end} instead
+//! of records. The records carry the epoch the log stamped into every batch.
+//!
 //! Fetch sessions (KIP-227) are not kept: every response has session id 0, which
 //! tells clients to keep sending full requests; an incremental fetch naming a
 //! session is FETCH_SESSION_ID_NOT_FOUND. Nothing is transactional yet, so the last
@@ -20,14 +28,16 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
+use kafka_protocol::messages::fetch_request::FetchPartition;
+use kafka_protocol::messages::fetch_response::{EpochEndOffset, FetchableTopicResponse, PartitionData};
 use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
 use tokio::sync::watch;
 
-use super::{resolve, Error, TopicRef};
+use super::{leader_epoch, resolve, Error, TopicRef};
 use crate::broker::Broker;
+use crate::log::leader_epoch::end_offset_for;
 use crate::log::Log;
 
 /// Every version the codec decodes.
@@ -58,9 +68,9 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
         for receiver in &mut appended {
             receiver.borrow_and_update();
         }
-        let (response, bytes, has_error) = read(broker, version, &request);
+        let (response, bytes, answer_now) = read(broker, version, &request);
         if bytes >= i64::from(request.min_bytes)
-            || has_error
+            || answer_now
             || tokio::time::Instant::now() >= deadline
             || *shutdown.borrow()
         {
@@ -93,12 +103,13 @@ fn topic_ref(version: i16, topic: &kafka_protocol::messages::fetch_request::Fetc
 }
 
 /// One pass over the requested partitions: the response, the record bytes in it,
-/// and whether any partition has an error (which makes Kafka answer at once).
+/// and whether any partition has an error or a diverging epoch (either makes
+/// Kafka answer at once).
 fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse, i64, bool) {
     // KIP-74: a limit of 0 (or less) still returns the first batch, and nothing more.
     let mut remaining = i64::from(request.max_bytes.max(0));
     let mut total = 0i64;
-    let mut has_error = false;
+    let mut answer_now = false;
     let read_committed = request.isolation_level == READ_COMMITTED;
     let topics = request
         .topics
@@ -111,10 +122,16 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
                 .map(|p| {
                     let (log, result) = match resolved.partition(p.partition) {
                         Ok(log) => {
-                            let limit = i64::from(p.partition_max_bytes.max(0)).min(remaining);
-                            // KIP-74: the first batch of the response is returned whole.
-                            let read = log.read(p.fetch_offset, limit.max(0) as u64, total == 0);
-                            (Some(log), read.map_err(Error::from))
+                            let read = check_epochs(p, &log).and_then(|diverging| match diverging {
+                                Some(diverging) => Ok(Read::Diverging(diverging)),
+                                None => {
+                                    let limit = i64::from(p.partition_max_bytes.max(0)).min(remaining);
+                                    // KIP-74: the first batch of the response is returned whole.
+                                    let read = log.read(p.fetch_offset, limit.max(0) as u64, total == 0);
+                                    read.map(Read::Records).map_err(Error::from)
+                                }
+                            });
+                            (Some(log), read)
                         }
                         Err(error) => (None, Err(error)),
                     };
@@ -123,13 +140,20 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
                         .with_preferred_read_replica(BrokerId(-1))
                         .with_aborted_transactions(read_committed.then(Vec::new));
                     match result {
-                        Ok(records) => {
+                        // Kafka answers a diverging partition at once, with no records.
+                        Ok(Read::Diverging(diverging)) => {
+                            answer_now = true;
+                            with_offsets(log.as_deref(), data)
+                                .with_diverging_epoch(diverging)
+                                .with_records(Some(Bytes::new()))
+                        }
+                        Ok(Read::Records(records)) => {
                             remaining -= records.len() as i64;
                             total += records.len() as i64;
                             with_offsets(log.as_deref(), data).with_records(Some(records))
                         }
                         Err(error) => {
-                            has_error = true;
+                            answer_now = true;
                             let data = data.with_error_code(error.code()).with_records(Some(Bytes::new()));
                             if error.kafka() == ResponseError::OffsetOutOfRange {
                                 with_offsets(log.as_deref(), data)
@@ -146,7 +170,42 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
                 .with_partitions(partitions)
         })
         .collect();
-    (FetchResponse::default().with_responses(topics), total, has_error)
+    (FetchResponse::default().with_responses(topics), total, answer_now)
+}
+
+/// What reading one partition found.
+enum Read {
+    Records(Bytes),
+    /// The log does not hold the fetcher's last fetched epoch up to its fetch
+    /// offset: where that epoch ends here (KIP-595), instead of records.
+    Diverging(EpochEndOffset),
+}
+
+/// What Kafka's `Partition.readRecords` checks before reading: the request's
+/// current leader epoch, and from v12 its last fetched epoch, which the leader
+/// looks up in its epoch history (`log::leader_epoch`). An epoch the history
+/// cannot place, or a fetch offset before the log start, is OFFSET_OUT_OF_RANGE;
+/// a fetch offset past where the last fetched epoch ends here is a diverging
+/// epoch. Consumers send no last fetched epoch (-1); followers do.
+fn check_epochs(p: &FetchPartition, log: &Log) -> Result<Option<EpochEndOffset>, Error> {
+    leader_epoch::check_current(leader_epoch::from_fetch(p.current_leader_epoch))?;
+    let Some(last_fetched) = leader_epoch::from_fetch(p.last_fetched_epoch) else { return Ok(None) };
+    let (start, end) = (log.start_offset(), log.end_offset());
+    let Some(found) = end_offset_for(last_fetched, start, end) else {
+        return Err(Error::OffsetOutOfRange(format!(
+            "Could not determine the end offset of the last fetched epoch {last_fetched}"
+        )));
+    };
+    if p.fetch_offset < start {
+        return Err(Error::OffsetOutOfRange(format!(
+            "Received request for offset {} but we only have log segments in the range {start} to {end}.",
+            p.fetch_offset
+        )));
+    }
+    if found.epoch < last_fetched || found.end_offset < p.fetch_offset {
+        return Ok(Some(EpochEndOffset::default().with_epoch(found.epoch).with_end_offset(found.end_offset)));
+    }
+    Ok(None)
 }
 
 /// The record sets of a response, for the frame to reference instead of copy.

@@ -2,7 +2,8 @@
 //!
 //! One broker (this one, at its advertised address), which is also the controller
 //! and the leader of every partition, with itself as the only replica and ISR
-//! and leader epoch 0. Topics carry the stable ids kept in the data dir (KIP-516).
+//! and leader epoch 0 (`log::leader_epoch`), the epoch stamped into every batch.
+//! Topics carry the stable ids kept in the data dir (KIP-516).
 //! A null topic list (an empty one in v0) means every topic.
 //!
 //! A topic that does not exist is UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID
@@ -26,6 +27,7 @@ use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 use super::authorized_operations::{self as operations, when};
 use super::{resolve, resolve_or_create, Error, TopicRef};
 use crate::broker::Broker;
+use crate::log::leader_epoch::LEADER_EPOCH;
 use crate::topics::{self, Topic};
 
 /// Every version the codec decodes.
@@ -98,7 +100,7 @@ fn describe(topic: &Topic, node: BrokerId) -> MetadataResponseTopic {
             MetadataResponsePartition::default()
                 .with_partition_index(index)
                 .with_leader_id(node)
-                .with_leader_epoch(0)
+                .with_leader_epoch(LEADER_EPOCH)
                 .with_replica_nodes(vec![node])
                 .with_isr_nodes(vec![node])
         })

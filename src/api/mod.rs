@@ -21,9 +21,9 @@
 //! listener, until the client authenticates, anything but ApiVersions and the
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
-pub mod alter_user_scram_credentials;
 pub mod acls;
 pub mod alter_partition_reassignments;
+pub mod alter_user_scram_credentials;
 pub mod api_versions;
 pub mod authorize;
 pub mod authorized_operations;
@@ -39,9 +39,10 @@ pub mod describe_client_quotas;
 pub mod describe_cluster;
 pub mod describe_groups;
 pub mod describe_log_dirs;
-pub mod describe_user_scram_credentials;
+pub mod describe_producers;
 pub mod describe_topic_partitions;
 pub mod describe_transactions;
+pub mod describe_user_scram_credentials;
 pub mod elect_leaders;
 pub mod error;
 pub mod fetch;
@@ -50,6 +51,7 @@ pub mod frame;
 pub mod heartbeat;
 pub mod init_producer_id;
 pub mod join_group;
+pub mod leader_epoch;
 pub mod leave_group;
 pub mod list_groups;
 pub mod list_offsets;
@@ -59,6 +61,7 @@ pub mod metadata;
 pub mod offset_commit;
 pub mod offset_delete;
 pub mod offset_fetch;
+pub mod offset_for_leader_epoch;
 pub mod produce;
 pub mod sasl_authenticate;
 pub mod sasl_handshake;
@@ -118,6 +121,8 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::ListTransactions, "ListTransactions", list_transactions::VERSIONS),
     (ApiKey::DescribeTransactions, "DescribeTransactions", describe_transactions::VERSIONS),
     (ApiKey::DescribeClientQuotas, "DescribeClientQuotas", describe_client_quotas::VERSIONS),
+    (ApiKey::OffsetForLeaderEpoch, "OffsetForLeaderEpoch", offset_for_leader_epoch::VERSIONS),
+    (ApiKey::DescribeProducers, "DescribeProducers", describe_producers::VERSIONS),
 ];
 
 pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
@@ -327,6 +332,12 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         }
         ApiKey::DescribeClientQuotas => {
             serve!(DescribeClientQuotasRequest, |r| describe_client_quotas::handle(&ctx, version, r))
+        }
+        ApiKey::OffsetForLeaderEpoch => {
+            serve!(OffsetForLeaderEpochRequest, |r| offset_for_leader_epoch::handle(broker, &ctx, version, r))
+        }
+        ApiKey::DescribeProducers => {
+            serve!(DescribeProducersRequest, |r| describe_producers::handle(broker, &ctx, version, r))
         }
         other => Outcome::Close(format!("no handler for {other:?}")),
     };

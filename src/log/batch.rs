@@ -12,8 +12,10 @@
 //! 53 baseSequence i32      57 recordCount i32      61 records...
 //! ```
 //! `batchLength` counts the bytes after itself, so a batch occupies
-//! `12 + batchLength` bytes. The base offset lies outside the CRC, which is why the
-//! log can assign it without touching the checksum.
+//! `12 + batchLength` bytes. The base offset and the partition leader epoch lie
+//! outside the CRC (Kafka's `DefaultRecordBatch` checksums from the attributes on),
+//! which is why the log can assign the one and stamp the other without touching
+//! the checksum.
 
 use super::Error;
 
@@ -22,6 +24,7 @@ pub const HEADER_LEN: usize = 61;
 /// Bytes before `batchLength`'s payload: baseOffset + batchLength.
 pub const LOG_OVERHEAD: usize = 12;
 
+const PARTITION_LEADER_EPOCH: usize = 12;
 const MAGIC: usize = 16;
 const CRC: usize = 17;
 const ATTRIBUTES: usize = 21;
@@ -67,6 +70,12 @@ impl<'a> BatchHeader<'a> {
     /// Total bytes the batch occupies, header included.
     pub fn size(&self) -> i64 {
         LOG_OVERHEAD as i64 + i64::from(read_i32(self.0, 8))
+    }
+    /// The epoch of the leader that appended the batch; -1 (Kafka's
+    /// NO_PARTITION_LEADER_EPOCH) or whatever the producer sent in batches a
+    /// strand before leader epochs stored as they came.
+    pub fn partition_leader_epoch(&self) -> i32 {
+        read_i32(self.0, PARTITION_LEADER_EPOCH)
     }
     pub fn magic(&self) -> i8 {
         self.0[MAGIC] as i8

@@ -5,14 +5,16 @@
 //! offset) and `partition` (one partition's log: segments, roll, retention, recovery),
 //! whose `flusher` fsyncs rolled segments off the append path, and `open_files`
 //! bounds the descriptors sealed segments hold across every partition.
-//! `batch` is the v2 record-batch header view all of them share; `layout` names
-//! the files and their entry formats, for the log and for `strand inspect`;
-//! `testing` builds record batches for the tests and benches.
+//! `batch` is the v2 record-batch header view all of them share; `leader_epoch`
+//! is the partition's epoch history, which every appended batch is stamped from;
+//! `layout` names the files and their entry formats, for the log and for
+//! `strand inspect`; `testing` builds record batches for the tests and benches.
 
 pub mod batch;
 mod flusher;
 pub mod index;
 pub mod layout;
+pub mod leader_epoch;
 mod open_files;
 pub mod partition;
 pub mod producer_state;

@@ -35,7 +35,8 @@ use tokio::sync::watch;
 use super::batch::{self, BatchHeader};
 use super::flusher::{self, Flusher};
 use super::layout::{self, CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE};
-use super::producer_state::{Check, ProducerStates};
+use super::leader_epoch;
+use super::producer_state::{ActiveProducer, Check, ProducerStates};
 use super::segment::{Segment, SegmentConfig};
 use super::Error;
 use crate::durable;
@@ -118,6 +119,9 @@ pub struct AppendInfo {
 pub struct OffsetLookup {
     pub offset: i64,
     pub timestamp: i64,
+    /// The partition leader epoch of the batch found, as Kafka answers it: none
+    /// for a batch that carries none (written before strand stamped epochs).
+    pub leader_epoch: Option<i32>,
 }
 
 /// What opening the log found, for the startup log line.
@@ -311,7 +315,7 @@ impl Log {
             active = self.roll(&active, &writer, now_ms)?;
         }
         let base_offset = active.next_offset();
-        active.append(base_offset, batch)?;
+        active.append(base_offset, leader_epoch::LEADER_EPOCH, batch)?;
         writer.producers.record(&header, base_offset);
         let last_offset = base_offset + i64::from(header.last_offset_delta());
         // Published before the fsync: the batch is in the log whether or not the
@@ -325,6 +329,11 @@ impl Log {
             writer.last_flush_ms = now_ms;
         }
         Ok(AppendInfo { base_offset, last_offset, log_start_offset: self.start_offset(), log_append_time_ms })
+    }
+
+    /// The idempotent producers the log knows, as of now (DescribeProducers).
+    pub fn active_producers(&self) -> Vec<ActiveProducer> {
+        self.writer().producers.active()
     }
 
     /// The configuration in force.
@@ -425,8 +434,10 @@ impl Log {
         let segments = self.segments_read().clone();
         let start = self.start_offset();
         for segment in segments.iter().filter(|s| s.max_timestamp() >= timestamp) {
-            if let Some((offset, timestamp)) = segment.find_by_timestamp(timestamp, start)? {
-                return Ok(Some(OffsetLookup { offset, timestamp }));
+            if let Some((offset, timestamp, epoch)) = segment.find_by_timestamp(timestamp, start)? {
+                // Kafka's FileRecords.searchForTimestamp: only -1 means "no epoch".
+                let leader_epoch = (epoch != leader_epoch::NO_EPOCH).then_some(epoch);
+                return Ok(Some(OffsetLookup { offset, timestamp, leader_epoch }));
             }
         }
         Ok(None)
@@ -442,9 +453,12 @@ impl Log {
             return Ok(None);
         };
         let (timestamp, batch_offset) = (segment.max_timestamp(), segment.offset_of_max_timestamp());
-        let exact = segment.batch_at(batch_offset)?.and_then(|b| batch::find_record(&b, |t| t == timestamp));
+        let found = segment.batch_at(batch_offset)?;
+        let exact = found.as_ref().and_then(|b| batch::find_record(b, |t| t == timestamp));
         let offset = exact.map_or(batch_offset, |(offset, _)| offset);
-        Ok(Some(OffsetLookup { offset, timestamp }))
+        // Kafka's UnifiedLog answers -3 with the batch's epoch when it is >= 0.
+        let epoch = found.as_ref().and_then(|b| BatchHeader::new(b).ok()).map(|h| h.partition_leader_epoch());
+        Ok(Some(OffsetLookup { offset, timestamp, leader_epoch: epoch.filter(|e| *e >= 0) }))
     }
 
     /// Deletes the oldest sealed segments that `retention_ms` or `retention_bytes`

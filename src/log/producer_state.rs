@@ -9,8 +9,8 @@
 //! the last five is a duplicate; a producer the log knows nothing of may start at
 //! any sequence. The state is snapshotted to `<offset>.snapshot` when a segment
 //! rolls and at clean shutdown, and rebuilt at open from the newest snapshot plus
-//! the batch headers after it. Not done: expiring idle producers
-//! (`producer.id.expiration.ms`), transactions.
+//! the batch headers after it. `active` is what DescribeProducers shows of it.
+//! Not done: expiring idle producers (`producer.id.expiration.ms`), transactions.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -49,6 +49,17 @@ pub enum Check {
         last_offset: i64,
         timestamp: i64,
     },
+}
+
+/// One producer as DescribeProducers shows it (Kafka's `ProducerStateEntry`):
+/// its epoch and its last batch's last sequence and maxTimestamp (-1 when the
+/// log no longer knows them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActiveProducer {
+    pub producer_id: i64,
+    pub epoch: i16,
+    pub last_sequence: i32,
+    pub last_timestamp: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -116,6 +127,22 @@ impl ProducerStates {
         if entry.batches.len() > CACHED_BATCHES {
             entry.batches.pop_front();
         }
+    }
+
+    /// Every producer remembered, in producer id order.
+    pub fn active(&self) -> Vec<ActiveProducer> {
+        let mut producers: Vec<ActiveProducer> = self
+            .producers
+            .iter()
+            .map(|(&producer_id, entry)| ActiveProducer {
+                producer_id,
+                epoch: entry.epoch,
+                last_sequence: entry.batches.back().map_or(-1, |b| b.last_seq),
+                last_timestamp: entry.batches.back().map_or(-1, |b| b.timestamp),
+            })
+            .collect();
+        producers.sort_by_key(|p| p.producer_id);
+        producers
     }
 
     pub fn len(&self) -> usize {
@@ -308,6 +335,23 @@ mod tests {
         assert_eq!(
             s.check(&BatchHeader::new(&batch).unwrap()).unwrap(),
             Check::Duplicate { first_offset: 10, last_offset: 11, timestamp: 4242 }
+        );
+    }
+
+    #[test]
+    fn active_producers_show_their_epoch_and_last_batch() {
+        let mut s = ProducerStates::default();
+        apply(&mut s, &header(9, 2, 0, 1), 1).unwrap();
+        apply(&mut s, &header(7, 0, 0, 1), 0).unwrap();
+        let mut next = header(9, 2, 1, 3);
+        next[35..43].copy_from_slice(&777i64.to_be_bytes());
+        apply(&mut s, &next, 2).unwrap();
+        assert_eq!(
+            s.active(),
+            vec![
+                ActiveProducer { producer_id: 7, epoch: 0, last_sequence: 0, last_timestamp: 0 },
+                ActiveProducer { producer_id: 9, epoch: 2, last_sequence: 3, last_timestamp: 777 },
+            ]
         );
     }
 

@@ -228,10 +228,11 @@ impl Segment {
         Ok(RecoveryReport { valid_bytes: valid, truncated_bytes: size - valid, batches })
     }
 
-    /// Appends one validated batch at `base_offset`, which the log assigns.
-    pub fn append(&self, base_offset: i64, batch: &[u8]) -> Result<(), Error> {
+    /// Appends one validated batch at `base_offset`, which the log assigns,
+    /// stamped with the partition's `leader_epoch`.
+    pub fn append(&self, base_offset: i64, leader_epoch: i32, batch: &[u8]) -> Result<(), Error> {
         let header = BatchHeader::new(batch)?;
-        let pos = self.store.append_batch(base_offset, batch)?;
+        let pos = self.store.append_batch(base_offset, leader_epoch, batch)?;
         if pos == 0 {
             self.first_batch_timestamp.store(header.max_timestamp(), Ordering::Release);
         }
@@ -452,8 +453,9 @@ impl Segment {
     }
 
     /// First record at or after `min_offset` (the log start offset) with
-    /// timestamp >= `ts`: (offset, timestamp), or `None`.
-    pub fn find_by_timestamp(&self, ts: i64, min_offset: i64) -> Result<Option<(i64, i64)>, Error> {
+    /// timestamp >= `ts`: (offset, timestamp, the partition leader epoch of
+    /// its batch), or `None`.
+    pub fn find_by_timestamp(&self, ts: i64, min_offset: i64) -> Result<Option<(i64, i64, i32)>, Error> {
         if self.max_timestamp() < ts {
             return Ok(None);
         }
@@ -465,12 +467,13 @@ impl Segment {
             if header.last_offset() < from_offset || header.max_timestamp() < ts {
                 continue;
             }
+            let epoch = header.partition_leader_epoch();
             match batch::find_record_from(&batch, min_offset, |t| t >= ts) {
-                Some(found) => return Ok(Some(found)),
+                Some((offset, timestamp)) => return Ok(Some((offset, timestamp, epoch))),
                 // The records that matched are all before the log start: on to the next batch.
                 None if header.compression() == 0 && header.base_offset() < min_offset => continue,
                 // A batch not walked record by record answers for all of its records.
-                None => return Ok(Some((header.base_offset().max(min_offset), header.max_timestamp()))),
+                None => return Ok(Some((header.base_offset().max(min_offset), header.max_timestamp(), epoch))),
             }
         }
         Ok(None)
@@ -601,7 +604,7 @@ mod tests {
         let (mut next, mut pos) = (0i64, 0u64);
         for i in 0..120usize {
             let b = batch(1 + i % 5, [10, 300, 2000, 70_000][i % 4]);
-            segment.append(next, &b).unwrap();
+            segment.append(next, 0, &b).unwrap();
             let last = next + (1 + i % 5) as i64 - 1;
             batches.push((next, last, pos, b.len() as u64));
             next = last + 1;

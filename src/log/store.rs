@@ -54,14 +54,21 @@ impl Store {
         self.size.load(Ordering::Acquire)
     }
 
-    /// Appends one batch, writing `base_offset` over its first 8 bytes on the way
-    /// (one vectored write, so the client's bytes are never copied), and returns
+    /// Appends one batch, writing `base_offset` over its first 8 bytes and
+    /// `leader_epoch` over its partitionLeaderEpoch (bytes 12..16, outside the
+    /// CRC) on the way (one vectored write, so the client's bytes are never
+    /// copied), and returns
     /// the position it starts at. Only the log's single writer calls this. A failed
     /// write (disk full) is cut back off the file so no torn batch stays behind.
-    pub fn append_batch(&self, base_offset: i64, batch: &[u8]) -> Result<u64, Error> {
+    pub fn append_batch(&self, base_offset: i64, leader_epoch: i32, batch: &[u8]) -> Result<u64, Error> {
         let pos = self.size();
-        let head = base_offset.to_be_bytes();
-        let mut parts = [IoSlice::new(&head), IoSlice::new(&batch[head.len()..])];
+        let batch_length = batch.get(8..12).ok_or(Error::CorruptBatch("batch shorter than its header"))?;
+        let mut head = [0u8; 16];
+        head[..8].copy_from_slice(&base_offset.to_be_bytes());
+        head[8..12].copy_from_slice(batch_length);
+        head[12..].copy_from_slice(&leader_epoch.to_be_bytes());
+        let rest = batch.get(head.len()..).ok_or(Error::CorruptBatch("batch shorter than its header"))?;
+        let mut parts = [IoSlice::new(&head), IoSlice::new(rest)];
         self.with_file(|mut file: &File| {
             let mut parts = &mut parts[..];
             while !parts.is_empty() {
@@ -119,12 +126,12 @@ mod tests {
     use super::*;
 
     /// A store holding `batches` chunks of 10 000 patterned bytes (the store does
-    /// not look inside what it appends, past the base offset it writes).
+    /// not look inside what it appends, past the base offset and epoch it writes).
     fn store_with(dir: &Path, batches: i64) -> Store {
         let store = Store::open(&dir.join("00000000000000000000.log")).unwrap();
         let chunk: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
         for i in 0..batches {
-            store.append_batch(i, &chunk).unwrap();
+            store.append_batch(i, 0, &chunk).unwrap();
         }
         store
     }
@@ -135,5 +142,20 @@ mod tests {
         let store = store_with(dir.path(), 30);
         assert_eq!(store.read(store.size() - 70_000, 1 << 20).unwrap().len(), 70_000);
         assert!(store.read(store.size(), 1 << 20).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_append_writes_the_base_offset_and_leader_epoch_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("00000000000000000000.log")).unwrap();
+        let chunk: Vec<u8> = (0..100u8).collect();
+        store.append_batch(7, 3, &chunk).unwrap();
+        let read = store.read(0, 100).unwrap();
+        assert_eq!(read[..8], 7i64.to_be_bytes());
+        assert_eq!(read[8..12], chunk[8..12]);
+        assert_eq!(read[12..16], 3i32.to_be_bytes());
+        assert_eq!(read[16..], chunk[16..]);
+        assert!(store.append_batch(8, 0, &chunk[..15]).is_err());
+        assert_eq!(store.size(), 100);
     }
 }
