@@ -715,7 +715,7 @@ func (r *runner) topicActions() {
 		r.emit("topic-edit-config", "topic configuration", "IncrementalAlterConfigs", out, nil)
 	}
 	r.emit("topic-config-after-edit", "topic configuration", "DescribeConfigs",
-		r.topicConfigs(c, []string{r.topic}, []string{"retention.ms", "max.message.bytes"})[r.topic], nil)
+		r.configsOnceApplied(c, "retention.ms", "3600000"), nil)
 
 	alter := kmsg.NewPtrAlterConfigsRequest()
 	ar := kmsg.NewAlterConfigsRequestResource()
@@ -738,7 +738,7 @@ func (r *runner) topicActions() {
 	}
 	// AlterConfigs replaces the topic's whole dynamic set: retention.ms goes back to its default.
 	r.emit("topic-config-after-legacy", "topic configuration", "DescribeConfigs",
-		r.topicConfigs(c, []string{r.topic}, []string{"retention.ms", "max.message.bytes"})[r.topic], nil)
+		r.configsOnceApplied(c, "max.message.bytes", "2000000"), nil)
 
 	dr := kmsg.NewPtrDeleteRecordsRequest()
 	dr.TimeoutMillis = 15000
@@ -766,6 +766,29 @@ func (r *runner) topicActions() {
 	}
 	r.emit("topic-delete-records", "topic messages", "DeleteRecords", out, nil)
 	r.emit("topic-start-after-delete", "topic", "ListOffsets", r.offsets(r.adm.ListStartOffsets(c, r.topic)), nil)
+}
+
+// configsOnceApplied describes retention.ms and max.message.bytes once name has the
+// value an alter just set, or after 5 s: Kafka answers an alter before its brokers have
+// the change from the controller, and Console's next page load is later than that.
+func (r *runner) configsOnceApplied(c context.Context, name, value string) any {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := r.topicConfigs(c, []string{r.topic}, []string{"retention.ms", "max.message.bytes"})[r.topic]
+		if res, ok := got.(m); ok {
+			if cfgs, ok := res["configs"].(m); ok {
+				if e, ok := cfgs[name].(m); ok {
+					if v, ok := e["value"].(*string); ok && v != nil && *v == value {
+						return got
+					}
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // ---------------------------------------------------------------------------
