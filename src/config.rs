@@ -17,6 +17,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod kafka;
+
 use crate::sasl::{self, Mechanism};
 use crate::topics;
 
@@ -64,6 +66,10 @@ macro_rules! settings {
         #[derive(Debug, Clone, PartialEq)]
         pub struct Config {
             $( $(#[doc = $doc])* pub $name: setting_type!($ty $(, $typed)?), )*
+            /// The settings a flag, env var or the config file gave, by field name;
+            /// the others have their defaults. DescribeConfigs tells them apart
+            /// (Kafka's STATIC_BROKER_CONFIG and DEFAULT_CONFIG sources).
+            pub given: Vec<&'static str>,
         }
 
         impl Overrides {
@@ -74,7 +80,12 @@ macro_rules! settings {
 
             /// Defaults for what is unset, then each typed setting parsed.
             fn resolve(self) -> Result<Config, Error> {
+                let given = [$( (stringify!($name), self.$name.is_some()), )*]
+                    .into_iter()
+                    .filter_map(|(name, is_given)| is_given.then_some(name))
+                    .collect();
                 Ok(Config {
+                    given,
                     $( $name: parse_setting!($name, self.$name.unwrap_or_else(|| $default.into()) $(, $parse)?), )*
                 })
             }
@@ -225,6 +236,11 @@ impl Config {
             (true, true) => invalid("sasl_mechanisms", "is empty, so users_file would not be used"),
             _ => Ok(()),
         }
+    }
+
+    /// Whether a flag, env var or the config file set `setting` (a field name).
+    pub fn is_given(&self, setting: &str) -> bool {
+        self.given.contains(&setting)
     }
 
     /// (cert, key, client CA) when the listener speaks TLS.

@@ -326,7 +326,7 @@ fn offset_fetch_of_an_unknown_group_is_minus_one_not_an_error() {
 }
 
 #[test]
-fn find_coordinator_names_this_broker_for_groups_and_refuses_transactions() {
+fn find_coordinator_names_this_broker_for_groups_and_transactions_and_refuses_share_groups() {
     let strand = Strand::start();
     let mut client = RawClient::connect(&strand.addr);
     let response = client.send(3, &FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g")));
@@ -337,6 +337,15 @@ fn find_coordinator_names_this_broker_for_groups_and_refuses_transactions() {
         &FindCoordinatorRequest::default()
             .with_key_type(1)
             .with_coordinator_keys(vec![StrBytes::from_static_str("txn")]),
+    );
+    let coordinator = &response.coordinators[0];
+    assert_eq!(coordinator.error_code, 0);
+    assert_eq!(format!("{}:{}", coordinator.host.as_str(), coordinator.port), strand.addr);
+    let response = client.send(
+        6,
+        &FindCoordinatorRequest::default()
+            .with_key_type(2)
+            .with_coordinator_keys(vec![StrBytes::from_static_str("share")]),
     );
     assert_eq!(response.coordinators[0].error_code, ResponseError::CoordinatorNotAvailable.code());
 }

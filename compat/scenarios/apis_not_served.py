@@ -1,6 +1,6 @@
-"""APIs strand does not serve (yet), as a client calls them: the answer's error code,
-or "closed". Kafka serves them all; strand closes the connection, as Kafka does for
-an API it does not enable. Shows what each missing API means to a client."""
+"""APIs strand did not serve before issues 15 and 16, as a client calls them: the
+answer's error codes, or "closed" (what a broker does with an API it does not
+enable). Kafka serves them all, and since issue 16 so does strand."""
 from common import *
 
 

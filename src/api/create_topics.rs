@@ -27,12 +27,6 @@ use crate::topics::{self, NewTopic};
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <CreateTopicsRequest as Message>::VERSIONS;
 
-/// Kafka's `DescribeConfigsResponse.ConfigSource`: a topic's own config, and
-/// everything else (the broker's flags included: strand cannot tell a flag
-/// given from its default, so it never claims STATIC_BROKER_CONFIG).
-const DYNAMIC_TOPIC_CONFIG: i8 = 1;
-const DEFAULT_CONFIG: i8 = 5;
-
 pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> CreateTopicsResponse {
     // A name given twice gets one INVALID_REQUEST result, after the others, as
     // Kafka's controller answers.
@@ -51,17 +45,15 @@ pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> C
             let result = CreatableTopicResult::default().with_name(topic.name.clone());
             match create(broker, topic, request.validate_only) {
                 Ok((id, partitions, overrides)) => {
-                    let configs = config::NAMES
-                        .iter()
-                        .map(|&name| {
-                            let (value, source) = match overrides.get(name) {
-                                Some(value) => (Some(value.to_owned()), DYNAMIC_TOPIC_CONFIG),
-                                None => (config::default_value(name, &broker.config), DEFAULT_CONFIG),
-                            };
+                    // What DescribeConfigs would answer for the topic, sources included.
+                    let brokers = crate::config::kafka::broker_configs(&broker.config);
+                    let configs = config::describe(&overrides, &broker.config, &brokers)
+                        .into_iter()
+                        .map(|described| {
                             CreatableTopicConfigs::default()
-                                .with_name(StrBytes::from_static_str(name))
-                                .with_value(value.map(StrBytes::from_string))
-                                .with_config_source(source)
+                                .with_name(StrBytes::from_static_str(described.name))
+                                .with_value(described.value.map(StrBytes::from_string))
+                                .with_config_source(described.source.code())
                         })
                         .collect();
                     result

@@ -69,6 +69,12 @@ pub enum Error {
     /// The principal may not do this (`authorize`); the code follows the resource type.
     #[error("{message}")]
     Unauthorized { kind: authorize::ResourceKind, message: String },
+    /// A topic an alter of configs names that does not exist (Kafka's message).
+    #[error("The topic '{0}' does not exist.")]
+    TopicNotFound(String),
+    /// An IncrementalAlterConfigs operation code Kafka does not define.
+    #[error("unknown config operation {0}")]
+    UnknownConfigOperation(i8),
     /// An ApiVersions request newer than this broker serves (KIP-511).
     #[error("unsupported version")]
     UnsupportedVersion,
@@ -205,6 +211,9 @@ impl Error {
             Error::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
             Error::UnknownLeaderEpoch { .. } => ResponseError::UnknownLeaderEpoch,
             Error::OffsetOutOfRange(_) => ResponseError::OffsetOutOfRange,
+            Error::TopicNotFound(_) => ResponseError::UnknownTopicOrPartition,
+            // Kafka fails such a request with an exception it does not name.
+            Error::UnknownConfigOperation(_) => ResponseError::UnknownServerError,
             Error::Unauthorized { kind, .. } => match kind {
                 authorize::ResourceKind::Cluster => ResponseError::ClusterAuthorizationFailed,
                 authorize::ResourceKind::Topic => ResponseError::TopicAuthorizationFailed,
@@ -305,6 +314,9 @@ error_codes!(DescribeTransactionsResponse { [transaction_states] });
 error_codes!(DescribeClientQuotasResponse { top });
 error_codes!(OffsetForLeaderEpochResponse { [topics => partitions] });
 error_codes!(DescribeProducersResponse { [topics => partitions] });
+error_codes!(DescribeConfigsResponse { [results] });
+error_codes!(AlterConfigsResponse { [responses] });
+error_codes!(IncrementalAlterConfigsResponse { [responses] });
 
 // Before v8 one group's offsets are in `topics`; from v8 each group's in `groups`.
 impl ErrorCodes for OffsetFetchResponse {

@@ -1,8 +1,13 @@
 //! FindCoordinator (key 10), v0-v6 (batched keys from v4).
 //!
-//! This broker coordinates every consumer group. Transactions are not served, so
-//! a transaction coordinator lookup gets COORDINATOR_NOT_AVAILABLE, what Kafka
-//! answers while no transaction coordinator can be had; share groups likewise.
+//! This broker coordinates every consumer group, and is the transaction
+//! coordinator too: one with no transactions in flight, which is what
+//! ListTransactions and DescribeTransactions answer, so that the admin tools that
+//! look the coordinator up first (`kafka-transactions`, the AdminClient's
+//! `describeTransactions`) get those answers instead of retrying until their
+//! deadline. Transactional producers are still refused, at InitProducerId. Share
+//! groups are not served: COORDINATOR_NOT_AVAILABLE, what Kafka answers while no
+//! coordinator can be had.
 
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::{BrokerId, FindCoordinatorRequest, FindCoordinatorResponse};
@@ -53,14 +58,12 @@ pub fn handle(broker: &Broker, version: i16, request: FindCoordinatorRequest) ->
 fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(BrokerId, StrBytes, i32), Error> {
     match key_type {
         GROUP if key.is_empty() => Err(Error::InvalidRequest("the group id is empty".into())),
-        GROUP => Ok((
+        GROUP | TRANSACTION => Ok((
             BrokerId(broker.node_id()),
             StrBytes::from_string(broker.advertised_host.clone()),
             broker.advertised_port,
         )),
-        TRANSACTION | SHARE => {
-            Err(Error::CoordinatorNotAvailable("strand does not serve transactions or share groups".into()))
-        }
+        SHARE => Err(Error::CoordinatorNotAvailable("strand does not serve share groups".into())),
         other => Err(Error::InvalidRequest(format!("unknown coordinator key type {other}"))),
     }
 }

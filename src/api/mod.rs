@@ -22,6 +22,7 @@
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
 pub mod acls;
+pub mod alter_configs;
 pub mod alter_partition_reassignments;
 pub mod alter_user_scram_credentials;
 pub mod api_versions;
@@ -37,6 +38,7 @@ pub mod delete_topics;
 pub mod describe_acls;
 pub mod describe_client_quotas;
 pub mod describe_cluster;
+pub mod describe_configs;
 pub mod describe_groups;
 pub mod describe_log_dirs;
 pub mod describe_producers;
@@ -49,6 +51,7 @@ pub mod fetch;
 pub mod find_coordinator;
 pub mod frame;
 pub mod heartbeat;
+pub mod incremental_alter_configs;
 pub mod init_producer_id;
 pub mod join_group;
 pub mod leader_epoch;
@@ -123,6 +126,9 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::DescribeClientQuotas, "DescribeClientQuotas", describe_client_quotas::VERSIONS),
     (ApiKey::OffsetForLeaderEpoch, "OffsetForLeaderEpoch", offset_for_leader_epoch::VERSIONS),
     (ApiKey::DescribeProducers, "DescribeProducers", describe_producers::VERSIONS),
+    (ApiKey::DescribeConfigs, "DescribeConfigs", describe_configs::VERSIONS),
+    (ApiKey::AlterConfigs, "AlterConfigs", alter_configs::VERSIONS),
+    (ApiKey::IncrementalAlterConfigs, "IncrementalAlterConfigs", incremental_alter_configs::VERSIONS),
 ];
 
 pub fn supported(key: ApiKey) -> Option<(&'static str, VersionRange)> {
@@ -338,6 +344,15 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         }
         ApiKey::DescribeProducers => {
             serve!(DescribeProducersRequest, |r| describe_producers::handle(broker, &ctx, version, r))
+        }
+        ApiKey::DescribeConfigs => {
+            serve!(DescribeConfigsRequest, |r| describe_configs::handle(broker, &ctx, version, r))
+        }
+        ApiKey::AlterConfigs => {
+            serve_or_close!(AlterConfigsRequest, |r| alter_configs::handle(broker, &ctx, version, r))
+        }
+        ApiKey::IncrementalAlterConfigs => {
+            serve!(IncrementalAlterConfigsRequest, |r| { incremental_alter_configs::handle(broker, &ctx, version, r) })
         }
         other => Outcome::Close(format!("no handler for {other:?}")),
     };

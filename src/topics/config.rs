@@ -37,6 +37,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::kafka::{self, BrokerConfig, ConfigSource, ConfigType};
 use crate::config::Config;
 use crate::log::LogConfig;
 pub use crate::log::TimestampType;
@@ -104,6 +105,9 @@ pub enum Error {
         "Invalid value compact for configuration cleanup.policy: strand has no log compaction, only cleanup.policy=delete is supported"
     )]
     NoCompaction,
+    /// APPEND or SUBTRACT on a config that is not a list.
+    #[error("Can't {op} to key {name} because its type is not LIST.")]
+    NotList { op: &'static str, name: String },
     /// A stored properties file that is not `key=value` lines (never from a client).
     #[error("topic config line {line}: {reason}")]
     Malformed { line: usize, reason: String },
@@ -588,6 +592,287 @@ fn split_list(given: &str) -> Vec<&str> {
     value.split(',').map(|element| element.trim_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r'])).collect()
 }
 
+// --- describing and altering (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs) ---
+
+/// The order Kafka 4.4 lists a topic's configs in (checked against the reference
+/// broker): clients do not depend on it, but a side-by-side diff does.
+const DESCRIBE_ORDER: [&str; 37] = [
+    "compression.type",
+    "errors.deadletterqueue.group.enable",
+    "remote.copy.lag.bytes",
+    "remote.log.delete.on.disable",
+    "leader.replication.throttled.replicas",
+    "remote.storage.enable",
+    "min.insync.replicas",
+    "segment.jitter.ms",
+    "remote.log.copy.disable",
+    "local.retention.ms",
+    "cleanup.policy",
+    "flush.ms",
+    "follower.replication.throttled.replicas",
+    "compression.lz4.level",
+    "segment.bytes",
+    "retention.ms",
+    "compression.gzip.level",
+    "remote.copy.lag.ms",
+    "flush.messages",
+    "compression.zstd.level",
+    "max.compaction.lag.ms",
+    "file.delete.delay.ms",
+    "max.message.bytes",
+    "min.compaction.lag.ms",
+    "message.timestamp.type",
+    "local.retention.bytes",
+    "preallocate",
+    "index.interval.bytes",
+    "min.cleanable.dirty.ratio",
+    "unclean.leader.election.enable",
+    "retention.bytes",
+    "delete.retention.ms",
+    "message.timestamp.after.max.ms",
+    "max.decompressed.message.bytes",
+    "message.timestamp.before.max.ms",
+    "segment.ms",
+    "segment.index.bytes",
+];
+
+/// The broker config a topic config falls back to (Kafka's
+/// `ServerTopicConfigSynonyms`, whose further fallbacks `config::kafka` knows):
+/// DescribeConfigs lists it and its fallbacks as the topic config's synonyms.
+fn broker_synonym(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "cleanup.policy" => "log.cleanup.policy",
+        "compression.gzip.level" => "compression.gzip.level",
+        "compression.lz4.level" => "compression.lz4.level",
+        "compression.type" => "compression.type",
+        "compression.zstd.level" => "compression.zstd.level",
+        "delete.retention.ms" => "log.cleaner.delete.retention.ms",
+        "file.delete.delay.ms" => "log.segment.delete.delay.ms",
+        FLUSH_MESSAGES => "log.flush.interval.messages",
+        FLUSH_MS => "log.flush.interval.ms",
+        INDEX_INTERVAL_BYTES => "log.index.interval.bytes",
+        "local.retention.bytes" => "log.local.retention.bytes",
+        "local.retention.ms" => "log.local.retention.ms",
+        MAX_COMPACTION_LAG_MS => "log.cleaner.max.compaction.lag.ms",
+        "max.decompressed.message.bytes" => "max.decompressed.message.bytes",
+        MAX_MESSAGE_BYTES => "message.max.bytes",
+        "message.timestamp.after.max.ms" => "log.message.timestamp.after.max.ms",
+        "message.timestamp.before.max.ms" => "log.message.timestamp.before.max.ms",
+        MESSAGE_TIMESTAMP_TYPE => "log.message.timestamp.type",
+        "min.cleanable.dirty.ratio" => "log.cleaner.min.cleanable.ratio",
+        MIN_COMPACTION_LAG_MS => "log.cleaner.min.compaction.lag.ms",
+        "min.insync.replicas" => "min.insync.replicas",
+        "preallocate" => "log.preallocate",
+        "remote.copy.lag.bytes" => "log.remote.copy.lag.bytes",
+        "remote.copy.lag.ms" => "log.remote.copy.lag.ms",
+        RETENTION_BYTES => "log.retention.bytes",
+        RETENTION_MS => "log.retention.ms",
+        SEGMENT_BYTES => "log.segment.bytes",
+        "segment.index.bytes" => "log.index.size.max.bytes",
+        "segment.jitter.ms" => "log.roll.jitter.ms",
+        SEGMENT_MS => "log.roll.ms",
+        "unclean.leader.election.enable" => "unclean.leader.election.enable",
+        _ => return None,
+    })
+}
+
+/// What each topic config means (Kafka's documentation, in short).
+fn documentation(name: &str) -> &'static str {
+    match name {
+        "cleanup.policy" => {
+            "What happens to old segments: delete removes them once retention.ms or retention.bytes \
+                             is exceeded, compact keeps the latest record per key (not supported by strand); an \
+                             empty list keeps everything."
+        }
+        "compression.gzip.level" => "Compression level used when compression.type is gzip.",
+        "compression.lz4.level" => "Compression level used when compression.type is lz4.",
+        "compression.type" => "Codec the topic's batches are stored with; producer keeps what the producer sent.",
+        "compression.zstd.level" => "Compression level used when compression.type is zstd.",
+        "delete.retention.ms" => "How long tombstones stay in a compacted topic.",
+        "errors.deadletterqueue.group.enable" => "Whether share groups may use this topic as a dead-letter queue.",
+        "file.delete.delay.ms" => "How long a deleted segment's files stay on disk before they are removed.",
+        "flush.messages" => "Messages appended to a partition before it is fsynced.",
+        "flush.ms" => "Time unflushed data may stay in memory before the partition is fsynced.",
+        "follower.replication.throttled.replicas" => {
+            "Replicas (partition:broker, or *) whose replication is \
+                                                       throttled on the follower side."
+        }
+        "index.interval.bytes" => "Log bytes between two entries of the offset index.",
+        "leader.replication.throttled.replicas" => {
+            "Replicas (partition:broker, or *) whose replication is \
+                                                     throttled on the leader side."
+        }
+        "local.retention.bytes" => "Size of the local part of a tiered log; -2 means retention.bytes.",
+        "local.retention.ms" => "Age of the local part of a tiered log; -2 means retention.ms.",
+        "max.compaction.lag.ms" => "Longest time a record may stay uncompacted in a compacted topic.",
+        "max.decompressed.message.bytes" => "Largest size a single record may have once decompressed.",
+        "max.message.bytes" => "Largest record batch a producer may append to the topic.",
+        "message.timestamp.after.max.ms" => "How far in the future a CreateTime timestamp may be.",
+        "message.timestamp.before.max.ms" => "How far in the past a CreateTime timestamp may be.",
+        "message.timestamp.type" => {
+            "Whether records keep the producer's timestamp (CreateTime) or get the \
+                                     broker's (LogAppendTime)."
+        }
+        "min.cleanable.dirty.ratio" => "Share of a compacted log that must be uncompacted before it is cleaned.",
+        "min.compaction.lag.ms" => "Shortest time a record stays uncompacted in a compacted topic.",
+        "min.insync.replicas" => "Replicas that must have a write for an acks=all produce to succeed.",
+        "preallocate" => "Whether segment files are allocated at full size when created.",
+        "remote.copy.lag.bytes" => "Newer local bytes after which a segment may be copied to tiered storage.",
+        "remote.copy.lag.ms" => "Age after which a segment may be copied to tiered storage.",
+        "remote.log.copy.disable" => "Whether copying to tiered storage is stopped for this topic.",
+        "remote.log.delete.on.disable" => "Whether tiered data is deleted when tiered storage is turned off.",
+        "remote.storage.enable" => "Whether the topic uses tiered storage.",
+        "retention.bytes" => {
+            "Size a partition's log may reach before its oldest segments are deleted; -1 is no \
+                              limit."
+        }
+        "retention.ms" => {
+            "Time a segment is kept after its newest record before it is deleted; -1 keeps it \
+                           forever."
+        }
+        "segment.bytes" => "Size at which the active segment is rolled.",
+        "segment.index.bytes" => "Size each segment's offset index is allocated with.",
+        "segment.jitter.ms" => "Random time taken off segment.ms, so that segments do not all roll at once.",
+        "segment.ms" => "Longest time the active segment spans before it is rolled.",
+        "unclean.leader.election.enable" => "Whether a replica out of sync may become leader, losing data.",
+        _ => "",
+    }
+}
+
+/// The type Kafka gives a topic config; None for a name it does not know.
+pub fn config_type(name: &str) -> Option<ConfigType> {
+    Some(match find_spec(name)?.kind {
+        Kind::Long(_) => ConfigType::Long,
+        Kind::Int(..) | Kind::GzipLevel => ConfigType::Int,
+        Kind::Ratio => ConfigType::Double,
+        Kind::Bool => ConfigType::Boolean,
+        Kind::OneOf(_) => ConfigType::String,
+        Kind::CleanupPolicy | Kind::ThrottledReplicas => ConfigType::List,
+    })
+}
+
+/// One of a config's synonyms: where a value for it could come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Synonym {
+    pub name: &'static str,
+    pub value: Option<String>,
+    pub source: ConfigSource,
+}
+
+/// One topic config as DescribeConfigs reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Described {
+    pub name: &'static str,
+    pub value: Option<String>,
+    pub source: ConfigSource,
+    pub kind: ConfigType,
+    /// The topic's own value, then the broker's, most specific first (Kafka's order).
+    pub synonyms: Vec<Synonym>,
+    pub doc: &'static str,
+}
+
+/// Every topic config of a topic with these overrides, in Kafka's order: the
+/// override if there is one (DYNAMIC_TOPIC_CONFIG), else the broker's setting
+/// (STATIC_BROKER_CONFIG when given, DEFAULT_CONFIG when not).
+pub fn describe(overrides: &Overrides, broker: &Config, brokers: &[BrokerConfig]) -> Vec<Described> {
+    DESCRIBE_ORDER
+        .iter()
+        .map(|&name| {
+            let fallback = broker_synonym(name).and_then(|b| kafka::find(brokers, b));
+            let mut synonyms: Vec<Synonym> = fallback
+                .map(|b| kafka::synonyms(brokers, b.name))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, value, source)| Synonym { name, value, source })
+                .collect();
+            let (value, source) = match overrides.get(name) {
+                Some(value) => {
+                    let own = Synonym { name, value: Some(value.to_owned()), source: ConfigSource::DynamicTopic };
+                    synonyms.insert(0, own);
+                    (Some(value.to_owned()), ConfigSource::DynamicTopic)
+                }
+                None => {
+                    let source = match fallback {
+                        Some(b) if b.source == ConfigSource::StaticBroker => ConfigSource::StaticBroker,
+                        _ => ConfigSource::Default,
+                    };
+                    (default_value(name, broker), source)
+                }
+            };
+            let kind = config_type(name).unwrap_or(ConfigType::String);
+            Described { name, value, source, kind, synonyms, doc: documentation(name) }
+        })
+        .collect()
+}
+
+/// One change IncrementalAlterConfigs asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change<'a> {
+    Set(&'a str),
+    Delete,
+    /// Add elements to a list config, those not already in it.
+    Append(&'a str),
+    /// Remove elements from a list config.
+    Subtract(&'a str),
+}
+
+impl Overrides {
+    /// These overrides with `changes` made, in order, and the result checked as
+    /// CreateTopics checks a topic's configs. APPEND and SUBTRACT start from the
+    /// override, else the default, as Kafka's do, and only list configs take them.
+    pub fn changed(&self, changes: &[(&str, Change<'_>)]) -> Result<Overrides, Error> {
+        let mut map = self.0.clone();
+        for &(name, change) in changes {
+            match change {
+                Change::Set(value) => {
+                    map.insert(name.to_owned(), value.to_owned());
+                }
+                Change::Delete => {
+                    map.remove(name);
+                }
+                Change::Append(value) | Change::Subtract(value) => {
+                    let op = if matches!(change, Change::Append(_)) { "APPEND" } else { "SUBTRACT" };
+                    let Some(spec) = find_spec(name) else {
+                        return Err(Error::UnknownName(name.to_owned()));
+                    };
+                    if config_type(name) != Some(ConfigType::List) {
+                        return Err(Error::NotList { op, name: name.to_owned() });
+                    }
+                    let current = map.get(name).map_or(spec.kafka_default, String::as_str);
+                    let mut list: Vec<String> =
+                        split_list(current).into_iter().filter(|e| !e.is_empty()).map(str::to_owned).collect();
+                    let given: Vec<&str> = value.split(',').map(str::trim).collect();
+                    if op == "APPEND" {
+                        for element in given {
+                            if !list.iter().any(|e| e == element) {
+                                list.push(element.to_owned());
+                            }
+                        }
+                    } else {
+                        list.retain(|e| !given.contains(&e.as_str()));
+                    }
+                    map.insert(name.to_owned(), list.join(","));
+                }
+            }
+        }
+        Overrides::checked(map)
+    }
+
+    /// AlterConfigs: `pairs` replace every override the topic had.
+    pub fn replaced<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Overrides, Error> {
+        Overrides::checked(pairs.into_iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect())
+    }
+
+    fn checked(map: BTreeMap<String, String>) -> Result<Overrides, Error> {
+        if let Some(name) = map.keys().find(|name| find_spec(name).is_none()) {
+            return Err(Error::UnknownName(name.clone()));
+        }
+        let overrides = Overrides(map);
+        overrides.validate()?;
+        Ok(overrides)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -933,5 +1218,55 @@ mod tests {
         assert!(matches!(Overrides::from_properties("retention.ms=a\\x\n"), Err(Error::Malformed { line: 1, .. })));
         assert_eq!(Overrides::from_properties("nope=1\n").unwrap_err().to_string(), "Unknown topic config name: nope");
         assert_eq!(Overrides::from_properties("cleanup.policy=compact\n").unwrap_err(), Error::NoCompaction);
+    }
+
+    #[test]
+    fn every_topic_config_is_described_with_its_broker_fallback() {
+        let mut described: Vec<&str> = DESCRIBE_ORDER.to_vec();
+        described.sort_unstable();
+        assert_eq!(described, NAMES);
+        let broker = broker();
+        let brokers = kafka::broker_configs(&broker);
+        for name in NAMES {
+            if let Some(fallback) = broker_synonym(name) {
+                assert!(kafka::find(&brokers, fallback).is_some(), "{name} falls back to {fallback}, not listed");
+            }
+            assert!(config_type(name).is_some() && !documentation(name).is_empty(), "{name}");
+        }
+        let all = describe(&parse(&[("retention.ms", "1000")]).unwrap(), &broker, &brokers);
+        let retention = all.iter().find(|d| d.name == "retention.ms").unwrap();
+        assert_eq!((retention.value.as_deref(), retention.source), (Some("1000"), ConfigSource::DynamicTopic));
+        assert_eq!(retention.synonyms.len(), 1);
+        let segment = all.iter().find(|d| d.name == "segment.bytes").unwrap();
+        assert_eq!((segment.value.as_deref(), segment.source), (Some("1073741824"), ConfigSource::Default));
+    }
+
+    #[test]
+    fn changes_set_delete_append_and_subtract() {
+        let start = parse(&[("retention.ms", "1000"), ("segment.ms", "60000")]).unwrap();
+        let changed = start
+            .changed(&[
+                ("retention.ms", Change::Set("2000")),
+                ("segment.ms", Change::Delete),
+                ("no.such", Change::Delete),
+                ("leader.replication.throttled.replicas", Change::Append("0:1,1:1")),
+                ("leader.replication.throttled.replicas", Change::Append("1:1, 2:1")),
+                ("leader.replication.throttled.replicas", Change::Subtract("0:1")),
+            ])
+            .unwrap();
+        let listed: Vec<(&str, &str)> = changed.iter().collect();
+        assert_eq!(listed, [("leader.replication.throttled.replicas", "1:1,2:1"), ("retention.ms", "2000")]);
+        // APPEND and SUBTRACT start from the default when the topic has no value.
+        let policy = Overrides::default().changed(&[("cleanup.policy", Change::Subtract("delete"))]).unwrap();
+        assert_eq!(policy.get("cleanup.policy"), Some(""));
+        let err = start.changed(&[("retention.ms", Change::Append("5"))]).unwrap_err();
+        assert_eq!(err.to_string(), "Can't APPEND to key retention.ms because its type is not LIST.");
+        let err = start.changed(&[("retention.ms", Change::Subtract("5"))]).unwrap_err();
+        assert_eq!(err.to_string(), "Can't SUBTRACT to key retention.ms because its type is not LIST.");
+        let err = start.changed(&[("nope", Change::Set("1"))]).unwrap_err();
+        assert_eq!(err.to_string(), "Unknown topic config name: nope");
+        let err = start.changed(&[("retention.ms", Change::Set("abc"))]).unwrap_err();
+        assert!(err.to_string().starts_with("Invalid value abc for configuration retention.ms"));
+        assert_eq!(Overrides::replaced([("segment.ms", "5000")]).unwrap().iter().count(), 1);
     }
 }

@@ -447,6 +447,39 @@ impl Topics {
         }
     }
 
+    /// Changes a topic's overrides (AlterConfigs, IncrementalAlterConfigs) to what
+    /// `change` makes of the current ones, unless `validate_only`. One change at a
+    /// time per topic, so that two alters never lose each other's changes. The
+    /// configs file is written first, atomically and durably, then the effective
+    /// configs and every partition's log, each setting taking effect at its next
+    /// use (see `Log::set_config`): a lowered `max.message.bytes` refuses the next
+    /// produce, a shorter retention applies at the next retention run.
+    pub fn alter_overrides(
+        &self,
+        topic: &Topic,
+        validate_only: bool,
+        change: impl FnOnce(&Overrides) -> Result<Overrides, config::Error>,
+    ) -> Result<(), Error> {
+        // The partition list first, as `create_partitions` takes it: partitions
+        // added meanwhile get the new configs, not the old ones.
+        let partitions = write(&topic.partitions);
+        let mut settings = write(&topic.settings);
+        let overrides = change(&settings.overrides)?;
+        if validate_only {
+            return Ok(());
+        }
+        if self.get(&topic.name).is_none_or(|found| found.id != topic.id) {
+            return Err(Error::Unknown);
+        }
+        write_config(&self.data_dir, &topic.name, &overrides)?;
+        let config = overrides.resolve(&self.broker);
+        *settings = Settings { overrides, config };
+        for log in partitions.iter() {
+            log.set_config(config.log_config(&self.broker));
+        }
+        Ok(())
+    }
+
     /// Removes a topic: gone from every lookup at once, its files renamed to
     /// Kafka's `-delete` form and removed in the background.
     pub fn delete(&self, topic: &Topic) -> Result<(), Error> {

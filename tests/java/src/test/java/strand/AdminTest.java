@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.GroupListing;
@@ -38,9 +40,9 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.junit.jupiter.api.Test;
 
 /** The AdminClient calls strand serves (README, "Supported Kafka APIs"), and a clean refusal of one it does not. */
@@ -104,12 +106,25 @@ class AdminTest extends AdminClientTest {
     }
 
     @Test
-    void an_api_strand_does_not_serve_fails_in_the_client() {
-        // DescribeConfigs (32) is not advertised, so the client refuses locally.
-        ExecutionException e = assertThrows(ExecutionException.class, () -> admin
-                .describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, TOPIC))).all()
-                .get(20, TimeUnit.SECONDS));
-        assertInstanceOf(UnsupportedVersionException.class, cause(e));
+    void configs_are_described_and_altered_with_their_sources() throws Exception {
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, TOPIC);
+        ConfigEntry retention = admin.describeConfigs(List.of(topic)).all().get(20, TimeUnit.SECONDS).get(topic)
+                .get("retention.ms");
+        assertEquals("604800000", retention.value());
+        assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, retention.source());
+        AlterConfigOp set = new AlterConfigOp(new ConfigEntry("retention.ms", "3600000"), AlterConfigOp.OpType.SET);
+        admin.incrementalAlterConfigs(Map.of(topic, List.of(set))).all().get(20, TimeUnit.SECONDS);
+        retention = admin.describeConfigs(List.of(topic)).all().get(20, TimeUnit.SECONDS).get(topic)
+                .get("retention.ms");
+        assertEquals("3600000", retention.value());
+        assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, retention.source());
+        // strand changes no broker config at run time: Kafka's answer for a read-only one.
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        AlterConfigOp hours = new AlterConfigOp(new ConfigEntry("log.retention.hours", "1"), AlterConfigOp.OpType.SET);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> admin.incrementalAlterConfigs(Map.of(broker, List.of(hours))).all().get(20, TimeUnit.SECONDS));
+        assertInstanceOf(InvalidRequestException.class, cause(e));
+        assertEquals("Cannot update these configs dynamically: [log.retention.hours]", cause(e).getMessage());
     }
 
     /** A group whose one member committed {@code offset} and is still in it. */

@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.internals.Exit;
 import org.apache.kafka.tools.TopicCommand;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -143,7 +142,6 @@ class KafkaTopicsTest extends AdminClientTest {
     }
 
     @Test
-    @Disabled("kafka-topics --describe also asks DescribeConfigs, which strand serves from issue 16")
     void describe_shows_partitions_leaders_and_configs() throws Exception {
         ok("--create", "--topic", "described", "--partitions", "2", "--config", "retention.ms=3600000");
         assertEquals(2, partitions("described", 2));
