@@ -398,6 +398,8 @@ const ENTRIES: &[Entry] = &[
         SettingElseNone("advertised_listener", |c| format!("{}://{}", c.security_protocol(), c.advertised_listener)),
         "The address clients are told to connect to; unset, the listeners.",
     ),
+    // kafka-ui reads it before it offers to delete a topic.
+    entry("delete.topic.enable", Boolean, Fixed(Some("true")), "Whether DeleteTopics deletes; always on here."),
 ];
 
 fn never_or(interval: Option<u64>) -> String {
