@@ -366,8 +366,12 @@ fn bad_flag_value_exits_2_naming_the_flag() {
 #[test]
 fn the_sample_config_file_lists_every_setting_with_its_default() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/strand.toml");
-    let from_file = strand::config::Config::load(Default::default(), Some(&path)).expect("config/strand.toml loads");
+    let mut from_file =
+        strand::config::Config::load(Default::default(), Some(&path)).expect("config/strand.toml loads");
     let defaults = strand::config::Config::load(Default::default(), None).unwrap();
+    // The file gives every setting (DescribeConfigs would call them STATIC_BROKER_CONFIG);
+    // what is compared is the values.
+    from_file.given.clear();
     assert_eq!(from_file, defaults, "config/strand.toml disagrees with the defaults in src/config.rs");
     let table: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
     let mut in_file: Vec<&str> = table.keys().map(String::as_str).collect();

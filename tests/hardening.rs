@@ -18,7 +18,10 @@ use kafka_protocol::messages::alter_partition_reassignments_request::Reassignabl
 use kafka_protocol::messages::alter_user_scram_credentials_request::ScramCredentialDeletion;
 use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
 use kafka_protocol::messages::create_topics_request::{CreatableReplicaAssignment, CreatableTopic};
+use kafka_protocol::messages::delete_records_request::DeleteRecordsTopic;
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+use kafka_protocol::messages::describe_log_dirs_request::DescribableLogDirTopic;
 use kafka_protocol::messages::describe_producers_request::TopicRequest as DescribeProducersTopicRequest;
 use kafka_protocol::messages::describe_topic_partitions_request::TopicRequest;
 use kafka_protocol::messages::describe_user_scram_credentials_request::UserName;
@@ -38,6 +41,7 @@ use kafka_protocol::messages::offset_for_leader_epoch_request::OffsetForLeaderTo
 use kafka_protocol::messages::produce_request::TopicProduceData;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::*;
+use kafka_protocol::messages::{alter_configs_request, incremental_alter_configs_request};
 use kafka_protocol::protocol::{Encodable, Request, StrBytes};
 
 /// All record bytes from `offset` on (several fetches if needed).
@@ -485,6 +489,49 @@ fn sites(key: ApiKey, v: i16) -> Vec<Site> {
             site("topics[0].partition_indexes", v, Array, |k| {
                 DescribeProducersRequest::default()
                     .with_topics(vec![DescribeProducersTopicRequest::default().with_partition_indexes(n(k))])
+            }),
+        ],
+        ApiKey::DeleteRecords => vec![
+            site("topics", v, Array, |k| DeleteRecordsRequest::default().with_topics(n(k))),
+            site("topics[0].name", v, String, |k| {
+                DeleteRecordsRequest::default()
+                    .with_topics(vec![DeleteRecordsTopic::default().with_name(TopicName(text(k)))])
+            }),
+            site("topics[0].partitions", v, Array, |k| {
+                DeleteRecordsRequest::default().with_topics(vec![DeleteRecordsTopic::default().with_partitions(n(k))])
+            }),
+        ],
+        ApiKey::DescribeLogDirs => vec![
+            site("topics", v, Array, |k| DescribeLogDirsRequest::default().with_topics(Some(n(k)))),
+            site("topics[0].partitions", v, Array, |k| {
+                DescribeLogDirsRequest::default()
+                    .with_topics(Some(vec![DescribableLogDirTopic::default().with_partitions(n(k))]))
+            }),
+        ],
+        ApiKey::DescribeConfigs => vec![
+            site("resources", v, Array, |k| DescribeConfigsRequest::default().with_resources(n(k))),
+            site("resources[0].resource_name", v, String, |k| {
+                DescribeConfigsRequest::default()
+                    .with_resources(vec![DescribeConfigsResource::default().with_resource_name(text(k))])
+            }),
+            site("resources[0].configuration_keys", v, Array, |k| {
+                DescribeConfigsRequest::default()
+                    .with_resources(vec![DescribeConfigsResource::default().with_configuration_keys(Some(n(k)))])
+            }),
+        ],
+        ApiKey::AlterConfigs => vec![
+            site("resources", v, Array, |k| AlterConfigsRequest::default().with_resources(n(k))),
+            site("resources[0].configs", v, Array, |k| {
+                AlterConfigsRequest::default()
+                    .with_resources(vec![alter_configs_request::AlterConfigsResource::default().with_configs(n(k))])
+            }),
+        ],
+        ApiKey::IncrementalAlterConfigs => vec![
+            site("resources", v, Array, |k| IncrementalAlterConfigsRequest::default().with_resources(n(k))),
+            site("resources[0].configs", v, Array, |k| {
+                IncrementalAlterConfigsRequest::default().with_resources(vec![
+                    incremental_alter_configs_request::AlterConfigsResource::default().with_configs(n(k)),
+                ])
             }),
         ],
         other => panic!("{other:?} is served but has no hostile-length probe here: add one"),

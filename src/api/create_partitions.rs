@@ -31,7 +31,12 @@ pub fn handle(broker: &Broker, _version: i16, request: CreatePartitionsRequest) 
         }
     }
     let refused = |result: CreatePartitionsTopicResult, error: Error| {
-        result.with_error_code(error.code()).with_error_message(Some(StrBytes::from_string(error.to_string())))
+        // Kafka's controller names no reason for a topic it does not have.
+        let message = match error {
+            Error::UnknownTopicOrPartition => None,
+            _ => Some(StrBytes::from_string(error.to_string())),
+        };
+        result.with_error_code(error.code()).with_error_message(message)
     };
     let mut results: Vec<CreatePartitionsTopicResult> = duplicates
         .iter()

@@ -32,7 +32,6 @@ one failed; the script prints "FAIL part: why" per failed part and exits 1.
 
 import sys
 import time
-import traceback
 
 from confluent_kafka import (
     Consumer,
@@ -65,20 +64,9 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
+from parts import check, eventually, fail, run_parts
+
 TIMEOUT = 20
-
-
-class Failed(Exception):
-    pass
-
-
-def fail(msg):
-    raise Failed(msg)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
 
 
 def result(future, what):
@@ -103,19 +91,6 @@ def expect_error(future, code, what):
     check(err.code() == code, f"{what}: {err.name()} ({err.str()}), expected {KafkaError(code).name()}")
     print(f"{what} -> {err.name()}: {err.str()}")
     return err
-
-
-def eventually(get, want, what, timeout=15):
-    """Polls get() until it returns want (Kafka's broker applies an admin change
-    a moment after answering it); fails with the last value after the timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = get()
-        if got == want:
-            return got
-        if time.monotonic() > deadline:
-            fail(f"{what}: {got!r}, expected {want!r}")
-        time.sleep(0.1)
 
 
 class Run:
@@ -521,28 +496,8 @@ PARTS = [
 
 def main():
     run = Run(sys.argv[1])
-    only = sys.argv[2] if len(sys.argv) > 2 else None
-    failed = []
-    for part in PARTS:
-        name = part.__name__[len("part_"):]
-        if only and only not in name:
-            continue
-        print(f"--- {name}")
-        try:
-            part(run)
-        except Failed as e:
-            failed.append(name)
-            print(f"FAIL {name}: {e}")
-        except Exception as e:
-            # One line per failure, so that run.sh's tail of the output shows every part.
-            here = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == __file__][-1]
-            failed.append(name)
-            print(f"FAIL {name}: {type(e).__name__}: {e} (line {here.lineno}: {here.line})")
-        sys.stdout.flush()
-    if failed:
-        print(f"confluent_admin: {len(failed)} of {len(PARTS)} parts failed: {' '.join(failed)}")
-        sys.exit(1)
-    print("confluent_admin: all parts passed")
+    status = run_parts("confluent_admin", PARTS, run, only=sys.argv[2] if len(sys.argv) > 2 else None)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ per failed part and exits 1.
 
 import sys
 import time
-import traceback
 
 import kafka.errors as Errors
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -44,18 +43,7 @@ from kafka.admin import (
 )
 from kafka.structs import OffsetAndMetadata
 
-
-class Failed(Exception):
-    pass
-
-
-def fail(msg):
-    raise Failed(msg)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
+from parts import check, eventually, fail, run_parts
 
 
 def expect_error(error_type, what, fn, *args, **kwargs):
@@ -67,17 +55,6 @@ def expect_error(error_type, what, fn, *args, **kwargs):
     except Errors.KafkaError as e:
         fail(f"{what}: {type(e).__name__} ({e}), expected {error_type.__name__}")
     fail(f"{what} succeeded ({got!r:.300}), expected {error_type.__name__}")
-
-
-def eventually(get, want, what, timeout=15):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = get()
-        if got == want:
-            return got
-        if time.monotonic() > deadline:
-            fail(f"{what}: {got!r}, expected {want!r}")
-        time.sleep(0.1)
 
 
 class Run:
@@ -344,29 +321,9 @@ PARTS = [
 
 def main():
     run = Run(sys.argv[1])
-    only = sys.argv[2] if len(sys.argv) > 2 else None
-    failed = []
-    for part in PARTS:
-        name = part.__name__[len("part_"):]
-        if only and only not in name:
-            continue
-        print(f"--- {name}")
-        try:
-            part(run)
-        except Failed as e:
-            failed.append(name)
-            print(f"FAIL {name}: {e}")
-        except Exception as e:
-            # One line per failure, so that run.sh's tail of the output shows every part.
-            here = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == __file__][-1]
-            failed.append(name)
-            print(f"FAIL {name}: {type(e).__name__}: {e} (line {here.lineno}: {here.line})")
-        sys.stdout.flush()
+    status = run_parts("kafka_python_admin", PARTS, run, only=sys.argv[2] if len(sys.argv) > 2 else None)
     run.admin.close()
-    if failed:
-        print(f"kafka_python_admin: {len(failed)} of {len(PARTS)} parts failed: {' '.join(failed)}")
-        sys.exit(1)
-    print("kafka_python_admin: all parts passed")
+    sys.exit(status)
 
 
 if __name__ == "__main__":
