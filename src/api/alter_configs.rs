@@ -68,7 +68,11 @@ fn alter_topic(
     for &(config, value) in configs {
         pairs.push((config, value.ok_or_else(|| null_value(config))?));
     }
-    Ok(broker.topics.alter_overrides(&topic, validate_only, |_| Overrides::replaced(pairs))?)
+    // The configs file is fsynced: off the async worker.
+    let altered = tokio::task::block_in_place(|| {
+        broker.topics.alter_overrides(&topic, validate_only, |_| Overrides::replaced(pairs))
+    });
+    Ok(altered?)
 }
 
 /// The checks both alter APIs make of a topic resource, in Kafka's order, and

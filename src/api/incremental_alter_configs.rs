@@ -90,7 +90,11 @@ fn alter(
                 };
                 changes.push((name, change));
             }
-            Ok(broker.topics.alter_overrides(&topic, validate_only, |current| current.changed(&changes))?)
+            // The configs file is fsynced: off the async worker.
+            let altered = tokio::task::block_in_place(|| {
+                broker.topics.alter_overrides(&topic, validate_only, |current| current.changed(&changes))
+            });
+            Ok(altered?)
         }
         BROKER => refuse_broker(broker, ctx, name, names),
         BROKER_LOGGER => {

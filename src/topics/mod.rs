@@ -106,6 +106,9 @@ pub struct Topic {
     pub id: Uuid,
     settings: RwLock<Settings>,
     partitions: RwLock<Vec<Arc<Log>>>,
+    /// Held through one config alteration, file write included: alterations
+    /// of a topic run one at a time, and produce and fetch never wait on it.
+    altering: Mutex<()>,
 }
 
 /// A topic's explicit configs and the effective ones they give with the broker's defaults.
@@ -236,6 +239,7 @@ impl Topics {
                 id,
                 settings: RwLock::new(Settings { overrides, config }),
                 partitions: RwLock::new(partitions),
+                altering: Mutex::new(()),
             });
             inner.partitions += count;
             inner.by_id.insert(id, topic.clone());
@@ -375,6 +379,7 @@ impl Topics {
                 id,
                 settings: RwLock::new(Settings { overrides: new.overrides.clone(), config }),
                 partitions: RwLock::new(partitions),
+                altering: Mutex::new(()),
             })),
             Err(e) => {
                 tracing::error!(topic = new.name, error = %e, "creating topic failed; removing what was made");
@@ -460,20 +465,23 @@ impl Topics {
         validate_only: bool,
         change: impl FnOnce(&Overrides) -> Result<Overrides, config::Error>,
     ) -> Result<(), Error> {
-        // The partition list first, as `create_partitions` takes it: partitions
-        // added meanwhile get the new configs, not the old ones.
-        let partitions = write(&topic.partitions);
-        let mut settings = write(&topic.settings);
-        let overrides = change(&settings.overrides)?;
+        let _altering = topic.altering.lock().unwrap_or_else(|e| e.into_inner());
+        let current = read(&topic.settings).overrides.clone();
+        let overrides = change(&current)?;
         if validate_only {
             return Ok(());
         }
         if self.get(&topic.name).is_none_or(|found| found.id != topic.id) {
             return Err(Error::Unknown);
         }
+        // Durable before it takes effect, and written under no lock that
+        // produce, fetch or metadata take.
         write_config(&self.data_dir, &topic.name, &overrides)?;
         let config = overrides.resolve(&self.broker);
-        *settings = Settings { overrides, config };
+        // The partition list before the settings, as `create_partitions` takes
+        // them: partitions added meanwhile get the new configs too.
+        let partitions = read(&topic.partitions);
+        *write(&topic.settings) = Settings { overrides, config };
         for log in partitions.iter() {
             log.set_config(config.log_config(&self.broker));
         }
