@@ -57,9 +57,9 @@ impl Store {
     /// Appends one batch, writing `base_offset` over its first 8 bytes and
     /// `leader_epoch` over its partitionLeaderEpoch (bytes 12..16, outside the
     /// CRC) on the way (one vectored write, so the client's bytes are never
-    /// copied), and returns
-    /// the position it starts at. Only the log's single writer calls this. A failed
-    /// write (disk full) is cut back off the file so no torn batch stays behind.
+    /// copied), and returns the position it starts at. Only the log's single
+    /// writer calls this. A failed write (disk full) is cut back off the file so
+    /// no torn batch stays behind.
     pub fn append_batch(&self, base_offset: i64, leader_epoch: i32, batch: &[u8]) -> Result<u64, Error> {
         let pos = self.size();
         let batch_length = batch.get(8..12).ok_or(Error::CorruptBatch("batch shorter than its header"))?;
