@@ -297,6 +297,10 @@ fn alter_refusals_have_kafkas_codes_and_messages() {
         (TOPIC_TYPE, TOPIC, &[("retention.ms", 4, Some("1"))], (-1, None)),
         (BROKER_TYPE, "1", &[("log.retention.hours", SET, Some("1")), ("log.dirs", SET, Some("/x"))], (42, ok("Cannot update these configs dynamically: [log.retention.hours, log.dirs]"))),
         (BROKER_TYPE, "", &[("log.retention.ms", SET, Some("1"))], (42, ok("Cannot update these configs dynamically: [log.retention.ms]"))),
+        // Deleting a dynamic broker config never set changes nothing (kafka-reassign-partitions
+        // --verify clears its throttles so); a SET beside it is still refused.
+        (BROKER_TYPE, "1", &[("leader.replication.throttled.rate", DELETE, None)], (0, None)),
+        (BROKER_TYPE, "1", &[("leader.replication.throttled.rate", DELETE, None), ("log.retention.ms", SET, Some("1"))], (42, ok("Cannot update these configs dynamically: [log.retention.ms]"))),
         (BROKER_TYPE, "2", &[("log.retention.ms", SET, Some("1"))], (42, ok("Unexpected broker id, expected 1, but received 2"))),
         (BROKER_TYPE, "abc", &[("log.retention.ms", SET, Some("1"))], (42, ok("Node id must be an integer, but it is: abc"))),
         (LOGGER_TYPE, "2", &[("root", SET, Some("DEBUG"))], (42, ok("Unexpected node id. Expected 1, but received 2"))),

@@ -47,7 +47,7 @@ pub fn handle(
                 resource.configs.iter().map(|c| (c.name.as_str(), c.value.as_deref())).collect();
             let result = match resource.resource_type {
                 TOPIC => alter_topic(broker, ctx, name, &configs, request.validate_only),
-                BROKER => refuse_broker(broker, ctx, name, configs.iter().map(|(name, _)| *name)),
+                BROKER => refuse_broker(broker, ctx, name, configs.iter().map(|(name, _)| (*name, true))),
                 other => Err(Error::InvalidRequest(format!("Unknown resource type {other}"))),
             };
             response(resource.resource_type, &resource.resource_name, result)
@@ -112,16 +112,19 @@ pub fn refuse_broker<'a>(
     broker: &Broker,
     ctx: &RequestContext,
     name: &str,
-    configs: impl Iterator<Item = &'a str>,
+    configs: impl Iterator<Item = (&'a str, bool)>,
 ) -> Result<(), Error> {
     authorize(ctx, Operation::AlterConfigs, Resource::Cluster)?;
     check_node(broker, name, "Unexpected broker id, expected {id}, but received {name}")?;
-    let configs: Vec<&str> = configs.collect();
-    check_no_duplicates(configs.iter().copied())?;
-    if configs.is_empty() {
+    let configs: Vec<(&str, bool)> = configs.collect();
+    check_no_duplicates(configs.iter().map(|(name, _)| *name))?;
+    // Deleting a dynamic config strand never has changes nothing, and Kafka
+    // accepts it: `kafka-reassign-partitions --verify` clears its throttles so.
+    let set: Vec<&str> = configs.iter().filter(|(_, sets)| *sets).map(|(name, _)| *name).collect();
+    if set.is_empty() {
         return Ok(());
     }
-    Err(Error::InvalidRequest(format!("Cannot update these configs dynamically: [{}]", configs.join(", "))))
+    Err(Error::InvalidRequest(format!("Cannot update these configs dynamically: [{}]", set.join(", "))))
 }
 
 /// Ok for "" and this node's id; `mismatch` is Kafka's message for another id,

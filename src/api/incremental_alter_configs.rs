@@ -96,7 +96,12 @@ fn alter(
             });
             Ok(altered?)
         }
-        BROKER => refuse_broker(broker, ctx, name, names),
+        BROKER => refuse_broker(
+            broker,
+            ctx,
+            name,
+            resource.configs.iter().map(|c| (c.name.as_str(), c.config_operation != 1)),
+        ),
         BROKER_LOGGER => {
             authorize(ctx, Operation::AlterConfigs, Resource::Cluster)?;
             if name.is_empty() {
