@@ -304,6 +304,8 @@ fn alter_refusals_have_kafkas_codes_and_messages() {
         (BROKER_TYPE, "2", &[("log.retention.ms", SET, Some("1"))], (42, ok("Unexpected broker id, expected 1, but received 2"))),
         (BROKER_TYPE, "abc", &[("log.retention.ms", SET, Some("1"))], (42, ok("Node id must be an integer, but it is: abc"))),
         (LOGGER_TYPE, "2", &[("root", SET, Some("DEBUG"))], (42, ok("Unexpected node id. Expected 1, but received 2"))),
+        // No dynamic log levels here (Kafka has them): refused as a read-only config.
+        (LOGGER_TYPE, "1", &[("root", SET, Some("DEBUG"))], (42, ok("Cannot update these configs dynamically: [root]"))),
         (99, "x", &[("a", SET, Some("1"))], (42, ok("Unknown resource type 99"))),
     ];
     for (kind, name, ops, expected) in cases {

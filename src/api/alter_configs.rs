@@ -92,7 +92,7 @@ pub fn check_topic<'a>(
     broker.topics.get(name).ok_or_else(|| Error::TopicNotFound(name.to_owned()))
 }
 
-pub fn check_no_duplicates<'a>(configs: impl Iterator<Item = &'a str>) -> Result<(), Error> {
+fn check_no_duplicates<'a>(configs: impl Iterator<Item = &'a str>) -> Result<(), Error> {
     let mut seen = HashSet::new();
     for config in configs {
         if !seen.insert(config) {
@@ -116,15 +116,22 @@ pub fn refuse_broker<'a>(
 ) -> Result<(), Error> {
     authorize(ctx, Operation::AlterConfigs, Resource::Cluster)?;
     check_node(broker, name, "Unexpected broker id, expected {id}, but received {name}")?;
-    let configs: Vec<(&str, bool)> = configs.collect();
-    check_no_duplicates(configs.iter().map(|(name, _)| *name))?;
     // Deleting a dynamic config strand never has changes nothing, and Kafka
     // accepts it: `kafka-reassign-partitions --verify` clears its throttles so.
-    let set: Vec<&str> = configs.iter().filter(|(_, sets)| *sets).map(|(name, _)| *name).collect();
-    if set.is_empty() {
+    refuse_changes(configs)
+}
+
+/// Configs strand cannot change at run time, each named with whether the
+/// request changes it: Kafka's duplicate check, then its read-only refusal
+/// naming every config changed, if any is.
+pub fn refuse_changes<'a>(configs: impl Iterator<Item = (&'a str, bool)>) -> Result<(), Error> {
+    let configs: Vec<(&str, bool)> = configs.collect();
+    check_no_duplicates(configs.iter().map(|(name, _)| *name))?;
+    let changed: Vec<&str> = configs.iter().filter(|(_, changes)| *changes).map(|(name, _)| *name).collect();
+    if changed.is_empty() {
         return Ok(());
     }
-    Err(Error::InvalidRequest(format!("Cannot update these configs dynamically: [{}]", set.join(", "))))
+    Err(Error::InvalidRequest(format!("Cannot update these configs dynamically: [{}]", changed.join(", "))))
 }
 
 /// Ok for "" and this node's id; `mismatch` is Kafka's message for another id,

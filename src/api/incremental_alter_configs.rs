@@ -20,7 +20,7 @@ use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsRe
 use kafka_protocol::messages::{IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse};
 use kafka_protocol::protocol::{Message, VersionRange};
 
-use super::alter_configs::{check_no_duplicates, check_node, check_topic, message, null_value, refuse_broker};
+use super::alter_configs::{check_node, check_topic, message, null_value, refuse_broker, refuse_changes};
 use super::authorize::{authorize, Operation, Resource};
 use super::describe_configs::{BROKER, BROKER_LOGGER, TOPIC};
 use super::{Error, RequestContext};
@@ -108,12 +108,8 @@ fn alter(
                 return Err(Error::InvalidRequest("Broker id must not be empty".into()));
             }
             check_node(broker, name, "Unexpected node id. Expected {id}, but received {name}")?;
-            let loggers: Vec<&str> = names.collect();
-            check_no_duplicates(loggers.iter().copied())?;
-            if loggers.is_empty() {
-                return Ok(());
-            }
-            Err(Error::InvalidRequest(format!("Cannot update these configs dynamically: [{}]", loggers.join(", "))))
+            // strand has no dynamic log levels: every operation on a logger is a change it refuses.
+            refuse_changes(names.map(|logger| (logger, true)))
         }
         other => Err(Error::InvalidRequest(format!("Unknown resource type {other}"))),
     }
