@@ -91,10 +91,12 @@ impl Broker {
     }
 
     /// Appends a producer's batch to a partition's log. Under a message-count
-    /// flush policy the append may fsync, so it then runs as blocking work and
-    /// the other connections on this runtime worker keep moving.
+    /// flush policy the append may fsync, and a large batch's validation
+    /// decompresses and walks every record (`log::validate::is_costly`), so those
+    /// run as blocking work and the other connections on this runtime worker keep
+    /// moving.
     pub fn append(log: &Log, fsyncs: bool, batch: &[u8], now_ms: i64) -> Result<log::AppendInfo, log::Error> {
-        if fsyncs {
+        if fsyncs || log::validate::is_costly(batch) {
             tokio::task::block_in_place(|| log.append(batch, now_ms))
         } else {
             log.append(batch, now_ms)

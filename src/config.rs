@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 pub mod kafka;
 
+use crate::log::TimestampType;
 use crate::sasl::{self, Mechanism};
 use crate::topics;
 
@@ -175,6 +176,17 @@ settings! {
     /// File of `user:password` lines, the users SASL accepts (Kafka keeps these in
     /// JAAS config and SCRAM credentials in its metadata log).
     users_file: PathBuf = "", env "STRAND_USERS_FILE";
+    /// Whose clock a topic's record timestamps are on unless the topic says
+    /// (`log.message.timestamp.type`): CreateTime (the producer's) or LogAppendTime
+    /// (the broker's, stamped on append).
+    message_timestamp_type: String = "CreateTime", env "STRAND_MESSAGE_TIMESTAMP_TYPE",
+        as TimestampType = parse_timestamp_type;
+    /// How far before the broker's clock a CreateTime record may be; the default,
+    /// Long.MAX_VALUE, takes any (`log.message.timestamp.before.max.ms`).
+    message_timestamp_before_max_ms: i64 = i64::MAX, env "STRAND_MESSAGE_TIMESTAMP_BEFORE_MAX_MS";
+    /// How far after the broker's clock a CreateTime record may be; later ones are
+    /// INVALID_TIMESTAMP (`log.message.timestamp.after.max.ms`, one hour since Kafka 4).
+    message_timestamp_after_max_ms: i64 = 3_600_000i64, env "STRAND_MESSAGE_TIMESTAMP_AFTER_MAX_MS";
 }
 
 impl Config {
@@ -216,6 +228,9 @@ impl Config {
         }
         if self.max_request_bytes < 8 {
             return invalid("max_request_bytes", "must be at least 8");
+        }
+        if self.message_timestamp_before_max_ms < 0 || self.message_timestamp_after_max_ms < 0 {
+            return invalid("message_timestamp_before_max_ms/message_timestamp_after_max_ms", "must be at least 0");
         }
         self.validate_security()
     }
@@ -280,6 +295,14 @@ impl LogFormat {
 }
 
 /// Kafka's flush settings take Long.MAX_VALUE for "never", and at least 1 otherwise.
+fn parse_timestamp_type(given: String) -> Result<TimestampType, String> {
+    match given.as_str() {
+        "CreateTime" => Ok(TimestampType::CreateTime),
+        "LogAppendTime" => Ok(TimestampType::LogAppendTime),
+        _ => Err("must be CreateTime or LogAppendTime".into()),
+    }
+}
+
 fn never_if_max(given: i64) -> Result<Option<u64>, String> {
     match given {
         i64::MAX => Ok(None),

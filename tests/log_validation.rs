@@ -4,8 +4,9 @@
 mod log_common;
 
 use log_common::*;
-use strand::log::batch::{self, BatchHeader};
-use strand::log::{Error, Log};
+use strand::log::batch;
+use strand::log::testing::BatchBuilder;
+use strand::log::{Error, Log, LogConfig};
 
 /// A log holding two good batches, and a snapshot of what it looked like.
 struct Fixture {
@@ -177,14 +178,112 @@ fn a_refused_batch_does_not_roll_the_segment() {
 }
 
 #[test]
-fn the_client_base_offset_is_ignored_and_not_part_of_the_crc() {
+fn a_client_base_offset_other_than_0_is_an_invalid_record_before_the_crc_is_checked() {
+    // Kafka 4 refuses it from a client (UnifiedLog.analyzeAndValidateRecords),
+    // and checks it first: the CRC does not cover the base offset.
     let f = fixture();
     let mut batch = good_batch();
     batch[..8].copy_from_slice(&1234i64.to_be_bytes());
-    let info = f.log.append(&batch, 0).unwrap();
-    assert_eq!(info.base_offset, f.end_offset);
-    let stored = read_one(&f.log, f.end_offset);
-    assert_same_batch(&stored, &batch, f.end_offset);
-    assert!(batch::validate(&stored.bytes).is_ok());
-    assert_eq!(BatchHeader::new(&stored.bytes).unwrap().base_offset(), f.end_offset);
+    let err = f.log.append(&batch, 0).unwrap_err();
+    assert!(matches!(err, Error::InvalidRecord(_)), "{err:?}");
+    let last = batch.len() - 1;
+    batch[last] ^= 0x01;
+    let err = f.log.append(&batch, 0).unwrap_err();
+    assert!(matches!(err, Error::InvalidRecord(_)), "{err:?}");
+    f.assert_untouched();
+}
+
+/// `batch` with the attribute bits `bits` set and the CRC made to match.
+fn with_attributes(batch: &[u8], bits: i16) -> Vec<u8> {
+    let mut batch = batch.to_vec();
+    let attributes = i16::from_be_bytes([batch[21], batch[22]]) | bits;
+    batch[21..23].copy_from_slice(&attributes.to_be_bytes());
+    fix_crc(&mut batch);
+    batch
+}
+
+#[test]
+fn control_batches_and_producer_ids_without_a_sequence_are_invalid_records() {
+    let f = fixture();
+    for bits in [0x20, 0x30] {
+        let err = f.log.append(&with_attributes(&good_batch(), bits), 0).unwrap_err();
+        assert!(matches!(err, Error::InvalidRecord(_)), "attributes {bits:#x}: {err:?}");
+    }
+    let no_sequence = BatchBuilder::records(2, 10).producer(42, 0, -1).build();
+    let err = f.log.append(&no_sequence, 0).unwrap_err();
+    assert!(matches!(err, Error::InvalidRecord(_)), "{err:?}");
+    f.assert_untouched();
+}
+
+/// The position of record `index`'s length varint in an uncompressed `batch`
+/// whose records are each shorter than 64 bytes (one-byte lengths).
+fn record_position(batch: &[u8], index: usize) -> usize {
+    let mut pos = 61;
+    for _ in 0..index {
+        let length = usize::from(batch[pos] >> 1);
+        pos += 1 + length;
+    }
+    pos
+}
+
+#[test]
+fn records_that_do_not_parse_to_their_declared_lengths_are_refused_whole() {
+    let f = fixture();
+    let batch = make_batch(3, 20, 1_000).to_vec();
+    // Kafka's produce_malformed_records: a record one byte longer than it is.
+    let mut longer = batch.clone();
+    longer[record_position(&batch, 1)] += 2;
+    fix_crc(&mut longer);
+    // Two stray bytes after the last record, the batch length counting them.
+    let mut stray = batch.clone();
+    stray.extend_from_slice(&[0, 0]);
+    let length = stray.len() as i32 - 12;
+    stray[8..12].copy_from_slice(&length.to_be_bytes());
+    fix_crc(&mut stray);
+    // One record fewer than the header counts (count and lastOffsetDelta agree).
+    let mut fewer = batch[..record_position(&batch, 2)].to_vec();
+    let length = fewer.len() as i32 - 12;
+    fewer[8..12].copy_from_slice(&length.to_be_bytes());
+    fix_crc(&mut fewer);
+    for (name, bad) in [("a record one byte too long", longer), ("stray bytes", stray), ("a record short", fewer)] {
+        let err = f.log.append(&bad, 0).unwrap_err();
+        assert!(matches!(err, Error::MalformedRecords(_)), "{name}: {err:?}");
+    }
+    f.assert_untouched();
+}
+
+#[test]
+fn a_timestamp_past_the_topics_limit_refuses_the_whole_batch_with_each_records_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig { timestamp_after_max_ms: 3_600_000, timestamp_before_max_ms: 86_400_000, ..small_config() };
+    let log = open(dir.path(), &config);
+    const NOW: i64 = 1_800_000_000_000;
+    log.append(&make_batch(2, 10, NOW - 1), NOW).unwrap();
+    let files = file_sizes(dir.path());
+    let future = batch_with_timestamps(&[NOW, NOW + 3_600_001, NOW + 2 * 86_400_000], 10);
+    let Err(Error::InvalidTimestamp(errors)) = log.append(&future, NOW) else { panic!("a future timestamp appended") };
+    assert_eq!(errors.iter().map(|e| e.batch_index).collect::<Vec<_>>(), [1, 2]);
+    let past = batch_with_timestamps(&[NOW - 86_400_001, -1], 10);
+    let Err(Error::InvalidTimestamp(errors)) = log.append(&past, NOW) else { panic!("an old timestamp appended") };
+    assert_eq!(errors.iter().map(|e| e.batch_index).collect::<Vec<_>>(), [0]);
+    assert_eq!(log.end_offset(), 2);
+    assert_eq!(file_sizes(dir.path()), files);
+}
+
+#[test]
+fn a_wrong_max_timestamp_is_corrected_as_kafka_corrects_it_and_a_right_one_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = open(dir.path(), &small_config());
+    let appended = batch_with_timestamps(&[1_000, 1_005, 1_002], 10);
+    let mut wrong = appended.to_vec();
+    wrong[35..43].copy_from_slice(&1_001i64.to_be_bytes());
+    fix_crc(&mut wrong);
+    log.append(&wrong, 0).unwrap();
+    let stored = read_one(&log, 0);
+    let header = batch::validate(&stored.bytes).expect("the corrected header's CRC matches");
+    assert_eq!(header.max_timestamp(), 1_005);
+    assert_eq!(&stored.bytes[61..], &appended[61..]);
+    // A right one leaves the producer's bytes as they came.
+    log.append(&appended, 0).unwrap();
+    assert_same_batch(&read_one(&log, 3), &appended, 3);
 }

@@ -143,6 +143,13 @@ pub enum Error {
     /// divergence check) or that lies before the log start.
     #[error("{0}")]
     OffsetOutOfRange(String),
+    /// A zstd batch in a Produce request before v7 (KIP-110); Kafka's message.
+    #[error("Produce requests with version {0} are not allowed to use ZStandard compression")]
+    UnsupportedCompressionType(i16),
+    /// A transactional batch in a Produce request without a transactional id:
+    /// Kafka refuses the whole request as unauthorized for the transactional id.
+    #[error("transactional records need a transactional id")]
+    TransactionalRecordsWithoutId,
 }
 
 impl Error {
@@ -211,6 +218,8 @@ impl Error {
             Error::FencedLeaderEpoch { .. } => ResponseError::FencedLeaderEpoch,
             Error::UnknownLeaderEpoch { .. } => ResponseError::UnknownLeaderEpoch,
             Error::OffsetOutOfRange(_) => ResponseError::OffsetOutOfRange,
+            Error::UnsupportedCompressionType(_) => ResponseError::UnsupportedCompressionType,
+            Error::TransactionalRecordsWithoutId => ResponseError::TransactionalIdAuthorizationFailed,
             Error::TopicNotFound(_) => ResponseError::UnknownTopicOrPartition,
             // Kafka fails such a request with an exception it does not name.
             Error::UnknownConfigOperation(_) => ResponseError::UnknownServerError,
@@ -241,6 +250,15 @@ fn log_error(error: &log::Error) -> ResponseError {
         log::Error::Closed => ResponseError::NotLeaderOrFollower,
         log::Error::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
         log::Error::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
+        log::Error::InvalidTimestamp(_) => ResponseError::InvalidTimestamp,
+        // Kafka answers records it cannot parse INVALID_RECORD, and compressed data
+        // that does not decompress UNKNOWN_SERVER_ERROR (its decompression
+        // exception is not an ApiException). INVALID_RECORD is the answer Kafka
+        // gives the same damage in an uncompressed batch, and tells the client its
+        // records were refused (not that the broker failed), non-retriable as
+        // UNKNOWN_SERVER_ERROR is; CORRUPT_MESSAGE would make the Java producer
+        // retry the same bytes until its delivery timeout.
+        log::Error::MalformedRecords(_) => ResponseError::InvalidRecord,
     }
 }
 

@@ -184,7 +184,12 @@ const ENTRIES: &[Entry] = &[
         Setting("max_request_bytes", |c| c.max_request_bytes.to_string()),
         "Largest request the broker reads; a larger one closes the connection.",
     ),
-    entry("log.message.timestamp.type", Str, Fixed(Some("CreateTime")), "Default message.timestamp.type of topics."),
+    entry(
+        "log.message.timestamp.type",
+        Str,
+        Setting("message_timestamp_type", |c| c.message_timestamp_type.name().to_owned()),
+        "Default message.timestamp.type of topics.",
+    ),
     entry(
         "connections.max.idle.ms",
         Long,
@@ -226,7 +231,7 @@ const ENTRIES: &[Entry] = &[
     entry(
         "log.message.timestamp.after.max.ms",
         Long,
-        Fixed(Some("3600000")),
+        Setting("message_timestamp_after_max_ms", |c| c.message_timestamp_after_max_ms.to_string()),
         "Default message.timestamp.after.max.ms of topics.",
     ),
     entry(
@@ -245,7 +250,7 @@ const ENTRIES: &[Entry] = &[
     entry(
         "log.message.timestamp.before.max.ms",
         Long,
-        Fixed(Some(LONG_MAX)),
+        Setting("message_timestamp_before_max_ms", |c| c.message_timestamp_before_max_ms.to_string()),
         "Default message.timestamp.before.max.ms of topics.",
     ),
     entry(

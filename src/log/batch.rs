@@ -164,9 +164,22 @@ pub fn set_base_offset(buf: &mut [u8], offset: i64) {
 /// producer wrote them: a reader of a LogAppendTime batch takes every record's
 /// timestamp from maxTimestamp.
 pub fn set_log_append_time(buf: &mut [u8], now_ms: i64) {
-    let attributes = i16::from_be_bytes([buf[ATTRIBUTES], buf[ATTRIBUTES + 1]]) | TIMESTAMP_TYPE_BIT;
+    set_max_timestamp(buf, super::TimestampType::LogAppendTime, now_ms);
+}
+
+/// Writes the timestamp type bit and maxTimestamp of a validated batch and
+/// recomputes its CRC32C, as Kafka's `DefaultRecordBatch.setMaxTimestamp`: under
+/// CreateTime the bit is cleared and the max timestamp is the records' largest
+/// (Kafka corrects a producer's wrong one so), under LogAppendTime see
+/// `set_log_append_time`.
+pub fn set_max_timestamp(buf: &mut [u8], timestamp_type: super::TimestampType, max_timestamp: i64) {
+    let attributes = i16::from_be_bytes([buf[ATTRIBUTES], buf[ATTRIBUTES + 1]]);
+    let attributes = match timestamp_type {
+        super::TimestampType::CreateTime => attributes & !TIMESTAMP_TYPE_BIT,
+        super::TimestampType::LogAppendTime => attributes | TIMESTAMP_TYPE_BIT,
+    };
     buf[ATTRIBUTES..ATTRIBUTES + 2].copy_from_slice(&attributes.to_be_bytes());
-    buf[MAX_TIMESTAMP..MAX_TIMESTAMP + 8].copy_from_slice(&now_ms.to_be_bytes());
+    buf[MAX_TIMESTAMP..MAX_TIMESTAMP + 8].copy_from_slice(&max_timestamp.to_be_bytes());
     let crc = crc32c::crc32c(&buf[ATTRIBUTES..]);
     buf[CRC..CRC + 4].copy_from_slice(&crc.to_be_bytes());
 }

@@ -9,7 +9,8 @@
 //! records inside a batch (decompressed, one by one); `leader_epoch`
 //! is the partition's epoch history, which every appended batch is stamped from;
 //! `layout` names the files and their entry formats, for the log and for
-//! `strand inspect`; `testing` builds record batches for the tests and benches.
+//! `strand inspect`; `testing` builds record batches for the tests and benches;
+//! `validate` is what a producer's batch must pass before it is appended.
 
 pub mod batch;
 mod flusher;
@@ -25,6 +26,7 @@ pub mod store;
 #[doc(hidden)]
 pub mod testing;
 pub mod time_index;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +53,14 @@ pub enum Error {
     OutOfOrderSequence { producer_id: i64, expected: i32, got: i32 },
     #[error("producer {producer_id}: epoch {epoch} is older than the current {current}")]
     InvalidProducerEpoch { producer_id: i64, epoch: i16, current: i16 },
+    /// Records whose timestamps the topic's rules refuse (`validate`), each by its
+    /// index in the batch; the text is Kafka's.
+    #[error("One or more records have been rejected due to invalid timestamp")]
+    InvalidTimestamp(Vec<validate::RecordError>),
+    /// Records that cannot be read: bad lengths, bytes left over, compressed data
+    /// that does not decompress (`records`).
+    #[error("invalid records: {0}")]
+    MalformedRecords(#[from] records::RecordsError),
 }
 
 /// The space of the volume a dir is on, as Java's `FileStore` reports it.

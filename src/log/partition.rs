@@ -38,6 +38,7 @@ use super::layout::{self, CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE};
 use super::leader_epoch;
 use super::producer_state::{ActiveProducer, Check, ProducerStates};
 use super::segment::{Segment, SegmentConfig};
+use super::validate::{self, TimestampRules};
 use super::Error;
 use crate::durable;
 
@@ -62,6 +63,15 @@ pub struct LogConfig {
     pub index_max_bytes: usize,
     /// `log.message.timestamp.type`: whose clock the log's timestamps are on.
     pub timestamp_type: TimestampType,
+    /// `log.message.timestamp.before.max.ms`: how far before the broker's clock a
+    /// CreateTime record may be. The log's own default is no limit (Kafka 4's
+    /// default too); topics set it from their configs.
+    pub timestamp_before_max_ms: i64,
+    /// `log.message.timestamp.after.max.ms`: how far after the broker's clock a
+    /// CreateTime record may be. The log's own default is no limit, so that a log
+    /// opened without a topic (tests, tools) takes any clock; topics bring Kafka
+    /// 4's default of one hour (`topics::config`).
+    pub timestamp_after_max_ms: i64,
 }
 
 /// Kafka's `message.timestamp.type`.
@@ -97,6 +107,19 @@ impl Default for LogConfig {
             index_interval_bytes: 4096,
             index_max_bytes: 10 << 20,
             timestamp_type: TimestampType::CreateTime,
+            timestamp_before_max_ms: i64::MAX,
+            timestamp_after_max_ms: i64::MAX,
+        }
+    }
+}
+
+impl LogConfig {
+    /// What record validation needs of the configuration.
+    pub fn timestamp_rules(&self) -> TimestampRules {
+        TimestampRules {
+            timestamp_type: self.timestamp_type,
+            before_max_ms: self.timestamp_before_max_ms,
+            after_max_ms: self.timestamp_after_max_ms,
         }
     }
 }
@@ -270,12 +293,34 @@ impl Log {
         Ok((log, report))
     }
 
-    /// Validates `batch` and appends it at the log end offset. On any error the log
-    /// is as it was.
+    /// Validates `batch` as Kafka validates a producer's (`validate`: the header,
+    /// every record, the timestamps under the configured rules) and appends it at
+    /// the log end offset. On any error the log is as it was. The validation, and
+    /// the header rewrite it may call for, run before the writer lock is taken, so
+    /// decompressing a large batch holds up no other append to this partition.
     pub fn append(&self, batch: &[u8], now_ms: i64) -> Result<AppendInfo, Error> {
-        let header = batch::validate(batch)?;
+        let rules = self.writer().config.timestamp_rules();
+        let validated = validate::validate(batch, &rules, now_ms)?;
+        // The client's bytes go to the file untouched unless the header must be
+        // rewritten (LogAppendTime, or a max timestamp that is not the records'):
+        // then a copy is, and everything below (roll, indexes, producer state)
+        // sees the rewritten batch, as Kafka's does.
+        let rewritten;
+        let (batch, header) = match validated.header_rewrite(rules.timestamp_type, now_ms) {
+            None => (batch, validated.header),
+            Some((timestamp_type, max_timestamp)) => {
+                let mut copy = batch.to_vec();
+                batch::set_max_timestamp(&mut copy, timestamp_type, max_timestamp);
+                rewritten = copy;
+                (&rewritten[..], BatchHeader::new(&rewritten)?)
+            }
+        };
+        let log_append_time_ms = match rules.timestamp_type {
+            TimestampType::CreateTime => -1,
+            TimestampType::LogAppendTime => now_ms,
+        };
         let mut writer = self.writer();
-        let LogConfig { segment_bytes, segment_ms, timestamp_type, .. } = writer.config;
+        let LogConfig { segment_bytes, segment_ms, .. } = writer.config;
         if header.size() as u64 > segment_bytes {
             return Err(Error::BatchLargerThanSegment { size: header.size() as u64, segment_bytes });
         }
@@ -290,19 +335,6 @@ impl Log {
                 log_append_time_ms: timestamp,
             });
         }
-        // The client's bytes go to the file untouched unless LogAppendTime must
-        // rewrite the header: then a copy is stamped, and everything below (roll,
-        // indexes, producer state) sees the stamped batch, as Kafka's does.
-        let stamped;
-        let (batch, header, log_append_time_ms) = match timestamp_type {
-            TimestampType::CreateTime => (batch, header, -1),
-            TimestampType::LogAppendTime => {
-                let mut copy = batch.to_vec();
-                batch::set_log_append_time(&mut copy, now_ms);
-                stamped = copy;
-                (&stamped[..], BatchHeader::new(&stamped)?, now_ms)
-            }
-        };
         if writer.clean_marker {
             // From here on a crash must not look like a clean shutdown.
             let marker = self.dir.join(CLEAN_SHUTDOWN_FILE);

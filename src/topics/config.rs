@@ -57,6 +57,11 @@ pub struct TopicConfig {
     pub max_message_bytes: u32,
     /// `message.timestamp.type`.
     pub timestamp_type: TimestampType,
+    /// `message.timestamp.before.max.ms`: how far before the broker's clock a
+    /// CreateTime record may be (Long.MAX_VALUE, Kafka 4's default: any).
+    pub timestamp_before_max_ms: i64,
+    /// `message.timestamp.after.max.ms`: how far after it (Kafka 4: one hour).
+    pub timestamp_after_max_ms: i64,
     /// `flush.messages`; None = never (Kafka's Long.MAX_VALUE).
     pub flush_messages: Option<u64>,
     /// `flush.ms`; None = never (Kafka's Long.MAX_VALUE).
@@ -79,6 +84,8 @@ impl TopicConfig {
             index_interval_bytes: self.index_interval_bytes,
             index_max_bytes: broker.index_max_bytes as usize,
             timestamp_type: self.timestamp_type,
+            timestamp_before_max_ms: self.timestamp_before_max_ms,
+            timestamp_after_max_ms: self.timestamp_after_max_ms,
         }
     }
 }
@@ -176,8 +183,8 @@ const SPECS: &[Spec] = &[
     spec("compression.zstd.level", Kind::Int(Some(-131_072), Some(22)), "3"),
     spec("preallocate", Kind::Bool, "false"),
     spec(MESSAGE_TIMESTAMP_TYPE, Kind::OneOf(&["CreateTime", "LogAppendTime"]), "CreateTime"),
-    spec("message.timestamp.before.max.ms", Kind::Long(Some(0)), LONG_MAX),
-    spec("message.timestamp.after.max.ms", Kind::Long(Some(0)), "3600000"),
+    spec(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Kind::Long(Some(0)), LONG_MAX),
+    spec(MESSAGE_TIMESTAMP_AFTER_MAX_MS, Kind::Long(Some(0)), "3600000"),
     spec("leader.replication.throttled.replicas", Kind::ThrottledReplicas, ""),
     spec("follower.replication.throttled.replicas", Kind::ThrottledReplicas, ""),
     spec(REMOTE_STORAGE_ENABLE, Kind::Bool, "false"),
@@ -205,6 +212,8 @@ const MIN_COMPACTION_LAG_MS: &str = "min.compaction.lag.ms";
 const MAX_COMPACTION_LAG_MS: &str = "max.compaction.lag.ms";
 const CLEANUP_POLICY: &str = "cleanup.policy";
 const MESSAGE_TIMESTAMP_TYPE: &str = "message.timestamp.type";
+const MESSAGE_TIMESTAMP_BEFORE_MAX_MS: &str = "message.timestamp.before.max.ms";
+const MESSAGE_TIMESTAMP_AFTER_MAX_MS: &str = "message.timestamp.after.max.ms";
 const REMOTE_STORAGE_ENABLE: &str = "remote.storage.enable";
 const INTERNAL_SEGMENT_BYTES: &str = "internal.segment.bytes";
 
@@ -261,6 +270,8 @@ pub const APPLIED: &[&str] = &[
     INDEX_INTERVAL_BYTES,
     INTERNAL_SEGMENT_BYTES,
     MAX_MESSAGE_BYTES,
+    MESSAGE_TIMESTAMP_AFTER_MAX_MS,
+    MESSAGE_TIMESTAMP_BEFORE_MAX_MS,
     MESSAGE_TIMESTAMP_TYPE,
     RETENTION_BYTES,
     RETENTION_MS,
@@ -286,6 +297,9 @@ pub fn default_value(name: &str, broker: &Config) -> Option<String> {
         FLUSH_MS => never_or(broker.flush_interval_ms),
         INDEX_INTERVAL_BYTES => broker.index_interval_bytes.to_string(),
         "segment.index.bytes" => broker.index_max_bytes.to_string(),
+        MESSAGE_TIMESTAMP_TYPE => broker.message_timestamp_type.name().to_owned(),
+        MESSAGE_TIMESTAMP_BEFORE_MAX_MS => broker.message_timestamp_before_max_ms.to_string(),
+        MESSAGE_TIMESTAMP_AFTER_MAX_MS => broker.message_timestamp_after_max_ms.to_string(),
         _ => find_spec(name)?.kafka_default.to_owned(),
     })
 }
@@ -356,7 +370,8 @@ impl Overrides {
         let segment_bytes = int(INTERNAL_SEGMENT_BYTES).or_else(|| int(SEGMENT_BYTES)).map(|n| n as u64);
         let timestamp_type = match self.get(MESSAGE_TIMESTAMP_TYPE).map(trim_java) {
             Some("LogAppendTime") => TimestampType::LogAppendTime,
-            _ => TimestampType::CreateTime,
+            Some(_) => TimestampType::CreateTime,
+            None => broker.message_timestamp_type,
         };
         let mut config = TopicConfig {
             retention_ms: long(RETENTION_MS, broker.retention_ms),
@@ -365,6 +380,8 @@ impl Overrides {
             segment_ms: long(SEGMENT_MS, broker.segment_ms),
             max_message_bytes: int(MAX_MESSAGE_BYTES).map_or(broker.max_message_bytes, |n| n as u32),
             timestamp_type,
+            timestamp_before_max_ms: long(MESSAGE_TIMESTAMP_BEFORE_MAX_MS, broker.message_timestamp_before_max_ms),
+            timestamp_after_max_ms: long(MESSAGE_TIMESTAMP_AFTER_MAX_MS, broker.message_timestamp_after_max_ms),
             flush_messages: never_if_max(FLUSH_MESSAGES, broker.flush_interval_messages),
             flush_ms: never_if_max(FLUSH_MS, broker.flush_interval_ms),
             index_interval_bytes: int(INDEX_INTERVAL_BYTES).map_or(broker.index_interval_bytes, |n| n as u64),
@@ -656,8 +673,8 @@ fn broker_synonym(name: &str) -> Option<&'static str> {
         MAX_COMPACTION_LAG_MS => "log.cleaner.max.compaction.lag.ms",
         "max.decompressed.message.bytes" => "max.decompressed.message.bytes",
         MAX_MESSAGE_BYTES => "message.max.bytes",
-        "message.timestamp.after.max.ms" => "log.message.timestamp.after.max.ms",
-        "message.timestamp.before.max.ms" => "log.message.timestamp.before.max.ms",
+        MESSAGE_TIMESTAMP_AFTER_MAX_MS => "log.message.timestamp.after.max.ms",
+        MESSAGE_TIMESTAMP_BEFORE_MAX_MS => "log.message.timestamp.before.max.ms",
         MESSAGE_TIMESTAMP_TYPE => "log.message.timestamp.type",
         "min.cleanable.dirty.ratio" => "log.cleaner.min.cleanable.ratio",
         MIN_COMPACTION_LAG_MS => "log.cleaner.min.compaction.lag.ms",
@@ -1108,6 +1125,8 @@ mod tests {
                 segment_ms: broker.segment_ms,
                 max_message_bytes: broker.max_message_bytes,
                 timestamp_type: TimestampType::CreateTime,
+                timestamp_before_max_ms: i64::MAX,
+                timestamp_after_max_ms: 3_600_000,
                 flush_messages: broker.flush_interval_messages,
                 flush_ms: broker.flush_interval_ms,
                 index_interval_bytes: broker.index_interval_bytes,
@@ -1130,6 +1149,8 @@ mod tests {
             ("segment.ms", "60000"),
             ("max.message.bytes", "2000000"),
             ("message.timestamp.type", "LogAppendTime"),
+            ("message.timestamp.before.max.ms", "86400000"),
+            ("message.timestamp.after.max.ms", "0"),
             ("flush.messages", "9223372036854775807"),
             ("flush.ms", "0"),
             ("index.interval.bytes", "0"),
@@ -1145,6 +1166,8 @@ mod tests {
                 segment_ms: 60_000,
                 max_message_bytes: 2_000_000,
                 timestamp_type: TimestampType::LogAppendTime,
+                timestamp_before_max_ms: 86_400_000,
+                timestamp_after_max_ms: 0,
                 flush_messages: None,
                 flush_ms: Some(0),
                 index_interval_bytes: 0,
