@@ -12,15 +12,34 @@
 //! Kafka's rules): a retried batch is answered with its original base offset, a
 //! gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch INVALID_PRODUCER_EPOCH.
 //! Not done: transactional batches (InitProducerId refuses transactional ids).
+//!
+//! What is checked where, in Kafka 4.4's order (`KafkaApis.handleProduceRequest`,
+//! `ProduceRequest.validateRecords`, then the log's `log::validate`):
+//! - a transactional batch in a request without a transactional id fails the
+//!   whole request, every partition TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+//! - each partition's records, read as Kafka's batch iterator reads them: a batch
+//!   length under 14 or a magic outside 0..=2 is CORRUPT_MESSAGE, no whole batch
+//!   (a truncated one included) or a magic other than 2 INVALID_RECORD, zstd
+//!   before Produce v7 UNSUPPORTED_COMPRESSION_TYPE, a second whole batch
+//!   INVALID_RECORD; bytes after the batch too few to be one are dropped, as
+//!   Kafka drops them;
+//! - `max.message.bytes`, then the log (base offset, CRC, the batch header, every
+//!   record, timestamps: INVALID_RECORD, CORRUPT_MESSAGE, INVALID_TIMESTAMP with
+//!   `record_errors`).
+//!
+//! `log_start_offset` is the partition's for a refusal the log makes after its
+//! size and CRC checks, -1 for the others, as Kafka's ReplicaManager answers.
 
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use kafka_protocol::messages::produce_response::BatchIndexAndErrorMessage;
+
 use super::{resolve, resolve_or_create, Error, TopicRef};
 use crate::broker::Broker;
-use crate::log::batch::BatchHeader;
-use crate::log::{AppendInfo, Log};
+use crate::log::batch::{BatchHeader, LOG_OVERHEAD};
+use crate::log::{self, AppendInfo, Log};
 use crate::topics::config::TopicConfig;
 
 /// Every version the codec decodes.
@@ -38,6 +57,9 @@ pub enum Answer {
 
 /// The response, built for every acks value; `answer` decides whether it is sent.
 pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> ProduceResponse {
+    if request.transactional_id.is_none() && has_transactional_records(&request) {
+        return refuse_all(version, request);
+    }
     let acks = request.acks;
     let mut responses = Vec::with_capacity(request.topic_data.len());
     for topic in request.topic_data {
@@ -57,11 +79,13 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> P
             .into_iter()
             .map(|data| {
                 let result = match (&resolved, &config) {
-                    (None, _) => Err(Error::InvalidRequiredAcks),
-                    (Some(resolved), config) => resolved.partition(data.index).and_then(|log| {
-                        let config = config.ok_or(Error::UnknownTopicOrPartition)?;
-                        append(&log, &config, data.records.as_deref().unwrap_or_default())
-                    }),
+                    (None, _) => Err(Failure::before_the_log(Error::InvalidRequiredAcks)),
+                    (Some(resolved), config) => {
+                        resolved.partition(data.index).map_err(Failure::before_the_log).and_then(|log| {
+                            let config = config.ok_or(Failure::before_the_log(Error::UnknownTopicOrPartition))?;
+                            append(&log, &config, version, data.records.as_deref().unwrap_or_default())
+                        })
+                    }
                 };
                 partition_response(version, data.index, result)
             })
@@ -73,6 +97,44 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> P
                 .with_partition_responses(partitions),
         );
     }
+    ProduceResponse::default().with_responses(responses)
+}
+
+/// Whether any partition's records hold a transactional batch (Kafka's
+/// `ProduceRequest.hasTransactionalRecords`, over the whole batches there are).
+fn has_transactional_records(request: &ProduceRequest) -> bool {
+    let records = request.topic_data.iter().flat_map(|t| &t.partition_data).filter_map(|p| p.records.as_deref());
+    records.into_iter().any(|mut rest| {
+        while let Ok(Some(batch)) = next_batch(rest) {
+            if BatchHeader::new(batch).is_ok_and(|h| h.magic() == 2 && log::validate::is_transactional(&h)) {
+                return true;
+            }
+            rest = &rest[batch.len()..];
+        }
+        false
+    })
+}
+
+/// Every partition of the request refused for its transactional records, nothing appended.
+fn refuse_all(version: i16, request: ProduceRequest) -> ProduceResponse {
+    let responses = request
+        .topic_data
+        .into_iter()
+        .map(|topic| {
+            let partitions = topic
+                .partition_data
+                .iter()
+                .map(|p| {
+                    let failure = Failure::before_the_log(Error::TransactionalRecordsWithoutId);
+                    partition_response(version, p.index, Err(failure))
+                })
+                .collect();
+            TopicProduceResponse::default()
+                .with_name(topic.name)
+                .with_topic_id(topic.topic_id)
+                .with_partition_responses(partitions)
+        })
+        .collect();
     ProduceResponse::default().with_responses(responses)
 }
 
@@ -88,51 +150,129 @@ pub fn answer(acks: i16, response: ProduceResponse) -> Answer {
     }
 }
 
-const ONE_BATCH: &str = "a produce request needs exactly one record batch per partition";
+/// A refused partition: the error and the log start offset its response carries.
+struct Failure {
+    error: Error,
+    log_start_offset: i64,
+}
 
-fn append(log: &Log, config: &TopicConfig, records: &[u8]) -> Result<AppendInfo, Error> {
-    let Some(size) = BatchHeader::peek_size(records) else {
-        return Err(Error::InvalidRecord(ONE_BATCH));
-    };
-    if size != records.len() as i64 {
-        return if size < records.len() as i64 && size > 0 {
-            Err(Error::InvalidRecord(ONE_BATCH))
-        } else {
-            Err(Error::CorruptMessage("record batch length disagrees with the records size"))
-        };
+impl Failure {
+    /// Refused before the log looked at the records: -1, as Kafka answers.
+    fn before_the_log(error: Error) -> Self {
+        Self { error, log_start_offset: -1 }
     }
-    if records.len() > config.max_message_bytes as usize {
-        return Err(Error::MessageTooLarge { size: records.len(), max: config.max_message_bytes });
+
+    /// Refused by the log: Kafka answers its errors past the size and CRC checks
+    /// (an invalid batch or record, a timestamp, a producer's sequence or epoch)
+    /// with the log start offset, which the Java producer reads on sequence errors
+    /// to tell whether retention removed the producer's state.
+    fn from_log(log: &Log, error: log::Error) -> Self {
+        let at_the_partition = matches!(
+            error,
+            log::Error::InvalidRecord(_)
+                | log::Error::MalformedRecords(_)
+                | log::Error::InvalidTimestamp(_)
+                | log::Error::OutOfOrderSequence { .. }
+                | log::Error::InvalidProducerEpoch { .. }
+        );
+        let log_start_offset = if at_the_partition { log.start_offset() } else { -1 };
+        Self { error: error.into(), log_start_offset }
     }
-    match Broker::append(log, config.flush_messages.is_some(), records, crate::now_ms()) {
+}
+
+/// The size of the smallest record batch format (a magic-0 message), under which
+/// Kafka's batch iterator calls a batch length corrupt.
+const MIN_BATCH_LENGTH: i32 = 14;
+/// Bytes up to and including the magic byte.
+const HEADER_UP_TO_MAGIC: usize = 17;
+
+/// The whole batch at the start of `buf`, as Kafka's `ByteBufferLogInputStream`
+/// finds it: None when `buf` does not hold one whole batch, CORRUPT_MESSAGE for a
+/// length or magic that no batch can have.
+fn next_batch(buf: &[u8]) -> Result<Option<&[u8]>, Error> {
+    let Some(size) = BatchHeader::peek_size(buf) else { return Ok(None) };
+    if size - (LOG_OVERHEAD as i64) < i64::from(MIN_BATCH_LENGTH) {
+        return Err(Error::CorruptMessage("record batch length is less than the minimum record overhead (14)"));
+    }
+    if buf.len() < HEADER_UP_TO_MAGIC {
+        return Ok(None);
+    }
+    if !(0..=2).contains(&(buf[HEADER_UP_TO_MAGIC - 1] as i8)) {
+        return Err(Error::CorruptMessage("invalid magic found in record batch"));
+    }
+    Ok(usize::try_from(size).ok().and_then(|size| buf.get(..size)))
+}
+
+/// The one v2 batch of a partition's records (Kafka's `ProduceRequest.validateRecords`).
+fn one_batch(version: i16, records: &[u8]) -> Result<&[u8], Error> {
+    let batch = next_batch(records)?
+        .ok_or(Error::InvalidRecord("a produce request needs at least one whole record batch per partition"))?;
+    if batch[HEADER_UP_TO_MAGIC - 1] != 2 {
+        return Err(Error::InvalidRecord("produce requests may only carry record batches with magic 2"));
+    }
+    // KIP-110: a client that negotiated a version before 7 cannot have meant zstd.
+    if version < 7 && BatchHeader::new(batch).is_ok_and(|h| h.compression() == 4) {
+        return Err(Error::UnsupportedCompressionType(version));
+    }
+    if next_batch(&records[batch.len()..])?.is_some() {
+        return Err(Error::InvalidRecord("a produce request needs exactly one record batch per partition"));
+    }
+    Ok(batch)
+}
+
+fn append(log: &Log, config: &TopicConfig, version: i16, records: &[u8]) -> Result<AppendInfo, Failure> {
+    let batch = one_batch(version, records).map_err(Failure::before_the_log)?;
+    if batch.len() > config.max_message_bytes as usize {
+        return Err(Failure::before_the_log(Error::MessageTooLarge {
+            size: batch.len(),
+            max: config.max_message_bytes,
+        }));
+    }
+    match Broker::append(log, config.flush_messages.is_some(), batch, crate::now_ms()) {
         Ok(info) => {
-            crate::metrics::produced((info.last_offset - info.base_offset + 1) as u64, records.len() as u64);
+            crate::metrics::produced((info.last_offset - info.base_offset + 1) as u64, batch.len() as u64);
             Ok(info)
         }
         Err(e) => {
             tracing::warn!(error = %e, "produce refused");
-            Err(e.into())
+            Err(Failure::from_log(log, e))
         }
     }
 }
 
-fn partition_response(version: i16, index: i32, result: Result<AppendInfo, Error>) -> PartitionProduceResponse {
+fn partition_response(version: i16, index: i32, result: Result<AppendInfo, Failure>) -> PartitionProduceResponse {
     let response = PartitionProduceResponse::default().with_index(index).with_log_append_time_ms(-1);
     match result {
         Ok(info) => response
             .with_base_offset(info.base_offset)
             .with_log_start_offset(info.log_start_offset)
             .with_log_append_time_ms(info.log_append_time_ms),
-        Err(error) => {
-            let response = response.with_error_code(error.code()).with_base_offset(-1).with_log_start_offset(-1);
-            // Kafka sends no message for an unknown partition or bad acks, only for refused records.
+        Err(Failure { error, log_start_offset }) => {
+            let response =
+                response.with_error_code(error.code()).with_base_offset(-1).with_log_start_offset(log_start_offset);
+            // Kafka sends no message for an unknown partition, bad acks or
+            // transactional records without a transactional id, only for refused records.
             let message = match error {
-                Error::UnknownTopicOrPartition | Error::UnknownTopicId | Error::InvalidRequiredAcks => None,
+                Error::UnknownTopicOrPartition
+                | Error::UnknownTopicId
+                | Error::InvalidRequiredAcks
+                | Error::TransactionalRecordsWithoutId => None,
                 _ => Some(error.to_string()),
             };
-            // error_message exists from v8 on; older versions cannot carry it.
+            let record_errors = match &error {
+                Error::Log(log::Error::InvalidTimestamp(errors)) => errors
+                    .iter()
+                    .map(|e| {
+                        BatchIndexAndErrorMessage::default()
+                            .with_batch_index(e.batch_index)
+                            .with_batch_index_error_message(Some(StrBytes::from_string(e.message.clone())))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            // error_message and record_errors exist from v8 on; older versions cannot carry them.
             if version >= 8 {
-                response.with_error_message(message.map(StrBytes::from_string))
+                response.with_error_message(message.map(StrBytes::from_string)).with_record_errors(record_errors)
             } else {
                 response
             }
