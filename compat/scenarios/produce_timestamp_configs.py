@@ -1,0 +1,32 @@
+"""A topic's own timestamp limits (message.timestamp.before.max.ms = 1 day,
+message.timestamp.after.max.ms = 1 s), set when the topic is created: records
+outside them are INVALID_TIMESTAMP, each by its index, the batch refused whole;
+-1 (no timestamp) is never checked."""
+import time
+from common import *
+
+c = Conn()
+name = TOPIC + "-limits"
+r = c.request("CreateTopics", 7, timeout_ms=30000, validate_only=False,
+              topics=[{"name": name, "num_partitions": 1, "replication_factor": 1, "assignments": [],
+                       "configs": [{"name": "message.timestamp.before.max.ms", "value": "86400000"},
+                                   {"name": "message.timestamp.after.max.ms", "value": "1000"}]}])
+out(f"create: error={err_name(r['topics'][0]['error_code'])}")
+
+
+def led():
+    md = c.request("Metadata", 12, topics=[{"name": name}], allow_auto_topic_creation=False,
+                   include_topic_authorized_operations=False)
+    t = md["topics"][0]
+    return t["error_code"] == 0 and t["partitions"] and t["partitions"][0]["leader_id"] >= 0
+
+
+out(f"led: {wait_until(led, timeout=30)}")
+now = int(time.time() * 1000)
+show_produce(produce(c, batch(records(1), ts=now), topic=name), "now")
+show_produce(produce(c, batch(records(2), ts=now + 60_000), topic=name), "a minute ahead")
+show_produce(produce(c, batch(records(3), ts=now - 2 * 86_400_000), topic=name), "two days old")
+show_produce(produce(c, batch(records(3), ts=now - 2 * 86_400_000), topic=TOPIC), "two days old, default topic")
+show_produce(produce(c, batch(records(1), ts=-1), topic=name), "no timestamp (-1)")
+show_produce(produce(c, batch(records(1), ts=5), topic=name), "timestamp 5")
+show_list_offsets(list_offsets(c, -1, topic=name), "latest")
