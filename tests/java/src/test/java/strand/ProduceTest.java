@@ -22,6 +22,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -172,6 +176,73 @@ class ProduceTest extends BrokerTest {
             assertInstanceOf(TimeoutException.class, e.getCause());
             assertEquals("Partition 1 of topic events with partition count 1 is not present in metadata after 2000 ms.",
                     e.getCause().getMessage());
+        }
+    }
+
+    /**
+     * Kafka 4's message.timestamp.after.max.ms (one hour by default): a record two days
+     * ahead fails with InvalidTimestampException carrying the broker's record error, and
+     * nothing is stored; the next record takes offset 0.
+     */
+    @ParameterizedTest(name = "compression.type={0}")
+    @ValueSource(strings = {"none", "lz4"})
+    void a_record_two_days_ahead_is_invalid_timestamp_and_not_stored(String codec) throws Exception {
+        long twoDaysAhead = System.currentTimeMillis() + 2 * 86_400_000L;
+        try (KafkaProducer<String, String> producer = strand.producer(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec,
+                ProducerConfig.ACKS_CONFIG, "all")) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> producer
+                    .send(new ProducerRecord<>(TOPIC, 0, twoDaysAhead, "k", "future")).get(30, TimeUnit.SECONDS));
+            assertInstanceOf(InvalidTimestampException.class, e.getCause());
+            String expected = "Timestamp " + twoDaysAhead + " of message with offset 0 is out of range.";
+            assertTrue(e.getCause().getMessage().startsWith(expected), e.getCause().getMessage());
+            assertEquals(0, producer.send(new ProducerRecord<>(TOPIC, "k0", "now0")).get().offset());
+        }
+        assertReadBack(readAll(strand, 1), 1, "now");
+    }
+
+    /**
+     * A LogAppendTime topic: the producer's RecordMetadata carries the time the broker
+     * stamped (Produce's log_append_time), and the consumer reads that time as the
+     * record's, typed LOG_APPEND_TIME, whatever the producer said.
+     */
+    @Test
+    void a_log_append_time_topic_hands_producer_and_consumer_the_brokers_time() throws Exception {
+        String topic = "stamped";
+        try (Admin admin = strand.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
+                    .configs(java.util.Map.of("message.timestamp.type", "LogAppendTime")))).all().get();
+        }
+        long producerTime = 1_700_000_000_000L;
+        long before = System.currentTimeMillis();
+        RecordMetadata metadata;
+        try (KafkaProducer<String, String> producer = strand.producer(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip")) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (true) {
+                // Kafka's broker learns of a new topic a moment after creating it.
+                try {
+                    metadata = producer.send(new ProducerRecord<>(topic, 0, producerTime, "k", "v")).get();
+                    break;
+                } catch (ExecutionException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        long after = System.currentTimeMillis();
+        assertTrue(metadata.timestamp() >= before && metadata.timestamp() <= after, "stamped " + metadata.timestamp());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<String, String> consumer = strand.consumer()) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<String, String>> records = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (records.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            assertEquals(1, records.size());
+            assertEquals(TimestampType.LOG_APPEND_TIME, records.get(0).timestampType());
+            assertEquals(metadata.timestamp(), records.get(0).timestamp());
         }
     }
 }
