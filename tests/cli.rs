@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::{batch, RawClient, Strand, TOPIC};
+use common::{batch, gzipped, RawClient, Strand, TOPIC};
 
 /// Runs the binary with `args` and no STRAND_* from the test's environment,
 /// killing it if it has not exited within 20 s (a config error that let the
@@ -146,13 +146,7 @@ fn inspect_records_prints_keys_and_values() {
 fn inspect_records_shows_a_compressed_batch_without_its_records() {
     let mut strand = Strand::start();
     let mut client = RawClient::connect(&strand.addr);
-    // The broker stores batches without decompressing them, so a batch that only
-    // claims gzip (with its CRC redone) is enough to exercise the codec path.
-    let mut gzip = batch(&[b"x"], 1000).to_vec();
-    gzip[22] |= 1;
-    let crc = crc32c::crc32c(&gzip[21..]);
-    gzip[17..21].copy_from_slice(&crc.to_be_bytes());
-    produce(&mut client, Bytes::from(gzip));
+    produce(&mut client, gzipped(&batch(&[b"x"], 1000)));
     assert!(strand.stop().success());
 
     let output = inspect(&strand.data_dir, &["--records"]);
