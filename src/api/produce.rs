@@ -3,8 +3,9 @@
 //! Every topic and partition the broker hosts; a topic that does not exist is
 //! created first when `auto_create_topics` is on. Each partition's records must
 //! be exactly one v2 batch, as Kafka requires of
-//! v3+ produce requests; the log validates its header and CRC, assigns the base
-//! offset, and appends the client's bytes. acks 0, 1 and -1 are accepted; with
+//! v3+ produce requests; the log validates it (`log::validate`), assigns the base
+//! offset, and appends the client's bytes (its header rewritten only where Kafka
+//! rewrites it: LogAppendTime, a wrong max timestamp). acks 0, 1 and -1 are accepted; with
 //! one replica, 1 and -1 both mean "in the log under the flush policy". acks=0
 //! gets no response at all. Any error leaves the log untouched.
 //!
@@ -27,14 +28,16 @@
 //!   record, timestamps: INVALID_RECORD, CORRUPT_MESSAGE, INVALID_TIMESTAMP with
 //!   `record_errors`).
 //!
-//! `log_start_offset` is the partition's for a refusal the log makes after its
-//! size and CRC checks, -1 for the others, as Kafka's ReplicaManager answers.
+//! `log_start_offset` is the partition's for the log's refusals of an invalid
+//! batch or record, a timestamp, a sequence or an epoch, and -1 for a bad CRC,
+//! a batch too large and the refusals made before the log, as Kafka's
+//! ReplicaManager answers.
 
-use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::produce_response::{
+    BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
+};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
-
-use kafka_protocol::messages::produce_response::BatchIndexAndErrorMessage;
 
 use super::{resolve, resolve_or_create, Error, TopicRef};
 use crate::broker::Broker;
@@ -103,8 +106,8 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> P
 /// Whether any partition's records hold a transactional batch (Kafka's
 /// `ProduceRequest.hasTransactionalRecords`, over the whole batches there are).
 fn has_transactional_records(request: &ProduceRequest) -> bool {
-    let records = request.topic_data.iter().flat_map(|t| &t.partition_data).filter_map(|p| p.records.as_deref());
-    records.into_iter().any(|mut rest| {
+    let mut records = request.topic_data.iter().flat_map(|t| &t.partition_data).filter_map(|p| p.records.as_deref());
+    records.any(|mut rest| {
         while let Ok(Some(batch)) = next_batch(rest) {
             if BatchHeader::new(batch).is_ok_and(|h| h.magic() == 2 && log::validate::is_transactional(&h)) {
                 return true;
@@ -277,5 +280,47 @@ fn partition_response(version: i16, index: i32, result: Result<AppendInfo, Failu
                 response
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafka_protocol::error::ResponseError;
+
+    use crate::log::testing::make_batch;
+
+    fn code(result: Result<&[u8], Error>) -> i16 {
+        result.map_or_else(|e| e.code(), |_| 0)
+    }
+
+    #[test]
+    fn the_one_batch_is_found_as_kafkas_batch_iterator_finds_it() {
+        let good = make_batch(2, 10, 1_000).to_vec();
+        assert_eq!(one_batch(9, &good).unwrap(), &good[..]);
+        // Bytes too few to be a second batch are dropped, as Kafka drops them.
+        let stray = [good.clone(), vec![0; 5]].concat();
+        assert_eq!(one_batch(9, &stray).unwrap(), &good[..]);
+        // So is a second batch that is not whole.
+        let partial = [good.clone(), good[..40].to_vec()].concat();
+        assert_eq!(one_batch(9, &partial).unwrap(), &good[..]);
+        let invalid = ResponseError::InvalidRecord.code();
+        assert_eq!(code(one_batch(9, &[good.clone(), good.clone()].concat())), invalid);
+        assert_eq!(code(one_batch(9, &good[..good.len() - 1])), invalid);
+        assert_eq!(code(one_batch(9, &[])), invalid);
+        let mut magic_1 = good.clone();
+        magic_1[16] = 1;
+        assert_eq!(code(one_batch(9, &magic_1)), invalid);
+        let corrupt = ResponseError::CorruptMessage.code();
+        let mut magic_3 = good.clone();
+        magic_3[16] = 3;
+        assert_eq!(code(one_batch(9, &magic_3)), corrupt);
+        let mut length_10 = good.clone();
+        length_10[8..12].copy_from_slice(&10i32.to_be_bytes());
+        assert_eq!(code(one_batch(9, &length_10)), corrupt);
+        let mut zstd = good.clone();
+        zstd[22] |= 4;
+        assert_eq!(code(one_batch(6, &zstd)), ResponseError::UnsupportedCompressionType.code());
+        assert_eq!(code(one_batch(7, &zstd)), 0, "the log, not this, finds the records are not zstd");
     }
 }
