@@ -11,8 +11,10 @@
 //! the log, not into guessing checksums.
 //!
 //! What must hold for any input: no panic; `find_record` on any bytes returns or
-//! gives up; a batch the log appends reads back byte for byte except the base
-//! offset, which is the one the append reported; and after a close, a lost
+//! gives up; a batch the log appends reads back as it was appended except the
+//! base offset (the one the append reported) and what the log writes into the
+//! header (leader epoch; max timestamp and timestamp type, corrected from the
+//! records as Kafka corrects them); and after a close, a lost
 //! clean-shutdown marker and a reopen, the log ends where it did and every batch
 //! still reads back the same.
 #![no_main]
@@ -38,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
     let mut appended: Vec<(i64, Vec<u8>)> = Vec::new();
     for chunk in split(data).take(MAX_BATCHES) {
         walk_records(chunk);
-        if batch::validate(chunk).is_ok() {
+        if batch::validate(chunk).is_ok() && BatchHeader::new(chunk).is_ok_and(|h| h.base_offset() == 0) {
             append_and_read_back(&log, chunk, now, &mut appended);
         } else if chunk.len() >= HEADER_LEN {
             let fixed = fix_length_and_crc(chunk);
@@ -78,8 +80,11 @@ fn split(mut data: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// The chunk as a producer's batch that passes the header checks: base offset 0
+/// (the log refuses any other from a producer), its length and CRC made right.
 fn fix_length_and_crc(chunk: &[u8]) -> Vec<u8> {
     let mut fixed = chunk.to_vec();
+    fixed[..8].copy_from_slice(&0i64.to_be_bytes());
     let length = (fixed.len() - LOG_OVERHEAD) as i32;
     fixed[8..12].copy_from_slice(&length.to_be_bytes());
     let crc = crc32c::crc32c(&fixed[21..]);
@@ -100,7 +105,8 @@ fn append_and_read_back(log: &Log, bytes: &[u8], now: i64, appended: &mut Vec<(i
     let info = match log.append(bytes, now) {
         Ok(info) => info,
         Err(Error::Io { path, source }) => panic!("I/O error on a scratch log: {}: {source}", path.display()),
-        // Refusals (too large, producer sequence or epoch) leave the log as it was.
+        // Refusals (too large, invalid records or timestamps, producer sequence or
+        // epoch) leave the log as it was.
         Err(_) => {
             assert_eq!(log.end_offset(), end, "a refused append moved the end offset");
             return;
@@ -119,13 +125,21 @@ fn append_and_read_back(log: &Log, bytes: &[u8], now: i64, appended: &mut Vec<(i
 }
 
 /// A read at the first or last offset of the batch appended at `base` returns
-/// that whole batch, with `base` as its base offset.
+/// that whole batch, with `base` as its base offset, its CRC valid, and the
+/// producer's bytes but for what the log writes: the leader epoch, and the max
+/// timestamp and timestamp-type bit (with the CRC) Kafka's validation corrects.
 fn check_read(log: &Log, base: i64, bytes: &[u8]) {
     let last = base + i64::from(BatchHeader::new(bytes).expect("an appended batch has a header").last_offset_delta());
     for offset in [base, last] {
         let read = log.read(offset, bytes.len() as u64, true).expect("reading an appended batch");
         assert_eq!(read.len(), bytes.len(), "read at {offset} returned another size");
         assert_eq!(read[..8], base.to_be_bytes(), "read at {offset}: base offset not the assigned one");
-        assert_eq!(read[8..], bytes[8..], "read at {offset}: batch bytes changed");
+        assert!(batch::validate(&read).is_ok(), "read at {offset}: the stored batch does not validate");
+        assert_eq!(read[8..12], bytes[8..12], "read at {offset}: batch length changed");
+        assert_eq!(read[16], bytes[16], "read at {offset}: magic changed");
+        assert_eq!(read[21], bytes[21], "read at {offset}: attributes changed");
+        assert_eq!(read[22] & !0x08, bytes[22] & !0x08, "read at {offset}: attributes changed");
+        assert_eq!(read[23..35], bytes[23..35], "read at {offset}: offset delta or base timestamp changed");
+        assert_eq!(read[43..], bytes[43..], "read at {offset}: producer fields or records changed");
     }
 }
