@@ -383,6 +383,7 @@ mod tests {
             protocol_type: "consumer".into(),
             protocols: vec![Protocol { name: "range".into(), metadata: metadata.freeze() }],
             require_known_member_id: false,
+            accepts_skip_assignment: true,
         };
         let joined = coordinator.join(request).await.unwrap();
         assert_eq!(joined.generation_id, 1);
