@@ -432,6 +432,8 @@ check "kafka-python: consumer group commit/resume, describe/list groups, list of
 check "kcat: balanced consumer (-G) consumes, auto-commits, resumes at the committed offset" kcat_group
 check "confluent-kafka: consumer group commit/resume, list offsets, delete groups" \
     timeout 90 "$PY" -u "$HERE/confluent_group.py" "$ADDR"
+check "confluent-kafka: static members (KIP-345): a restart within the session timeout rebalances no one; two processes with one group.instance.id: the older is fenced (FENCED_INSTANCE_ID)" \
+    timeout 150 "$PY" -u "$HERE/confluent_static_group.py" "$ADDR"
 check "kafkajs: default+idempotent producers, group commit/resume from setOffsets, admin offsets/groups/topics" \
     env NODE_PATH="$STRAND_NODE_DIR/node_modules" timeout 180 node "$HERE/kafkajs_roundtrip.js" "$ADDR"
 check "kcat: produce to unknown topic fails" kcat_unknown_topic
