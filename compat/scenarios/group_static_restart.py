@@ -112,3 +112,7 @@ out("Q heartbeat (old member id):", q.heartbeat())
 describe_group(p.conn, g2, labels=labels)
 out("P leave:", p.leave())
 out("Q2 leave:", q2.leave())
+
+# Both groups go (with A2's commit), so that a rerun on the same broker starts afresh.
+r = p.conn.request("DeleteGroups", 2, groups_names=[g, g2])
+out("delete groups:", sorted(err_name(x["error_code"]) for x in r["results"]))
