@@ -3,11 +3,11 @@
 Usage: confluent_static_group.py BOOTSTRAP
 
 On a two-partition topic of its own:
-  1. restart within the session timeout: consumers X and Y (group.instance.id
-     set, range assignor) share the partitions; Y closes (a static member does
-     not leave the group) and a new consumer with Y's instance id takes Y's
-     partition back, while X sees no revocation and no new assignment (no
-     rebalance);
+  1. restart within the session timeout, with the eager range assignor and with
+     the cooperative-sticky one: consumers X and Y (group.instance.id set)
+     share the partitions; Y closes (a static member does not leave the group)
+     and a new consumer with Y's instance id takes Y's partition back, while X
+     sees no revocation and no new assignment (no rebalance);
   2. two processes with one instance id: Z1 holds both partitions; Z2 starts
      with Z1's instance id and takes them over; Z1 is fenced: a fatal error
      (FENCED_INSTANCE_ID) on its next poll, and Z2 keeps its partitions.
@@ -31,7 +31,7 @@ def fail(msg):
 class Member:
     """A subscribed consumer that records its rebalance callbacks and errors."""
 
-    def __init__(self, bootstrap, group, topic, name, instance):
+    def __init__(self, bootstrap, group, topic, name, instance, strategy="range"):
         self.name = name
         self.events = []
         self.errors = []
@@ -43,7 +43,7 @@ class Member:
             "client.id": f"static-{name}",
             "session.timeout.ms": SESSION_MS,
             "heartbeat.interval.ms": 500,
-            "partition.assignment.strategy": "range",
+            "partition.assignment.strategy": strategy,
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
             "socket.timeout.ms": 10000,
@@ -52,8 +52,8 @@ class Member:
                                 on_lost=self._on_lost)
 
     def _on_assign(self, _consumer, partitions):
-        self.assignment = sorted(p.partition for p in partitions)
-        self.events.append(("assign", self.assignment))
+        # Cooperative assignors hand over increments: the whole assignment is read after poll().
+        self.events.append(("assign", sorted(p.partition for p in partitions)))
 
     def _on_revoke(self, _consumer, partitions):
         self.events.append(("revoke", sorted(p.partition for p in partitions)))
@@ -65,6 +65,11 @@ class Member:
         msg = self.consumer.poll(0.1)
         if msg is not None and msg.error():
             self.errors.append(msg.error())
+        if self.events:
+            try:
+                self.assignment = sorted(p.partition for p in self.consumer.assignment())
+            except KafkaException as e:
+                self.errors.append(e.args[0])
 
     def close(self):
         try:
@@ -106,22 +111,12 @@ def is_fenced(error):
             or error.code() == KafkaError.FENCED_INSTANCE_ID and error.fatal())
 
 
-def main():
-    bootstrap = sys.argv[1]
-    run_id = f"{time.time_ns():x}"
-    topic = f"static-{run_id}"
-    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000})
-    try:
-        admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)],
-                            request_timeout=15)[topic].result(timeout=20)
-    except Exception as e:  # noqa: BLE001 - report whatever the client raised
-        fail(f"create_topics {topic} raised {type(e).__name__}: {e}")
-
-    # --- 1. a static member restarts within its session timeout ---
-    group = f"static-restart-{run_id}"
-    x = Member(bootstrap, group, topic, "X", "instance-x")
+def restart(bootstrap, admin, topic, group, strategy):
+    """Part 1 with one assignor (eager or cooperative: a rebalance shows in X's
+    callbacks either way)."""
+    x = Member(bootstrap, group, topic, "X", "instance-x", strategy)
     poll_until([x], lambda: x.assignment == [0, 1], 60, "X alone is assigned both partitions")
-    y = Member(bootstrap, group, topic, "Y", "instance-y")
+    y = Member(bootstrap, group, topic, "Y", "instance-y", strategy)
     poll_until([x, y], lambda: x.assignment is not None and y.assignment is not None
                and sorted(x.assignment + y.assignment) == [0, 1] and x.assignment and y.assignment,
                60, "X and Y share the two partitions")
@@ -129,12 +124,12 @@ def main():
     no_errors([x, y], "X and Y")
     x_events = list(x.events)
     y_partitions = y.assignment
-    print(f"X {x.assignment}, Y {y_partitions}; X's callbacks so far: {x_events}", flush=True)
+    print(f"{strategy}: X {x.assignment}, Y {y_partitions}; X's callbacks so far: {x_events}", flush=True)
 
     y.close()
     print("Y closed", flush=True)
     poll_for([x], 1)
-    y2 = Member(bootstrap, group, topic, "Y2", "instance-y")
+    y2 = Member(bootstrap, group, topic, "Y2", "instance-y", strategy)
     poll_until([x, y2], lambda: y2.assignment is not None, 30, "the restarted Y is assigned")
     if y2.assignment != y_partitions:
         fail(f"the restarted Y got {y2.assignment}, expected Y's partitions {y_partitions}")
@@ -148,9 +143,25 @@ def main():
     instances = sorted(m.group_instance_id for m in desc.members)
     if instances != ["instance-x", "instance-y"]:
         fail(f"describe_consumer_groups after the restart: members {instances}")
-    print(f"restarted Y got {y2.assignment} back; X saw no revocation ({desc.state.name})", flush=True)
+    print(f"{strategy}: restarted Y got {y2.assignment} back; X saw no revocation ({desc.state.name})", flush=True)
     x.close()
     y2.close()
+
+
+def main():
+    bootstrap = sys.argv[1]
+    run_id = f"{time.time_ns():x}"
+    topic = f"static-{run_id}"
+    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000})
+    try:
+        admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)],
+                            request_timeout=15)[topic].result(timeout=20)
+    except Exception as e:  # noqa: BLE001 - report whatever the client raised
+        fail(f"create_topics {topic} raised {type(e).__name__}: {e}")
+
+    # --- 1. a static member restarts within its session timeout ---
+    for strategy in ("range", "cooperative-sticky"):
+        restart(bootstrap, admin, topic, f"static-restart-{strategy}-{run_id}", strategy)
 
     # --- 2. two processes with one instance id: the older is fenced ---
     group = f"static-fence-{run_id}"
