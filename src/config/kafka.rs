@@ -355,8 +355,8 @@ const ENTRIES: &[Entry] = &[
     entry(
         "group.initial.rebalance.delay.ms",
         Int,
-        Fixed(Some("0")),
-        "How long a new group waits for more members before its first rebalance: strand does not wait.",
+        Setting("group_initial_rebalance_delay_ms", |c| c.group_initial_rebalance_delay_ms.to_string()),
+        "How long a new group waits for more members before its first rebalance.",
     ),
     entry(
         "log.index.interval.bytes",

@@ -16,7 +16,7 @@
 //! answer as a [`Reply`]. The shell (`coordinator`) parks the waiting requests and
 //! hands them their replies.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -210,6 +210,24 @@ pub struct ClassicGroup {
     rebalance_deadline: Option<Instant>,
     /// Answers for waiting members produced by the call in progress.
     replies: Vec<Reply>,
+    /// `group.initial.rebalance.delay.ms`: how long a rebalance out of Empty waits for more members.
+    initial_rebalance_delay: Duration,
+    /// Set while the group's first rebalance (out of Empty) waits out the initial delay.
+    initial: Option<InitialDelay>,
+    /// Members of this generation that have not sent their SyncGroup yet (Kafka's
+    /// pending sync members), and when those left are dropped.
+    pending_sync: HashSet<String>,
+    sync_deadline: Option<Instant>,
+}
+
+/// Kafka's `InitialDelayedJoin`: the join of a rebalance out of Empty completes only
+/// when its delay runs out; each delay in which a new member joined is followed by
+/// another, until the rebalance timeout (less the first delay) is used up.
+#[derive(Clone, Copy, Debug)]
+struct InitialDelay {
+    delay: Duration,
+    remaining: Duration,
+    new_member_added: bool,
 }
 
 impl Default for ClassicGroup {
@@ -231,7 +249,22 @@ impl ClassicGroup {
             static_members: HashMap::new(),
             rebalance_deadline: None,
             replies: Vec::new(),
+            initial_rebalance_delay: Duration::ZERO,
+            initial: None,
+            pending_sync: HashSet::new(),
+            sync_deadline: None,
         }
+    }
+
+    /// A group whose rebalances out of Empty wait `delay` for more members
+    /// (`group.initial.rebalance.delay.ms`).
+    pub fn with_initial_rebalance_delay(delay: Duration) -> Self {
+        ClassicGroup { initial_rebalance_delay: delay, ..Self::new() }
+    }
+
+    /// Applies a new `group.initial.rebalance.delay.ms` to later rebalances.
+    pub fn set_initial_rebalance_delay(&mut self, delay: Duration) {
+        self.initial_rebalance_delay = delay;
     }
 
     pub fn state(&self) -> GroupState {
@@ -312,6 +345,10 @@ impl ClassicGroup {
             }
             member.awaiting_join = true;
         } else {
+            // A member joining while the first rebalance waits earns the group another delay.
+            if let Some(initial) = self.initial.as_mut().filter(|_| self.state == GroupState::PreparingRebalance) {
+                initial.new_member_added = true;
+            }
             self.members.insert(
                 member_id.clone(),
                 Member {
@@ -331,6 +368,9 @@ impl ClassicGroup {
         }
         self.prepare_rebalance(now);
         self.maybe_complete_join(now);
+        // With no initial delay the first rebalance's join completes at once, as
+        // Kafka's zero-delay timer does.
+        self.expire_join(now);
         Answer::Later { member_id }
     }
 
@@ -354,11 +394,13 @@ impl ClassicGroup {
         match self.state {
             GroupState::PreparingRebalance => Answer::Now(Err(Error::RebalanceInProgress)),
             GroupState::Stable => {
+                self.synced(&request.member_id);
                 let assignment = self.members.get(&request.member_id).map(|m| m.assignment.clone()).unwrap_or_default();
                 Answer::Now(Ok(self.sync_result(assignment)))
             }
             GroupState::Empty => Answer::Now(Err(Error::UnknownMemberId)),
             GroupState::CompletingRebalance => {
+                self.synced(&request.member_id);
                 if let Some(member) = self.members.get_mut(&request.member_id) {
                     member.awaiting_sync = true;
                     member.last_seen = now;
@@ -417,6 +459,13 @@ impl ClassicGroup {
         let mut results = Vec::with_capacity(members.len());
         let mut removed = false;
         for LeavingMember { member_id, instance_id } in members {
+            // A member id handed out with MEMBER_ID_REQUIRED and not used yet may
+            // leave too; as in Kafka, that counts as a member leaving.
+            if !member_id.is_empty() && self.pending.remove(member_id).is_some() {
+                results.push(Ok(()));
+                removed = true;
+                continue;
+            }
             let resolved = match instance_id {
                 Some(instance) => match self.static_members.get(instance) {
                     Some(id) if member_id.is_empty() || id == member_id => Ok(id.clone()),
@@ -446,14 +495,15 @@ impl ClassicGroup {
         instance_id: Option<&str>,
         now: Instant,
     ) -> Result<(), Error> {
-        match self.state {
-            GroupState::Empty if generation_id < 0 => {}
-            GroupState::CompletingRebalance => return Err(Error::RebalanceInProgress),
-            _ => {
-                self.check_member(member_id, instance_id)?;
-                if generation_id != self.generation {
-                    return Err(Error::IllegalGeneration);
-                }
+        if !(self.state == GroupState::Empty && generation_id < 0) {
+            self.check_member(member_id, instance_id)?;
+            if generation_id != self.generation {
+                return Err(Error::IllegalGeneration);
+            }
+            // A member of the current generation that has not synced yet: Kafka checks
+            // who it is first, then says the rebalance is not finished.
+            if self.state == GroupState::CompletingRebalance {
+                return Err(Error::RebalanceInProgress);
             }
         }
         if let Some(member) = self.members.get_mut(member_id) {
@@ -464,7 +514,12 @@ impl ClassicGroup {
 
     /// Enforces session timeouts, rebalance timeouts and lapsed pending member ids.
     pub fn tick(&mut self, now: Instant) -> Vec<Reply> {
+        let pending = self.pending.len();
         self.pending.retain(|_, lapse| *lapse > now);
+        if self.pending.len() < pending {
+            // Kafka completes a join that only waited for the lapsed ids, even in the initial delay.
+            self.complete_join_if_all_joined(now);
+        }
         // A member waiting in JoinGroup or SyncGroup is alive: its request is the heartbeat.
         let expired: Vec<String> = self
             .members
@@ -480,25 +535,72 @@ impl ClassicGroup {
                 self.remove_member(id);
             }
             self.on_members_removed(now);
+            self.complete_join_if_all_joined(now);
         }
-        if self.rebalance_deadline.is_some_and(|deadline| now >= deadline) {
-            match self.state {
-                GroupState::PreparingRebalance => self.complete_join(now),
-                GroupState::CompletingRebalance => {
-                    // Members that never synced (often the leader) are dropped; the rest rebalance.
-                    let stragglers: Vec<String> =
-                        self.members.iter().filter(|(_, m)| !m.awaiting_sync).map(|(id, _)| id.clone()).collect();
-                    for id in &stragglers {
-                        self.remove_member(id);
-                    }
-                    self.prepare_rebalance(now);
-                    self.rebalance_deadline = Some(now);
-                    self.maybe_complete_join(now);
-                }
-                _ => self.rebalance_deadline = None,
-            }
-        }
+        self.expire_join(now);
+        self.expire_pending_sync(now);
         std::mem::take(&mut self.replies)
+    }
+
+    /// The join phase's deadline: the end of an initial delay (another delay if a
+    /// member joined in this one and time is left), else the rebalance timeout,
+    /// when the join completes with whoever rejoined.
+    fn expire_join(&mut self, now: Instant) {
+        if self.state != GroupState::PreparingRebalance || !self.rebalance_deadline.is_some_and(|d| now >= d) {
+            return;
+        }
+        match self.initial {
+            Some(initial) if initial.new_member_added && !initial.remaining.is_zero() => {
+                let delay = self.initial_rebalance_delay.min(initial.remaining);
+                // As Kafka's InitialDelayedJoin counts: the time left shrinks by the delay just ended.
+                let remaining = initial.remaining.saturating_sub(initial.delay);
+                self.initial = Some(InitialDelay { delay, remaining, new_member_added: false });
+                self.rebalance_deadline = Some(now + delay);
+            }
+            _ => self.complete_join(now),
+        }
+    }
+
+    /// The rebalance timeout after a join completed: members that have still not
+    /// sent their SyncGroup (the leader's may never come) are dropped and the rest
+    /// rebalance, with the full rebalance timeout to rejoin.
+    fn expire_pending_sync(&mut self, now: Instant) {
+        if !self.sync_deadline.is_some_and(|d| now >= d) {
+            return;
+        }
+        self.sync_deadline = None;
+        let stragglers: Vec<String> =
+            std::mem::take(&mut self.pending_sync).into_iter().filter(|id| self.members.contains_key(id)).collect();
+        if stragglers.is_empty() || !matches!(self.state, GroupState::CompletingRebalance | GroupState::Stable) {
+            return;
+        }
+        tracing::info!(members = ?stragglers, "group members did not sync within the rebalance timeout");
+        for id in &stragglers {
+            self.remove_member(id);
+        }
+        self.prepare_rebalance(now);
+        self.maybe_complete_join(now);
+    }
+
+    /// A SyncGroup of this generation arrived from `member_id`.
+    fn synced(&mut self, member_id: &str) {
+        self.pending_sync.remove(member_id);
+        if self.pending_sync.is_empty() {
+            self.sync_deadline = None;
+        }
+    }
+
+    /// Everyone rejoined and no handed-out member id is outstanding (Kafka's hasAllMembersJoined).
+    fn all_joined(&self) -> bool {
+        self.members.values().all(|m| m.awaiting_join) && self.pending.is_empty()
+    }
+
+    /// Kafka completes the join when a departure leaves only joined members, even
+    /// during the initial delay.
+    fn complete_join_if_all_joined(&mut self, now: Instant) {
+        if self.state == GroupState::PreparingRebalance && self.all_joined() {
+            self.complete_join(now);
+        }
     }
 
     pub fn describe(&self) -> GroupDescription {
@@ -521,6 +623,8 @@ impl ClassicGroup {
                 }
             })
             .collect();
+        // So is the protocol: Kafka leaves it empty while the group rebalances.
+        let protocol = if stable { protocol } else { String::new() };
         GroupDescription { state: self.state, protocol_type: self.protocol_type().to_owned(), protocol, members }
     }
 
@@ -596,9 +700,22 @@ impl ClassicGroup {
                 }
             }
         }
-        if self.state != GroupState::PreparingRebalance {
-            self.rebalance_deadline = Some(now + self.rebalance_timeout());
-            self.state = GroupState::PreparingRebalance;
+        self.pending_sync.clear();
+        self.sync_deadline = None;
+        match self.state {
+            GroupState::PreparingRebalance => {}
+            GroupState::Empty => {
+                // The group's first rebalance: give more members time to join.
+                let delay = self.initial_rebalance_delay;
+                let remaining = self.rebalance_timeout().saturating_sub(delay);
+                self.initial = Some(InitialDelay { delay, remaining, new_member_added: false });
+                self.rebalance_deadline = Some(now + delay);
+                self.state = GroupState::PreparingRebalance;
+            }
+            _ => {
+                self.rebalance_deadline = Some(now + self.rebalance_timeout());
+                self.state = GroupState::PreparingRebalance;
+            }
         }
     }
 
@@ -607,9 +724,12 @@ impl ClassicGroup {
         self.members.values().map(|m| m.rebalance_timeout).max().unwrap_or_default()
     }
 
+    /// Completes the join once every member rejoined and every member id handed out
+    /// with MEMBER_ID_REQUIRED was used (or lapsed); a first rebalance out of Empty
+    /// completes only when its initial delay runs out.
     fn maybe_complete_join(&mut self, now: Instant) {
-        if self.state == GroupState::PreparingRebalance && self.members.values().all(|m| m.awaiting_join) {
-            self.complete_join(now);
+        if self.initial.is_none() {
+            self.complete_join_if_all_joined(now);
         }
     }
 
@@ -629,6 +749,7 @@ impl ClassicGroup {
             self.protocol = None;
             self.leader = None;
             self.rebalance_deadline = None;
+            self.initial = None;
             return;
         }
         self.protocol = self.select_protocol();
@@ -637,7 +758,11 @@ impl ClassicGroup {
             self.leader = self.members.keys().next().cloned();
         }
         self.state = GroupState::CompletingRebalance;
-        self.rebalance_deadline = Some(now + self.rebalance_timeout());
+        self.rebalance_deadline = None;
+        self.initial = None;
+        // Every member has the rebalance timeout to send its SyncGroup (Kafka's pending sync).
+        self.pending_sync = self.members.keys().cloned().collect();
+        self.sync_deadline = Some(now + self.rebalance_timeout());
         let leader = self.leader.clone().unwrap_or_default();
         let protocol = self.protocol.clone().unwrap_or_default();
         tracing::debug!(generation = self.generation, %leader, %protocol, members = self.members.len(), "group rebalanced");
@@ -685,6 +810,7 @@ impl ClassicGroup {
     }
 
     fn remove_member(&mut self, id: &str) {
+        self.pending_sync.remove(id);
         if let Some(member) = self.members.remove(id) {
             if let Some(instance) = &member.instance_id {
                 if self.static_members.get(instance).map(String::as_str) == Some(id) {
