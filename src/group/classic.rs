@@ -153,6 +153,7 @@ pub struct DescribedMember {
     pub client_host: String,
     /// Empty until the group is Stable, as in Kafka.
     pub metadata: Bytes,
+    /// The member's last assignment, kept while the group rebalances (Kafka's).
     pub assignment: Bytes,
 }
 
@@ -605,14 +606,16 @@ impl ClassicGroup {
 
     pub fn describe(&self) -> GroupDescription {
         let protocol = self.protocol.clone().unwrap_or_default();
-        // Kafka shows member metadata and assignments only once the group is Stable.
+        // Kafka shows member metadata only once the group is Stable; the assignment
+        // always, the last one handed out while a rebalance runs (none once a join
+        // phase was cut short).
         let stable = self.state == GroupState::Stable;
         let members = self
             .members
             .iter()
             .map(|(id, m)| {
-                let (metadata, assignment) =
-                    if stable { (m.metadata(&protocol), m.assignment.clone()) } else { Default::default() };
+                let metadata = if stable { m.metadata(&protocol) } else { Bytes::new() };
+                let assignment = m.assignment.clone();
                 DescribedMember {
                     member_id: id.clone(),
                     instance_id: m.instance_id.clone(),
@@ -696,6 +699,8 @@ impl ClassicGroup {
             for (id, member) in self.members.iter_mut() {
                 member.assignment = Bytes::new();
                 if std::mem::take(&mut member.awaiting_sync) {
+                    // It was alive while it waited; its session runs from now.
+                    member.last_seen = now;
                     self.replies.push(Reply::Sync { member_id: id.clone(), result: Err(Error::RebalanceInProgress) });
                 }
             }
@@ -1276,5 +1281,228 @@ mod tests {
         // Votes among {roundrobin, sticky}: a sticky, b roundrobin, c roundrobin.
         assert_eq!(joined(&replies)[&a].protocol_name.as_deref(), Some("roundrobin"));
         assert_eq!(joined(&replies).len(), 3);
+    }
+
+    /// A group of `a` alone, Stable at generation 1.
+    fn stable_one(now: Instant) -> (ClassicGroup, String) {
+        let mut group = ClassicGroup::new();
+        let (a, _, _) = join_new(&mut group, now);
+        group.sync(sync_request(&a, 1, &[(&a, b"a")]), now);
+        assert_eq!(group.state(), GroupState::Stable);
+        (group, a)
+    }
+
+    /// The member id a join without one is handed (MEMBER_ID_REQUIRED).
+    fn handed_id(group: &mut ClassicGroup, now: Instant) -> String {
+        let (answer, _) = group.join(request("", None), now);
+        let Answer::Now(Err(Error::MemberIdRequired(id))) = answer else { panic!("{answer:?}") };
+        id
+    }
+
+    #[test]
+    fn a_rebalance_waits_for_the_members_sent_member_id_required() {
+        let t0 = Instant::now();
+        let (mut group, a) = stable_one(t0);
+        let b = handed_id(&mut group, t0);
+        let c = handed_id(&mut group, t0);
+        assert_eq!(group.state(), GroupState::Stable, "handing out ids starts no rebalance");
+        assert_eq!(group.join(request(&b, None), t0).0, Answer::Later { member_id: b.clone() });
+        let (_, replies) = group.join(request(&a, None), t0);
+        assert!(replies.is_empty(), "c holds the join up: {replies:?}");
+        assert!(group.tick(t0 + secs(2)).is_empty());
+        let (_, replies) = group.join(request(&c, None), t0 + secs(2));
+        let answers = joined(&replies);
+        assert_eq!(answers.len(), 3);
+        assert!(answers.values().all(|r| r.generation_id == 2));
+        assert_eq!(answers[&a].members.len(), 3);
+    }
+
+    #[test]
+    fn a_member_sent_member_id_required_that_never_rejoins_holds_the_join_until_its_id_lapses() {
+        let t0 = Instant::now();
+        let (mut group, a) = stable_one(t0);
+        let b = handed_id(&mut group, t0);
+        handed_id(&mut group, t0);
+        group.join(request(&b, None), t0);
+        group.join(request(&a, None), t0);
+        assert!(group.tick(t0 + Duration::from_millis(9900)).is_empty(), "the id lapses after its session timeout");
+        let answers = joined(&group.tick(t0 + secs(10)));
+        assert_eq!(answers.keys().cloned().collect::<HashSet<_>>(), HashSet::from([a.clone(), b.clone()]));
+        assert_eq!(answers[&a].generation_id, 2);
+    }
+
+    #[test]
+    fn a_new_groups_first_join_does_not_wait_for_members_sent_member_id_required() {
+        let now = Instant::now();
+        let mut group = ClassicGroup::new();
+        let a = handed_id(&mut group, now);
+        handed_id(&mut group, now);
+        let (_, replies) = group.join(request(&a, None), now);
+        assert_eq!(joined(&replies)[&a].generation_id, 1, "as Kafka: the initial join ends with its delay");
+    }
+
+    #[test]
+    fn a_member_id_handed_out_may_leave_and_a_stable_group_then_rebalances() {
+        let now = Instant::now();
+        let (mut group, a) = stable_one(now);
+        let b = handed_id(&mut group, now);
+        let leaving = LeavingMember { member_id: b.clone(), instance_id: None };
+        assert_eq!(group.leave(std::slice::from_ref(&leaving), now).0, vec![Ok(())]);
+        assert_eq!(group.state(), GroupState::PreparingRebalance);
+        assert_eq!(group.leave(&[leaving], now).0, vec![Err(Error::UnknownMemberId)]);
+        assert_eq!(joined(&group.join(request(&a, None), now).1)[&a].generation_id, 2);
+    }
+
+    fn delayed(delay: u64) -> ClassicGroup {
+        ClassicGroup::with_initial_rebalance_delay(secs(delay))
+    }
+
+    #[test]
+    fn the_initial_delay_holds_the_first_join_and_one_more_delay_follows_a_member_joining() {
+        let t0 = Instant::now();
+        let mut group = delayed(3);
+        let a = handed_id(&mut group, t0);
+        assert!(group.join(request(&a, None), t0).1.is_empty());
+        let b = handed_id(&mut group, t0 + secs(1));
+        assert!(group.join(request(&b, None), t0 + secs(1)).1.is_empty());
+        assert!(group.tick(t0 + Duration::from_millis(2900)).is_empty());
+        assert!(group.tick(t0 + secs(3)).is_empty(), "b joined in the first delay: a second one");
+        assert!(group.tick(t0 + Duration::from_millis(5900)).is_empty());
+        let answers = joined(&group.tick(t0 + secs(6)));
+        assert_eq!(answers.len(), 2);
+        assert!(answers.values().all(|r| r.generation_id == 1));
+        assert_eq!(answers[&answers[&a].leader].members.len(), 2);
+    }
+
+    #[test]
+    fn without_new_members_the_initial_delay_ends_after_one_delay() {
+        let t0 = Instant::now();
+        let mut group = delayed(3);
+        let a = handed_id(&mut group, t0);
+        group.join(request(&a, None), t0);
+        // A rejoin of a known member is no new member.
+        group.join(request(&a, None), t0 + secs(1));
+        assert_eq!(joined(&group.tick(t0 + secs(3)))[&a].generation_id, 1);
+    }
+
+    #[test]
+    fn the_initial_delay_ends_by_the_rebalance_timeout_however_many_members_join() {
+        let t0 = Instant::now();
+        let mut group = delayed(3);
+        let rebalance_in_7s = |id: &str| JoinRequest { rebalance_timeout_ms: 7_000, ..request(id, None) };
+        let mut at = t0;
+        let mut replies = Vec::new();
+        // A member joins every second; Kafka's delays: 3 s, 3 s, then what is left (1 s).
+        for n in 0..8 {
+            at = t0 + secs(n);
+            replies.extend(group.tick(at));
+            if !replies.is_empty() {
+                break;
+            }
+            let id = handed_id(&mut group, at);
+            group.join(rebalance_in_7s(&id), at);
+        }
+        assert_eq!(at, t0 + secs(7), "completed at the rebalance timeout");
+        assert_eq!(joined(&replies).len(), 7);
+    }
+
+    #[test]
+    fn a_later_rebalance_out_of_empty_waits_the_initial_delay_again() {
+        let t0 = Instant::now();
+        let mut group = delayed(3);
+        let a = handed_id(&mut group, t0);
+        group.join(request(&a, None), t0);
+        group.tick(t0 + secs(3));
+        group.leave(&[LeavingMember { member_id: a.clone(), instance_id: None }], t0 + secs(4));
+        assert_eq!(group.state(), GroupState::Empty);
+        let b = handed_id(&mut group, t0 + secs(5));
+        assert!(group.join(request(&b, None), t0 + secs(5)).1.is_empty());
+        assert_eq!(joined(&group.tick(t0 + secs(8)))[&b].generation_id, 3);
+    }
+
+    #[test]
+    fn a_follower_that_never_syncs_is_dropped_after_the_rebalance_timeout_though_it_heartbeats() {
+        let t0 = Instant::now();
+        let mut group = ClassicGroup::new();
+        let (a, _, _) = join_new(&mut group, t0);
+        group.sync(sync_request(&a, 1, &[]), t0);
+        let (b, _, _) = join_new(&mut group, t0);
+        group.join(request(&a, None), t0);
+        let assignments: &[(&str, &'static [u8])] = &[(&a, b"a"), (&b, b"b")];
+        group.sync(sync_request(&a, 2, assignments), t0);
+        assert_eq!(group.state(), GroupState::Stable);
+        for at in [5, 10, 15, 20, 25, 29] {
+            assert_eq!(group.heartbeat(2, &a, None, t0 + secs(at)), Ok(()));
+            assert_eq!(group.heartbeat(2, &b, None, t0 + secs(at)), Ok(()));
+            assert!(group.tick(t0 + secs(at)).is_empty());
+        }
+        group.tick(t0 + secs(30));
+        assert_eq!(group.member_count(), 1);
+        assert_eq!(group.heartbeat(2, &b, None, t0 + secs(30)), Err(Error::UnknownMemberId));
+        assert_eq!(group.heartbeat(2, &a, None, t0 + secs(30)), Err(Error::RebalanceInProgress));
+    }
+
+    #[test]
+    fn a_sync_in_time_keeps_the_member() {
+        let t0 = Instant::now();
+        let (mut group, a, b) = stable_pair(t0);
+        for at in [5, 10, 15, 20, 25, 30] {
+            assert_eq!(group.heartbeat(2, &a, None, t0 + secs(at)), Ok(()));
+            assert_eq!(group.heartbeat(2, &b, None, t0 + secs(at)), Ok(()));
+        }
+        assert!(group.tick(t0 + secs(31)).is_empty());
+        assert_eq!(group.member_count(), 2);
+        assert_eq!(group.heartbeat(2, &a, None, t0 + secs(31)), Ok(()));
+        assert_eq!(group.heartbeat(2, &b, None, t0 + secs(31)), Ok(()));
+    }
+
+    #[test]
+    fn after_the_sync_timeout_the_members_left_have_a_full_rebalance_timeout_to_rejoin() {
+        let t0 = Instant::now();
+        let mut group = ClassicGroup::new();
+        let (a, _, _) = join_new(&mut group, t0);
+        group.sync(sync_request(&a, 1, &[]), t0);
+        let (b, _, _) = join_new(&mut group, t0);
+        group.join(request(&a, None), t0);
+        group.sync(sync_request(&b, 2, &[]), t0);
+        // The leader a never syncs: b's SyncGroup is answered at the timeout.
+        let replies = group.tick(t0 + secs(30));
+        assert_eq!(replies, vec![Reply::Sync { member_id: b.clone(), result: Err(Error::RebalanceInProgress) }]);
+        for at in [31, 38, 45, 52, 59] {
+            assert!(group.tick(t0 + secs(at)).is_empty());
+            assert_eq!(group.member_count(), 1, "b is still a member at {at} s");
+            assert_eq!(group.heartbeat(2, &b, None, t0 + secs(at)), Err(Error::RebalanceInProgress));
+        }
+        let (_, replies) = group.join(request(&b, None), t0 + secs(59));
+        assert_eq!(joined(&replies)[&b].generation_id, 3);
+    }
+
+    #[test]
+    fn offset_commit_while_completing_a_rebalance_checks_the_member_and_generation_first() {
+        let now = Instant::now();
+        let (mut group, a) = stable_one(now);
+        let (b, _, _) = join_new(&mut group, now);
+        group.join(request(&a, None), now);
+        assert_eq!(group.state(), GroupState::CompletingRebalance);
+        assert_eq!(group.check_commit(1, &a, None, now), Err(Error::IllegalGeneration));
+        assert_eq!(group.check_commit(2, "nobody", None, now), Err(Error::UnknownMemberId));
+        assert_eq!(group.check_commit(-1, "", None, now), Err(Error::UnknownMemberId));
+        assert_eq!(group.check_commit(2, &b, None, now), Err(Error::RebalanceInProgress));
+    }
+
+    #[test]
+    fn describe_shows_the_protocol_only_when_stable_and_the_last_assignments_meanwhile() {
+        let now = Instant::now();
+        let (mut group, a) = stable_one(now);
+        let described = group.describe();
+        assert_eq!((described.state, described.protocol.as_str()), (GroupState::Stable, "range"));
+        join_new(&mut group, now);
+        let described = group.describe();
+        assert_eq!((described.state, described.protocol.as_str()), (GroupState::PreparingRebalance, ""));
+        let of_a = described.members.iter().find(|m| m.member_id == a).unwrap();
+        assert_eq!((of_a.metadata.as_ref(), of_a.assignment.as_ref()), (&b""[..], &b"a"[..]));
+        group.join(request(&a, None), now);
+        let described = group.describe();
+        assert_eq!((described.state, described.protocol.as_str()), (GroupState::CompletingRebalance, ""));
     }
 }
