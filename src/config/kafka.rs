@@ -529,6 +529,21 @@ mod tests {
     }
 
     #[test]
+    fn the_initial_rebalance_delay_is_strands_setting() {
+        let listed = configs(Overrides::default());
+        let delay = find(&listed, "group.initial.rebalance.delay.ms").unwrap();
+        assert_eq!((delay.value.as_deref(), delay.source), (Some("0"), ConfigSource::Default));
+        let listed = configs(Overrides { group_initial_rebalance_delay_ms: Some(3000), ..Default::default() });
+        assert_eq!(
+            synonyms(&listed, "group.initial.rebalance.delay.ms"),
+            vec![
+                ("group.initial.rebalance.delay.ms", Some("3000".into()), ConfigSource::StaticBroker),
+                ("group.initial.rebalance.delay.ms", Some("0".into()), ConfigSource::Default)
+            ]
+        );
+    }
+
+    #[test]
     fn names_are_listed_once() {
         let mut names: Vec<&str> = ENTRIES.iter().map(|e| e.name).collect();
         names.sort_unstable();
