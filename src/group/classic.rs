@@ -547,7 +547,7 @@ impl ClassicGroup {
     /// member joined in this one and time is left), else the rebalance timeout,
     /// when the join completes with whoever rejoined.
     fn expire_join(&mut self, now: Instant) {
-        if self.state != GroupState::PreparingRebalance || !self.rebalance_deadline.is_some_and(|d| now >= d) {
+        if self.state != GroupState::PreparingRebalance || self.rebalance_deadline.is_none_or(|d| now < d) {
             return;
         }
         match self.initial {
@@ -566,7 +566,7 @@ impl ClassicGroup {
     /// sent their SyncGroup (the leader's may never come) are dropped and the rest
     /// rebalance, with the full rebalance timeout to rejoin.
     fn expire_pending_sync(&mut self, now: Instant) {
-        if !self.sync_deadline.is_some_and(|d| now >= d) {
+        if self.sync_deadline.is_none_or(|d| now < d) {
             return;
         }
         self.sync_deadline = None;
