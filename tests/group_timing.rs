@@ -214,7 +214,8 @@ fn leave_group_of_an_unknown_group_answers_each_member() {
     let codes: Vec<i16> = left.members.iter().map(|m| m.error_code).collect();
     assert_eq!(left.error_code, 0);
     assert_eq!(codes, vec![ResponseError::UnknownMemberId.code(); 2]);
-    let old = LeaveGroupRequest::default().with_group_id(group_id("nobody")).with_member_id(StrBytes::from_static_str("m"));
+    let old =
+        LeaveGroupRequest::default().with_group_id(group_id("nobody")).with_member_id(StrBytes::from_static_str("m"));
     assert_eq!(client.send(2, &old).error_code, ResponseError::UnknownMemberId.code());
     let empty = LeaveGroupRequest::default().with_member_id(StrBytes::from_static_str("m"));
     assert_eq!(client.send(2, &empty).error_code, ResponseError::InvalidGroupId.code());
