@@ -175,6 +175,10 @@ settings! {
     /// File of `user:password` lines, the users SASL accepts (Kafka keeps these in
     /// JAAS config and SCRAM credentials in its metadata log).
     users_file: PathBuf = "", env "STRAND_USERS_FILE";
+    /// How long a group's first rebalance (out of Empty) waits for more members to
+    /// join, extended by the same delay while new members arrive, up to the rebalance
+    /// timeout (`group.initial.rebalance.delay.ms`; 0 as in Kafka's shipped server.properties).
+    group_initial_rebalance_delay_ms: u32 = 0u32, env "STRAND_GROUP_INITIAL_REBALANCE_DELAY_MS";
 }
 
 impl Config {

@@ -355,8 +355,8 @@ const ENTRIES: &[Entry] = &[
     entry(
         "group.initial.rebalance.delay.ms",
         Int,
-        Fixed(Some("0")),
-        "How long a new group waits for more members before its first rebalance: strand does not wait.",
+        Setting("group_initial_rebalance_delay_ms", |c| c.group_initial_rebalance_delay_ms.to_string()),
+        "How long a new group waits for more members before its first rebalance.",
     ),
     entry(
         "log.index.interval.bytes",
@@ -526,6 +526,21 @@ mod tests {
             assert_eq!(config.value, None, "{}", config.name);
         }
         assert!(find(&listed, "ssl.key.password").unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn the_initial_rebalance_delay_is_strands_setting() {
+        let listed = configs(Overrides::default());
+        let delay = find(&listed, "group.initial.rebalance.delay.ms").unwrap();
+        assert_eq!((delay.value.as_deref(), delay.source), (Some("0"), ConfigSource::Default));
+        let listed = configs(Overrides { group_initial_rebalance_delay_ms: Some(3000), ..Default::default() });
+        assert_eq!(
+            synonyms(&listed, "group.initial.rebalance.delay.ms"),
+            vec![
+                ("group.initial.rebalance.delay.ms", Some("3000".into()), ConfigSource::StaticBroker),
+                ("group.initial.rebalance.delay.ms", Some("0".into()), ConfigSource::Default)
+            ]
+        );
     }
 
     #[test]

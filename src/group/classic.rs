@@ -16,7 +16,7 @@
 //! answer as a [`Reply`]. The shell (`coordinator`) parks the waiting requests and
 //! hands them their replies.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -158,6 +158,7 @@ pub struct DescribedMember {
     pub client_host: String,
     /// Empty until the group is Stable, as in Kafka.
     pub metadata: Bytes,
+    /// The member's last assignment, kept while the group rebalances (Kafka's).
     pub assignment: Bytes,
 }
 
@@ -215,6 +216,24 @@ pub struct ClassicGroup {
     rebalance_deadline: Option<Instant>,
     /// Answers for waiting members produced by the call in progress.
     replies: Vec<Reply>,
+    /// `group.initial.rebalance.delay.ms`: how long a rebalance out of Empty waits for more members.
+    initial_rebalance_delay: Duration,
+    /// Set while the group's first rebalance (out of Empty) waits out the initial delay.
+    initial: Option<InitialDelay>,
+    /// Members of this generation that have not sent their SyncGroup yet (Kafka's
+    /// pending sync members), and when those left are dropped.
+    pending_sync: HashSet<String>,
+    sync_deadline: Option<Instant>,
+}
+
+/// Kafka's `InitialDelayedJoin`: the join of a rebalance out of Empty completes only
+/// when its delay runs out; each delay in which a new member joined is followed by
+/// another, until the rebalance timeout (less the first delay) is used up.
+#[derive(Clone, Copy, Debug)]
+struct InitialDelay {
+    delay: Duration,
+    remaining: Duration,
+    new_member_added: bool,
 }
 
 impl Default for ClassicGroup {
@@ -236,7 +255,22 @@ impl ClassicGroup {
             static_members: HashMap::new(),
             rebalance_deadline: None,
             replies: Vec::new(),
+            initial_rebalance_delay: Duration::ZERO,
+            initial: None,
+            pending_sync: HashSet::new(),
+            sync_deadline: None,
         }
+    }
+
+    /// A group whose rebalances out of Empty wait `delay` for more members
+    /// (`group.initial.rebalance.delay.ms`).
+    pub fn with_initial_rebalance_delay(delay: Duration) -> Self {
+        ClassicGroup { initial_rebalance_delay: delay, ..Self::new() }
+    }
+
+    /// Applies a new `group.initial.rebalance.delay.ms` to later rebalances.
+    pub fn set_initial_rebalance_delay(&mut self, delay: Duration) {
+        self.initial_rebalance_delay = delay;
     }
 
     pub fn state(&self) -> GroupState {
@@ -318,6 +352,10 @@ impl ClassicGroup {
             }
             member.awaiting_join = true;
         } else {
+            // A member joining while the first rebalance waits earns the group another delay.
+            if let Some(initial) = self.initial.as_mut().filter(|_| self.state == GroupState::PreparingRebalance) {
+                initial.new_member_added = true;
+            }
             self.members.insert(
                 member_id.clone(),
                 Member {
@@ -337,6 +375,9 @@ impl ClassicGroup {
         }
         self.prepare_rebalance(now);
         self.maybe_complete_join(now);
+        // With no initial delay the first rebalance's join completes at once, as
+        // Kafka's zero-delay timer does.
+        self.expire_join(now);
         Answer::Later { member_id }
     }
 
@@ -360,11 +401,13 @@ impl ClassicGroup {
         match self.state {
             GroupState::PreparingRebalance => Answer::Now(Err(Error::RebalanceInProgress)),
             GroupState::Stable => {
+                self.synced(&request.member_id);
                 let assignment = self.members.get(&request.member_id).map(|m| m.assignment.clone()).unwrap_or_default();
                 Answer::Now(Ok(self.sync_result(assignment)))
             }
             GroupState::Empty => Answer::Now(Err(Error::UnknownMemberId)),
             GroupState::CompletingRebalance => {
+                self.synced(&request.member_id);
                 if let Some(member) = self.members.get_mut(&request.member_id) {
                     member.awaiting_sync = true;
                     member.last_seen = now;
@@ -423,6 +466,13 @@ impl ClassicGroup {
         let mut results = Vec::with_capacity(members.len());
         let mut removed = false;
         for LeavingMember { member_id, instance_id } in members {
+            // A member id handed out with MEMBER_ID_REQUIRED and not used yet may
+            // leave too; as in Kafka, that counts as a member leaving.
+            if !member_id.is_empty() && self.pending.remove(member_id).is_some() {
+                results.push(Ok(()));
+                removed = true;
+                continue;
+            }
             let resolved = match instance_id {
                 Some(instance) => match self.static_members.get(instance) {
                     Some(id) if member_id.is_empty() || id == member_id => Ok(id.clone()),
@@ -452,14 +502,15 @@ impl ClassicGroup {
         instance_id: Option<&str>,
         now: Instant,
     ) -> Result<(), Error> {
-        match self.state {
-            GroupState::Empty if generation_id < 0 => {}
-            GroupState::CompletingRebalance => return Err(Error::RebalanceInProgress),
-            _ => {
-                self.check_member(member_id, instance_id)?;
-                if generation_id != self.generation {
-                    return Err(Error::IllegalGeneration);
-                }
+        if !(self.state == GroupState::Empty && generation_id < 0) {
+            self.check_member(member_id, instance_id)?;
+            if generation_id != self.generation {
+                return Err(Error::IllegalGeneration);
+            }
+            // A member of the current generation that has not synced yet: Kafka checks
+            // who it is first, then says the rebalance is not finished.
+            if self.state == GroupState::CompletingRebalance {
+                return Err(Error::RebalanceInProgress);
             }
         }
         if let Some(member) = self.members.get_mut(member_id) {
@@ -470,7 +521,12 @@ impl ClassicGroup {
 
     /// Enforces session timeouts, rebalance timeouts and lapsed pending member ids.
     pub fn tick(&mut self, now: Instant) -> Vec<Reply> {
+        let pending = self.pending.len();
         self.pending.retain(|_, lapse| *lapse > now);
+        if self.pending.len() < pending {
+            // Kafka completes a join that only waited for the lapsed ids, even in the initial delay.
+            self.complete_join_if_all_joined(now);
+        }
         // A member waiting in JoinGroup or SyncGroup is alive: its request is the heartbeat.
         let expired: Vec<String> = self
             .members
@@ -486,37 +542,86 @@ impl ClassicGroup {
                 self.remove_member(id);
             }
             self.on_members_removed(now);
+            self.complete_join_if_all_joined(now);
         }
-        if self.rebalance_deadline.is_some_and(|deadline| now >= deadline) {
-            match self.state {
-                GroupState::PreparingRebalance => self.complete_join(now),
-                GroupState::CompletingRebalance => {
-                    // Members that never synced (often the leader) are dropped; the rest rebalance.
-                    let stragglers: Vec<String> =
-                        self.members.iter().filter(|(_, m)| !m.awaiting_sync).map(|(id, _)| id.clone()).collect();
-                    for id in &stragglers {
-                        self.remove_member(id);
-                    }
-                    self.prepare_rebalance(now);
-                    self.rebalance_deadline = Some(now);
-                    self.maybe_complete_join(now);
-                }
-                _ => self.rebalance_deadline = None,
-            }
-        }
+        self.expire_join(now);
+        self.expire_pending_sync(now);
         std::mem::take(&mut self.replies)
+    }
+
+    /// The join phase's deadline: the end of an initial delay (another delay if a
+    /// member joined in this one and time is left), else the rebalance timeout,
+    /// when the join completes with whoever rejoined.
+    fn expire_join(&mut self, now: Instant) {
+        if self.state != GroupState::PreparingRebalance || self.rebalance_deadline.is_none_or(|d| now < d) {
+            return;
+        }
+        match self.initial {
+            Some(initial) if initial.new_member_added && !initial.remaining.is_zero() => {
+                let delay = self.initial_rebalance_delay.min(initial.remaining);
+                // As Kafka's InitialDelayedJoin counts: the time left shrinks by the delay just ended.
+                let remaining = initial.remaining.saturating_sub(initial.delay);
+                self.initial = Some(InitialDelay { delay, remaining, new_member_added: false });
+                self.rebalance_deadline = Some(now + delay);
+            }
+            _ => self.complete_join(now),
+        }
+    }
+
+    /// The rebalance timeout after a join completed: members that have still not
+    /// sent their SyncGroup (the leader's may never come) are dropped and the rest
+    /// rebalance, with the full rebalance timeout to rejoin.
+    fn expire_pending_sync(&mut self, now: Instant) {
+        if self.sync_deadline.is_none_or(|d| now < d) {
+            return;
+        }
+        self.sync_deadline = None;
+        let stragglers: Vec<String> =
+            std::mem::take(&mut self.pending_sync).into_iter().filter(|id| self.members.contains_key(id)).collect();
+        if stragglers.is_empty() || !matches!(self.state, GroupState::CompletingRebalance | GroupState::Stable) {
+            return;
+        }
+        tracing::info!(members = ?stragglers, "group members did not sync within the rebalance timeout");
+        for id in &stragglers {
+            self.remove_member(id);
+        }
+        self.prepare_rebalance(now);
+        self.maybe_complete_join(now);
+    }
+
+    /// A SyncGroup of this generation arrived from `member_id`.
+    fn synced(&mut self, member_id: &str) {
+        self.pending_sync.remove(member_id);
+        if self.pending_sync.is_empty() {
+            self.sync_deadline = None;
+        }
+    }
+
+    /// Everyone rejoined and no handed-out member id is outstanding (Kafka's hasAllMembersJoined).
+    fn all_joined(&self) -> bool {
+        self.members.values().all(|m| m.awaiting_join) && self.pending.is_empty()
+    }
+
+    /// Kafka completes the join when a departure leaves only joined members, even
+    /// during the initial delay.
+    fn complete_join_if_all_joined(&mut self, now: Instant) {
+        if self.state == GroupState::PreparingRebalance && self.all_joined() {
+            self.complete_join(now);
+        }
     }
 
     pub fn describe(&self) -> GroupDescription {
         let protocol = self.protocol.clone().unwrap_or_default();
-        // Kafka shows member metadata and assignments only once the group is Stable.
+        // Kafka shows member metadata only once the group is Stable; the assignment
+        // always, the last one handed out while a rebalance runs (none once a join
+        // phase was cut short).
         let stable = self.state == GroupState::Stable;
         let members = self
             .members
             .iter()
             .map(|(id, m)| {
-                let (metadata, assignment) =
-                    if stable { (m.metadata(&protocol), m.assignment.clone()) } else { Default::default() };
+                let metadata = if stable { m.metadata(&protocol) } else { Bytes::new() };
+                let assignment = m.assignment.clone();
                 DescribedMember {
                     member_id: id.clone(),
                     instance_id: m.instance_id.clone(),
@@ -527,6 +632,8 @@ impl ClassicGroup {
                 }
             })
             .collect();
+        // So is the protocol: Kafka leaves it empty while the group rebalances.
+        let protocol = if stable { protocol } else { String::new() };
         GroupDescription { state: self.state, protocol_type: self.protocol_type().to_owned(), protocol, members }
     }
 
@@ -598,13 +705,28 @@ impl ClassicGroup {
             for (id, member) in self.members.iter_mut() {
                 member.assignment = Bytes::new();
                 if std::mem::take(&mut member.awaiting_sync) {
+                    // It was alive while it waited; its session runs from now.
+                    member.last_seen = now;
                     self.replies.push(Reply::Sync { member_id: id.clone(), result: Err(Error::RebalanceInProgress) });
                 }
             }
         }
-        if self.state != GroupState::PreparingRebalance {
-            self.rebalance_deadline = Some(now + self.rebalance_timeout());
-            self.state = GroupState::PreparingRebalance;
+        self.pending_sync.clear();
+        self.sync_deadline = None;
+        match self.state {
+            GroupState::PreparingRebalance => {}
+            GroupState::Empty => {
+                // The group's first rebalance: give more members time to join.
+                let delay = self.initial_rebalance_delay;
+                let remaining = self.rebalance_timeout().saturating_sub(delay);
+                self.initial = Some(InitialDelay { delay, remaining, new_member_added: false });
+                self.rebalance_deadline = Some(now + delay);
+                self.state = GroupState::PreparingRebalance;
+            }
+            _ => {
+                self.rebalance_deadline = Some(now + self.rebalance_timeout());
+                self.state = GroupState::PreparingRebalance;
+            }
         }
     }
 
@@ -613,9 +735,12 @@ impl ClassicGroup {
         self.members.values().map(|m| m.rebalance_timeout).max().unwrap_or_default()
     }
 
+    /// Completes the join once every member rejoined and every member id handed out
+    /// with MEMBER_ID_REQUIRED was used (or lapsed); a first rebalance out of Empty
+    /// completes only when its initial delay runs out.
     fn maybe_complete_join(&mut self, now: Instant) {
-        if self.state == GroupState::PreparingRebalance && self.members.values().all(|m| m.awaiting_join) {
-            self.complete_join(now);
+        if self.initial.is_none() {
+            self.complete_join_if_all_joined(now);
         }
     }
 
@@ -659,12 +784,17 @@ impl ClassicGroup {
             self.protocol = None;
             self.leader = None;
             self.rebalance_deadline = None;
+            self.initial = None;
             return;
         }
         self.protocol = self.select_protocol();
         self.protocol_type = self.members.values().next().map(|m| m.protocol_type.clone());
         self.state = GroupState::CompletingRebalance;
-        self.rebalance_deadline = Some(now + self.rebalance_timeout());
+        self.rebalance_deadline = None;
+        self.initial = None;
+        // Every member has the rebalance timeout to send its SyncGroup (Kafka's pending sync).
+        self.pending_sync = self.members.keys().cloned().collect();
+        self.sync_deadline = Some(now + self.rebalance_timeout());
         let leader = self.leader.clone().unwrap_or_default();
         let protocol = self.protocol.clone().unwrap_or_default();
         tracing::debug!(generation = self.generation, %leader, %protocol, members = self.members.len(), "group rebalanced");
@@ -713,6 +843,7 @@ impl ClassicGroup {
     }
 
     fn remove_member(&mut self, id: &str) {
+        self.pending_sync.remove(id);
         if let Some(member) = self.members.remove(id) {
             if let Some(instance) = &member.instance_id {
                 if self.static_members.get(instance).map(String::as_str) == Some(id) {
@@ -1413,5 +1544,228 @@ mod tests {
         // Votes among {roundrobin, sticky}: a sticky, b roundrobin, c roundrobin.
         assert_eq!(joined(&replies)[&a].protocol_name.as_deref(), Some("roundrobin"));
         assert_eq!(joined(&replies).len(), 3);
+    }
+
+    /// A group of `a` alone, Stable at generation 1.
+    fn stable_one(now: Instant) -> (ClassicGroup, String) {
+        let mut group = ClassicGroup::new();
+        let (a, _, _) = join_new(&mut group, now);
+        group.sync(sync_request(&a, 1, &[(&a, b"a")]), now);
+        assert_eq!(group.state(), GroupState::Stable);
+        (group, a)
+    }
+
+    /// The member id a join without one is handed (MEMBER_ID_REQUIRED).
+    fn handed_id(group: &mut ClassicGroup, now: Instant) -> String {
+        let (answer, _) = group.join(request("", None), now);
+        let Answer::Now(Err(Error::MemberIdRequired(id))) = answer else { panic!("{answer:?}") };
+        id
+    }
+
+    #[test]
+    fn a_rebalance_waits_for_the_members_sent_member_id_required() {
+        let t0 = Instant::now();
+        let (mut group, a) = stable_one(t0);
+        let b = handed_id(&mut group, t0);
+        let c = handed_id(&mut group, t0);
+        assert_eq!(group.state(), GroupState::Stable, "handing out ids starts no rebalance");
+        assert_eq!(group.join(request(&b, None), t0).0, Answer::Later { member_id: b.clone() });
+        let (_, replies) = group.join(request(&a, None), t0);
+        assert!(replies.is_empty(), "c holds the join up: {replies:?}");
+        assert!(group.tick(t0 + secs(2)).is_empty());
+        let (_, replies) = group.join(request(&c, None), t0 + secs(2));
+        let answers = joined(&replies);
+        assert_eq!(answers.len(), 3);
+        assert!(answers.values().all(|r| r.generation_id == 2));
+        assert_eq!(answers[&a].members.len(), 3);
+    }
+
+    #[test]
+    fn a_member_sent_member_id_required_that_never_rejoins_holds_the_join_until_its_id_lapses() {
+        let t0 = Instant::now();
+        let (mut group, a) = stable_one(t0);
+        let b = handed_id(&mut group, t0);
+        handed_id(&mut group, t0);
+        group.join(request(&b, None), t0);
+        group.join(request(&a, None), t0);
+        assert!(group.tick(t0 + Duration::from_millis(9900)).is_empty(), "the id lapses after its session timeout");
+        let answers = joined(&group.tick(t0 + secs(10)));
+        assert_eq!(answers.keys().cloned().collect::<HashSet<_>>(), HashSet::from([a.clone(), b.clone()]));
+        assert_eq!(answers[&a].generation_id, 2);
+    }
+
+    #[test]
+    fn a_new_groups_first_join_does_not_wait_for_members_sent_member_id_required() {
+        let now = Instant::now();
+        let mut group = ClassicGroup::new();
+        let a = handed_id(&mut group, now);
+        handed_id(&mut group, now);
+        let (_, replies) = group.join(request(&a, None), now);
+        assert_eq!(joined(&replies)[&a].generation_id, 1, "as Kafka: the initial join ends with its delay");
+    }
+
+    #[test]
+    fn a_member_id_handed_out_may_leave_and_a_stable_group_then_rebalances() {
+        let now = Instant::now();
+        let (mut group, a) = stable_one(now);
+        let b = handed_id(&mut group, now);
+        let leaving = LeavingMember { member_id: b.clone(), instance_id: None };
+        assert_eq!(group.leave(std::slice::from_ref(&leaving), now).0, vec![Ok(())]);
+        assert_eq!(group.state(), GroupState::PreparingRebalance);
+        assert_eq!(group.leave(&[leaving], now).0, vec![Err(Error::UnknownMemberId)]);
+        assert_eq!(joined(&group.join(request(&a, None), now).1)[&a].generation_id, 2);
+    }
+
+    fn delayed(delay: u64) -> ClassicGroup {
+        ClassicGroup::with_initial_rebalance_delay(secs(delay))
+    }
+
+    #[test]
+    fn the_initial_delay_holds_the_first_join_and_one_more_delay_follows_a_member_joining() {
+        let t0 = Instant::now();
+        let mut group = delayed(3);
+        let a = handed_id(&mut group, t0);
+        assert!(group.join(request(&a, None), t0).1.is_empty());
+        let b = handed_id(&mut group, t0 + secs(1));
+        assert!(group.join(request(&b, None), t0 + secs(1)).1.is_empty());
+        assert!(group.tick(t0 + Duration::from_millis(2900)).is_empty());
+        assert!(group.tick(t0 + secs(3)).is_empty(), "b joined in the first delay: a second one");
+        assert!(group.tick(t0 + Duration::from_millis(5900)).is_empty());
+        let answers = joined(&group.tick(t0 + secs(6)));
+        assert_eq!(answers.len(), 2);
+        assert!(answers.values().all(|r| r.generation_id == 1));
+        assert_eq!(answers[&answers[&a].leader].members.len(), 2);
+    }
+
+    #[test]
+    fn without_new_members_the_initial_delay_ends_after_one_delay() {
+        let t0 = Instant::now();
+        let mut group = delayed(3);
+        let a = handed_id(&mut group, t0);
+        group.join(request(&a, None), t0);
+        // A rejoin of a known member is no new member.
+        group.join(request(&a, None), t0 + secs(1));
+        assert_eq!(joined(&group.tick(t0 + secs(3)))[&a].generation_id, 1);
+    }
+
+    #[test]
+    fn the_initial_delay_ends_by_the_rebalance_timeout_however_many_members_join() {
+        let t0 = Instant::now();
+        let mut group = delayed(3);
+        let rebalance_in_7s = |id: &str| JoinRequest { rebalance_timeout_ms: 7_000, ..request(id, None) };
+        let mut at = t0;
+        let mut replies = Vec::new();
+        // A member joins every second; Kafka's delays: 3 s, 3 s, then what is left (1 s).
+        for n in 0..8 {
+            at = t0 + secs(n);
+            replies.extend(group.tick(at));
+            if !replies.is_empty() {
+                break;
+            }
+            let id = handed_id(&mut group, at);
+            group.join(rebalance_in_7s(&id), at);
+        }
+        assert_eq!(at, t0 + secs(7), "completed at the rebalance timeout");
+        assert_eq!(joined(&replies).len(), 7);
+    }
+
+    #[test]
+    fn a_later_rebalance_out_of_empty_waits_the_initial_delay_again() {
+        let t0 = Instant::now();
+        let mut group = delayed(3);
+        let a = handed_id(&mut group, t0);
+        group.join(request(&a, None), t0);
+        group.tick(t0 + secs(3));
+        group.leave(&[LeavingMember { member_id: a.clone(), instance_id: None }], t0 + secs(4));
+        assert_eq!(group.state(), GroupState::Empty);
+        let b = handed_id(&mut group, t0 + secs(5));
+        assert!(group.join(request(&b, None), t0 + secs(5)).1.is_empty());
+        assert_eq!(joined(&group.tick(t0 + secs(8)))[&b].generation_id, 3);
+    }
+
+    #[test]
+    fn a_follower_that_never_syncs_is_dropped_after_the_rebalance_timeout_though_it_heartbeats() {
+        let t0 = Instant::now();
+        let mut group = ClassicGroup::new();
+        let (a, _, _) = join_new(&mut group, t0);
+        group.sync(sync_request(&a, 1, &[]), t0);
+        let (b, _, _) = join_new(&mut group, t0);
+        group.join(request(&a, None), t0);
+        let assignments: &[(&str, &'static [u8])] = &[(&a, b"a"), (&b, b"b")];
+        group.sync(sync_request(&a, 2, assignments), t0);
+        assert_eq!(group.state(), GroupState::Stable);
+        for at in [5, 10, 15, 20, 25, 29] {
+            assert_eq!(group.heartbeat(2, &a, None, t0 + secs(at)), Ok(()));
+            assert_eq!(group.heartbeat(2, &b, None, t0 + secs(at)), Ok(()));
+            assert!(group.tick(t0 + secs(at)).is_empty());
+        }
+        group.tick(t0 + secs(30));
+        assert_eq!(group.member_count(), 1);
+        assert_eq!(group.heartbeat(2, &b, None, t0 + secs(30)), Err(Error::UnknownMemberId));
+        assert_eq!(group.heartbeat(2, &a, None, t0 + secs(30)), Err(Error::RebalanceInProgress));
+    }
+
+    #[test]
+    fn a_sync_in_time_keeps_the_member() {
+        let t0 = Instant::now();
+        let (mut group, a, b) = stable_pair(t0);
+        for at in [5, 10, 15, 20, 25, 30] {
+            assert_eq!(group.heartbeat(2, &a, None, t0 + secs(at)), Ok(()));
+            assert_eq!(group.heartbeat(2, &b, None, t0 + secs(at)), Ok(()));
+        }
+        assert!(group.tick(t0 + secs(31)).is_empty());
+        assert_eq!(group.member_count(), 2);
+        assert_eq!(group.heartbeat(2, &a, None, t0 + secs(31)), Ok(()));
+        assert_eq!(group.heartbeat(2, &b, None, t0 + secs(31)), Ok(()));
+    }
+
+    #[test]
+    fn after_the_sync_timeout_the_members_left_have_a_full_rebalance_timeout_to_rejoin() {
+        let t0 = Instant::now();
+        let mut group = ClassicGroup::new();
+        let (a, _, _) = join_new(&mut group, t0);
+        group.sync(sync_request(&a, 1, &[]), t0);
+        let (b, _, _) = join_new(&mut group, t0);
+        group.join(request(&a, None), t0);
+        group.sync(sync_request(&b, 2, &[]), t0);
+        // The leader a never syncs: b's SyncGroup is answered at the timeout.
+        let replies = group.tick(t0 + secs(30));
+        assert_eq!(replies, vec![Reply::Sync { member_id: b.clone(), result: Err(Error::RebalanceInProgress) }]);
+        for at in [31, 38, 45, 52, 59] {
+            assert!(group.tick(t0 + secs(at)).is_empty());
+            assert_eq!(group.member_count(), 1, "b is still a member at {at} s");
+            assert_eq!(group.heartbeat(2, &b, None, t0 + secs(at)), Err(Error::RebalanceInProgress));
+        }
+        let (_, replies) = group.join(request(&b, None), t0 + secs(59));
+        assert_eq!(joined(&replies)[&b].generation_id, 3);
+    }
+
+    #[test]
+    fn offset_commit_while_completing_a_rebalance_checks_the_member_and_generation_first() {
+        let now = Instant::now();
+        let (mut group, a) = stable_one(now);
+        let (b, _, _) = join_new(&mut group, now);
+        group.join(request(&a, None), now);
+        assert_eq!(group.state(), GroupState::CompletingRebalance);
+        assert_eq!(group.check_commit(1, &a, None, now), Err(Error::IllegalGeneration));
+        assert_eq!(group.check_commit(2, "nobody", None, now), Err(Error::UnknownMemberId));
+        assert_eq!(group.check_commit(-1, "", None, now), Err(Error::UnknownMemberId));
+        assert_eq!(group.check_commit(2, &b, None, now), Err(Error::RebalanceInProgress));
+    }
+
+    #[test]
+    fn describe_shows_the_protocol_only_when_stable_and_the_last_assignments_meanwhile() {
+        let now = Instant::now();
+        let (mut group, a) = stable_one(now);
+        let described = group.describe();
+        assert_eq!((described.state, described.protocol.as_str()), (GroupState::Stable, "range"));
+        join_new(&mut group, now);
+        let described = group.describe();
+        assert_eq!((described.state, described.protocol.as_str()), (GroupState::PreparingRebalance, ""));
+        let of_a = described.members.iter().find(|m| m.member_id == a).unwrap();
+        assert_eq!((of_a.metadata.as_ref(), of_a.assignment.as_ref()), (&b""[..], &b"a"[..]));
+        group.join(request(&a, None), now);
+        let described = group.describe();
+        assert_eq!((described.state, described.protocol.as_str()), (GroupState::CompletingRebalance, ""));
     }
 }

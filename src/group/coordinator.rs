@@ -9,12 +9,11 @@
 //!
 //! Membership lives in memory: after a broker restart members get
 //! UNKNOWN_MEMBER_ID and rejoin, while committed offsets come back from the
-//! offset store. Not done: `group.initial.rebalance.delay.ms` (Kafka's shipped
-//! server.properties sets it to 0 for one node too), offset expiry.
+//! offset store. Not done: offset expiry.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -49,8 +48,9 @@ struct Slot {
 }
 
 impl Slot {
-    fn new() -> Self {
-        Slot { group: ClassicGroup::new(), joins: HashMap::new(), syncs: HashMap::new() }
+    fn new(initial_rebalance_delay: Duration) -> Self {
+        let group = ClassicGroup::with_initial_rebalance_delay(initial_rebalance_delay);
+        Slot { group, joins: HashMap::new(), syncs: HashMap::new() }
     }
 
     /// Parks the request of `answer`'s member, or hands back the answer; then
@@ -111,6 +111,8 @@ pub struct Coordinator {
     /// Held only for in-memory work, never across I/O or an await.
     groups: Mutex<HashMap<String, Slot>>,
     offsets: Offsets,
+    /// `group.initial.rebalance.delay.ms`, for every group.
+    initial_rebalance_delay: Duration,
 }
 
 impl Coordinator {
@@ -118,8 +120,17 @@ impl Coordinator {
     /// from then on; groups that only have offsets start Empty, as in Kafka.
     pub fn new(store: Box<dyn OffsetStore>) -> Result<Self, Error> {
         let (offsets, with_offsets) = Offsets::start(store)?;
-        let groups = with_offsets.into_iter().map(|id| (id, Slot::new())).collect();
-        Ok(Self { groups: Mutex::new(groups), offsets })
+        let groups = with_offsets.into_iter().map(|id| (id, Slot::new(Duration::ZERO))).collect();
+        Ok(Self { groups: Mutex::new(groups), offsets, initial_rebalance_delay: Duration::ZERO })
+    }
+
+    /// Sets `group.initial.rebalance.delay.ms` (none by default) for every group.
+    pub fn with_initial_rebalance_delay(mut self, delay: Duration) -> Self {
+        self.initial_rebalance_delay = delay;
+        for slot in self.lock().values_mut() {
+            slot.group.set_initial_rebalance_delay(delay);
+        }
+        self
     }
 
     pub async fn join(&self, request: JoinRequest) -> Result<JoinResult, Error> {
@@ -134,7 +145,7 @@ impl Coordinator {
         if !request.member_id.is_empty() && !groups.contains_key(&request.group_id) {
             return Waiting::Done(Err(Error::UnknownMemberId));
         }
-        let slot = groups.entry(request.group_id.clone()).or_insert_with(Slot::new);
+        let slot = groups.entry(request.group_id.clone()).or_insert_with(|| Slot::new(self.initial_rebalance_delay));
         let (answer, replies) = slot.group.join(request, now);
         slot.settle(answer, replies, |slot| &mut slot.joins)
     }
@@ -162,13 +173,14 @@ impl Coordinator {
         slot.group.heartbeat(generation_id, member_id, instance_id, Instant::now())
     }
 
-    /// LeaveGroup: one result per member asked about, in order.
-    pub fn leave(&self, group_id: &str, members: &[LeavingMember]) -> Result<Vec<Result<(), Error>>, Error> {
+    /// LeaveGroup: one result per member asked about, in order; every member of
+    /// a group that does not exist is unknown (Kafka answers so, without a top-level error).
+    pub fn leave(&self, group_id: &str, members: &[LeavingMember]) -> Vec<Result<(), Error>> {
         let mut groups = self.lock();
-        let Some(slot) = groups.get_mut(group_id) else { return Err(Error::UnknownMemberId) };
+        let Some(slot) = groups.get_mut(group_id) else { return vec![Err(Error::UnknownMemberId); members.len()] };
         let (results, replies) = slot.group.leave(members, Instant::now());
         slot.deliver(replies);
-        Ok(results)
+        results
     }
 
     /// Enforces session timeouts, rebalance timeouts and lapsed pending member ids.
@@ -199,7 +211,7 @@ impl Coordinator {
                 if generation_id >= 0 {
                     return Err(Error::IllegalGeneration);
                 }
-                groups.insert(group_id.to_owned(), Slot::new());
+                groups.insert(group_id.to_owned(), Slot::new(self.initial_rebalance_delay));
             }
             let slot = groups.get_mut(group_id).expect("the group was found or inserted above");
             slot.group.check_commit(generation_id, member_id, instance_id, Instant::now())?;
