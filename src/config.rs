@@ -175,6 +175,12 @@ settings! {
     /// File of `user:password` lines, the users SASL accepts (Kafka keeps these in
     /// JAAS config and SCRAM credentials in its metadata log).
     users_file: PathBuf = "", env "STRAND_USERS_FILE";
+    /// Committed offsets of a group without members are deleted this long after
+    /// it became Empty (after the commit, for groups nobody ever joined), and then
+    /// the group (`offsets.retention.minutes`, 7 days).
+    offsets_retention_minutes: u64 = 10_080u64, env "STRAND_OFFSETS_RETENTION_MINUTES";
+    /// How often offsets are checked for expiry (`offsets.retention.check.interval.ms`).
+    offsets_retention_check_interval_ms: u64 = 600_000u64, env "STRAND_OFFSETS_RETENTION_CHECK_INTERVAL_MS";
 }
 
 impl Config {
@@ -210,6 +216,10 @@ impl Config {
         }
         if self.retention_check_interval_ms == 0 {
             return invalid("retention_check_interval_ms", "must be at least 1");
+        }
+        // Kafka's own bounds: at least 1 for both.
+        if self.offsets_retention_minutes == 0 || self.offsets_retention_check_interval_ms == 0 {
+            return invalid("offsets_retention_minutes/offsets_retention_check_interval_ms", "must be at least 1");
         }
         if self.max_connections == 0 || self.connections_max_idle_ms == 0 {
             return invalid("max_connections/connections_max_idle_ms", "must be at least 1");

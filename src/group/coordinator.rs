@@ -10,7 +10,19 @@
 //! Membership lives in memory: after a broker restart members get
 //! UNKNOWN_MEMBER_ID and rejoin, while committed offsets come back from the
 //! offset store. Not done: `group.initial.rebalance.delay.ms` (Kafka's shipped
-//! server.properties sets it to 0 for one node too), offset expiry.
+//! server.properties sets it to 0 for one node too).
+//!
+//! Offset expiry follows Kafka's `GroupCoordinatorShard.cleanupGroupMetadata`,
+//! run every `offsets.retention.check.interval.ms` (`expire_offsets`): a group's
+//! offsets older than `offsets.retention.minutes` go, measured from when the group
+//! became Empty (a group with a protocol type, such as a consumer group) or from
+//! the commit (a group nobody ever joined; a Stable consumer group, for topics
+//! none of its members subscribes to); other states keep everything. A group left
+//! Empty with no offsets is deleted, which is also how a group created by a
+//! JoinGroup answered MEMBER_ID_REQUIRED, whose member never came back, goes. The
+//! time a group became Empty is kept in the offset store (`GroupRecord`), so a
+//! restart does not move it; a group that had members when the broker stopped
+//! counts as Empty from the restart, as its members are gone from then on.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -22,7 +34,7 @@ use super::classic::{
     Answer, ClassicGroup, GroupDescription, GroupState, JoinRequest, JoinResult, LeavingMember, Reply, SyncRequest,
     SyncResult,
 };
-use super::offset_store::{Change, CommittedOffset, OffsetKey, OffsetStore, TopicPartition};
+use super::offset_store::{Change, CommittedOffset, GroupRecord, OffsetKey, OffsetStore, TopicPartition};
 use super::offsets::Offsets;
 use super::Error;
 
@@ -46,11 +58,66 @@ struct Slot {
     group: ClassicGroup,
     joins: HashMap<String, oneshot::Sender<Result<JoinResult, Error>>>,
     syncs: HashMap<String, oneshot::Sender<Result<SyncResult, Error>>>,
+    /// Wall-clock ms since which the group has been Empty (Kafka's
+    /// `currentStateTimestamp` of an Empty group); `None` while it is not.
+    empty_since: Option<i64>,
+    /// The protocol type the store recorded, until a join gives the group one.
+    loaded_protocol_type: Option<String>,
+    /// What the store holds for this group, so a record is written only on change.
+    recorded: Option<GroupRecord>,
+    /// Commits queued and not yet durable: expiry leaves the group alone meanwhile.
+    commits_in_flight: usize,
 }
 
 impl Slot {
     fn new() -> Self {
-        Slot { group: ClassicGroup::new(), joins: HashMap::new(), syncs: HashMap::new() }
+        Slot {
+            group: ClassicGroup::new(),
+            joins: HashMap::new(),
+            syncs: HashMap::new(),
+            empty_since: None,
+            loaded_protocol_type: None,
+            recorded: None,
+            commits_in_flight: 0,
+        }
+    }
+
+    /// A group as the store left it: Empty since its record says, or, if it had
+    /// members then, since `now_ms` (the members are gone from the restart on).
+    fn loaded(record: Option<GroupRecord>, now_ms: i64) -> Self {
+        let mut slot = Slot::new();
+        if let Some(record) = record {
+            slot.empty_since = Some(record.empty_since.unwrap_or(now_ms));
+            slot.loaded_protocol_type = Some(record.protocol_type.clone());
+            slot.recorded = Some(record);
+        }
+        slot
+    }
+
+    /// The group's protocol type; `None` for a group nobody ever joined (Kafka's
+    /// simple group, which only stores offsets).
+    fn protocol_type(&self) -> Option<&str> {
+        match self.group.protocol_type() {
+            "" => self.loaded_protocol_type.as_deref(),
+            joined => Some(joined),
+        }
+    }
+
+    /// Notes when the group became Empty (or stopped being so) and returns the
+    /// record to store when that changed what the store holds.
+    fn observe(&mut self, group_id: &str, now_ms: i64) -> Option<Change> {
+        let empty = self.group.state() == GroupState::Empty;
+        match (empty, self.empty_since) {
+            (true, None) => self.empty_since = Some(now_ms),
+            (false, Some(_)) => self.empty_since = None,
+            _ => {}
+        }
+        let record = GroupRecord { protocol_type: self.protocol_type()?.to_owned(), empty_since: self.empty_since };
+        if self.recorded.as_ref() == Some(&record) {
+            return None;
+        }
+        self.recorded = Some(record.clone());
+        Some(Change::Group(group_id.to_owned(), record))
     }
 
     /// Parks the request of `answer`'s member, or hands back the answer; then
@@ -117,9 +184,31 @@ impl Coordinator {
     /// Loads every committed offset from `store`, which the offset writer owns
     /// from then on; groups that only have offsets start Empty, as in Kafka.
     pub fn new(store: Box<dyn OffsetStore>) -> Result<Self, Error> {
-        let (offsets, with_offsets) = Offsets::start(store)?;
-        let groups = with_offsets.into_iter().map(|id| (id, Slot::new())).collect();
+        let (offsets, with_offsets, mut records) = Offsets::start(store)?;
+        let now_ms = crate::now_ms();
+        let mut groups: HashMap<String, Slot> =
+            with_offsets.into_iter().map(|id| (id.clone(), Slot::loaded(records.remove(&id), now_ms))).collect();
+        // Groups without offsets are kept too, until expiry finds them Empty, as in Kafka.
+        groups.extend(records.into_iter().map(|(id, record)| (id, Slot::loaded(Some(record), now_ms))));
         Ok(Self { groups: Mutex::new(groups), offsets })
+    }
+
+    /// Stores the group's new record, if it has one; queued behind what the
+    /// caller queued before, not waited for (a crash before it is durable leaves
+    /// the older record, as one before Kafka's write leaves the older one).
+    fn record_state(&self, group_id: &str, slot: &mut Slot) {
+        if let Some(change) = slot.observe(group_id, crate::now_ms()) {
+            let pending = self.offsets.queue(change);
+            let group = group_id.to_owned();
+            // Awaited only to log a failure; the next change rewrites the record.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    if let Err(e) = pending.durable().await {
+                        tracing::warn!(%group, error = %e, "could not store the group's state");
+                    }
+                });
+            }
+        }
     }
 
     pub async fn join(&self, request: JoinRequest) -> Result<JoinResult, Error> {
@@ -134,9 +223,12 @@ impl Coordinator {
         if !request.member_id.is_empty() && !groups.contains_key(&request.group_id) {
             return Waiting::Done(Err(Error::UnknownMemberId));
         }
-        let slot = groups.entry(request.group_id.clone()).or_insert_with(Slot::new);
+        let group_id = request.group_id.clone();
+        let slot = groups.entry(group_id.clone()).or_insert_with(Slot::new);
         let (answer, replies) = slot.group.join(request, now);
-        slot.settle(answer, replies, |slot| &mut slot.joins)
+        let waiting = slot.settle(answer, replies, |slot| &mut slot.joins);
+        self.record_state(&group_id, slot);
+        waiting
     }
 
     pub async fn sync(&self, request: SyncRequest) -> Result<SyncResult, Error> {
@@ -144,10 +236,13 @@ impl Coordinator {
     }
 
     fn sync_now(&self, request: SyncRequest, now: Instant) -> Waiting<SyncResult> {
+        let request_group = request.group_id.clone();
         let mut groups = self.lock();
         let Some(slot) = groups.get_mut(&request.group_id) else { return Waiting::Done(Err(Error::UnknownMemberId)) };
         let (answer, replies) = slot.group.sync(request, now);
-        slot.settle(answer, replies, |slot| &mut slot.syncs)
+        let waiting = slot.settle(answer, replies, |slot| &mut slot.syncs);
+        self.record_state(&request_group, slot);
+        waiting
     }
 
     pub fn heartbeat(
@@ -168,15 +263,72 @@ impl Coordinator {
         let Some(slot) = groups.get_mut(group_id) else { return Err(Error::UnknownMemberId) };
         let (results, replies) = slot.group.leave(members, Instant::now());
         slot.deliver(replies);
+        self.record_state(group_id, slot);
         Ok(results)
     }
 
     /// Enforces session timeouts, rebalance timeouts and lapsed pending member ids.
     pub fn tick(&self, now: Instant) {
-        for slot in self.lock().values_mut() {
+        for (id, slot) in self.lock().iter_mut() {
             let replies = slot.group.tick(now);
             slot.deliver(replies);
+            self.record_state(id, slot);
         }
+    }
+
+    /// Kafka's periodic group metadata cleanup: deletes the offsets that have
+    /// outlived `retention_ms` as of `now_ms`, then every Empty group with no
+    /// offsets left. Returns the groups deleted.
+    pub async fn expire_offsets(&self, now_ms: i64, retention_ms: i64) -> Vec<String> {
+        let (deleted, pending) = {
+            let mut groups = self.lock();
+            let mut changes = Vec::new();
+            let mut deleted = Vec::new();
+            for (id, slot) in groups.iter_mut() {
+                if slot.commits_in_flight > 0 {
+                    continue;
+                }
+                let offsets = self.offsets.committed(id, None);
+                let Some(expired) = expired_offsets(slot, &offsets, now_ms, retention_ms) else { continue };
+                if expired.len() == offsets.len() && slot.group.state() == GroupState::Empty {
+                    deleted.push(id.clone());
+                } else if !expired.is_empty() {
+                    changes.push(Change::Delete(expired.iter().map(|tp| OffsetKey::new(id, tp)).collect()));
+                }
+                if !expired.is_empty() {
+                    tracing::info!(group = %id, partitions = expired.len(), "committed offsets expired");
+                }
+            }
+            let mut removed = Vec::new();
+            for id in &deleted {
+                if let Some(slot) = groups.remove(id) {
+                    changes.push(Change::DeleteGroup(id.clone()));
+                    removed.push((id.clone(), slot));
+                }
+            }
+            let pending: Vec<_> = changes.into_iter().map(|change| self.offsets.queue(change)).collect();
+            ((deleted, removed), pending)
+        };
+        let (deleted, removed) = deleted;
+        let mut failed = false;
+        for pending in pending {
+            if let Err(e) = pending.durable().await {
+                tracing::error!(error = %e, "could not delete expired offsets");
+                failed = true;
+            }
+        }
+        if failed {
+            // What the store still holds is still there: so are its groups (unless recreated meanwhile).
+            let mut groups = self.lock();
+            for (id, slot) in removed {
+                groups.entry(id).or_insert(slot);
+            }
+            return Vec::new();
+        }
+        if !deleted.is_empty() {
+            tracing::info!(groups = ?deleted, "expired groups deleted");
+        }
+        deleted
     }
 
     /// OffsetCommit: the membership check, then the offsets made durable (and
@@ -189,9 +341,7 @@ impl Coordinator {
         instance_id: Option<&str>,
         offsets: Vec<(TopicPartition, CommittedOffset)>,
     ) -> Result<(), Error> {
-        if group_id.is_empty() {
-            return Err(Error::InvalidGroupId);
-        }
+        // An empty group id is a group like any other here, as in Kafka (old clients use it).
         let pending = {
             let mut groups = self.lock();
             if !groups.contains_key(group_id) {
@@ -207,10 +357,15 @@ impl Coordinator {
                 return Ok(());
             }
             let records = offsets.into_iter().map(|(tp, offset)| (OffsetKey::new(group_id, &tp), offset)).collect();
+            slot.commits_in_flight += 1;
             // Queued under the lock, so the group's commits keep the order they were accepted in.
             self.offsets.queue(Change::Commit(records))
         };
-        pending.durable().await
+        let result = pending.durable().await;
+        if let Some(slot) = self.lock().get_mut(group_id) {
+            slot.commits_in_flight = slot.commits_in_flight.saturating_sub(1);
+        }
+        result
     }
 
     /// Committed offsets of a group: the asked partitions, or all when `None`.
@@ -234,7 +389,7 @@ impl Coordinator {
             .iter()
             .map(|(id, slot)| GroupListing {
                 group_id: id.clone(),
-                protocol_type: slot.group.protocol_type().to_owned(),
+                protocol_type: slot.protocol_type().unwrap_or_default().to_owned(),
                 state: slot.group.state(),
             })
             .collect();
@@ -317,6 +472,34 @@ impl Coordinator {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Slot>> {
         self.groups.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Kafka's `ClassicGroup.offsetExpirationCondition` and
+/// `OffsetMetadataManager.cleanupExpiredOffsets` for one group: the partitions
+/// whose offsets have expired, or `None` when the group's state keeps them all.
+fn expired_offsets(
+    slot: &Slot,
+    offsets: &[(TopicPartition, Option<CommittedOffset>)],
+    now_ms: i64,
+    retention_ms: i64,
+) -> Option<Vec<TopicPartition>> {
+    let state = slot.group.state();
+    // The retention runs from the state change (Some) or from each commit (None).
+    let (since_state, subscribed) = match slot.protocol_type() {
+        None => (None, Vec::new()),
+        Some(_) if state == GroupState::Empty => (slot.empty_since, Vec::new()),
+        Some("consumer") if state == GroupState::Stable => (None, slot.group.subscribed_topics()),
+        Some(_) => return None,
+    };
+    let expired = offsets
+        .iter()
+        .filter(|(tp, _)| !subscribed.contains(&tp.topic))
+        .filter_map(|(tp, offset)| {
+            let base = since_state.or(offset.as_ref().map(|o| o.commit_timestamp))?;
+            (now_ms - base >= retention_ms).then(|| tp.clone())
+        })
+        .collect();
+    Some(expired)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
 
-use super::offset_store::{Change, CommittedOffset, OffsetKey, OffsetStore, TopicPartition};
+use super::offset_store::{Change, CommittedOffset, GroupRecord, OffsetKey, OffsetStore, TopicPartition};
 use super::Error;
 
 /// At most this many queued changes go into one write.
@@ -46,13 +46,15 @@ impl Pending {
 
 impl Offsets {
     /// Loads every committed offset from `store` and starts the writer thread,
-    /// which owns the store from then on. Returns the groups that have offsets.
-    pub fn start(store: Box<dyn OffsetStore>) -> Result<(Self, Vec<String>), Error> {
+    /// which owns the store from then on. Returns the groups that have offsets,
+    /// and the groups' records.
+    pub fn start(store: Box<dyn OffsetStore>) -> Result<(Self, Vec<String>, HashMap<String, GroupRecord>), Error> {
         let mut committed = Committed::new();
         for (key, offset) in store.load()? {
             committed.entry(key.group.clone()).or_default().insert(key.topic_partition(), offset);
         }
         let groups = committed.keys().cloned().collect();
+        let records = store.load_groups()?;
         let committed = Arc::new(Mutex::new(committed));
         let (queue, jobs) = mpsc::channel();
         let shared = committed.clone();
@@ -60,7 +62,7 @@ impl Offsets {
             .name("offset-writer".into())
             .spawn(move || write_loop(store, jobs, &shared))
             .map_err(|e| Error::Store { path: PathBuf::from("offset-writer thread"), message: e.to_string() })?;
-        Ok((Offsets { committed, queue }, groups))
+        Ok((Offsets { committed, queue }, groups, records))
     }
 
     /// Queues `change` behind every change queued before it. Cheap and
@@ -159,5 +161,7 @@ fn publish(committed: &mut Committed, change: Change) {
         Change::DeleteGroup(group) => {
             committed.remove(&group);
         }
+        // Only the store keeps group records; the coordinator has the live state.
+        Change::Group(..) => {}
     }
 }
