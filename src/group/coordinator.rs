@@ -521,6 +521,9 @@ mod tests {
         fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error> {
             Ok(HashMap::new())
         }
+        fn load_groups(&self) -> Result<HashMap<String, GroupRecord>, Error> {
+            Ok(HashMap::new())
+        }
         fn apply(&self, _: &[Change]) -> Result<(), Error> {
             let _ = self.started.lock().unwrap().send(());
             if let Some(release) = &self.release {
@@ -548,6 +551,12 @@ mod tests {
     /// A consumer subscribed to `events` joins `group` alone (no MEMBER_ID_REQUIRED
     /// round, as JoinGroup v3): returns its id; the group is CompletingRebalance.
     async fn join_alone(coordinator: &Coordinator, group: &str) -> String {
+        let joined = coordinator.join(join_request(group)).await.unwrap();
+        assert_eq!(joined.generation_id, 1);
+        joined.member_id
+    }
+
+    fn join_request(group: &str) -> JoinRequest {
         use kafka_protocol::messages::ConsumerProtocolSubscription;
         use kafka_protocol::protocol::{Encodable, StrBytes};
         let mut metadata = bytes::BytesMut::new();
@@ -555,7 +564,7 @@ mod tests {
         let subscription =
             ConsumerProtocolSubscription::default().with_topics(vec![StrBytes::from_static_str("events")]);
         subscription.encode(&mut metadata, 0).unwrap();
-        let request = JoinRequest {
+        JoinRequest {
             group_id: group.into(),
             member_id: String::new(),
             group_instance_id: None,
@@ -566,10 +575,7 @@ mod tests {
             protocol_type: "consumer".into(),
             protocols: vec![Protocol { name: "range".into(), metadata: metadata.freeze() }],
             require_known_member_id: false,
-        };
-        let joined = coordinator.join(request).await.unwrap();
-        assert_eq!(joined.generation_id, 1);
-        joined.member_id
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -618,5 +624,109 @@ mod tests {
         assert_eq!(coordinator.delete_group("empty").await, Err(Error::GroupIdNotFound));
         let listed: Vec<String> = coordinator.list().into_iter().map(|g| g.group_id).collect();
         assert_eq!(listed, vec!["busy".to_string()]);
+    }
+
+    fn offset_at(n: i64, commit_timestamp: i64) -> CommittedOffset {
+        CommittedOffset { commit_timestamp, ..offset(n) }
+    }
+
+    const MINUTE: i64 = 60_000;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_simple_groups_offsets_expire_one_retention_after_their_commit_and_then_the_group() {
+        let (coordinator, _started, _release) = coordinator(false);
+        let offsets = vec![(tp("events"), offset_at(1, 1_000)), (tp("other"), offset_at(2, 5_000))];
+        coordinator.commit("simple", -1, "", None, offsets).await.unwrap();
+        assert!(coordinator.expire_offsets(1_000 + MINUTE - 1, MINUTE).await.is_empty());
+        assert_eq!(coordinator.committed("simple", None).len(), 2);
+        // One offset has expired: the group stays with the other.
+        assert!(coordinator.expire_offsets(1_000 + MINUTE, MINUTE).await.is_empty());
+        assert_eq!(coordinator.committed("simple", None), vec![(tp("other"), Some(offset_at(2, 5_000)))]);
+        assert_eq!(coordinator.expire_offsets(5_000 + MINUTE, MINUTE).await, vec!["simple".to_string()]);
+        assert_eq!(coordinator.committed("simple", None), vec![]);
+        assert!(coordinator.list().is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stable_consumer_group_keeps_the_offsets_of_what_it_subscribes_to() {
+        let (coordinator, _started, _release) = coordinator(false);
+        let member = join_alone(&coordinator, "g").await;
+        let sync = SyncRequest {
+            group_id: "g".into(),
+            generation_id: 1,
+            member_id: member.clone(),
+            group_instance_id: None,
+            protocol_type: None,
+            protocol_name: None,
+            assignments: vec![],
+        };
+        coordinator.sync(sync).await.unwrap();
+        let offsets = vec![(tp("events"), offset_at(1, 0)), (tp("other"), offset_at(2, 0))];
+        coordinator.commit("g", 1, &member, None, offsets).await.unwrap();
+        assert!(coordinator.expire_offsets(10 * MINUTE, MINUTE).await.is_empty());
+        assert_eq!(coordinator.committed("g", None), vec![(tp("events"), Some(offset_at(1, 0)))]);
+        assert_eq!(coordinator.describe("g").unwrap().state, GroupState::Stable);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_group_between_states_keeps_its_offsets_and_an_empty_one_without_offsets_goes() {
+        let (coordinator, _started, _release) = coordinator(false);
+        // CompletingRebalance: nothing expires, the group stays.
+        join_alone(&coordinator, "busy").await;
+        // A JoinGroup answered MEMBER_ID_REQUIRED leaves an Empty group behind.
+        let mut request = join_request("abandoned");
+        request.require_known_member_id = true;
+        assert!(matches!(coordinator.join(request).await, Err(Error::MemberIdRequired(_))));
+        assert_eq!(coordinator.list().len(), 2);
+        assert_eq!(coordinator.expire_offsets(0, MINUTE).await, vec!["abandoned".to_string()]);
+        let listed: Vec<String> = coordinator.list().into_iter().map(|g| g.group_id).collect();
+        assert_eq!(listed, vec!["busy".to_string()]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_still_in_flight_keeps_its_group_from_expiring() {
+        let (coordinator, started, release) = coordinator(true);
+        let committing = {
+            let coordinator = coordinator.clone();
+            tokio::spawn(async move { coordinator.commit("a", -1, "", None, vec![(tp("events"), offset(5))]).await })
+        };
+        tokio::task::spawn_blocking(move || started.recv_timeout(Duration::from_secs(10)).expect("the write started"))
+            .await
+            .unwrap();
+        // The group has no durable offset yet, but must not be deleted under the commit.
+        assert!(coordinator.expire_offsets(0, MINUTE).await.is_empty());
+        release.send(()).unwrap();
+        assert_eq!(tokio::time::timeout(Duration::from_secs(10), committing).await.unwrap().unwrap(), Ok(()));
+        assert_eq!(coordinator.committed("a", None), vec![(tp("events"), Some(offset(5)))]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_empty_consumer_groups_retention_runs_from_when_it_became_empty_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || {
+            let store = crate::group::offset_store::FileOffsetStore::open(dir.path(), false).unwrap();
+            Coordinator::new(Box::new(store)).unwrap()
+        };
+        let coordinator = open();
+        let member = join_alone(&coordinator, "g").await;
+        // Committed long ago (as its timestamp says), Empty only now.
+        let old = vec![(OffsetKey::new("g", &tp("events")), offset_at(3, 0))];
+        coordinator.offsets.queue(Change::Commit(old)).durable().await.unwrap();
+        let left = crate::now_ms();
+        let leaving = LeavingMember { member_id: member, instance_id: None };
+        assert_eq!(coordinator.leave("g", &[leaving]).unwrap(), vec![Ok(())]);
+        assert!(coordinator.expire_offsets(left + MINUTE / 2, MINUTE).await.is_empty());
+        // Changes are stored in queue order: once this one is, the group's record is too.
+        coordinator.offsets.queue(Change::Delete(vec![])).durable().await.unwrap();
+        drop(coordinator);
+        let coordinator = open();
+        let listed = coordinator.list();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].protocol_type.as_str(), listed[0].state), ("consumer", GroupState::Empty));
+        assert!(coordinator.expire_offsets(left + MINUTE - 1_000, MINUTE).await.is_empty());
+        assert_eq!(coordinator.committed("g", None).len(), 1);
+        assert_eq!(coordinator.expire_offsets(left + MINUTE + 1_000, MINUTE).await, vec!["g".to_string()]);
+        drop(coordinator);
+        assert!(open().list().is_empty());
     }
 }

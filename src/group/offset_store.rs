@@ -525,4 +525,28 @@ mod tests {
         assert_eq!(live[&key("g", 1)], offset(4999));
         assert_eq!(live[&key("g", 2)], offset(4997));
     }
+
+    #[test]
+    fn group_records_survive_reopen_and_compaction_and_go_with_their_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileOffsetStore::open(dir.path(), false).unwrap();
+        let empty = GroupRecord { protocol_type: "consumer".into(), empty_since: Some(42) };
+        let busy = GroupRecord { protocol_type: "consumer".into(), empty_since: None };
+        store.apply(&[Change::Group("a".into(), busy.clone()), Change::Group("b".into(), busy.clone())]).unwrap();
+        commit(&store, &[(key("a", 0), offset(1))]);
+        store.apply(&[Change::Group("a".into(), empty.clone())]).unwrap();
+        drop(store);
+        let store = FileOffsetStore::open(dir.path(), false).unwrap();
+        let groups = store.load_groups().unwrap();
+        assert_eq!((groups.len(), &groups["a"], &groups["b"]), (2, &empty, &busy));
+        store.apply(&[Change::DeleteGroup("a".into())]).unwrap();
+        // Enough commits to compact: the records of live groups are kept.
+        for n in 0..2000 {
+            commit(&store, &[(key("c", 0), offset(n))]);
+        }
+        drop(store);
+        let store = FileOffsetStore::open(dir.path(), false).unwrap();
+        assert_eq!(store.load_groups().unwrap().into_iter().collect::<Vec<_>>(), vec![("b".to_string(), busy)]);
+        assert_eq!(store.load().unwrap().len(), 1);
+    }
 }
