@@ -217,8 +217,10 @@ impl Config {
         if self.retention_check_interval_ms == 0 {
             return invalid("retention_check_interval_ms", "must be at least 1");
         }
-        // Kafka's own bounds: at least 1 for both.
-        if self.offsets_retention_minutes == 0 || self.offsets_retention_check_interval_ms == 0 {
+        // Kafka's own bounds: at least 1 for both, and the minutes are an int.
+        if !(1..=i32::MAX as u64).contains(&self.offsets_retention_minutes)
+            || self.offsets_retention_check_interval_ms == 0
+        {
             return invalid("offsets_retention_minutes/offsets_retention_check_interval_ms", "must be at least 1");
         }
         if self.max_connections == 0 || self.connections_max_idle_ms == 0 {
