@@ -184,12 +184,10 @@ impl Coordinator {
     /// Loads every committed offset from `store`, which the offset writer owns
     /// from then on; groups that only have offsets start Empty, as in Kafka.
     pub fn new(store: Box<dyn OffsetStore>) -> Result<Self, Error> {
-        let (offsets, with_offsets, mut records) = Offsets::start(store)?;
+        let (offsets, stored) = Offsets::start(store)?;
         let now_ms = crate::now_ms();
-        let mut groups: HashMap<String, Slot> =
-            with_offsets.into_iter().map(|id| (id.clone(), Slot::loaded(records.remove(&id), now_ms))).collect();
-        // Groups without offsets are kept too, until expiry finds them Empty, as in Kafka.
-        groups.extend(records.into_iter().map(|(id, record)| (id, Slot::loaded(Some(record), now_ms))));
+        // Groups with a record and no offsets come back too, until expiry finds them Empty, as in Kafka.
+        let groups = stored.into_iter().map(|(id, record)| (id, Slot::loaded(record, now_ms))).collect();
         Ok(Self { groups: Mutex::new(groups), offsets })
     }
 
@@ -510,8 +508,9 @@ mod tests {
     use super::*;
     use crate::group::classic::Protocol;
 
-    /// An offset store in memory whose writes can be held up: each `apply` says
-    /// it started on `started`, then waits for a token on `release` (if gated).
+    /// An offset store in memory whose commits can be held up: each `apply` with
+    /// a commit says it started on `started`, then waits for a token on `release`
+    /// (if gated).
     struct HeldStore {
         started: Mutex<mpsc::Sender<()>>,
         release: Option<Mutex<mpsc::Receiver<()>>>,
@@ -524,7 +523,11 @@ mod tests {
         fn load_groups(&self) -> Result<HashMap<String, GroupRecord>, Error> {
             Ok(HashMap::new())
         }
-        fn apply(&self, _: &[Change]) -> Result<(), Error> {
+        fn apply(&self, changes: &[Change]) -> Result<(), Error> {
+            // Only commits are held: a group's state records pass.
+            if !changes.iter().any(|c| matches!(c, Change::Commit(_))) {
+                return Ok(());
+            }
             let _ = self.started.lock().unwrap().send(());
             if let Some(release) = &self.release {
                 release.lock().unwrap().recv().expect("the test releases the write");

@@ -25,6 +25,9 @@ const MAX_BATCH: usize = 1024;
 
 type Committed = HashMap<String, BTreeMap<TopicPartition, CommittedOffset>>;
 
+/// Each group the store knows, with its record if it has one.
+pub type StoredGroups = HashMap<String, Option<GroupRecord>>;
+
 struct Job {
     change: Change,
     done: oneshot::Sender<Result<(), Error>>,
@@ -46,15 +49,15 @@ impl Pending {
 
 impl Offsets {
     /// Loads every committed offset from `store` and starts the writer thread,
-    /// which owns the store from then on. Returns the groups that have offsets,
-    /// and the groups' records.
-    pub fn start(store: Box<dyn OffsetStore>) -> Result<(Self, Vec<String>, HashMap<String, GroupRecord>), Error> {
+    /// which owns the store from then on. Returns every group the store knows
+    /// (it has offsets, a record, or both), with its record.
+    pub fn start(store: Box<dyn OffsetStore>) -> Result<(Self, StoredGroups), Error> {
         let mut committed = Committed::new();
         for (key, offset) in store.load()? {
             committed.entry(key.group.clone()).or_default().insert(key.topic_partition(), offset);
         }
-        let groups = committed.keys().cloned().collect();
-        let records = store.load_groups()?;
+        let mut groups: StoredGroups = committed.keys().map(|group| (group.clone(), None)).collect();
+        groups.extend(store.load_groups()?.into_iter().map(|(group, record)| (group, Some(record))));
         let committed = Arc::new(Mutex::new(committed));
         let (queue, jobs) = mpsc::channel();
         let shared = committed.clone();
@@ -62,7 +65,7 @@ impl Offsets {
             .name("offset-writer".into())
             .spawn(move || write_loop(store, jobs, &shared))
             .map_err(|e| Error::Store { path: PathBuf::from("offset-writer thread"), message: e.to_string() })?;
-        Ok((Offsets { committed, queue }, groups, records))
+        Ok((Offsets { committed, queue }, groups))
     }
 
     /// Queues `change` behind every change queued before it. Cheap and
