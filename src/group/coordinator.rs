@@ -377,7 +377,12 @@ impl Coordinator {
     }
 
     pub fn describe(&self, group_id: &str) -> Option<GroupDescription> {
-        self.lock().get(group_id).map(|slot| slot.group.describe())
+        self.lock().get(group_id).map(|slot| {
+            let mut description = slot.group.describe();
+            // After a restart the protocol type comes from the store until someone joins.
+            description.protocol_type = slot.protocol_type().unwrap_or_default().to_owned();
+            description
+        })
     }
 
     /// Every group, by id.
@@ -726,6 +731,7 @@ mod tests {
         let listed = coordinator.list();
         assert_eq!(listed.len(), 1);
         assert_eq!((listed[0].protocol_type.as_str(), listed[0].state), ("consumer", GroupState::Empty));
+        assert_eq!(coordinator.describe("g").unwrap().protocol_type, "consumer");
         assert!(coordinator.expire_offsets(left + MINUTE - 1_000, MINUTE).await.is_empty());
         assert_eq!(coordinator.committed("g", None).len(), 1);
         assert_eq!(coordinator.expire_offsets(left + MINUTE + 1_000, MINUTE).await, vec!["g".to_string()]);

@@ -3,8 +3,9 @@
 //!
 //! An fsync takes milliseconds. Done on an async worker it stalls every
 //! connection that worker serves; done under the coordinator's lock it stalls
-//! every group. So OffsetCommit, OffsetDelete and DeleteGroups queue their change
-//! and wait on a oneshot, holding no lock. The writer takes everything queued so
+//! every group. So OffsetCommit, OffsetDelete, DeleteGroups, offset expiry and
+//! a group's state record queue their change and wait on a oneshot, holding no
+//! lock. The writer takes everything queued so
 //! far and hands it to the store as one batch (one write, one fsync: group
 //! commit), then applies the batch to the in-memory copy in queue order and
 //! answers. Hence: a change is acknowledged only once durable, changes land in
