@@ -287,7 +287,9 @@ fn encode_entry(out: &mut Vec<u8>, key: &OffsetKey, offset: Option<&CommittedOff
 }
 
 /// A group's record (`[group][protocol type][has empty_since u8][empty_since i64]`),
-/// or with `None` its removal (`[group]`).
+/// or with `None` its removal (`[group][""][-1 i32]`). Both begin as an offset
+/// entry's key does, so a strand from before group records reads them as deletes
+/// of offsets that do not exist rather than as a corrupt tail to cut off.
 fn encode_group(out: &mut Vec<u8>, group: &str, record: Option<&GroupRecord>) {
     let mut body = Vec::new();
     put_str(&mut body, Some(group));
@@ -298,7 +300,11 @@ fn encode_group(out: &mut Vec<u8>, group: &str, record: Option<&GroupRecord>) {
             body.extend_from_slice(&record.empty_since.unwrap_or(0).to_be_bytes());
             GROUP
         }
-        None => GROUP_GONE,
+        None => {
+            put_str(&mut body, Some(""));
+            body.extend_from_slice(&(-1i32).to_be_bytes());
+            GROUP_GONE
+        }
     };
     frame(out, kind, 1, &body);
 }
@@ -377,7 +383,11 @@ fn decode_payload(payload: &[u8]) -> Option<Vec<Entry>> {
                 let empty_since = (has_since != 0).then_some(since);
                 Entry::Group(group, Some(GroupRecord { protocol_type, empty_since }))
             }
-            GROUP_GONE => Entry::Group(r.string()?, None),
+            GROUP_GONE => {
+                let group = r.string()?;
+                let (_, _) = (r.string()?, r.i32()?);
+                Entry::Group(group, None)
+            }
             _ => return None,
         };
         entries.push(entry);
