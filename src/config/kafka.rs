@@ -268,6 +268,12 @@ const ENTRIES: &[Entry] = &[
         Fixed(Some("2147483639")),
         "Default max.decompressed.message.bytes of topics.",
     ),
+    entry(
+        "offsets.retention.check.interval.ms",
+        Long,
+        Setting("offsets_retention_check_interval_ms", |c| c.offsets_retention_check_interval_ms.to_string()),
+        "How often committed offsets are checked for expiry.",
+    ),
     entry("log.remote.copy.lag.ms", Long, Fixed(Some("0")), "Default remote.copy.lag.ms of topics."),
     entry(
         "log.retention.check.interval.ms",
@@ -310,6 +316,12 @@ const ENTRIES: &[Entry] = &[
         Long,
         Setting("retention_bytes", |c| c.retention_bytes.to_string()),
         "Size a partition's log may reach before its oldest segments are deleted; -1 is no limit.",
+    ),
+    entry(
+        "offsets.retention.minutes",
+        Int,
+        Setting("offsets_retention_minutes", |c| c.offsets_retention_minutes.to_string()),
+        "Committed offsets of a group without members are deleted this long after it became Empty.",
     ),
     entry("compression.zstd.level", Int, Fixed(Some("3")), "Default compression.zstd.level of topics."),
     entry(
