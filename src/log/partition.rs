@@ -458,10 +458,13 @@ impl Log {
         // Kafka's RecordBatch.offsetOfMaxTimestamp: the batch's first record carrying
         // its max timestamp, decompressed if need be.
         let exact = found.as_ref().and_then(|b| {
-            records::find_record(b, i64::MIN, records::DEFAULT_DECOMPRESSED_LIMIT, |t| t == timestamp)
-                .inspect_err(|e| tracing::warn!(offset = batch_offset, error = %e, "max timestamp lookup cannot read a batch's records"))
-                .ok()
-                .flatten()
+            match records::find_record(b, i64::MIN, records::DEFAULT_DECOMPRESSED_LIMIT, |t| t == timestamp) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(offset = batch_offset, error = %e, "max timestamp lookup cannot read a batch's records");
+                    None
+                }
+            }
         });
         let offset = exact.map_or(batch_offset, |(offset, _)| offset);
         // Kafka's UnifiedLog answers -3 with the batch's epoch when it is >= 0.
