@@ -5,7 +5,8 @@
 //! offset) and `partition` (one partition's log: segments, roll, retention, recovery),
 //! whose `flusher` fsyncs rolled segments off the append path, and `open_files`
 //! bounds the descriptors sealed segments hold across every partition.
-//! `batch` is the v2 record-batch header view all of them share; `leader_epoch`
+//! `batch` is the v2 record-batch header view all of them share, `records` the
+//! records inside a batch (decompressed, one by one); `leader_epoch`
 //! is the partition's epoch history, which every appended batch is stamped from;
 //! `layout` names the files and their entry formats, for the log and for
 //! `strand inspect`; `testing` builds record batches for the tests and benches.
@@ -18,6 +19,7 @@ pub mod leader_epoch;
 mod open_files;
 pub mod partition;
 pub mod producer_state;
+pub mod records;
 pub mod segment;
 pub mod store;
 #[doc(hidden)]

@@ -488,6 +488,8 @@ if [[ -z "$EXTERNAL" || -n "$AUTO_ADDR" ]]; then
         auto_check timeout 60 "$PY" -u "$HERE/confluent_auto_create.py"
     check "topics: auto-creation (kafkajs): a send to an unknown topic creates it with num.partitions partitions" \
         auto_check env NODE_PATH="$STRAND_NODE_DIR/node_modules" timeout 120 node "$HERE/kafkajs_topics.js"
+    check "time lookups in compressed batches: kcat -o s@TS, kafka-python offsets_for_times, confluent-kafka max timestamp land on the record (gzip, snappy, lz4, zstd)" \
+        auto_check timeout 180 "$PY" -u "$HERE/time_lookup_compressed.py"
 fi
 stop_auto_broker
 strand_check "broker still running after all checks" broker_alive
