@@ -20,36 +20,20 @@
 mod support;
 
 use std::hint::black_box;
-use std::io::Write;
 use std::time::{Duration, Instant};
 use support::make_batch;
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use strand::log::batch;
+use strand::log::records::Codec;
+use strand::log::testing;
 use strand::log::validate::{self, TimestampRules};
 use strand::log::{Log, LogConfig};
 
 /// The producer's timestamps in these batches (`log::testing`): the broker's
 /// clock is set there, so every record passes Kafka 4's one-hour limit.
-const NOW: i64 = strand::log::testing::DEFAULT_TIMESTAMP;
-
-/// `plain` (an uncompressed batch) with its records section as one lz4 frame, as
-/// the Java client and librdkafka write magic-2 lz4 batches.
-fn lz4(plain: &[u8]) -> Bytes {
-    let mut encoder = lz4_flex::frame::FrameEncoder::new(Vec::new());
-    encoder.write_all(&plain[61..]).expect("lz4 into memory");
-    let packed = encoder.finish().expect("lz4 frame");
-    let mut out = plain[..61].to_vec();
-    out.extend_from_slice(&packed);
-    let length = out.len() as i32 - 12;
-    out[8..12].copy_from_slice(&length.to_be_bytes());
-    let attributes = i16::from_be_bytes([out[21], out[22]]) | 3;
-    out[21..23].copy_from_slice(&attributes.to_be_bytes());
-    let crc = crc32c::crc32c(&out[21..]);
-    out[17..21].copy_from_slice(&crc.to_be_bytes());
-    Bytes::from(out)
-}
+const NOW: i64 = testing::DEFAULT_TIMESTAMP;
 
 fn batches() -> Vec<(String, usize, Bytes)> {
     let mut all = Vec::new();
@@ -63,7 +47,7 @@ fn batches() -> Vec<(String, usize, Bytes)> {
 
 /// The batch as benchmarked, checked to pass full validation first.
 fn checked(plain: &Bytes, compress: bool) -> Bytes {
-    let batch = if compress { lz4(plain) } else { plain.clone() };
+    let batch = if compress { testing::compress(plain, Codec::Lz4) } else { plain.clone() };
     validate::validate(&batch, &kafka_rules(), NOW).expect("the benchmarked batch is valid");
     batch
 }

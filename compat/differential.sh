@@ -12,7 +12,11 @@
 # Kafka: a second instance whose one listener is SASL_PLAINTEXT). A scenario
 # marked `# needs: auto-create` runs with auto-creation on and 3 partitions per
 # created topic (strand: --auto-create-topics true --num-partitions 3; Kafka: a
-# second instance with auto.create.topics.enable=true, num.partitions=3).
+# second instance with auto.create.topics.enable=true, num.partitions=3). One
+# marked `# needs: fast-expiry` runs with a one-minute offset retention checked
+# every 5 s (strand: --offsets-retention-minutes 1
+# --offsets-retention-check-interval-ms 5000; Kafka: an instance with
+# offsets.retention.minutes=1, offsets.retention.check.interval.ms=5000).
 # Ends with "N scenarios, M differ[, K skipped]". Writes the summary and every
 # diff to compat/results/differential.txt and each differing scenario's diff to
 # compat/results/differential/NAME.diff. Exits 1 when any scenario differs.
@@ -21,6 +25,8 @@
 #   STRAND_BIN       broker binary (default this checkout's target/release/strand,
 #                    built if missing)
 #   KAFKA_BOOTSTRAP  an already running reference Kafka to use instead of starting one
+#   KAFKA_EXPIRY_BOOTSTRAP  likewise for the fast-expiry scenarios (started with the
+#                    offsets.retention.* settings above and KAFKA_TOPIC=)
 #   COMPAT_VENV      the Python venv with the clients ($HOME/.cache/strand-compat/venv)
 #   SCENARIO_TIMEOUT seconds per scenario and broker (120)
 #   KEEP_OUTPUT      a dir to keep each scenario's raw outputs in
@@ -80,6 +86,9 @@ else
 fi
 needs_sasl() { grep -q '^# needs: sasl' "$SCENARIOS_DIR/$1.py"; }
 needs_auto_create() { grep -q '^# needs: auto-create' "$SCENARIOS_DIR/$1.py"; }
+needs_fast_expiry() { grep -q '^# needs: fast-expiry' "$SCENARIOS_DIR/$1.py"; }
+EXPIRY_PROPS=$'offsets.retention.minutes=1\noffsets.retention.check.interval.ms=5000'
+EXPIRY_FLAGS=(--offsets-retention-minutes 1 --offsets-retention-check-interval-ms 5000)
 AUTO_CREATE_PARTITIONS=3
 
 # --- brokers ---------------------------------------------------------------------------
@@ -138,6 +147,16 @@ kafka_auto_create() {
     [[ -n $KAFKA_AUTO_BOOTSTRAP ]] || compat_die "the auto-creating Kafka printed no BOOTSTRAP"
 }
 
+KAFKA_EXPIRY_BOOTSTRAP=${KAFKA_EXPIRY_BOOTSTRAP:-}
+kafka_fast_expiry() {
+    [[ -n $KAFKA_EXPIRY_BOOTSTRAP ]] && return 0
+    compat_log "starting a reference Kafka with a one-minute offset retention"
+    KAFKA_STARTED+=(differential-expiry)
+    KAFKA_EXPIRY_BOOTSTRAP=$(KAFKA_TOPIC="" KAFKA_EXTRA_PROPS=$EXPIRY_PROPS KAFKA_HEAP_OPTS="-Xmx512m -Xms128m" \
+        "$COMPAT_DIR/kafka.sh" start differential-expiry | sed -n 's/^BOOTSTRAP=//p')
+    [[ -n $KAFKA_EXPIRY_BOOTSTRAP ]] || compat_die "the fast-expiry Kafka printed no BOOTSTRAP"
+}
+
 printf '%s:%s\n' "$SASL_USER" "$SASL_PASSWORD" >"$WORK/users"
 
 # Runs scenario $1 against broker $2 (kafka|strand); output to $3.
@@ -148,6 +167,10 @@ run_one() {
         if needs_auto_create "$name"; then
             kafka_auto_create
             bootstrap=$KAFKA_AUTO_BOOTSTRAP
+        fi
+        if needs_fast_expiry "$name"; then
+            kafka_fast_expiry
+            bootstrap=$KAFKA_EXPIRY_BOOTSTRAP
         fi
         if ! "$PY" "$SCENARIOS_DIR/_setup.py" create "$bootstrap" "$topic" >"$outfile.setup" 2>&1; then
             { echo "SETUP FAILED"; cat "$outfile.setup"; } >"$outfile"
@@ -163,6 +186,9 @@ run_one() {
         local auto=()
         if needs_auto_create "$name"; then
             auto=(--auto-create-topics true --num-partitions "$AUTO_CREATE_PARTITIONS")
+        fi
+        if needs_fast_expiry "$name"; then
+            auto+=("${EXPIRY_FLAGS[@]}")
         fi
         compat_strand_start --topic "$topic" "${auto[@]}"
         bootstrap=$STRAND_BOOTSTRAP

@@ -83,7 +83,9 @@ impl Broker {
             "topics opened"
         );
         let store = FileOffsetStore::open(&data_dir, config.offsets_fsync)?;
-        let groups = Coordinator::new(Box::new(store))?;
+        let groups = Coordinator::new(Box::new(store))?.with_initial_rebalance_delay(std::time::Duration::from_millis(
+            config.group_initial_rebalance_delay_ms.into(),
+        ));
         let producer_ids = ProducerIdManager::open(&data_dir)?;
         let scram = ScramStore::open(&data_dir, users)?;
         let (advertised_host, advertised_port) = advertised(&config, bound);

@@ -176,6 +176,16 @@ settings! {
     /// File of `user:password` lines, the users SASL accepts (Kafka keeps these in
     /// JAAS config and SCRAM credentials in its metadata log).
     users_file: PathBuf = "", env "STRAND_USERS_FILE";
+    /// How long a group's first rebalance (out of Empty) waits for more members to
+    /// join, extended by the same delay while new members arrive, up to the rebalance
+    /// timeout (`group.initial.rebalance.delay.ms`; 0 as in Kafka's shipped server.properties).
+    group_initial_rebalance_delay_ms: u32 = 0u32, env "STRAND_GROUP_INITIAL_REBALANCE_DELAY_MS";
+    /// Committed offsets of a group without members are deleted this long after
+    /// it became Empty (after the commit, for groups nobody ever joined), and then
+    /// the group (`offsets.retention.minutes`, 7 days).
+    offsets_retention_minutes: u64 = 10_080u64, env "STRAND_OFFSETS_RETENTION_MINUTES";
+    /// How often offsets are checked for expiry (`offsets.retention.check.interval.ms`).
+    offsets_retention_check_interval_ms: u64 = 600_000u64, env "STRAND_OFFSETS_RETENTION_CHECK_INTERVAL_MS";
     /// Whose clock a topic's record timestamps are on unless the topic says
     /// (`log.message.timestamp.type`): CreateTime (the producer's) or LogAppendTime
     /// (the broker's, stamped on append).
@@ -222,6 +232,12 @@ impl Config {
         }
         if self.retention_check_interval_ms == 0 {
             return invalid("retention_check_interval_ms", "must be at least 1");
+        }
+        // Kafka's own bounds: at least 1 for both, and the minutes are an int.
+        if !(1..=i32::MAX as u64).contains(&self.offsets_retention_minutes)
+            || self.offsets_retention_check_interval_ms == 0
+        {
+            return invalid("offsets_retention_minutes/offsets_retention_check_interval_ms", "must be at least 1");
         }
         if self.max_connections == 0 || self.connections_max_idle_ms == 0 {
             return invalid("max_connections/connections_max_idle_ms", "must be at least 1");

@@ -169,7 +169,8 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
 const GROUP_TICK: Duration = Duration::from_millis(100);
 
 /// Retention every `retention_check_interval_ms`, the `flush_interval_ms` flush,
-/// and the group coordinator's timeouts.
+/// the group coordinator's timeouts, and offset expiry every
+/// `offsets_retention_check_interval_ms`.
 async fn housekeeping(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
     let config = &broker.config;
     let mut retention = tokio::time::interval(Duration::from_millis(config.retention_check_interval_ms));
@@ -177,9 +178,17 @@ async fn housekeeping(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) 
     let flush_every = Duration::from_millis(config.flush_interval_ms.map_or(1000, |ms| ms.clamp(10, 1000)));
     let mut flush = tokio::time::interval(flush_every);
     let mut groups = tokio::time::interval(GROUP_TICK);
+    // As Kafka, the first offset expiry runs one interval after start.
+    let every = Duration::from_millis(config.offsets_retention_check_interval_ms);
+    let mut offsets_expiry = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let offsets_retention_ms =
+        i64::try_from(config.offsets_retention_minutes.saturating_mul(60_000)).unwrap_or(i64::MAX);
     loop {
         tokio::select! {
             _ = groups.tick() => broker.groups.tick(std::time::Instant::now()),
+            _ = offsets_expiry.tick() => {
+                broker.groups.expire_offsets(crate::now_ms(), offsets_retention_ms).await;
+            }
             _ = retention.tick() => for_each_partition(&broker, |topic, partition, log| {
                 match log.apply_retention(crate::now_ms()) {
                     Ok(deleted) if !deleted.is_empty() => tracing::info!(topic, partition, segments = ?deleted, log_start_offset = log.start_offset(), "retention deleted segments"),

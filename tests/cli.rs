@@ -11,7 +11,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::{batch, gzipped, RawClient, Strand, TOPIC};
+use common::{batch, RawClient, Strand, TOPIC};
+use strand::log::records::Codec;
+use strand::log::testing::compress;
 
 /// Runs the binary with `args` and no STRAND_* from the test's environment,
 /// killing it if it has not exited within 20 s (a config error that let the
@@ -146,7 +148,7 @@ fn inspect_records_prints_keys_and_values() {
 fn inspect_records_shows_a_compressed_batch_without_its_records() {
     let mut strand = Strand::start();
     let mut client = RawClient::connect(&strand.addr);
-    produce(&mut client, gzipped(&batch(&[b"x"], 1000)));
+    produce(&mut client, compress(&batch(&[b"x"], 1000), Codec::Gzip));
     assert!(strand.stop().success());
 
     let output = inspect(&strand.data_dir, &["--records"]);

@@ -169,6 +169,58 @@ async fn offsets_for_times_finds_the_first_record_at_or_after() {
     assert_eq!((low, high), (0, 4));
 }
 
+/// The codec bits of every batch in the partition's first segment, from the file.
+fn codecs_on_disk(strand: &Strand) -> Vec<i16> {
+    let log = std::fs::read(strand.partition_dir().join("00000000000000000000.log")).expect("segment file");
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos + 61 <= log.len() {
+        out.push(i16::from_be_bytes([log[pos + 21], log[pos + 22]]) & 0x07);
+        pos += 12 + i32::from_be_bytes(log[pos + 8..pos + 12].try_into().unwrap()) as usize;
+    }
+    out
+}
+
+#[tokio::test]
+async fn offsets_for_times_lands_on_the_record_inside_a_compressed_batch() {
+    for (codec, bits) in [("gzip", 1), ("snappy", 2), ("lz4", 3), ("zstd", 4)] {
+        let strand = Strand::start();
+        let producer: FutureProducer = strand
+            .client_config()
+            .set("compression.type", codec)
+            .set("linger.ms", "500")
+            .set("message.timeout.ms", "20000")
+            .create()
+            .expect("producer");
+        // All four in flight at once: one batch, records at 1000..4000.
+        let sends: Vec<_> = [1000, 2000, 3000, 4000]
+            .into_iter()
+            .enumerate()
+            .map(|(i, ts)| {
+                let value = format!("value {i} {}", "x".repeat(200));
+                producer.send_result(FutureRecord::to(TOPIC).key("k").payload(&value).timestamp(ts)).expect("queued")
+            })
+            .collect();
+        for (i, send) in sends.into_iter().enumerate() {
+            assert_eq!(send.await.expect("delivered").expect("acked").offset, i as i64);
+        }
+        assert_eq!(codecs_on_disk(&strand), vec![bits], "{codec}: one compressed batch");
+        let consumer = consumer_at(&strand, 0);
+        for (ts, expected) in [
+            (0, Offset::Offset(0)),
+            (2000, Offset::Offset(1)),
+            (2500, Offset::Offset(2)),
+            (4000, Offset::Offset(3)),
+            (4001, Offset::End),
+        ] {
+            let mut query = TopicPartitionList::new();
+            query.add_partition_offset(TOPIC, 0, Offset::Offset(ts)).unwrap();
+            let answer = consumer.offsets_for_times(query, TIMEOUT).expect("offsets_for_times");
+            assert_eq!(answer.elements()[0].offset(), expected, "{codec}: timestamp {ts}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn records_survive_a_clean_restart() {
     let mut strand = Strand::start();

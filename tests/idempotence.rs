@@ -144,7 +144,7 @@ fn compressed_batches_are_stored_and_served_byte_for_byte() {
     let batch = idempotent_batch(-1, -1, -1, &["one", "two", "three"]);
     // A real gzip batch: the broker decompresses it to validate its records, and
     // stores and serves the producer's compressed bytes untouched.
-    let gzip = common::gzipped(&batch);
+    let gzip = strand::log::testing::compress(&batch, strand::log::records::Codec::Gzip);
     assert_eq!(client.produce(gzip.clone()), (0, 0));
     let request =
         FetchRequest::default().with_max_wait_ms(0).with_max_bytes(1 << 20).with_session_epoch(-1).with_topics(vec![

@@ -7,6 +7,8 @@ mod log_common;
 
 use bytes::Bytes;
 use log_common::*;
+use strand::log::records::Codec;
+use strand::log::testing::compress;
 use strand::log::{Error, Log, LogConfig, OffsetLookup};
 
 /// Appends `count` batches of `records` records each; batch i's records carry
@@ -675,4 +677,48 @@ fn a_log_that_ends_before_its_checkpointed_start_starts_empty_there() {
     drop(log);
     let (log, _) = Log::open_with_start(dir.path(), config, 0, 120).unwrap();
     assert_eq!((log.start_offset(), log.end_offset()), (120, 122));
+}
+
+const CODECS: [Codec; 4] = [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd];
+
+#[test]
+fn timestamp_lookup_lands_on_the_record_inside_compressed_batches() {
+    for codec in CODECS {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open(dir.path(), &small_config());
+        // Offsets 0..4 at 100..400, then 4..7 at 500, 900, 600 (out of order).
+        log.append(&compress(&batch_with_timestamps(&[100, 200, 300, 400], 10), codec), 0).unwrap();
+        log.append(&compress(&batch_with_timestamps(&[500, 900, 600], 10), codec), 0).unwrap();
+        let at = |offset, timestamp| Some(OffsetLookup { offset, timestamp, leader_epoch: Some(0) });
+        for (ts, expected) in [
+            (0, at(0, 100)),
+            (100, at(0, 100)),
+            (101, at(1, 200)),
+            (300, at(2, 300)),
+            (400, at(3, 400)),
+            (401, at(4, 500)),
+            (550, at(5, 900)),
+            (900, at(5, 900)),
+            (901, None),
+        ] {
+            assert_eq!(log.offset_for_timestamp(ts).unwrap(), expected, "{codec} at {ts}");
+        }
+        assert_eq!(log.max_timestamp().unwrap(), at(5, 900), "{codec}");
+    }
+}
+
+#[test]
+fn timestamp_lookup_in_a_compressed_batch_skips_records_before_the_log_start() {
+    for codec in CODECS {
+        let dir = tempfile::tempdir().unwrap();
+        let log = open(dir.path(), &small_config());
+        log.append(&compress(&batch_with_timestamps(&[100, 200, 300, 400], 10), codec), 0).unwrap();
+        log.append(&compress(&batch_with_timestamps(&[500, 600], 10), codec), 0).unwrap();
+        log.advance_start(2).unwrap();
+        let at = |offset, timestamp| Some(OffsetLookup { offset, timestamp, leader_epoch: Some(0) });
+        assert_eq!(log.offset_for_timestamp(100).unwrap(), at(2, 300), "{codec}");
+        assert_eq!(log.offset_for_timestamp(400).unwrap(), at(3, 400), "{codec}");
+        log.advance_start(4).unwrap();
+        assert_eq!(log.offset_for_timestamp(100).unwrap(), at(4, 500), "{codec}: on to the next batch");
+    }
 }

@@ -9,7 +9,7 @@
 mod common;
 
 use bytes::Bytes;
-use common::{batch, gzipped, RawClient, Strand, TOPIC};
+use common::{batch, RawClient, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
@@ -18,7 +18,8 @@ use kafka_protocol::messages::produce_response::PartitionProduceResponse;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
 use strand::log::batch::BatchHeader;
-use strand::log::testing::BatchBuilder;
+use strand::log::records::Codec;
+use strand::log::testing::{compress, BatchBuilder};
 
 /// A producer's clock: now.
 fn now_ms() -> i64 {
@@ -97,15 +98,6 @@ fn with_attributes(batch: &[u8], bits: i16) -> Vec<u8> {
     batch
 }
 
-/// `batch` (uncompressed) as a zstd producer sends it (`common::gzipped` for gzip).
-fn zstd_of(batch: &[u8]) -> Vec<u8> {
-    let mut out = batch[..61].to_vec();
-    out.extend_from_slice(&zstd::encode_all(&batch[61..], 3).unwrap());
-    let length = out.len() as i32 - 12;
-    out[8..12].copy_from_slice(&length.to_be_bytes());
-    with_attributes(&out, 4)
-}
-
 /// Sets the batch length to the bytes there are and fixes the CRC.
 fn fix_length(mut batch: Vec<u8>) -> Vec<u8> {
     let length = batch.len() as i32 - 12;
@@ -150,12 +142,12 @@ fn every_bad_batch_gets_kafkas_code_and_the_log_is_untouched() {
     fix_crc(&mut longer_record);
     let mut stray = good.clone();
     stray.extend_from_slice(&[0, 0]);
-    let mut garbage_gzip = gzipped(&good).to_vec();
+    let mut garbage_gzip = compress(&good, Codec::Gzip).to_vec();
     for (i, byte) in garbage_gzip[61..].iter_mut().enumerate() {
         *byte = (i * 37) as u8;
     }
     fix_crc(&mut garbage_gzip);
-    let zstd = zstd_of(&good);
+    let zstd = compress(&good, Codec::Zstd).to_vec();
     let zstd_cut = fix_length(zstd[..zstd.len() - 8].to_vec());
     let mut wrong_count = good.clone();
     wrong_count[57..61].copy_from_slice(&5i32.to_be_bytes());
@@ -323,7 +315,7 @@ fn a_large_compressed_batch_is_validated_and_appended() {
         state as u8
     };
     let values: Vec<Vec<u8>> = (0..2000).map(|_| (0..100).map(|_| noise()).collect()).collect();
-    let big = gzipped(&BatchBuilder::values(&values).first_timestamp(now_ms()).build());
+    let big = compress(&BatchBuilder::values(&values).first_timestamp(now_ms()).build(), Codec::Gzip);
     assert!(big.len() > 16 << 10, "{} bytes", big.len());
     let response = produce(&mut client, &big);
     assert_eq!((response.error_code, response.base_offset), (0, 0));

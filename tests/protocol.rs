@@ -241,11 +241,14 @@ fn fetch_outside_the_log_is_offset_out_of_range() {
     let strand = Strand::start();
     let mut client = RawClient::connect(&strand.addr);
     produce(&mut client, TOPIC, 0, batch(&[b"a"], 1000));
-    let data = fetch(&mut client, 5, 0);
-    assert_eq!(data.error_code, ResponseError::OffsetOutOfRange.code());
-    assert_eq!(data.high_watermark, 1);
-    let data = fetch(&mut client, -1, 0);
-    assert_eq!(data.error_code, ResponseError::OffsetOutOfRange.code());
+    // Kafka's failed read: no high watermark, last stable offset or log start
+    // (-1 each), and at read_uncommitted no aborted transactions array.
+    for offset in [5, -1] {
+        let data = fetch(&mut client, offset, 0);
+        assert_eq!(data.error_code, ResponseError::OffsetOutOfRange.code(), "offset {offset}");
+        assert_eq!((data.high_watermark, data.last_stable_offset, data.log_start_offset), (-1, -1, -1));
+        assert_eq!(data.aborted_transactions, None);
+    }
     // At the log end offset: no error, no records.
     let data = fetch(&mut client, 1, 0);
     assert_eq!(data.error_code, 0);
@@ -265,7 +268,48 @@ fn fetch_by_topic_id_works_and_an_unknown_id_is_unknown_topic_id() {
     assert_eq!(batch_base_offsets(response.responses[0].partitions[0].records.clone().unwrap()), vec![0]);
     request.topics[0].topic_id = uuid::Uuid::from_u128(42);
     let response = client.send(13, &request);
-    assert_eq!(response.responses[0].partitions[0].error_code, ResponseError::UnknownTopicId.code());
+    let data = &response.responses[0].partitions[0];
+    assert_eq!(data.error_code, ResponseError::UnknownTopicId.code());
+    // Refused before the read: Kafka's partitionResponse, an empty aborted transactions array.
+    assert_eq!((data.high_watermark, data.last_stable_offset, data.log_start_offset), (-1, -1, -1));
+    assert_eq!(data.aborted_transactions, Some(vec![]));
+}
+
+#[test]
+fn a_fetch_for_an_unknown_topic_has_an_empty_aborted_transactions_array() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    for version in [4, 12] {
+        let response = client.send(version, &fetch_request("no-such-topic", 0, 0, 1 << 20));
+        let data = &response.responses[0].partitions[0];
+        assert_eq!(data.error_code, ResponseError::UnknownTopicOrPartition.code(), "v{version}");
+        assert_eq!(data.aborted_transactions, Some(vec![]), "v{version}");
+    }
+}
+
+#[test]
+fn a_fetch_with_session_epoch_0_is_a_full_fetch_whatever_the_session_id() {
+    let strand = Strand::start();
+    let mut client = RawClient::connect(&strand.addr);
+    produce(&mut client, TOPIC, 0, batch(&[b"a"], 1000));
+    for (session_id, epoch) in [(0, 0), (12345, 0), (12345, -1), (0, -1)] {
+        let request = fetch_request(TOPIC, 0, 0, 1 << 20).with_session_id(session_id).with_session_epoch(epoch);
+        let response = client.send(12, &request);
+        assert_eq!(response.error_code, 0, "session {session_id} epoch {epoch}");
+        assert_eq!(response.session_id, 0, "no session is created");
+        let records = response.responses[0].partitions[0].records.clone().unwrap();
+        assert_eq!(batch_base_offsets(records), vec![0], "session {session_id} epoch {epoch}");
+    }
+    // Any other epoch is an incremental fetch on a session strand does not have.
+    for (session_id, epoch) in [(12345, 3), (0, 1), (12345, -2)] {
+        let request = fetch_request(TOPIC, 0, 0, 1 << 20).with_session_id(session_id).with_session_epoch(epoch);
+        let response = client.send(12, &request);
+        assert_eq!(
+            response.error_code,
+            ResponseError::FetchSessionIdNotFound.code(),
+            "session {session_id} epoch {epoch}"
+        );
+    }
 }
 
 #[test]

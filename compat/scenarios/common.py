@@ -341,7 +341,7 @@ class Member:
     generations are remembered, and printed only as labels."""
 
     def __init__(self, group, label, topics=None, session_timeout_ms=30000, rebalance_timeout_ms=30000,
-                 instance_id=None):
+                 instance_id=None, protocols=("range",)):
         self.conn = Conn(client_id=f"compat-{label}")
         self.group = group
         self.label = label
@@ -349,6 +349,7 @@ class Member:
         self.session_timeout_ms = session_timeout_ms
         self.rebalance_timeout_ms = rebalance_timeout_ms
         self.instance_id = instance_id
+        self.protocols = protocols
         self.member_id = ""
         self.generation = -1
         self.leader = None
@@ -361,7 +362,8 @@ class Member:
             r = self.conn.request("JoinGroup", version, group_id=self.group, session_timeout_ms=self.session_timeout_ms,
                                   rebalance_timeout_ms=self.rebalance_timeout_ms, member_id=self.member_id,
                                   group_instance_id=self.instance_id, protocol_type="consumer",
-                                  protocols=[{"name": "range", "metadata": subscription(self.topics)}], reason=None)
+                                  protocols=[{"name": p, "metadata": subscription(self.topics)} for p in self.protocols],
+                                  reason=None)
             if r["error_code"] == 79 and handle_member_id_required:  # MEMBER_ID_REQUIRED
                 self.member_id = r["member_id"]
                 out(f"{self.label} join: MEMBER_ID_REQUIRED member_id_given={bool(r['member_id'])} "
@@ -443,9 +445,9 @@ def describe_group(conn, group, version=5, labels=None):
     return g
 
 
-def commit(conn, group, offsets, generation=-1, member_id="", version=8, topic=None, metadata=None):
+def commit(conn, group, offsets, generation=-1, member_id="", version=8, topic=None, metadata=None, instance_id=None):
     r = conn.request("OffsetCommit", version, group_id=group, generation_id_or_member_epoch=generation,
-                     member_id=member_id, group_instance_id=None, retention_time_ms=-1,
+                     member_id=member_id, group_instance_id=instance_id, retention_time_ms=-1,
                      topics=[{"name": topic or TOPIC,
                               "partitions": [{"partition_index": p, "committed_offset": o, "committed_leader_epoch": -1,
                                               "committed_metadata": metadata} for p, o in offsets.items()]}])

@@ -1,7 +1,8 @@
 //! DescribeGroups (key 15), v0-v6.
 //!
-//! State, protocol and members of each group; member metadata and assignments
-//! only once the group is Stable, as Kafka shows them. A group that does not
+//! State, protocol and members of each group; the protocol and member metadata
+//! only once the group is Stable, member assignments as last handed out, as Kafka
+//! shows them. A group that does not
 //! exist is reported Dead before v6 and GROUP_ID_NOT_FOUND from v6 (KIP-1043).
 //! Authorized operations (v3+), when asked for, are every group operation, as
 //! Kafka answers without an authorizer, on each group answered without an error.

@@ -20,14 +20,14 @@
 //! of records. The records carry the epoch the log stamped into every batch.
 //!
 //! Fetch sessions (KIP-227) are not kept: every response has session id 0, which
-//! tells clients to keep sending full requests; an incremental fetch naming a
-//! session is FETCH_SESSION_ID_NOT_FOUND. Nothing is transactional yet, so the last
+//! tells clients to keep sending full requests; a full fetch (session epoch 0 or
+//! -1) is served whatever session id it names, an incremental one (any other
+//! epoch) is FETCH_SESSION_ID_NOT_FOUND. Nothing is transactional yet, so the last
 //! stable offset is the high watermark and no transaction is ever aborted.
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::fetch_request::FetchPartition;
 use kafka_protocol::messages::fetch_response::{EpochEndOffset, FetchableTopicResponse, PartitionData};
 use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
@@ -47,7 +47,10 @@ pub const VERSIONS: VersionRange = <FetchRequest as Message>::VERSIONS;
 const READ_COMMITTED: i8 = 1;
 
 pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> FetchResponse {
-    if version >= 7 && request.session_id != 0 && request.session_epoch != -1 {
+    // KIP-227: epoch 0 (a new session) and -1 (none) are full fetches, whatever the
+    // session id (Kafka closes a session a full fetch names); any other epoch is an
+    // incremental fetch on a session, and strand has none to find.
+    if version >= 7 && request.session_epoch != 0 && request.session_epoch != -1 {
         return FetchResponse::default().with_error_code(Error::FetchSessionIdNotFound.code());
     }
     let max_wait = Duration::from_millis(request.max_wait_ms.max(0) as u64);
@@ -120,6 +123,7 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
                 .partitions
                 .iter()
                 .map(|p| {
+                    let mut unresolved = false;
                     let (log, result) = match resolved.partition(p.partition) {
                         Ok(log) => {
                             let read = check_epochs(p, &log).and_then(|diverging| match diverging {
@@ -133,7 +137,10 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
                             });
                             (Some(log), read)
                         }
-                        Err(error) => (None, Err(error)),
+                        Err(error) => {
+                            unresolved = true;
+                            (None, Err(error))
+                        }
                     };
                     let data = PartitionData::default()
                         .with_partition_index(p.partition)
@@ -152,13 +159,23 @@ fn read(broker: &Broker, version: i16, request: &FetchRequest) -> (FetchResponse
                             total += records.len() as i64;
                             with_offsets(log.as_deref(), data).with_records(Some(records))
                         }
+                        // Kafka's ReplicaManager answers a failed read (OFFSET_OUT_OF_RANGE
+                        // included) with -1 for the high watermark, last stable offset and
+                        // log start. A partition refused before the read (unknown topic or
+                        // partition) is FetchResponse.partitionResponse, whose
+                        // aborted_transactions is the generated default: an empty array.
                         Err(error) => {
                             answer_now = true;
-                            let data = data.with_error_code(error.code()).with_records(Some(Bytes::new()));
-                            if error.kafka() == ResponseError::OffsetOutOfRange {
-                                with_offsets(log.as_deref(), data)
+                            let data = data
+                                .with_error_code(error.code())
+                                .with_records(Some(Bytes::new()))
+                                .with_high_watermark(-1)
+                                .with_last_stable_offset(-1)
+                                .with_log_start_offset(-1);
+                            if unresolved {
+                                data.with_aborted_transactions(Some(Vec::new()))
                             } else {
-                                data.with_high_watermark(-1).with_last_stable_offset(-1).with_log_start_offset(-1)
+                                data
                             }
                         }
                     }

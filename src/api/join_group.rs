@@ -39,6 +39,7 @@ pub async fn handle(
             .map(|p| Protocol { name: p.name.to_string(), metadata: p.metadata })
             .collect(),
         require_known_member_id: version >= 4,
+        accepts_skip_assignment: version >= 9,
     };
     let response = match broker.groups.join(join).await {
         Ok(joined) => JoinGroupResponse::default()
@@ -47,6 +48,7 @@ pub async fn handle(
             .with_protocol_name(joined.protocol_name.map(StrBytes::from_string))
             .with_leader(StrBytes::from_string(joined.leader))
             .with_member_id(StrBytes::from_string(joined.member_id))
+            .with_skip_assignment(joined.skip_assignment)
             .with_members(
                 joined
                     .members

@@ -7,6 +7,8 @@
 //! UNSUPPORTED_VERSION below the version that introduced it, and any other
 //! negative value always, as in Kafka. A real timestamp T finds the first record whose
 //! timestamp is >= T through the time index, or offset -1 when there is none.
+//! Inside a compressed batch both land on the exact record, as in Kafka: the one
+//! batch the time index points at is decompressed (`log::records`).
 //!
 //! Leader epochs (v4+) as Kafka answers them: `current_leader_epoch` checked
 //! (`api::leader_epoch`; -1 means none); latest, earliest and earliest local
@@ -94,8 +96,10 @@ fn lookup(log: &Log, timestamp: i64) -> Result<Option<OffsetLookup>, Error> {
     match timestamp {
         LATEST => at(log.end_offset()),
         EARLIEST | EARLIEST_LOCAL => at(log.start_offset()),
-        MAX_TIMESTAMP => Ok(log.max_timestamp()?),
+        // These two read batches from disk and may decompress one: off the async
+        // worker, so the connections it serves keep going meanwhile.
+        MAX_TIMESTAMP => Ok(tokio::task::block_in_place(|| log.max_timestamp())?),
         t if t < 0 => Ok(None),
-        t => Ok(log.offset_for_timestamp(t)?),
+        t => Ok(tokio::task::block_in_place(|| log.offset_for_timestamp(t))?),
     }
 }

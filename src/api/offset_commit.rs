@@ -5,7 +5,9 @@
 //! allows. Offsets for partitions this broker does not host are
 //! UNKNOWN_TOPIC_OR_PARTITION, metadata over Kafka's `offset.metadata.max.bytes`
 //! (4096) is OFFSET_METADATA_TOO_LARGE; the rest is made durable in one write
-//! before the response.
+//! before the response. Kafka measures the metadata with Java's `String.length()`:
+//! in UTF-16 code units, not bytes, so 4096 two-byte characters fit. An empty
+//! group id is accepted, as Kafka accepts it.
 
 use kafka_protocol::messages::offset_commit_response::{OffsetCommitResponsePartition, OffsetCommitResponseTopic};
 use kafka_protocol::messages::{OffsetCommitRequest, OffsetCommitResponse};
@@ -18,7 +20,7 @@ use crate::group::{CommittedOffset, TopicPartition};
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <OffsetCommitRequest as Message>::VERSIONS;
 
-/// Kafka's `offset.metadata.max.bytes`.
+/// Kafka's `offset.metadata.max.bytes`, counted in UTF-16 code units as Kafka does.
 const MAX_METADATA_BYTES: usize = 4096;
 
 pub async fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> OffsetCommitResponse {
@@ -34,7 +36,7 @@ pub async fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest)
                 .iter()
                 .map(|p| {
                     resolved.partition(p.partition_index)?;
-                    if p.committed_metadata.as_ref().is_some_and(|m| m.len() > MAX_METADATA_BYTES) {
+                    if p.committed_metadata.as_ref().is_some_and(|m| m.encode_utf16().count() > MAX_METADATA_BYTES) {
                         return Err(Error::OffsetMetadataTooLarge { max: MAX_METADATA_BYTES });
                     }
                     valid.push((

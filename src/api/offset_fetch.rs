@@ -1,7 +1,8 @@
 //! OffsetFetch (key 9), v1-v9 (several groups per request from v8).
 //!
-//! A partition with no committed offset, or of a group that does not exist,
-//! answers offset -1 and empty metadata, not an error, as Kafka does. No
+//! A partition with no committed offset, of a group or a topic that does not
+//! exist, answers offset -1 and empty metadata, not an error, as Kafka does (a
+//! Java consumer's `assign()` + `committed()` relies on it). No
 //! transactions are pending, so `require_stable` never has to wait.
 
 use kafka_protocol::messages::offset_fetch_response::{
@@ -11,7 +12,6 @@ use kafka_protocol::messages::offset_fetch_response::{
 use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, TopicName};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
-use super::{resolve, TopicRef};
 use crate::broker::Broker;
 use crate::group::{CommittedOffset, TopicPartition};
 
@@ -31,10 +31,8 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
                     topics
                         .into_iter()
                         .flat_map(|t| {
-                            let code =
-                                resolve(broker, TopicRef::Name(t.name.as_str())).check().err().map_or(0, |c| c.code());
                             let name = t.name.to_string();
-                            t.partition_indexes.into_iter().map(move |p| (name.clone(), p, code))
+                            t.partition_indexes.into_iter().map(move |p| (name.clone(), p))
                         })
                         .collect::<Vec<_>>()
                 });
@@ -48,9 +46,8 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
         topics
             .into_iter()
             .flat_map(|t| {
-                let code = resolve(broker, TopicRef::Name(t.name.as_str())).check().err().map_or(0, |c| c.code());
                 let name = t.name.to_string();
-                t.partition_indexes.into_iter().map(move |p| (name.clone(), p, code))
+                t.partition_indexes.into_iter().map(move |p| (name.clone(), p))
             })
             .collect::<Vec<_>>()
     });
@@ -66,9 +63,9 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
     OffsetFetchResponse::default().with_topics(topics)
 }
 
-/// Committed offsets for the asked (topic, partition, error) list, or for
-/// everything the group committed when the list is null.
-fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, i32, i16)>>) -> Vec<Answer> {
+/// Committed offsets for the asked (topic, partition) list, or for everything
+/// the group committed when the list is null.
+fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, i32)>>) -> Vec<Answer> {
     match asked {
         None => broker
             .groups
@@ -78,15 +75,9 @@ fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, i32, i16)>
             .collect(),
         Some(asked) => {
             let keys: Vec<TopicPartition> =
-                asked.iter().map(|(t, p, _)| TopicPartition { topic: t.clone(), partition: *p }).collect();
+                asked.into_iter().map(|(topic, partition)| TopicPartition { topic, partition }).collect();
             let found = broker.groups.committed(group_id, Some(&keys));
-            asked
-                .into_iter()
-                .zip(found)
-                .map(|((topic, partition, code), (_, committed))| {
-                    (topic, partition, if code == 0 { committed } else { None }, code)
-                })
-                .collect()
+            found.into_iter().map(|(tp, committed)| (tp.topic, tp.partition, committed, 0)).collect()
         }
     }
 }

@@ -273,6 +273,12 @@ const ENTRIES: &[Entry] = &[
         Fixed(Some("2147483639")),
         "Default max.decompressed.message.bytes of topics.",
     ),
+    entry(
+        "offsets.retention.check.interval.ms",
+        Long,
+        Setting("offsets_retention_check_interval_ms", |c| c.offsets_retention_check_interval_ms.to_string()),
+        "How often committed offsets are checked for expiry.",
+    ),
     entry("log.remote.copy.lag.ms", Long, Fixed(Some("0")), "Default remote.copy.lag.ms of topics."),
     entry(
         "log.retention.check.interval.ms",
@@ -315,6 +321,12 @@ const ENTRIES: &[Entry] = &[
         Long,
         Setting("retention_bytes", |c| c.retention_bytes.to_string()),
         "Size a partition's log may reach before its oldest segments are deleted; -1 is no limit.",
+    ),
+    entry(
+        "offsets.retention.minutes",
+        Int,
+        Setting("offsets_retention_minutes", |c| c.offsets_retention_minutes.to_string()),
+        "Committed offsets of a group without members are deleted this long after it became Empty.",
     ),
     entry("compression.zstd.level", Int, Fixed(Some("3")), "Default compression.zstd.level of topics."),
     entry(
@@ -360,8 +372,8 @@ const ENTRIES: &[Entry] = &[
     entry(
         "group.initial.rebalance.delay.ms",
         Int,
-        Fixed(Some("0")),
-        "How long a new group waits for more members before its first rebalance: strand does not wait.",
+        Setting("group_initial_rebalance_delay_ms", |c| c.group_initial_rebalance_delay_ms.to_string()),
+        "How long a new group waits for more members before its first rebalance.",
     ),
     entry(
         "log.index.interval.bytes",
@@ -531,6 +543,21 @@ mod tests {
             assert_eq!(config.value, None, "{}", config.name);
         }
         assert!(find(&listed, "ssl.key.password").unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn the_initial_rebalance_delay_is_strands_setting() {
+        let listed = configs(Overrides::default());
+        let delay = find(&listed, "group.initial.rebalance.delay.ms").unwrap();
+        assert_eq!((delay.value.as_deref(), delay.source), (Some("0"), ConfigSource::Default));
+        let listed = configs(Overrides { group_initial_rebalance_delay_ms: Some(3000), ..Default::default() });
+        assert_eq!(
+            synonyms(&listed, "group.initial.rebalance.delay.ms"),
+            vec![
+                ("group.initial.rebalance.delay.ms", Some("3000".into()), ConfigSource::StaticBroker),
+                ("group.initial.rebalance.delay.ms", Some("0".into()), ConfigSource::Default)
+            ]
+        );
     }
 
     #[test]

@@ -9,12 +9,23 @@
 //!
 //! Membership lives in memory: after a broker restart members get
 //! UNKNOWN_MEMBER_ID and rejoin, while committed offsets come back from the
-//! offset store. Not done: `group.initial.rebalance.delay.ms` (Kafka's shipped
-//! server.properties sets it to 0 for one node too), offset expiry.
+//! offset store.
+//!
+//! Offset expiry follows Kafka's `GroupCoordinatorShard.cleanupGroupMetadata`,
+//! run every `offsets.retention.check.interval.ms` (`expire_offsets`): a group's
+//! offsets older than `offsets.retention.minutes` go, measured from when the group
+//! became Empty (a group with a protocol type, such as a consumer group) or from
+//! the commit (a group nobody ever joined; a Stable consumer group, for topics
+//! none of its members subscribes to); other states keep everything. A group left
+//! Empty with no offsets is deleted, which is also how a group created by a
+//! JoinGroup answered MEMBER_ID_REQUIRED, whose member never came back, goes. The
+//! time a group became Empty is kept in the offset store (`GroupRecord`), so a
+//! restart does not move it; a group that had members when the broker stopped
+//! counts as Empty from the restart, as its members are gone from then on.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -22,7 +33,7 @@ use super::classic::{
     Answer, ClassicGroup, GroupDescription, GroupState, JoinRequest, JoinResult, LeavingMember, Reply, SyncRequest,
     SyncResult,
 };
-use super::offset_store::{Change, CommittedOffset, OffsetKey, OffsetStore, TopicPartition};
+use super::offset_store::{Change, CommittedOffset, GroupRecord, OffsetKey, OffsetStore, TopicPartition};
 use super::offsets::Offsets;
 use super::Error;
 
@@ -46,11 +57,66 @@ struct Slot {
     group: ClassicGroup,
     joins: HashMap<String, oneshot::Sender<Result<JoinResult, Error>>>,
     syncs: HashMap<String, oneshot::Sender<Result<SyncResult, Error>>>,
+    /// Wall-clock ms since which the group has been Empty (Kafka's
+    /// `currentStateTimestamp` of an Empty group); `None` while it is not.
+    empty_since: Option<i64>,
+    /// The protocol type the store recorded, until a join gives the group one.
+    loaded_protocol_type: Option<String>,
+    /// What the store holds for this group, so a record is written only on change.
+    recorded: Option<GroupRecord>,
+    /// Commits queued and not yet durable: expiry leaves the group alone meanwhile.
+    commits_in_flight: usize,
 }
 
 impl Slot {
-    fn new() -> Self {
-        Slot { group: ClassicGroup::new(), joins: HashMap::new(), syncs: HashMap::new() }
+    fn new(initial_rebalance_delay: Duration) -> Self {
+        Slot {
+            group: ClassicGroup::with_initial_rebalance_delay(initial_rebalance_delay),
+            joins: HashMap::new(),
+            syncs: HashMap::new(),
+            empty_since: None,
+            loaded_protocol_type: None,
+            recorded: None,
+            commits_in_flight: 0,
+        }
+    }
+
+    /// A group as the store left it: Empty since its record says, or, if it had
+    /// members then, since `now_ms` (the members are gone from the restart on).
+    fn loaded(record: Option<GroupRecord>, now_ms: i64) -> Self {
+        let mut slot = Slot::new(Duration::ZERO);
+        if let Some(record) = record {
+            slot.empty_since = Some(record.empty_since.unwrap_or(now_ms));
+            slot.loaded_protocol_type = Some(record.protocol_type.clone());
+            slot.recorded = Some(record);
+        }
+        slot
+    }
+
+    /// The group's protocol type; `None` for a group nobody ever joined (Kafka's
+    /// simple group, which only stores offsets).
+    fn protocol_type(&self) -> Option<&str> {
+        match self.group.protocol_type() {
+            "" => self.loaded_protocol_type.as_deref(),
+            joined => Some(joined),
+        }
+    }
+
+    /// Notes when the group became Empty (or stopped being so) and returns the
+    /// record to store when that changed what the store holds.
+    fn observe(&mut self, group_id: &str, now_ms: i64) -> Option<Change> {
+        let empty = self.group.state() == GroupState::Empty;
+        match (empty, self.empty_since) {
+            (true, None) => self.empty_since = Some(now_ms),
+            (false, Some(_)) => self.empty_since = None,
+            _ => {}
+        }
+        let record = GroupRecord { protocol_type: self.protocol_type()?.to_owned(), empty_since: self.empty_since };
+        if self.recorded.as_ref() == Some(&record) {
+            return None;
+        }
+        self.recorded = Some(record.clone());
+        Some(Change::Group(group_id.to_owned(), record))
     }
 
     /// Parks the request of `answer`'s member, or hands back the answer; then
@@ -111,15 +177,46 @@ pub struct Coordinator {
     /// Held only for in-memory work, never across I/O or an await.
     groups: Mutex<HashMap<String, Slot>>,
     offsets: Offsets,
+    /// `group.initial.rebalance.delay.ms`, for every group.
+    initial_rebalance_delay: Duration,
 }
 
 impl Coordinator {
     /// Loads every committed offset from `store`, which the offset writer owns
     /// from then on; groups that only have offsets start Empty, as in Kafka.
     pub fn new(store: Box<dyn OffsetStore>) -> Result<Self, Error> {
-        let (offsets, with_offsets) = Offsets::start(store)?;
-        let groups = with_offsets.into_iter().map(|id| (id, Slot::new())).collect();
-        Ok(Self { groups: Mutex::new(groups), offsets })
+        let (offsets, stored) = Offsets::start(store)?;
+        let now_ms = crate::now_ms();
+        // Groups with a record and no offsets come back too, until expiry finds them Empty, as in Kafka.
+        let groups = stored.into_iter().map(|(id, record)| (id, Slot::loaded(record, now_ms))).collect();
+        Ok(Self { groups: Mutex::new(groups), offsets, initial_rebalance_delay: Duration::ZERO })
+    }
+
+    /// Sets `group.initial.rebalance.delay.ms` (none by default) for every group.
+    pub fn with_initial_rebalance_delay(mut self, delay: Duration) -> Self {
+        self.initial_rebalance_delay = delay;
+        for slot in self.lock().values_mut() {
+            slot.group.set_initial_rebalance_delay(delay);
+        }
+        self
+    }
+
+    /// Stores the group's new record, if it has one; queued behind what the
+    /// caller queued before, not waited for (a crash before it is durable leaves
+    /// the older record, as one before Kafka's write leaves the older one).
+    fn record_state(&self, group_id: &str, slot: &mut Slot) {
+        if let Some(change) = slot.observe(group_id, crate::now_ms()) {
+            let pending = self.offsets.queue(change);
+            let group = group_id.to_owned();
+            // Awaited only to log a failure; the next change rewrites the record.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    if let Err(e) = pending.durable().await {
+                        tracing::warn!(%group, error = %e, "could not store the group's state");
+                    }
+                });
+            }
+        }
     }
 
     pub async fn join(&self, request: JoinRequest) -> Result<JoinResult, Error> {
@@ -134,9 +231,12 @@ impl Coordinator {
         if !request.member_id.is_empty() && !groups.contains_key(&request.group_id) {
             return Waiting::Done(Err(Error::UnknownMemberId));
         }
-        let slot = groups.entry(request.group_id.clone()).or_insert_with(Slot::new);
+        let group_id = request.group_id.clone();
+        let slot = groups.entry(group_id.clone()).or_insert_with(|| Slot::new(self.initial_rebalance_delay));
         let (answer, replies) = slot.group.join(request, now);
-        slot.settle(answer, replies, |slot| &mut slot.joins)
+        let waiting = slot.settle(answer, replies, |slot| &mut slot.joins);
+        self.record_state(&group_id, slot);
+        waiting
     }
 
     pub async fn sync(&self, request: SyncRequest) -> Result<SyncResult, Error> {
@@ -144,10 +244,13 @@ impl Coordinator {
     }
 
     fn sync_now(&self, request: SyncRequest, now: Instant) -> Waiting<SyncResult> {
+        let request_group = request.group_id.clone();
         let mut groups = self.lock();
         let Some(slot) = groups.get_mut(&request.group_id) else { return Waiting::Done(Err(Error::UnknownMemberId)) };
         let (answer, replies) = slot.group.sync(request, now);
-        slot.settle(answer, replies, |slot| &mut slot.syncs)
+        let waiting = slot.settle(answer, replies, |slot| &mut slot.syncs);
+        self.record_state(&request_group, slot);
+        waiting
     }
 
     pub fn heartbeat(
@@ -162,21 +265,79 @@ impl Coordinator {
         slot.group.heartbeat(generation_id, member_id, instance_id, Instant::now())
     }
 
-    /// LeaveGroup: one result per member asked about, in order.
-    pub fn leave(&self, group_id: &str, members: &[LeavingMember]) -> Result<Vec<Result<(), Error>>, Error> {
+    /// LeaveGroup: one result per member asked about, in order; every member of
+    /// a group that does not exist is unknown (Kafka answers so, without a top-level error).
+    pub fn leave(&self, group_id: &str, members: &[LeavingMember]) -> Vec<Result<(), Error>> {
         let mut groups = self.lock();
-        let Some(slot) = groups.get_mut(group_id) else { return Err(Error::UnknownMemberId) };
+        let Some(slot) = groups.get_mut(group_id) else { return vec![Err(Error::UnknownMemberId); members.len()] };
         let (results, replies) = slot.group.leave(members, Instant::now());
         slot.deliver(replies);
-        Ok(results)
+        self.record_state(group_id, slot);
+        results
     }
 
     /// Enforces session timeouts, rebalance timeouts and lapsed pending member ids.
     pub fn tick(&self, now: Instant) {
-        for slot in self.lock().values_mut() {
+        for (id, slot) in self.lock().iter_mut() {
             let replies = slot.group.tick(now);
             slot.deliver(replies);
+            self.record_state(id, slot);
         }
+    }
+
+    /// Kafka's periodic group metadata cleanup: deletes the offsets that have
+    /// outlived `retention_ms` as of `now_ms`, then every Empty group with no
+    /// offsets left. Returns the groups deleted.
+    pub async fn expire_offsets(&self, now_ms: i64, retention_ms: i64) -> Vec<String> {
+        let (deleted, pending) = {
+            let mut groups = self.lock();
+            let mut changes = Vec::new();
+            let mut deleted = Vec::new();
+            for (id, slot) in groups.iter_mut() {
+                if slot.commits_in_flight > 0 {
+                    continue;
+                }
+                let offsets = self.offsets.committed(id, None);
+                let Some(expired) = expired_offsets(slot, &offsets, now_ms, retention_ms) else { continue };
+                if expired.len() == offsets.len() && slot.group.state() == GroupState::Empty {
+                    deleted.push(id.clone());
+                } else if !expired.is_empty() {
+                    changes.push(Change::Delete(expired.iter().map(|tp| OffsetKey::new(id, tp)).collect()));
+                }
+                if !expired.is_empty() {
+                    tracing::info!(group = %id, partitions = expired.len(), "committed offsets expired");
+                }
+            }
+            let mut removed = Vec::new();
+            for id in &deleted {
+                if let Some(slot) = groups.remove(id) {
+                    changes.push(Change::DeleteGroup(id.clone()));
+                    removed.push((id.clone(), slot));
+                }
+            }
+            let pending: Vec<_> = changes.into_iter().map(|change| self.offsets.queue(change)).collect();
+            ((deleted, removed), pending)
+        };
+        let (deleted, removed) = deleted;
+        let mut failed = false;
+        for pending in pending {
+            if let Err(e) = pending.durable().await {
+                tracing::error!(error = %e, "could not delete expired offsets");
+                failed = true;
+            }
+        }
+        if failed {
+            // What the store still holds is still there: so are its groups (unless recreated meanwhile).
+            let mut groups = self.lock();
+            for (id, slot) in removed {
+                groups.entry(id).or_insert(slot);
+            }
+            return Vec::new();
+        }
+        if !deleted.is_empty() {
+            tracing::info!(groups = ?deleted, "expired groups deleted");
+        }
+        deleted
     }
 
     /// OffsetCommit: the membership check, then the offsets made durable (and
@@ -189,9 +350,7 @@ impl Coordinator {
         instance_id: Option<&str>,
         offsets: Vec<(TopicPartition, CommittedOffset)>,
     ) -> Result<(), Error> {
-        if group_id.is_empty() {
-            return Err(Error::InvalidGroupId);
-        }
+        // An empty group id is a group like any other here, as in Kafka (old clients use it).
         let pending = {
             let mut groups = self.lock();
             if !groups.contains_key(group_id) {
@@ -199,7 +358,7 @@ impl Coordinator {
                 if generation_id >= 0 {
                     return Err(Error::IllegalGeneration);
                 }
-                groups.insert(group_id.to_owned(), Slot::new());
+                groups.insert(group_id.to_owned(), Slot::new(self.initial_rebalance_delay));
             }
             let slot = groups.get_mut(group_id).expect("the group was found or inserted above");
             slot.group.check_commit(generation_id, member_id, instance_id, Instant::now())?;
@@ -207,10 +366,15 @@ impl Coordinator {
                 return Ok(());
             }
             let records = offsets.into_iter().map(|(tp, offset)| (OffsetKey::new(group_id, &tp), offset)).collect();
+            slot.commits_in_flight += 1;
             // Queued under the lock, so the group's commits keep the order they were accepted in.
             self.offsets.queue(Change::Commit(records))
         };
-        pending.durable().await
+        let result = pending.durable().await;
+        if let Some(slot) = self.lock().get_mut(group_id) {
+            slot.commits_in_flight = slot.commits_in_flight.saturating_sub(1);
+        }
+        result
     }
 
     /// Committed offsets of a group: the asked partitions, or all when `None`.
@@ -224,7 +388,12 @@ impl Coordinator {
     }
 
     pub fn describe(&self, group_id: &str) -> Option<GroupDescription> {
-        self.lock().get(group_id).map(|slot| slot.group.describe())
+        self.lock().get(group_id).map(|slot| {
+            let mut description = slot.group.describe();
+            // After a restart the protocol type comes from the store until someone joins.
+            description.protocol_type = slot.protocol_type().unwrap_or_default().to_owned();
+            description
+        })
     }
 
     /// Every group, by id.
@@ -234,7 +403,7 @@ impl Coordinator {
             .iter()
             .map(|(id, slot)| GroupListing {
                 group_id: id.clone(),
-                protocol_type: slot.group.protocol_type().to_owned(),
+                protocol_type: slot.protocol_type().unwrap_or_default().to_owned(),
                 state: slot.group.state(),
             })
             .collect();
@@ -319,6 +488,34 @@ impl Coordinator {
     }
 }
 
+/// Kafka's `ClassicGroup.offsetExpirationCondition` and
+/// `OffsetMetadataManager.cleanupExpiredOffsets` for one group: the partitions
+/// whose offsets have expired, or `None` when the group's state keeps them all.
+fn expired_offsets(
+    slot: &Slot,
+    offsets: &[(TopicPartition, Option<CommittedOffset>)],
+    now_ms: i64,
+    retention_ms: i64,
+) -> Option<Vec<TopicPartition>> {
+    let state = slot.group.state();
+    // The retention runs from the state change (Some) or from each commit (None).
+    let (since_state, subscribed) = match slot.protocol_type() {
+        None => (None, Vec::new()),
+        Some(_) if state == GroupState::Empty => (slot.empty_since, Vec::new()),
+        Some("consumer") if state == GroupState::Stable => (None, slot.group.subscribed_topics()),
+        Some(_) => return None,
+    };
+    let expired = offsets
+        .iter()
+        .filter(|(tp, _)| !subscribed.contains(&tp.topic))
+        .filter_map(|(tp, offset)| {
+            let base = since_state.or(offset.as_ref().map(|o| o.commit_timestamp))?;
+            (now_ms - base >= retention_ms).then(|| tp.clone())
+        })
+        .collect();
+    Some(expired)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{mpsc, Arc};
@@ -327,8 +524,9 @@ mod tests {
     use super::*;
     use crate::group::classic::Protocol;
 
-    /// An offset store in memory whose writes can be held up: each `apply` says
-    /// it started on `started`, then waits for a token on `release` (if gated).
+    /// An offset store in memory whose commits can be held up: each `apply` with
+    /// a commit says it started on `started`, then waits for a token on `release`
+    /// (if gated).
     struct HeldStore {
         started: Mutex<mpsc::Sender<()>>,
         release: Option<Mutex<mpsc::Receiver<()>>>,
@@ -338,7 +536,14 @@ mod tests {
         fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error> {
             Ok(HashMap::new())
         }
-        fn apply(&self, _: &[Change]) -> Result<(), Error> {
+        fn load_groups(&self) -> Result<HashMap<String, GroupRecord>, Error> {
+            Ok(HashMap::new())
+        }
+        fn apply(&self, changes: &[Change]) -> Result<(), Error> {
+            // Only commits are held: a group's state records pass.
+            if !changes.iter().any(|c| matches!(c, Change::Commit(_))) {
+                return Ok(());
+            }
             let _ = self.started.lock().unwrap().send(());
             if let Some(release) = &self.release {
                 release.lock().unwrap().recv().expect("the test releases the write");
@@ -365,6 +570,12 @@ mod tests {
     /// A consumer subscribed to `events` joins `group` alone (no MEMBER_ID_REQUIRED
     /// round, as JoinGroup v3): returns its id; the group is CompletingRebalance.
     async fn join_alone(coordinator: &Coordinator, group: &str) -> String {
+        let joined = coordinator.join(join_request(group)).await.unwrap();
+        assert_eq!(joined.generation_id, 1);
+        joined.member_id
+    }
+
+    fn join_request(group: &str) -> JoinRequest {
         use kafka_protocol::messages::ConsumerProtocolSubscription;
         use kafka_protocol::protocol::{Encodable, StrBytes};
         let mut metadata = bytes::BytesMut::new();
@@ -372,7 +583,7 @@ mod tests {
         let subscription =
             ConsumerProtocolSubscription::default().with_topics(vec![StrBytes::from_static_str("events")]);
         subscription.encode(&mut metadata, 0).unwrap();
-        let request = JoinRequest {
+        JoinRequest {
             group_id: group.into(),
             member_id: String::new(),
             group_instance_id: None,
@@ -383,10 +594,8 @@ mod tests {
             protocol_type: "consumer".into(),
             protocols: vec![Protocol { name: "range".into(), metadata: metadata.freeze() }],
             require_known_member_id: false,
-        };
-        let joined = coordinator.join(request).await.unwrap();
-        assert_eq!(joined.generation_id, 1);
-        joined.member_id
+            accepts_skip_assignment: true,
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -435,5 +644,110 @@ mod tests {
         assert_eq!(coordinator.delete_group("empty").await, Err(Error::GroupIdNotFound));
         let listed: Vec<String> = coordinator.list().into_iter().map(|g| g.group_id).collect();
         assert_eq!(listed, vec!["busy".to_string()]);
+    }
+
+    fn offset_at(n: i64, commit_timestamp: i64) -> CommittedOffset {
+        CommittedOffset { commit_timestamp, ..offset(n) }
+    }
+
+    const MINUTE: i64 = 60_000;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_simple_groups_offsets_expire_one_retention_after_their_commit_and_then_the_group() {
+        let (coordinator, _started, _release) = coordinator(false);
+        let offsets = vec![(tp("events"), offset_at(1, 1_000)), (tp("other"), offset_at(2, 5_000))];
+        coordinator.commit("simple", -1, "", None, offsets).await.unwrap();
+        assert!(coordinator.expire_offsets(1_000 + MINUTE - 1, MINUTE).await.is_empty());
+        assert_eq!(coordinator.committed("simple", None).len(), 2);
+        // One offset has expired: the group stays with the other.
+        assert!(coordinator.expire_offsets(1_000 + MINUTE, MINUTE).await.is_empty());
+        assert_eq!(coordinator.committed("simple", None), vec![(tp("other"), Some(offset_at(2, 5_000)))]);
+        assert_eq!(coordinator.expire_offsets(5_000 + MINUTE, MINUTE).await, vec!["simple".to_string()]);
+        assert_eq!(coordinator.committed("simple", None), vec![]);
+        assert!(coordinator.list().is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stable_consumer_group_keeps_the_offsets_of_what_it_subscribes_to() {
+        let (coordinator, _started, _release) = coordinator(false);
+        let member = join_alone(&coordinator, "g").await;
+        let sync = SyncRequest {
+            group_id: "g".into(),
+            generation_id: 1,
+            member_id: member.clone(),
+            group_instance_id: None,
+            protocol_type: None,
+            protocol_name: None,
+            assignments: vec![],
+        };
+        coordinator.sync(sync).await.unwrap();
+        let offsets = vec![(tp("events"), offset_at(1, 0)), (tp("other"), offset_at(2, 0))];
+        coordinator.commit("g", 1, &member, None, offsets).await.unwrap();
+        assert!(coordinator.expire_offsets(10 * MINUTE, MINUTE).await.is_empty());
+        assert_eq!(coordinator.committed("g", None), vec![(tp("events"), Some(offset_at(1, 0)))]);
+        assert_eq!(coordinator.describe("g").unwrap().state, GroupState::Stable);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_group_between_states_keeps_its_offsets_and_an_empty_one_without_offsets_goes() {
+        let (coordinator, _started, _release) = coordinator(false);
+        // CompletingRebalance: nothing expires, the group stays.
+        join_alone(&coordinator, "busy").await;
+        // A JoinGroup answered MEMBER_ID_REQUIRED leaves an Empty group behind.
+        let mut request = join_request("abandoned");
+        request.require_known_member_id = true;
+        assert!(matches!(coordinator.join(request).await, Err(Error::MemberIdRequired(_))));
+        assert_eq!(coordinator.list().len(), 2);
+        assert_eq!(coordinator.expire_offsets(0, MINUTE).await, vec!["abandoned".to_string()]);
+        let listed: Vec<String> = coordinator.list().into_iter().map(|g| g.group_id).collect();
+        assert_eq!(listed, vec!["busy".to_string()]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_still_in_flight_keeps_its_group_from_expiring() {
+        let (coordinator, started, release) = coordinator(true);
+        let committing = {
+            let coordinator = coordinator.clone();
+            tokio::spawn(async move { coordinator.commit("a", -1, "", None, vec![(tp("events"), offset(5))]).await })
+        };
+        tokio::task::spawn_blocking(move || started.recv_timeout(Duration::from_secs(10)).expect("the write started"))
+            .await
+            .unwrap();
+        // The group has no durable offset yet, but must not be deleted under the commit.
+        assert!(coordinator.expire_offsets(0, MINUTE).await.is_empty());
+        release.send(()).unwrap();
+        assert_eq!(tokio::time::timeout(Duration::from_secs(10), committing).await.unwrap().unwrap(), Ok(()));
+        assert_eq!(coordinator.committed("a", None), vec![(tp("events"), Some(offset(5)))]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_empty_consumer_groups_retention_runs_from_when_it_became_empty_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || {
+            let store = crate::group::offset_store::FileOffsetStore::open(dir.path(), false).unwrap();
+            Coordinator::new(Box::new(store)).unwrap()
+        };
+        let coordinator = open();
+        let member = join_alone(&coordinator, "g").await;
+        // Committed long ago (as its timestamp says), Empty only now.
+        let old = vec![(OffsetKey::new("g", &tp("events")), offset_at(3, 0))];
+        coordinator.offsets.queue(Change::Commit(old)).durable().await.unwrap();
+        let left = crate::now_ms();
+        let leaving = LeavingMember { member_id: member, instance_id: None };
+        assert_eq!(coordinator.leave("g", &[leaving]), vec![Ok(())]);
+        assert!(coordinator.expire_offsets(left + MINUTE / 2, MINUTE).await.is_empty());
+        // Changes are stored in queue order: once this one is, the group's record is too.
+        coordinator.offsets.queue(Change::Delete(vec![])).durable().await.unwrap();
+        drop(coordinator);
+        let coordinator = open();
+        let listed = coordinator.list();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].protocol_type.as_str(), listed[0].state), ("consumer", GroupState::Empty));
+        assert_eq!(coordinator.describe("g").unwrap().protocol_type, "consumer");
+        assert!(coordinator.expire_offsets(left + MINUTE - 1_000, MINUTE).await.is_empty());
+        assert_eq!(coordinator.committed("g", None).len(), 1);
+        assert_eq!(coordinator.expire_offsets(left + MINUTE + 1_000, MINUTE).await, vec!["g".to_string()]);
+        drop(coordinator);
+        assert!(open().list().is_empty());
     }
 }

@@ -10,6 +10,10 @@
 //! left at the end; the file is cut there so later appends follow good data. When
 //! the file holds four times more records than live entries it is rewritten with
 //! just the live ones (write a temporary file, fsync, rename).
+//!
+//! Beside the offsets it keeps one small record per consumer group, the part of
+//! Kafka's GroupMetadata record offset expiry reads after a restart: the group's
+//! protocol type and since when it has been Empty.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -53,20 +57,35 @@ impl OffsetKey {
     }
 }
 
+/// What offset expiry needs to know of a group that has a protocol type (a
+/// consumer group, say) across a restart, as Kafka keeps it in the group's
+/// GroupMetadata record (`protocolType`, `currentStateTimestamp`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub protocol_type: String,
+    /// Wall-clock ms since which the group has been Empty; `None` while it has members.
+    pub empty_since: Option<i64>,
+}
+
 /// One change to the committed offsets; after a crash each is there whole or not at all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
     /// OffsetCommit.
     Commit(Vec<(OffsetKey, CommittedOffset)>),
-    /// OffsetDelete.
+    /// OffsetDelete, and offsets expiring.
     Delete(Vec<OffsetKey>),
-    /// DeleteGroups: every offset of the group, as of this change's turn.
+    /// DeleteGroups, or an expired group: every offset of the group, as of this
+    /// change's turn, and its `GroupRecord`.
     DeleteGroup(String),
+    /// A group's state changed (it became Empty, or got members).
+    Group(String, GroupRecord),
 }
 
 pub trait OffsetStore: Send {
     /// Every committed offset, as of the last change.
     fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error>;
+    /// Every group's last `GroupRecord`, as of the last change.
+    fn load_groups(&self) -> Result<HashMap<String, GroupRecord>, Error>;
     /// Makes `changes` durable, in order: all of them, or an error.
     fn apply(&self, changes: &[Change]) -> Result<(), Error>;
 }
@@ -74,6 +93,9 @@ pub trait OffsetStore: Send {
 const FILE_NAME: &str = "consumer-offsets.log";
 const COMMIT: u8 = 1;
 const DELETE: u8 = 2;
+/// A group's `GroupRecord`, and its removal.
+const GROUP: u8 = 3;
+const GROUP_GONE: u8 = 4;
 /// Compact when the file holds this many times more records than live entries.
 const COMPACT_RATIO: usize = 4;
 /// ...and at least this many records, so small stores never bother.
@@ -88,6 +110,7 @@ pub struct FileOffsetStore {
 struct Inner {
     file: File,
     live: HashMap<OffsetKey, CommittedOffset>,
+    groups: HashMap<String, GroupRecord>,
     records: usize,
 }
 
@@ -100,13 +123,13 @@ impl FileOffsetStore {
             OpenOptions::new().read(true).append(true).create(true).open(&path).map_err(|e| Error::io(&path, e))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(|e| Error::io(&path, e))?;
-        let (live, records, valid) = replay(&bytes);
+        let Replayed { live, groups, records, valid } = replay(&bytes);
         if valid < bytes.len() {
             tracing::warn!(path = %path.display(), kept_bytes = valid, dropped_bytes = bytes.len() - valid, "dropped a torn offset record");
             file.set_len(valid as u64).map_err(|e| Error::io(&path, e))?;
             file.sync_all().map_err(|e| Error::io(&path, e))?;
         }
-        Ok(Self { path, fsync, inner: Mutex::new(Inner { file, live, records }) })
+        Ok(Self { path, fsync, inner: Mutex::new(Inner { file, live, groups, records }) })
     }
 
     pub fn path(&self) -> &Path {
@@ -122,18 +145,22 @@ impl FileOffsetStore {
     }
 
     fn maybe_compact(&self, inner: &mut Inner) -> Result<(), Error> {
-        if inner.records < COMPACT_MIN_RECORDS || inner.records < COMPACT_RATIO * inner.live.len().max(1) {
+        let entries = inner.live.len() + inner.groups.len();
+        if inner.records < COMPACT_MIN_RECORDS || inner.records < COMPACT_RATIO * entries.max(1) {
             return Ok(());
         }
         let mut bytes = Vec::new();
         for (key, offset) in &inner.live {
             encode_record(&mut bytes, COMMIT, key, Some(offset));
         }
+        for (group, record) in &inner.groups {
+            encode_group(&mut bytes, group, Some(record));
+        }
         crate::durable::write_durably(&self.path, &bytes)?;
         inner.file =
             OpenOptions::new().read(true).append(true).open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        inner.records = inner.live.len();
-        tracing::debug!(live = inner.live.len(), "compacted the offset store");
+        inner.records = entries;
+        tracing::debug!(live = inner.live.len(), groups = inner.groups.len(), "compacted the offset store");
         Ok(())
     }
 
@@ -147,12 +174,17 @@ impl OffsetStore for FileOffsetStore {
         Ok(self.lock().live.clone())
     }
 
+    fn load_groups(&self) -> Result<HashMap<String, GroupRecord>, Error> {
+        Ok(self.lock().groups.clone())
+    }
+
     fn apply(&self, changes: &[Change]) -> Result<(), Error> {
         let mut inner = self.lock();
         // One record per change, so a crash keeps each change whole or drops it;
         // the entries in order, to update `live` once the records are durable.
         let mut payload = Vec::new();
         let mut entries: Vec<(OffsetKey, Option<CommittedOffset>)> = Vec::new();
+        let mut groups: Vec<(String, Option<GroupRecord>)> = Vec::new();
         for change in changes {
             match change {
                 Change::Commit(offsets) if !offsets.is_empty() => {
@@ -175,6 +207,16 @@ impl OffsetStore for FileOffsetStore {
                         encode_batch(&mut payload, DELETE, keys.iter().map(|k| (k, None)));
                         entries.extend(keys.into_iter().map(|k| (k, None)));
                     }
+                    let recorded = inner.groups.contains_key(group)
+                        || groups.iter().any(|(g, record)| g == group && record.is_some());
+                    if recorded {
+                        encode_group(&mut payload, group, None);
+                        groups.push((group.clone(), None));
+                    }
+                }
+                Change::Group(group, record) => {
+                    encode_group(&mut payload, group, Some(record));
+                    groups.push((group.clone(), Some(record.clone())));
                 }
                 Change::Commit(_) | Change::Delete(_) => {}
             }
@@ -183,11 +225,17 @@ impl OffsetStore for FileOffsetStore {
             return Ok(());
         }
         self.append(&mut inner, &payload)?;
-        inner.records += entries.len();
+        inner.records += entries.len() + groups.len();
         for (key, offset) in entries {
             match offset {
                 Some(offset) => inner.live.insert(key, offset),
                 None => inner.live.remove(&key),
+            };
+        }
+        for (group, record) in groups {
+            match record {
+                Some(record) => inner.groups.insert(group, record),
+                None => inner.groups.remove(&group),
             };
         }
         self.maybe_compact(&mut inner)
@@ -238,6 +286,29 @@ fn encode_entry(out: &mut Vec<u8>, key: &OffsetKey, offset: Option<&CommittedOff
     }
 }
 
+/// A group's record (`[group][protocol type][has empty_since u8][empty_since i64]`),
+/// or with `None` its removal (`[group][""][-1 i32]`). Both begin as an offset
+/// entry's key does, so a strand from before group records reads them as deletes
+/// of offsets that do not exist rather than as a corrupt tail to cut off.
+fn encode_group(out: &mut Vec<u8>, group: &str, record: Option<&GroupRecord>) {
+    let mut body = Vec::new();
+    put_str(&mut body, Some(group));
+    let kind = match record {
+        Some(record) => {
+            put_str(&mut body, Some(&record.protocol_type));
+            body.push(u8::from(record.empty_since.is_some()));
+            body.extend_from_slice(&record.empty_since.unwrap_or(0).to_be_bytes());
+            GROUP
+        }
+        None => {
+            put_str(&mut body, Some(""));
+            body.extend_from_slice(&(-1i32).to_be_bytes());
+            GROUP_GONE
+        }
+    };
+    frame(out, kind, 1, &body);
+}
+
 fn put_str(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => {
@@ -248,10 +319,19 @@ fn put_str(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
-/// Replays records; returns the live map, the record count, and how many bytes
-/// were whole and valid (everything after is a torn or corrupt tail).
-fn replay(bytes: &[u8]) -> (HashMap<OffsetKey, CommittedOffset>, usize, usize) {
+/// What replaying the file gives: the live offsets and group records, the record
+/// count, and how many bytes were whole and valid (everything after is a torn or
+/// corrupt tail).
+struct Replayed {
+    live: HashMap<OffsetKey, CommittedOffset>,
+    groups: HashMap<String, GroupRecord>,
+    records: usize,
+    valid: usize,
+}
+
+fn replay(bytes: &[u8]) -> Replayed {
     let mut live = HashMap::new();
+    let mut groups = HashMap::new();
     let (mut pos, mut records) = (0usize, 0usize);
     while let Some(header) = bytes.get(pos..pos + 8) {
         let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
@@ -261,23 +341,24 @@ fn replay(bytes: &[u8]) -> (HashMap<OffsetKey, CommittedOffset>, usize, usize) {
             break;
         }
         let Some(entries) = decode_payload(payload) else { break };
-        for (kind, key, offset) in entries {
-            match (kind, offset) {
-                (COMMIT, Some(offset)) => {
-                    live.insert(key, offset);
-                }
-                _ => {
-                    live.remove(&key);
-                }
-            }
+        for entry in entries {
+            match entry {
+                Entry::Offset(key, Some(offset)) => live.insert(key, offset).map(drop),
+                Entry::Offset(key, None) => live.remove(&key).map(drop),
+                Entry::Group(group, Some(record)) => groups.insert(group, record).map(drop),
+                Entry::Group(group, None) => groups.remove(&group).map(drop),
+            };
             records += 1;
         }
         pos += 8 + len;
     }
-    (live, records, pos)
+    Replayed { live, groups, records, valid: pos }
 }
 
-type Entry = (u8, OffsetKey, Option<CommittedOffset>);
+enum Entry {
+    Offset(OffsetKey, Option<CommittedOffset>),
+    Group(String, Option<GroupRecord>),
+}
 
 fn decode_payload(payload: &[u8]) -> Option<Vec<Entry>> {
     let mut r = Reader(payload);
@@ -285,15 +366,31 @@ fn decode_payload(payload: &[u8]) -> Option<Vec<Entry>> {
     let count = r.u32()?;
     let mut entries = Vec::with_capacity(count.min(1 << 16) as usize);
     for _ in 0..count {
-        let key = OffsetKey { group: r.string()?, topic: r.string()?, partition: r.i32()? };
-        let offset = if kind == COMMIT {
-            let (offset, leader_epoch, commit_timestamp) = (r.i64()?, r.i32()?, r.i64()?);
-            let metadata = r.opt_string()?;
-            Some(CommittedOffset { offset, leader_epoch, metadata, commit_timestamp })
-        } else {
-            None
+        let entry = match kind {
+            COMMIT | DELETE => {
+                let key = OffsetKey { group: r.string()?, topic: r.string()?, partition: r.i32()? };
+                let offset = if kind == COMMIT {
+                    let (offset, leader_epoch, commit_timestamp) = (r.i64()?, r.i32()?, r.i64()?);
+                    let metadata = r.opt_string()?;
+                    Some(CommittedOffset { offset, leader_epoch, metadata, commit_timestamp })
+                } else {
+                    None
+                };
+                Entry::Offset(key, offset)
+            }
+            GROUP => {
+                let (group, protocol_type, has_since, since) = (r.string()?, r.string()?, r.u8()?, r.i64()?);
+                let empty_since = (has_since != 0).then_some(since);
+                Entry::Group(group, Some(GroupRecord { protocol_type, empty_since }))
+            }
+            GROUP_GONE => {
+                let group = r.string()?;
+                let (_, _) = (r.string()?, r.i32()?);
+                Entry::Group(group, None)
+            }
+            _ => return None,
         };
-        entries.push((kind, key, offset));
+        entries.push(entry);
     }
     Some(entries)
 }
@@ -437,5 +534,29 @@ mod tests {
         assert_eq!(live[&key("g", 0)], offset(4998));
         assert_eq!(live[&key("g", 1)], offset(4999));
         assert_eq!(live[&key("g", 2)], offset(4997));
+    }
+
+    #[test]
+    fn group_records_survive_reopen_and_compaction_and_go_with_their_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileOffsetStore::open(dir.path(), false).unwrap();
+        let empty = GroupRecord { protocol_type: "consumer".into(), empty_since: Some(42) };
+        let busy = GroupRecord { protocol_type: "consumer".into(), empty_since: None };
+        store.apply(&[Change::Group("a".into(), busy.clone()), Change::Group("b".into(), busy.clone())]).unwrap();
+        commit(&store, &[(key("a", 0), offset(1))]);
+        store.apply(&[Change::Group("a".into(), empty.clone())]).unwrap();
+        drop(store);
+        let store = FileOffsetStore::open(dir.path(), false).unwrap();
+        let groups = store.load_groups().unwrap();
+        assert_eq!((groups.len(), &groups["a"], &groups["b"]), (2, &empty, &busy));
+        store.apply(&[Change::DeleteGroup("a".into())]).unwrap();
+        // Enough commits to compact: the records of live groups are kept.
+        for n in 0..2000 {
+            commit(&store, &[(key("c", 0), offset(n))]);
+        }
+        drop(store);
+        let store = FileOffsetStore::open(dir.path(), false).unwrap();
+        assert_eq!(store.load_groups().unwrap().into_iter().collect::<Vec<_>>(), vec![("b".to_string(), busy)]);
+        assert_eq!(store.load().unwrap().len(), 1);
     }
 }

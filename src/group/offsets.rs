@@ -3,8 +3,9 @@
 //!
 //! An fsync takes milliseconds. Done on an async worker it stalls every
 //! connection that worker serves; done under the coordinator's lock it stalls
-//! every group. So OffsetCommit, OffsetDelete and DeleteGroups queue their change
-//! and wait on a oneshot, holding no lock. The writer takes everything queued so
+//! every group. So OffsetCommit, OffsetDelete, DeleteGroups, offset expiry and
+//! a group's state record queue their change and wait on a oneshot, holding no
+//! lock. The writer takes everything queued so
 //! far and hands it to the store as one batch (one write, one fsync: group
 //! commit), then applies the batch to the in-memory copy in queue order and
 //! answers. Hence: a change is acknowledged only once durable, changes land in
@@ -17,13 +18,16 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
 
-use super::offset_store::{Change, CommittedOffset, OffsetKey, OffsetStore, TopicPartition};
+use super::offset_store::{Change, CommittedOffset, GroupRecord, OffsetKey, OffsetStore, TopicPartition};
 use super::Error;
 
 /// At most this many queued changes go into one write.
 const MAX_BATCH: usize = 1024;
 
 type Committed = HashMap<String, BTreeMap<TopicPartition, CommittedOffset>>;
+
+/// Each group the store knows, with its record if it has one.
+pub type StoredGroups = HashMap<String, Option<GroupRecord>>;
 
 struct Job {
     change: Change,
@@ -46,13 +50,15 @@ impl Pending {
 
 impl Offsets {
     /// Loads every committed offset from `store` and starts the writer thread,
-    /// which owns the store from then on. Returns the groups that have offsets.
-    pub fn start(store: Box<dyn OffsetStore>) -> Result<(Self, Vec<String>), Error> {
+    /// which owns the store from then on. Returns every group the store knows
+    /// (it has offsets, a record, or both), with its record.
+    pub fn start(store: Box<dyn OffsetStore>) -> Result<(Self, StoredGroups), Error> {
         let mut committed = Committed::new();
         for (key, offset) in store.load()? {
             committed.entry(key.group.clone()).or_default().insert(key.topic_partition(), offset);
         }
-        let groups = committed.keys().cloned().collect();
+        let mut groups: StoredGroups = committed.keys().map(|group| (group.clone(), None)).collect();
+        groups.extend(store.load_groups()?.into_iter().map(|(group, record)| (group, Some(record))));
         let committed = Arc::new(Mutex::new(committed));
         let (queue, jobs) = mpsc::channel();
         let shared = committed.clone();
@@ -159,5 +165,7 @@ fn publish(committed: &mut Committed, change: Change) {
         Change::DeleteGroup(group) => {
             committed.remove(&group);
         }
+        // Only the store keeps group records; the coordinator has the live state.
+        Change::Group(..) => {}
     }
 }

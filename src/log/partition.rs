@@ -37,6 +37,7 @@ use super::flusher::{self, Flusher};
 use super::layout::{self, CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE};
 use super::leader_epoch;
 use super::producer_state::{ActiveProducer, Check, ProducerStates};
+use super::records;
 use super::segment::{Segment, SegmentConfig};
 use super::validate::{self, TimestampRules};
 use super::Error;
@@ -486,7 +487,17 @@ impl Log {
         };
         let (timestamp, batch_offset) = (segment.max_timestamp(), segment.offset_of_max_timestamp());
         let found = segment.batch_at(batch_offset)?;
-        let exact = found.as_ref().and_then(|b| batch::find_record(b, |t| t == timestamp));
+        // Kafka's RecordBatch.offsetOfMaxTimestamp: the batch's first record carrying
+        // its max timestamp, decompressed if need be.
+        let exact = found.as_ref().and_then(|b| {
+            match records::find_record(b, i64::MIN, records::DEFAULT_DECOMPRESSED_LIMIT, |t| t == timestamp) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::warn!(offset = batch_offset, error = %e, "max timestamp lookup cannot read a batch's records");
+                    None
+                }
+            }
+        });
         let offset = exact.map_or(batch_offset, |(offset, _)| offset);
         // Kafka's UnifiedLog answers -3 with the batch's epoch when it is >= 0.
         let epoch = found.as_ref().and_then(|b| BatchHeader::new(b).ok()).map(|h| h.partition_leader_epoch());

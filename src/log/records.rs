@@ -731,4 +731,67 @@ mod tests {
             assert_eq!(find_record(&bytes, last_offset + 1, DEFAULT_DECOMPRESSED_LIMIT, |_| true), Ok(None));
         }
     }
+
+    const CODECS: [Codec; 4] = [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd];
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_walk_to_records_or_a_typed_error(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            declared in -2i32..12,
+        ) {
+            let mut records = Records::new(&bytes, declared);
+            let mut errors = 0;
+            for r in records.by_ref() {
+                errors += usize::from(r.is_err());
+            }
+            proptest::prop_assert!(errors <= 1);
+            proptest::prop_assert!(records.next().is_none());
+        }
+
+        #[test]
+        fn any_bytes_decompress_to_bytes_or_a_typed_error(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            for codec in CODECS {
+                if let Ok(out) = decompress(codec, &bytes, 1 << 16) {
+                    proptest::prop_assert!(out.len() <= 1 << 16);
+                }
+            }
+        }
+
+        #[test]
+        fn garbled_compressed_records_decompress_or_fail_typed(
+            flips in proptest::collection::vec((proptest::prelude::any::<usize>(), 1u8..=255), 1..4),
+        ) {
+            let plain = BatchBuilder::records(5, 40).build();
+            for codec in CODECS {
+                let mut compressed = crate::log::testing::compress(&plain, codec).to_vec();
+                let section = compressed.len() - HEADER_LEN;
+                for &(at, xor) in &flips {
+                    compressed[HEADER_LEN + at % section] ^= xor;
+                }
+                if let Ok(data) = decompress(codec, &compressed[HEADER_LEN..], 1 << 16) {
+                    let _ = Records::new(&data, 5).count();
+                }
+            }
+        }
+
+        #[test]
+        fn compressed_batches_read_back_the_records_they_were_built_from(
+            values in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200), 1..20),
+        ) {
+            let plain = BatchBuilder::values(&values).build();
+            for codec in CODECS {
+                let compressed = crate::log::testing::compress(&plain, codec);
+                let header = batch::validate(&compressed).expect("the builder's batch is valid");
+                let data = batch_records(&compressed, DEFAULT_DECOMPRESSED_LIMIT).expect("decompresses");
+                proptest::prop_assert_eq!(&data[..], &plain[HEADER_LEN..]);
+                let got: Vec<Option<&[u8]>> =
+                    Records::new(&data, header.record_count()).map(|r| r.map(|r| r.value)).collect::<Result<_, _>>().unwrap();
+                let want: Vec<Option<&[u8]>> = values.iter().map(|v| Some(&v[..])).collect();
+                proptest::prop_assert_eq!(got, want);
+            }
+        }
+    }
 }

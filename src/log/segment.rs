@@ -16,6 +16,7 @@ use bytes::Bytes;
 use super::batch::{self, BatchHeader, HEADER_LEN, LOG_OVERHEAD};
 use super::index::OffsetIndex;
 use super::layout::SegmentFile;
+use super::records;
 use super::store::Store;
 use super::time_index::TimeIndex;
 use super::Error;
@@ -468,12 +469,19 @@ impl Segment {
                 continue;
             }
             let epoch = header.partition_leader_epoch();
-            match batch::find_record_from(&batch, min_offset, |t| t >= ts) {
-                Some((offset, timestamp)) => return Ok(Some((offset, timestamp, epoch))),
-                // The records that matched are all before the log start: on to the next batch.
-                None if header.compression() == 0 && header.base_offset() < min_offset => continue,
-                // A batch not walked record by record answers for all of its records.
-                None => return Ok(Some((header.base_offset().max(min_offset), header.max_timestamp(), epoch))),
+            // Kafka's FileRecords.searchForTimestamp: the first record of the batch
+            // (decompressed if need be) at or after the log start with a timestamp at
+            // or after `ts`; a batch with none (all before the log start, or a max
+            // timestamp no record has) passes the search on to the next batch.
+            match records::find_record(&batch, min_offset, records::DEFAULT_DECOMPRESSED_LIMIT, |t| t >= ts) {
+                Ok(Some((offset, timestamp))) => return Ok(Some((offset, timestamp, epoch))),
+                Ok(None) => continue,
+                // Records the log took but cannot read back (appended before records were
+                // validated): the batch answers for all of them, as it did before.
+                Err(e) => {
+                    tracing::warn!(offset = header.base_offset(), error = %e, "timestamp lookup cannot read a batch's records");
+                    return Ok(Some((header.base_offset().max(min_offset), header.max_timestamp(), epoch)));
+                }
             }
         }
         Ok(None)

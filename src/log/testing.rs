@@ -103,3 +103,47 @@ impl BatchBuilder {
         buf.freeze()
     }
 }
+
+/// `batch` (one whole uncompressed v2 batch) with its records section compressed
+/// by `codec` the way the clients write it: gzip, snappy in the xerial framing
+/// the Java client uses, an LZ4 frame, a zstd frame. The attributes name the
+/// codec, and the length and CRC32C are recomputed.
+pub fn compress(batch: &[u8], codec: crate::log::records::Codec) -> Bytes {
+    use crate::log::batch::HEADER_LEN;
+    use crate::log::records::Codec;
+    use std::io::Write;
+
+    let records = &batch[HEADER_LEN..];
+    let (bits, compressed): (i16, Vec<u8>) = match codec {
+        Codec::None => (0, records.to_vec()),
+        Codec::Gzip => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(records).expect("writing to a Vec cannot fail");
+            (1, gz.finish().expect("writing to a Vec cannot fail"))
+        }
+        Codec::Snappy => {
+            let block = snap::raw::Encoder::new().compress_vec(records).expect("a test batch fits snappy's limits");
+            let mut out = b"\x82SNAPPY\0".to_vec();
+            out.extend_from_slice(&1i32.to_be_bytes());
+            out.extend_from_slice(&1i32.to_be_bytes());
+            out.extend_from_slice(&(block.len() as i32).to_be_bytes());
+            out.extend_from_slice(&block);
+            (2, out)
+        }
+        Codec::Lz4 => {
+            let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
+            lz4.write_all(records).expect("writing to a Vec cannot fail");
+            (3, lz4.finish().expect("writing to a Vec cannot fail"))
+        }
+        Codec::Zstd => (4, zstd::stream::encode_all(records, 3).expect("writing to a Vec cannot fail")),
+    };
+    let mut out = BytesMut::from(&batch[..HEADER_LEN]);
+    out.extend_from_slice(&compressed);
+    let length = (out.len() - 12) as i32;
+    out[8..12].copy_from_slice(&length.to_be_bytes());
+    let attributes = (i16::from_be_bytes([out[21], out[22]]) & !0x07) | bits;
+    out[21..23].copy_from_slice(&attributes.to_be_bytes());
+    let crc = crc32c::crc32c(&out[21..]);
+    out[17..21].copy_from_slice(&crc.to_be_bytes());
+    out.freeze()
+}

@@ -287,19 +287,3 @@ pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
-
-/// `batch` (an uncompressed v2 batch) as a gzip producer sends it: the records
-/// section gzipped, the codec bits, length and CRC32C to match. The broker walks
-/// every record on produce, so a batch that only claims a codec is refused.
-pub fn gzipped(batch: &[u8]) -> Bytes {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(&batch[61..]).expect("gzip into memory");
-    let mut out = batch[..61].to_vec();
-    out.extend_from_slice(&encoder.finish().expect("gzip"));
-    let length = out.len() as i32 - 12;
-    out[8..12].copy_from_slice(&length.to_be_bytes());
-    out[22] |= 1;
-    let crc = crc32c::crc32c(&out[21..]);
-    out[17..21].copy_from_slice(&crc.to_be_bytes());
-    Bytes::from(out)
-}

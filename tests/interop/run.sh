@@ -432,6 +432,8 @@ check "kafka-python: consumer group commit/resume, describe/list groups, list of
 check "kcat: balanced consumer (-G) consumes, auto-commits, resumes at the committed offset" kcat_group
 check "confluent-kafka: consumer group commit/resume, list offsets, delete groups" \
     timeout 90 "$PY" -u "$HERE/confluent_group.py" "$ADDR"
+check "confluent-kafka: static members (KIP-345): a restart within the session timeout rebalances no one; two processes with one group.instance.id: the older is fenced (FENCED_INSTANCE_ID)" \
+    timeout 150 "$PY" -u "$HERE/confluent_static_group.py" "$ADDR"
 check "kafkajs: default+idempotent producers, group commit/resume from setOffsets, admin offsets/groups/topics" \
     env NODE_PATH="$STRAND_NODE_DIR/node_modules" timeout 180 node "$HERE/kafkajs_roundtrip.js" "$ADDR"
 check "kcat: produce to unknown topic fails" kcat_unknown_topic
@@ -486,6 +488,8 @@ if [[ -z "$EXTERNAL" || -n "$AUTO_ADDR" ]]; then
         auto_check timeout 60 "$PY" -u "$HERE/confluent_auto_create.py"
     check "topics: auto-creation (kafkajs): a send to an unknown topic creates it with num.partitions partitions" \
         auto_check env NODE_PATH="$STRAND_NODE_DIR/node_modules" timeout 120 node "$HERE/kafkajs_topics.js"
+    check "time lookups in compressed batches: kcat -o s@TS, kafka-python offsets_for_times, confluent-kafka max timestamp land on the record (gzip, snappy, lz4, zstd)" \
+        auto_check timeout 180 "$PY" -u "$HERE/time_lookup_compressed.py"
 fi
 stop_auto_broker
 strand_check "broker still running after all checks" broker_alive

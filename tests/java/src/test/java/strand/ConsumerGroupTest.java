@@ -22,6 +22,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,7 +35,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -257,10 +257,95 @@ class ConsumerGroupTest extends BrokerTest {
         }
     }
 
+    /** Polls every consumer in turn for {@code seconds}: time for a rebalance to reach them. */
+    @SafeVarargs
+    private static void pollFor(int seconds, KafkaConsumer<String, String>... consumers) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            for (KafkaConsumer<String, String> consumer : consumers) {
+                consumer.poll(Duration.ofMillis(100));
+            }
+        }
+    }
+
+    /**
+     * Two static members share a two-partition topic; each restarts in turn (a new
+     * process under the same group.instance.id, within the session timeout): it gets
+     * its partition back and no one rebalances: the other member's listener sees
+     * nothing and the generation stays. The restarted leader is told to skip the
+     * assignment (KIP-814), so it does not reassign either.
+     */
     @Test
-    @Disabled("strand bug: the replaced static member's Heartbeat gets UNKNOWN_MEMBER_ID where Kafka answers "
-            + "FENCED_INSTANCE_ID (Kafka checks the instance id before membership; src/group/coordinator.rs "
-            + "check_member does it the other way round), so the old consumer rejoins and steals the slot back")
+    void a_static_member_restarting_within_its_session_timeout_rebalances_no_one() throws Exception {
+        String topic = "static-pair";
+        try (Admin admin = strand.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(20, TimeUnit.SECONDS);
+        }
+        Object[] common = {ConsumerConfig.GROUP_ID_CONFIG, "g-static-restart",
+            ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 30_000,
+            ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RangeAssignor.class.getName()};
+        Object[] instanceA = java.util.stream.Stream.concat(java.util.Arrays.stream(common),
+                java.util.stream.Stream.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "instance-a")).toArray();
+        Object[] instanceB = java.util.stream.Stream.concat(java.util.Arrays.stream(common),
+                java.util.stream.Stream.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "instance-b")).toArray();
+        Map<String, Object[]> configs = Map.of("a", instanceA, "b", instanceB);
+        Map<String, KafkaConsumer<String, String>> live = new java.util.HashMap<>();
+        Map<String, Events> events = new java.util.HashMap<>();
+        try {
+            for (String which : List.of("a", "b")) {
+                events.put(which, new Events());
+                live.put(which, strand.consumer(configs.get(which)));
+                live.get(which).subscribe(List.of(topic), events.get(which));
+                if (which.equals("a")) {
+                    pollUntil("a owns both partitions", () -> live.get("a").assignment().size() == 2, live.get("a"));
+                }
+            }
+            pollUntil("a and b own a partition each",
+                    () -> live.get("a").assignment().size() == 1 && live.get("b").assignment().size() == 1,
+                    live.get("a"), live.get("b"));
+            pollFor(1, live.get("a"), live.get("b"));
+            int generation = live.get("a").groupMetadata().generationId();
+            assertEquals(generation, live.get("b").groupMetadata().generationId());
+            String leader = live.get("a").groupMetadata().memberId();
+
+            // The follower restarts, then the leader.
+            for (String which : List.of("b", "a")) {
+                String other = which.equals("a") ? "b" : "a";
+                KafkaConsumer<String, String> stays = live.get(other);
+                Set<TopicPartition> owned = Set.copyOf(live.get(which).assignment());
+                String oldMemberId = live.get(which).groupMetadata().memberId();
+                List<String> before = List.copyOf(events.get(other).log);
+                live.remove(which).close();
+                Events restartedEvents = new Events();
+                KafkaConsumer<String, String> restarted = strand.consumer(configs.get(which));
+                live.put(which, restarted);
+                restarted.subscribe(List.of(topic), restartedEvents);
+                pollUntil(which + " restarted owns its partition again",
+                        () -> restarted.assignment().equals(owned), stays, restarted);
+                pollFor(3, stays, restarted);
+                assertEquals(before, events.get(other).log,
+                        "the member that stayed saw a rebalance when " + which + " restarted");
+                assertEquals(List.of("assigned " + owned), restartedEvents.log);
+                assertEquals(owned, restarted.assignment());
+                assertEquals(generation, stays.groupMetadata().generationId(), "a new generation");
+                assertEquals(generation, restarted.groupMetadata().generationId());
+                assertTrue(!restarted.groupMetadata().memberId().equals(oldMemberId), "a new member id");
+            }
+            try (Admin admin = strand.admin()) {
+                ConsumerGroupDescription group =
+                        admin.describeConsumerGroups(List.of("g-static-restart")).all().get().get("g-static-restart");
+                assertEquals(GroupState.STABLE, group.groupState());
+                assertEquals(2, group.members().size());
+                assertTrue(group.members().stream().noneMatch(m -> m.consumerId().equals(leader)));
+            }
+        } finally {
+            for (KafkaConsumer<String, String> consumer : live.values()) {
+                consumer.close();
+            }
+        }
+    }
+
+    @Test
     void a_second_live_process_with_the_same_instance_id_fences_the_first() throws Exception {
         Object[] staticA = {ConsumerConfig.GROUP_ID_CONFIG, "g-fence",
             ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "instance-a"};

@@ -2,10 +2,17 @@ package strand;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static strand.StrandBroker.TOPIC;
 import static strand.StrandBroker.TP;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -20,12 +28,15 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.Disabled;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.internals.Exit;
+import org.apache.kafka.tools.consumer.group.ConsumerGroupCommand;
 import org.junit.jupiter.api.Test;
 
 /** Offsets a consumer can ask for: by time, earliest, latest, max timestamp, and where a reset lands. */
@@ -96,26 +107,87 @@ class OffsetsTest extends BrokerTest {
         }
     }
 
-    @Test
-    @Disabled("strand bug: ListOffsets by timestamp inside a compressed batch answers the batch's base offset and "
-            + "max timestamp (here offset 0, T0+3) where Kafka answers the first record at or after the time "
-            + "(offset 1, T0+1); compat/DIFFERENCES.md, suspected bug 2")
-    void offsets_for_times_inside_a_compressed_batch_finds_the_record() throws Exception {
-        try (KafkaProducer<String, String> producer = strand.producer(ProducerConfig.LINGER_MS_CONFIG, 1_000,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip")) {
-            for (int i = 0; i < 4; i++) {
-                producer.send(new ProducerRecord<>(TOPIC, 0, T0 + i, "k" + i, "v" + i));
+    private static final String[] CODECS = {"gzip", "snappy", "lz4", "zstd"};
+
+    /**
+     * One batch per codec, records 4c..4c+3 of codec c at T0+100c .. T0+100c+3,
+     * each batch compressed by the Java client as it sends it.
+     */
+    private void produceCompressed() throws Exception {
+        for (int c = 0; c < CODECS.length; c++) {
+            try (KafkaProducer<String, String> producer = strand.producer(ProducerConfig.LINGER_MS_CONFIG, 1_000,
+                    ProducerConfig.COMPRESSION_TYPE_CONFIG, CODECS[c])) {
+                List<Future<RecordMetadata>> sent = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    sent.add(producer.send(new ProducerRecord<>(TOPIC, 0, T0 + 100L * c + i, "k" + i, "v" + i)));
+                }
+                producer.flush();
+                for (int i = 0; i < 4; i++) {
+                    assertEquals(4L * c + i, sent.get(i).get().offset(), CODECS[c]);
+                }
             }
-            producer.flush();
         }
+    }
+
+    @Test
+    void offsets_for_times_inside_a_compressed_batch_finds_the_record() throws Exception {
+        produceCompressed();
         try (KafkaConsumer<String, String> consumer = strand.consumer()) {
-            assertEquals(at(1, T0 + 1), consumer.offsetsForTimes(Map.of(TP, T0 + 1)).get(TP));
-            assertEquals(at(3, T0 + 3), consumer.offsetsForTimes(Map.of(TP, T0 + 3)).get(TP));
+            for (int c = 0; c < CODECS.length; c++) {
+                long base = T0 + 100L * c;
+                String codec = CODECS[c];
+                assertEquals(at(4L * c, base), consumer.offsetsForTimes(Map.of(TP, base)).get(TP), codec);
+                assertEquals(at(4L * c + 1, base + 1), consumer.offsetsForTimes(Map.of(TP, base + 1)).get(TP), codec);
+                assertEquals(at(4L * c + 3, base + 3), consumer.offsetsForTimes(Map.of(TP, base + 3)).get(TP), codec);
+            }
+            assertNull(consumer.offsetsForTimes(Map.of(TP, T0 + 304)).get(TP));
         }
         try (Admin admin = strand.admin()) {
             ListOffsetsResultInfo max = listOffset(admin, OffsetSpec.maxTimestamp());
-            assertEquals(3, max.offset());
-            assertEquals(T0 + 3, max.timestamp());
+            assertEquals(15, max.offset());
+            assertEquals(T0 + 303, max.timestamp());
+            ListOffsetsResultInfo byTime = listOffset(admin, OffsetSpec.forTimestamp(T0 + 202));
+            assertEquals(10, byTime.offset());
+            assertEquals(T0 + 202, byTime.timestamp());
+        }
+    }
+
+    /** kafka-consumer-groups ARGS... (kafka-tools' ConsumerGroupCommand, in this JVM, exit intercepted). */
+    private String kafkaConsumerGroups(String... args) {
+        List<String> argv = new ArrayList<>(List.of("--bootstrap-server", strand.bootstrap));
+        argv.addAll(List.of(args));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        // The first Exit.exit call is the command's status.
+        AtomicInteger status = new AtomicInteger(Integer.MIN_VALUE);
+        Exit.setExitProcedure((code, message) -> status.compareAndSet(Integer.MIN_VALUE, code));
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            ConsumerGroupCommand.main(argv.toArray(String[]::new));
+        } finally {
+            System.setOut(stdout);
+            Exit.resetExitProcedure();
+        }
+        String printed = out.toString(StandardCharsets.UTF_8);
+        int code = status.get();
+        assertTrue(code == 0 || code == Integer.MIN_VALUE,
+                () -> "kafka-consumer-groups " + String.join(" ", args) + " exited " + code + ":\n" + printed);
+        return printed;
+    }
+
+    @Test
+    void reset_offsets_to_datetime_lands_on_the_record_inside_a_compressed_batch() throws Exception {
+        produceCompressed();
+        DateTimeFormatter iso = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
+        try (Admin admin = strand.admin()) {
+            for (int c = 0; c < CODECS.length; c++) {
+                String group = "reset-" + CODECS[c];
+                kafkaConsumerGroups("--group", group, "--topic", TOPIC + ":0", "--reset-offsets", "--to-datetime",
+                        iso.format(Instant.ofEpochMilli(T0 + 100L * c + 2)), "--execute");
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                assertEquals(4L * c + 2, committed.get(TP).offset(), CODECS[c]);
+            }
         }
     }
 

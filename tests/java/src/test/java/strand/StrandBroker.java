@@ -69,8 +69,10 @@ final class StrandBroker implements AutoCloseable {
 
     /**
      * As {@link #start()}, with more strand flags. Against Kafka only
-     * {@code --auto-create-topics BOOL} and {@code --num-partitions N} are known:
-     * they become {@code auto.create.topics.enable} and {@code num.partitions}.
+     * {@code --auto-create-topics BOOL}, {@code --num-partitions N} and
+     * {@code --group-initial-rebalance-delay-ms N} are known: they become
+     * {@code auto.create.topics.enable}, {@code num.partitions} and
+     * {@code group.initial.rebalance.delay.ms}.
      */
     static StrandBroker start(String... flags) throws IOException, InterruptedException {
         String external = external();
@@ -134,7 +136,10 @@ final class StrandBroker implements AutoCloseable {
         for (int i = 0; i < flags.length; i += 2) {
             switch (flags[i]) {
                 case "--auto-create-topics" -> env.put("KAFKA_AUTO_CREATE", flags[i + 1]);
-                case "--num-partitions" -> env.put("KAFKA_EXTRA_PROPS", "num.partitions=" + flags[i + 1]);
+                case "--num-partitions" -> env.merge("KAFKA_EXTRA_PROPS", "num.partitions=" + flags[i + 1],
+                        (a, b) -> a + "\n" + b);
+                case "--group-initial-rebalance-delay-ms" -> env.merge("KAFKA_EXTRA_PROPS",
+                        "group.initial.rebalance.delay.ms=" + flags[i + 1], (a, b) -> a + "\n" + b);
                 default -> throw new IllegalArgumentException("no Kafka equivalent for strand's " + flags[i]);
             }
         }
