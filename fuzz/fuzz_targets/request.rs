@@ -68,14 +68,16 @@ fn harness() -> &'static Harness {
         let config = Config::load(overrides, None).expect("the fuzz config is valid");
         let (shutdown, shutdown_rx) = watch::channel(false);
         let bound: SocketAddr = "127.0.0.1:9092".parse().expect("a literal address");
-        let broker = Broker::open(config, bound, shutdown_rx).expect("broker opens on a fresh temp dir");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
             .build()
             .expect("a current-thread runtime builds");
-        let users = Users::from_passwords([("alice", "alice-secret")], &Mechanism::ALL)
-            .expect("deriving one user's credentials");
+        let users = Arc::new(
+            Users::from_passwords([("alice", "alice-secret")], &Mechanism::ALL)
+                .expect("deriving one user's credentials"),
+        );
+        let broker = Broker::open(config, bound, shutdown_rx, users.clone()).expect("broker opens on a fresh temp dir");
         let sasl = Arc::new(Sasl { mechanisms: Mechanism::ALL.to_vec(), users });
         Harness { runtime, broker, sasl, _shutdown: shutdown, runs: AtomicU64::new(0) }
     })
