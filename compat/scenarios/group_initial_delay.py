@@ -16,8 +16,21 @@ when = {}
 start = time.monotonic()
 
 
-def run(m):
-    res[m.label] = m.join()
+first = {}
+
+
+def run(m, later=False):
+    # B's MEMBER_ID_REQUIRED is printed by the main thread, after A's answer: printed
+    # from B's thread it would race A's lines (A is answered around when B starts).
+    if later:
+        r = m.join(handle_member_id_required=False)
+        first[m.label] = r
+        if r["error_code"] == 79:
+            m.member_id = r["member_id"]
+            r = m.join()
+        res[m.label] = r
+    else:
+        res[m.label] = m.join()
     when[m.label] = time.monotonic() - start
 
 
@@ -34,7 +47,7 @@ def bucket(t):
 ta = threading.Thread(target=run, args=(a,))
 ta.start()
 time.sleep(1.0)
-tb = threading.Thread(target=run, args=(b,))
+tb = threading.Thread(target=run, args=(b, True))
 tb.start()
 ta.join(timeout=30)
 labels = {a.member_id: "A"}
@@ -46,6 +59,9 @@ if res["A"]["generation_id"] == 1 and len(res["A"]["members"]) == 1:
     wait_until(lambda: (lambda h: h if h != "NONE" else None)(a.heartbeat()), timeout=15, step=0.2)
     res["A"] = a.join()
 tb.join(timeout=30)
+r = first["B"]
+out(f"B join: {err_name(r['error_code'])} member_id_given={bool(r['member_id'])} "
+    f"member_id_prefix_is_client_id={r['member_id'].startswith(b.conn.client_id + '-')}")
 labels[b.member_id] = "B"
 a.show_join(res["A"], labels)
 b.show_join(res["B"], labels)
