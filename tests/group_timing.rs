@@ -11,15 +11,14 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{RawClient, Strand, TOPIC};
+use common::{RawClient, Rebalances, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
 use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
-use rdkafka::ClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 
 /// How long any wait in these tests may take before the test fails.
 const BOUND: Duration = Duration::from_secs(30);
@@ -219,27 +218,6 @@ fn leave_group_of_an_unknown_group_answers_each_member() {
     assert_eq!(client.send(2, &old).error_code, ResponseError::UnknownMemberId.code());
     let empty = LeaveGroupRequest::default().with_member_id(StrBytes::from_static_str("m"));
     assert_eq!(client.send(2, &empty).error_code, ResponseError::InvalidGroupId.code());
-}
-
-/// Records the consumer's rebalance callbacks ("assign N", "revoke N").
-#[derive(Clone, Default)]
-struct Rebalances(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-impl ClientContext for Rebalances {}
-impl ConsumerContext for Rebalances {
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        let event = match rebalance {
-            Rebalance::Assign(tpl) => format!("assign {}", tpl.count()),
-            Rebalance::Revoke(tpl) => format!("revoke {}", tpl.count()),
-            Rebalance::Error(e) => format!("error {e}"),
-        };
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(event);
-    }
-}
-
-impl Rebalances {
-    fn events(&self) -> Vec<String> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
 }
 
 fn consumer(strand: &Strand, group: &str, topic: &str) -> (BaseConsumer<Rebalances>, Rebalances) {

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{RawClient, Strand, TOPIC};
+use common::{RawClient, Rebalances, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
@@ -491,33 +491,6 @@ fn every_group_api_answers_at_every_advertised_version() {
         let response = client.send(v, &DeleteGroupsRequest::default().with_groups_names(names));
         let codes: Vec<i16> = response.results.iter().map(|r| r.error_code).collect();
         assert_eq!(codes, vec![ResponseError::NonEmptyGroup.code(), 0], "DeleteGroups v{v}");
-    }
-}
-
-/// Records the consumer's rebalance callbacks ("assign N", "revoke N").
-#[derive(Clone, Default)]
-struct Rebalances(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-impl ClientContext for Rebalances {}
-impl ConsumerContext for Rebalances {
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        let event = match rebalance {
-            Rebalance::Assign(tpl) => format!("assign {}", tpl.count()),
-            Rebalance::Revoke(tpl) => format!("revoke {}", tpl.count()),
-            Rebalance::Error(e) => format!("error {e}"),
-        };
-        self.0.lock().unwrap().push(event);
-    }
-}
-
-impl Rebalances {
-    fn events(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
-    }
-    /// The partitions held after the last callback, if there was one.
-    fn held(&self) -> Option<usize> {
-        let events = self.events();
-        let last = events.last()?;
-        Some(last.strip_prefix("assign ").and_then(|n| n.parse().ok()).unwrap_or(0))
     }
 }
 

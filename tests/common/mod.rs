@@ -287,3 +287,33 @@ pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// An rdkafka consumer context that records the rebalance callbacks
+/// ("assign N", "revoke N", "error E"), for tests that check which ones came.
+#[derive(Clone, Default)]
+pub struct Rebalances(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+impl rdkafka::ClientContext for Rebalances {}
+impl rdkafka::consumer::ConsumerContext for Rebalances {
+    fn post_rebalance(&self, _: &rdkafka::consumer::BaseConsumer<Self>, rebalance: &rdkafka::consumer::Rebalance<'_>) {
+        use rdkafka::consumer::Rebalance;
+        let event = match rebalance {
+            Rebalance::Assign(tpl) => format!("assign {}", tpl.count()),
+            Rebalance::Revoke(tpl) => format!("revoke {}", tpl.count()),
+            Rebalance::Error(e) => format!("error {e}"),
+        };
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(event);
+    }
+}
+
+impl Rebalances {
+    pub fn events(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The partitions held after the last callback, if there was one.
+    pub fn held(&self) -> Option<usize> {
+        let events = self.events();
+        let last = events.last()?;
+        Some(last.strip_prefix("assign ").and_then(|n| n.parse().ok()).unwrap_or(0))
+    }
+}
