@@ -29,10 +29,10 @@ use bytes::{Buf, Bytes};
 use kafka_protocol::messages::{ApiKey, ResponseHeader, ResponseKind};
 use kafka_protocol::protocol::Decodable;
 use libfuzzer_sys::fuzz_target;
+use strand::api::session::{Auth, Sasl, Session};
 use strand::api::{self, Outcome};
 use strand::broker::Broker;
 use strand::config::{Config, Overrides};
-use strand::api::session::{Auth, Sasl, Session};
 use strand::sasl::{Exchange, Mechanism, Users};
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
@@ -101,7 +101,11 @@ fuzz_target!(|data: &[u8]| {
     // What the server's housekeeping task does on its timers.
     h.broker.groups.tick(std::time::Instant::now());
     if h.runs.fetch_add(1, Ordering::Relaxed) % RETENTION_EVERY == 0 {
-        let _ = h.broker.log.apply_retention(strand::now_ms());
+        for topic in h.broker.topics.all() {
+            for log in topic.partitions().iter() {
+                let _ = log.apply_retention(strand::now_ms());
+            }
+        }
     }
 });
 
