@@ -21,7 +21,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use strand::log::batch::{self, BatchHeader, HEADER_LEN, LOG_OVERHEAD};
-use strand::log::{Error, Log, LogConfig};
+use strand::log::{records, Error, Log, LogConfig};
 
 /// Batches per input at most; more adds time, not behaviour.
 const MAX_BATCHES: usize = 16;
@@ -94,8 +94,8 @@ fn fix_length_and_crc(chunk: &[u8]) -> Vec<u8> {
 
 /// `find_record` visits every record when the predicate never matches.
 fn walk_records(bytes: &[u8]) {
-    let _ = batch::find_record(bytes, |_| false);
-    let _ = batch::find_record(bytes, |t| t >= 0);
+    let _ = records::find_record(bytes, i64::MIN, records::DEFAULT_DECOMPRESSED_LIMIT, |_| false);
+    let _ = records::find_record(bytes, i64::MIN, records::DEFAULT_DECOMPRESSED_LIMIT, |t| t >= 0);
 }
 
 fn append_and_read_back(log: &Log, bytes: &[u8], now: i64, appended: &mut Vec<(i64, Vec<u8>)>) {

@@ -184,57 +184,6 @@ pub fn set_max_timestamp(buf: &mut [u8], timestamp_type: super::TimestampType, m
     buf[CRC..CRC + 4].copy_from_slice(&crc.to_be_bytes());
 }
 
-/// Walks the records of an uncompressed batch and returns (offset, timestamp) of
-/// the first record whose timestamp satisfies `pred`. Used only by ListOffsets to
-/// answer with the exact record, as Kafka does; compressed batches, and bytes that
-/// are not one whole batch, answer `None` and the caller falls back to the batch's
-/// base offset.
-pub fn find_record(batch: &[u8], pred: impl Fn(i64) -> bool) -> Option<(i64, i64)> {
-    find_record_from(batch, i64::MIN, pred)
-}
-
-/// `find_record` among the records at or after `min_offset` only: the records
-/// of a batch that DeleteRecords cut into are gone for ListOffsets too.
-pub fn find_record_from(batch: &[u8], min_offset: i64, pred: impl Fn(i64) -> bool) -> Option<(i64, i64)> {
-    let header = BatchHeader::new(batch).ok()?;
-    if header.compression() != 0 || header.size() != batch.len() as i64 {
-        return None;
-    }
-    let base_ts = header.base_timestamp();
-    let mut rest = batch.get(HEADER_LEN..)?;
-    for _ in 0..header.record_count() {
-        let (len, n) = read_varint(rest)?;
-        let body = rest.get(n..n + usize::try_from(len).ok()?)?;
-        // body: attributes i8, timestampDelta varlong, offsetDelta varint, ...
-        let (ts_delta, m) = read_varint(body.get(1..)?)?;
-        let (offset_delta, _) = read_varint(body.get(1 + m..)?)?;
-        // The deltas are the producer's, unchecked on append: one that overflows or
-        // points outside the batch is a malformed record, and the caller falls
-        // back to the batch rather than answer with an offset the log never had.
-        let ts = if header.is_log_append_time() { header.max_timestamp() } else { base_ts.checked_add(ts_delta)? };
-        if header.base_offset().saturating_add(offset_delta) >= min_offset && pred(ts) {
-            if !(0..=i64::from(header.last_offset_delta())).contains(&offset_delta) {
-                return None;
-            }
-            return Some((header.base_offset().checked_add(offset_delta)?, ts));
-        }
-        rest = &rest[n + body.len()..];
-    }
-    None
-}
-
-/// Zig-zag varint as used inside v2 records; `None` when truncated or too long.
-fn read_varint(buf: &[u8]) -> Option<(i64, usize)> {
-    let mut value: u64 = 0;
-    for (i, byte) in buf.iter().enumerate().take(10) {
-        value |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some((((value >> 1) as i64) ^ -((value & 1) as i64), i + 1));
-        }
-    }
-    None
-}
-
 fn read_i32(buf: &[u8], at: usize) -> i32 {
     i32::from_be_bytes(buf[at..at + 4].try_into().expect("4-byte slice"))
 }
