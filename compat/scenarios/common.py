@@ -293,6 +293,15 @@ def init_producer_id(conn, transactional_id=None, version=4):
     return resp
 
 
+def has_leader(conn, topic):
+    """Whether Metadata names a leader for the topic's partition 0: a topic just
+    created on Kafka has none for a moment."""
+    md = conn.request("Metadata", 12, topics=[{"name": topic}], allow_auto_topic_creation=False,
+                      include_topic_authorized_operations=False)
+    t = md["topics"][0]
+    return t["error_code"] == 0 and bool(t["partitions"]) and t["partitions"][0]["leader_id"] >= 0
+
+
 def wait_until(pred, timeout=10.0, step=0.1):
     deadline = time.time() + timeout
     while time.time() < deadline:

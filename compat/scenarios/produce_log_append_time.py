@@ -16,14 +16,7 @@ r = c.request("CreateTopics", 7, timeout_ms=30000, validate_only=False,
 out(f"create: error={err_name(r['topics'][0]['error_code'])}")
 
 
-def led():
-    md = c.request("Metadata", 12, topics=[{"name": name}], allow_auto_topic_creation=False,
-                   include_topic_authorized_operations=False)
-    t = md["topics"][0]
-    return t["error_code"] == 0 and t["partitions"] and t["partitions"][0]["leader_id"] >= 0
-
-
-out(f"led: {wait_until(led, timeout=30)}")
+out(f"led: {wait_until(lambda: has_leader(c, name), timeout=30)}")
 show_produce(produce(c, batch(records(2)), topic=name), "plain")
 show_produce(produce(c, batch(records(3, size=100), codec="zstd"), topic=name), "zstd")
 future = int(time.time() * 1000) + 5 * 86_400_000
