@@ -51,7 +51,7 @@ compat_strand_start() {
     local bin
     bin=$(compat_strand_bin) || return 1
     STRAND_DIR=$(mktemp -d /tmp/strand-compat.XXXXXX)
-    "$bin" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$STRAND_DIR/data" \
+    "$bin" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-dir "$STRAND_DIR/data" \
         --log-level "${STRAND_LOG_LEVEL:-info}" "$@" >"$STRAND_DIR/strand.log" 2>&1 &
     STRAND_PID=$!
     local i line

@@ -125,6 +125,20 @@ settings! {
     max_partitions: u32 = 10_000u32, env "STRAND_MAX_PARTITIONS";
     /// Address of the Prometheus metrics HTTP endpoint.
     metrics_listen: String = "127.0.0.1:9464", env "STRAND_METRICS_LISTEN";
+    /// Address of the HTTP listener: the REST Proxy API (v2, v3) and strand's own
+    /// query API, on the REST Proxy's port; empty = off. HTTPS with the Kafka
+    /// listener's certificate when TLS is on; HTTP Basic auth with the SASL users
+    /// when SASL is on.
+    http_listen: String = "127.0.0.1:8082", env "STRAND_HTTP_LISTEN";
+    /// Largest HTTP request body accepted; a larger one is 413.
+    http_max_body_bytes: u64 = 16_777_216u64, env "STRAND_HTTP_MAX_BODY_BYTES";
+    /// Records one HTTP produce request may carry; more is 422.
+    http_max_records_per_request: u32 = 10_000u32, env "STRAND_HTTP_MAX_RECORDS_PER_REQUEST";
+    /// REST consumer instances the broker holds at once; creating more is 429.
+    http_max_consumer_instances: u32 = 1_000u32, env "STRAND_HTTP_MAX_CONSUMER_INSTANCES";
+    /// A REST consumer instance no request touched for this long is deleted and
+    /// leaves its group (the REST Proxy's `consumer.instance.timeout.ms`).
+    consumer_instance_timeout_ms: u64 = 300_000u64, env "STRAND_CONSUMER_INSTANCE_TIMEOUT_MS";
     /// This broker's id in Metadata (`node.id`).
     node_id: i32 = 1, env "STRAND_NODE_ID";
     /// Largest request accepted; a larger size prefix closes the connection (`socket.request.max.bytes`).
@@ -247,6 +261,16 @@ impl Config {
         }
         if self.message_timestamp_before_max_ms < 0 || self.message_timestamp_after_max_ms < 0 {
             return invalid("message_timestamp_before_max_ms/message_timestamp_after_max_ms", "must be at least 0");
+        }
+        if self.http_max_body_bytes == 0
+            || self.http_max_records_per_request == 0
+            || self.http_max_consumer_instances == 0
+            || self.consumer_instance_timeout_ms == 0
+        {
+            return invalid(
+                "http_max_body_bytes/http_max_records_per_request/http_max_consumer_instances/consumer_instance_timeout_ms",
+                "must be at least 1",
+            );
         }
         self.validate_security()
     }

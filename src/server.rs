@@ -101,11 +101,21 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
     // Up before the log opens, so /health can say 503 while it does.
     let health = Arc::new(Health::default());
     let exporter = Exporter::install()?;
-    let metrics_addr = http::serve(&config.metrics_listen, exporter.clone(), health.clone()).await?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let ops = http::ops::router(exporter.clone(), health.clone());
+    // /health answers 503 while shutting down, so this one stops with the process.
+    let (_ops_running, ops_stop) = watch::channel(false);
+    let metrics_addr = http::serve(&config.metrics_listen, ops, None, ops_stop).await?;
     tracing::info!(addr = %metrics_addr, "serving metrics and health");
 
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone(), security.users.clone())?);
+    if !broker.config.http_listen.is_empty() {
+        let users = security.sasl.as_ref().map(|_| security.users.clone());
+        let router = http::rest_router(http::Rest { broker: broker.clone() }, users);
+        let addr = http::serve(&broker.config.http_listen, router, security.tls.clone(), shutdown_rx.clone()).await?;
+        let scheme = if security.tls.is_some() { "https" } else { "http" };
+        tracing::info!(addr = %addr, scheme, basic_auth = security.sasl.is_some(), "serving REST");
+    }
     let source = broker.clone();
     exporter.set_source(move || source.metrics_snapshot());
     let housekeeping = tokio::spawn(housekeeping(broker.clone(), shutdown_rx));

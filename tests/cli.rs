@@ -393,6 +393,8 @@ fn an_unreadable_identity_file_stops_the_start_and_is_left_as_it_was() {
             "127.0.0.1:0",
             "--metrics-listen",
             "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
             "--topic",
             TOPIC,
             "--data-dir",

@@ -331,7 +331,15 @@ fn a_damaged_credentials_file_stops_the_start() {
     strand.stop();
     std::fs::write(strand.data_dir.join("scram-credentials"), "version = 1\n[[deleted]]\nuser = 3\n").unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strand"))
-        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(&strand.data_dir)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

@@ -401,7 +401,7 @@ fn framed_scram_sha256_ends_with_the_server_signature() {
 fn refused_at_startup(args: &[&str], message: &str) {
     let data = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_strand"))
-        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(data.path())
         .args(args)
@@ -441,7 +441,7 @@ fn security_settings_have_env_twins() {
     let pki = Pki::new();
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_strand"))
-        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(data.path())
         .env("STRAND_TLS_CERT", pki.path("server.pem"))

@@ -40,7 +40,16 @@ impl StrandProcess {
         let (program, wrapper_args) = command.split_first().expect("a program to run");
         let mut child = Command::new(program)
             .args(wrapper_args)
-            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--topic", topic])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--metrics-listen",
+                "127.0.0.1:0",
+                "--http-listen",
+                "127.0.0.1:0",
+                "--topic",
+                topic,
+            ])
             .args(["--log-level", "info", "--log-format", "text"])
             .arg("--data-dir")
             .arg(data_dir)

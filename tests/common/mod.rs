@@ -25,6 +25,8 @@ pub struct Strand {
     pub addr: String,
     /// Where /metrics and /health are served.
     pub metrics_addr: String,
+    /// Where the REST API is served (host:port), unless `--http-listen ""` turned it off.
+    pub http_addr: Option<String>,
     pub data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
     extra_args: Vec<String>,
@@ -47,6 +49,7 @@ impl Strand {
             child: None,
             addr: String::new(),
             metrics_addr: String::new(),
+            http_addr: None,
             data_dir,
             _temp: temp,
             extra_args: args.iter().map(|s| s.to_string()).collect(),
@@ -57,7 +60,16 @@ impl Strand {
 
     fn launch(&mut self) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_strand"))
-            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--topic", TOPIC])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--metrics-listen",
+                "127.0.0.1:0",
+                "--http-listen",
+                "127.0.0.1:0",
+                "--topic",
+                TOPIC,
+            ])
             .args(["--log-level", &std::env::var("STRAND_TEST_LOG_LEVEL").unwrap_or_else(|_| "info".into())])
             .arg("--data-dir")
             .arg(&self.data_dir)
@@ -76,15 +88,26 @@ impl Strand {
                     eprintln!("[strand] {line}");
                 }
                 let addr = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next());
-                if let Some(addr) = addr.filter(|_| line.contains("serving metrics") || line.contains("listening")) {
-                    let _ = tx.send(addr.to_owned());
+                let kind = ["serving metrics", "serving REST", "listening"].into_iter().find(|k| line.contains(k));
+                if let (Some(kind), Some(addr)) = (kind, addr) {
+                    let _ = tx.send((kind, addr.to_owned()));
                 }
             }
         });
-        // The metrics endpoint comes up first, then the Kafka listener.
-        self.metrics_addr =
-            rx.recv_timeout(Duration::from_secs(20)).expect("strand did not report its metrics address");
-        self.addr = rx.recv_timeout(Duration::from_secs(20)).expect("strand did not report listening");
+        // The metrics endpoint comes up first, then the REST listener (unless
+        // turned off), then the Kafka listener.
+        self.http_addr = None;
+        loop {
+            let (kind, addr) = rx.recv_timeout(Duration::from_secs(20)).expect("strand did not report listening");
+            match kind {
+                "serving metrics" => self.metrics_addr = addr,
+                "serving REST" => self.http_addr = Some(addr),
+                _ => {
+                    self.addr = addr;
+                    break;
+                }
+            }
+        }
         self.child = Some(child);
     }
 

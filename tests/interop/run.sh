@@ -184,7 +184,7 @@ if [[ -n "$EXTERNAL" ]]; then
     ADDR="$EXTERNAL"
     log "checks against the broker at $ADDR (INTEROP_BOOTSTRAP); strand-only checks skipped"
 else
-    "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+    "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
         --data-dir "$WORK/data" --topic "$TOPIC" 2>"$BROKER_LOG" &
     BROKER_PID=$!
     ADDR="$(wait_listening "$BROKER_LOG" "$BROKER_PID")"
@@ -469,7 +469,7 @@ auto_broker() {
         echo "no INTEROP_AUTO_CREATE_BOOTSTRAP"
         return 1
     fi
-    "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$WORK/auto-data" \
+    "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-dir "$WORK/auto-data" \
         --auto-create-topics true --num-partitions "$AUTO_PARTITIONS" 2>"$AUTO_LOG" &
     AUTO_PID=$!
     AUTO_ADDR="$(wait_listening "$AUTO_LOG" "$AUTO_PID")"

@@ -60,7 +60,7 @@ make_pki
 start_broker() {
     local name="$1" i
     shift
-    "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+    "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
         --data-dir "$WORK/$name-data" --topic "$TOPIC" "$@" 2>"$WORK/$name.log" &
     BROKER_PIDS+=($!)
     ADDR=""

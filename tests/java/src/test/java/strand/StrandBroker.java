@@ -85,7 +85,7 @@ final class StrandBroker implements AutoCloseable {
         Path binary = binary();
         Path dir = Files.createTempDirectory("strand-java-");
         List<String> command = new ArrayList<>(List.of(binary.toString(), "--listen", "127.0.0.1:0",
-                "--metrics-listen", "127.0.0.1:0", "--topic", TOPIC, "--data-dir", dir.resolve("data").toString(),
+                "--metrics-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--topic", TOPIC, "--data-dir", dir.resolve("data").toString(),
                 "--log-level", System.getenv().getOrDefault("STRAND_TEST_LOG_LEVEL", "info")));
         command.addAll(List.of(flags));
         ProcessBuilder builder = new ProcessBuilder(command);

@@ -1,0 +1,108 @@
+//! The one map from what went wrong in an HTTP request to what the client sees:
+//! an HTTP status and the REST Proxy's JSON error body,
+//! `{"error_code": 40401, "message": "Topic not found."}`.
+//!
+//! The error codes are the Confluent REST Proxy's (its `Errors` class): the HTTP
+//! status times 100 plus a number for the specific case, or the bare HTTP
+//! status for the generic ones (a wrong content type is `415`, an unparsable
+//! body `422`), which is what its clients and Redpanda's HTTP Proxy match on.
+//! Handlers return `Error`; they never pick a status or a code themselves.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Topic not found.")]
+    TopicNotFound,
+    #[error("Partition not found.")]
+    PartitionNotFound,
+    #[error("Consumer instance not found.")]
+    ConsumerInstanceNotFound,
+    #[error("Consumer group not found.")]
+    GroupNotFound,
+    #[error("Cluster {0} not found.")]
+    ClusterNotFound(String),
+    #[error("HTTP 404 Not Found")]
+    NotFound,
+    #[error("HTTP 405 Method Not Allowed")]
+    MethodNotAllowed,
+    /// The consumer's format (binary, json) does not match the Accept header.
+    #[error("The requested embedded data format does not match the deserializer for this consumer instance")]
+    ConsumerFormatMismatch,
+    #[error("Consumer with specified consumer ID already exists in the specified consumer group.")]
+    ConsumerAlreadyExists,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Unsupported Media Type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("Request body is larger than the broker's http_max_body_bytes")]
+    BodyTooLarge,
+    /// A body (or query string) that does not parse, or parses to something invalid.
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    InvalidConsumerConfig(String),
+    /// A record larger than the topic's `max.message.bytes`.
+    #[error("{0}")]
+    RecordTooLarge(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Unauthorized")]
+    Unauthorized,
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// A Kafka error the client may retry (the REST Proxy's KAFKA_RETRIABLE_ERROR).
+    #[error("{0}")]
+    KafkaRetriable(String),
+    /// Any other Kafka error (the REST Proxy's KAFKA_ERROR).
+    #[error("{0}")]
+    Kafka(String),
+    #[error("Internal Server Error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// (HTTP status, REST Proxy error code).
+    pub fn status_and_code(&self) -> (StatusCode, u32) {
+        match self {
+            Error::TopicNotFound => (StatusCode::NOT_FOUND, 40401),
+            Error::PartitionNotFound => (StatusCode::NOT_FOUND, 40402),
+            Error::ConsumerInstanceNotFound => (StatusCode::NOT_FOUND, 40403),
+            Error::GroupNotFound | Error::ClusterNotFound(_) | Error::NotFound => (StatusCode::NOT_FOUND, 404),
+            Error::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, 405),
+            Error::ConsumerFormatMismatch => (StatusCode::NOT_ACCEPTABLE, 40601),
+            Error::ConsumerAlreadyExists => (StatusCode::CONFLICT, 40902),
+            Error::Conflict(_) => (StatusCode::CONFLICT, 409),
+            Error::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, 415),
+            Error::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, 413),
+            Error::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, 422),
+            Error::InvalidConsumerConfig(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42204),
+            Error::RecordTooLarge(_) => (StatusCode::UNPROCESSABLE_ENTITY, 42206),
+            Error::BadRequest(_) => (StatusCode::BAD_REQUEST, 400),
+            Error::Unauthorized => (StatusCode::UNAUTHORIZED, 401),
+            Error::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, 429),
+            Error::KafkaRetriable(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50003),
+            Error::Kafka(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50002),
+            Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, 500),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), error = %self, "HTTP request failed");
+        }
+        let body = serde_json::json!({ "error_code": code, "message": self.to_string() });
+        let mut response = (status, axum::Json(body)).into_response();
+        if matches!(self, Error::Unauthorized) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"strand\", charset=\"UTF-8\""),
+            );
+        }
+        response
+    }
+}
