@@ -10,7 +10,9 @@
 #      AdminClient against the release binary;
 #   3. tests/interop/run.sh: kcat, confluent-kafka and kafka-python round trips,
 #      the admin clients of confluent-kafka, kafka-python and kafkajs, and kcat
-#      over SSL, SASL_PLAINTEXT and SASL_SSL (tests/interop/security.sh).
+#      over SSL, SASL_PLAINTEXT and SASL_SSL (tests/interop/security.sh);
+#   4. tests/http/run.sh: the HTTP listener (REST Proxy API v2/v3, /strand/v1)
+#      with curl and Python requests, Kafka clients on the same topics and groups.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,3 +40,4 @@ cargo build --release --locked --bins
 cargo test --release --locked
 STRAND_BIN="$PWD/target/release/strand" mvn -B -ntp -f tests/java/pom.xml test
 STRAND_BIN=target/release/strand bash tests/interop/run.sh
+STRAND_BIN=target/release/strand bash tests/http/run.sh
