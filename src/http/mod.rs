@@ -15,12 +15,16 @@
 //! groups through the same `Broker` the Kafka listener serves, so records
 //! produced here are Kafka record batches any Kafka client reads.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
 use axum::Router;
+use futures_util::FutureExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -122,12 +126,28 @@ async fn connection(stream: tokio::net::TcpStream, peer: SocketAddr, router: Rou
     }
 }
 
+/// The text a panic was raised with, when it is text.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic.downcast_ref::<&str>().copied().or_else(|| panic.downcast_ref::<String>().map(String::as_str)).unwrap_or("")
+}
+
 async fn serve_connection<I>(io: I, peer: SocketAddr, router: Router)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-        router.clone().oneshot(request.map(axum::body::Body::new))
+        let answer = router.clone().oneshot(request.map(axum::body::Body::new));
+        // A handler that panics answers 500 (the REST Proxy's internal error)
+        // and the connection lives on, instead of the client seeing a reset.
+        async move {
+            match AssertUnwindSafe(answer).catch_unwind().await {
+                Ok(answered) => answered,
+                Err(panic) => {
+                    tracing::error!(%peer, panic = panic_message(panic.as_ref()), "HTTP handler panicked");
+                    Ok::<_, Infallible>(RestError::Internal("the request's handler failed".into()).into_response())
+                }
+            }
+        }
     });
     let served = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -136,5 +156,42 @@ where
         .await;
     if let Err(e) = served {
         tracing::debug!(%peer, error = %e, "HTTP connection ended with an error");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn boom() -> &'static str {
+        panic!("a handler bug")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_and_the_connection_serves_on() {
+        let router = Router::new().route("/panic", get(boom)).route("/ok", get(|| async { "fine" }));
+        let (_running, stop) = watch::channel(false);
+        let addr = serve("127.0.0.1:0", router, None, stop).await.expect("bind on loopback");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        // Two requests on one connection: the second is answered after the first panicked.
+        stream
+            .write_all(
+                b"GET /panic HTTP/1.1\r\nHost: t\r\n\r\nGET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+            )
+            .await
+            .expect("write");
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+            .await
+            .expect("answered within 10 s")
+            .expect("read");
+        let answer = String::from_utf8_lossy(&answer);
+        let first = answer.find("HTTP/1.1 500").expect("the panic answered 500");
+        let second = answer.find("HTTP/1.1 200").expect("the next request answered 200");
+        assert!(first < second, "{answer}");
+        assert!(answer.contains(r#""error_code":500"#), "{answer}");
+        assert!(answer.ends_with("fine"), "{answer}");
     }
 }

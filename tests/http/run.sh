@@ -147,6 +147,35 @@ start_strand main --topic events --topic two:2
 
 # Basic auth, HTTPS, limits, fuzzing (auth_tls.py, fuzz.sh)
 
+# metrics_addr NAME: the metrics listener's host:port from broker NAME's log.
+metrics_addr() {
+    sed -e 's/\x1b\[[0-9;]*m//g' "$WORK/$1/broker.log" | grep -m1 'serving metrics' |
+        sed -n 's/.*[[:space:]]addr=\(127\.0\.0\.1:[0-9][0-9]*\).*/\1/p'
+}
+# A CA and a server certificate for localhost/127.0.0.1 it signed (what an
+# operator makes with openssl, as the README shows), and a users file.
+PKI="$WORK/pki"
+mkdir -p "$PKI"
+(
+    cd "$PKI"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=strand-test-ca -keyout ca.key -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem
+    printf '# test users\nalice:alice-secret\nbob:pass:with:colons\n' >users
+) >"$PKI/openssl.log" 2>&1 || { log "openssl failed:"; cat "$PKI/openssl.log" >&2; exit 1; }
+TOPICS=(--topic events --topic two:2 --topic over-tls)
+start_strand basic "${TOPICS[@]}" --sasl-mechanisms PLAIN --users-file "$PKI/users"
+start_strand tls "${TOPICS[@]}" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key"
+start_strand tlsauth "${TOPICS[@]}" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+    --sasl-mechanisms SCRAM-SHA-256 --users-file "$PKI/users"
+check "auth: off without SASL" "$PY" "$HERE/auth_tls.py" off "$main_HTTP"
+check "auth: Basic with SASL users, failures counted" "$PY" "$HERE/auth_tls.py" basic "$basic_HTTP" "$(metrics_addr basic)"
+check "tls: HTTPS with the Kafka certificate, plain HTTP refused" \
+    "$PY" "$HERE/auth_tls.py" https "$tls_HTTP" "$tls_KAFKA" "$(metrics_addr tls)" "$PKI/ca.pem"
+check "tls: HTTPS with Basic auth, SASL_SSL Kafka client" \
+    "$PY" "$HERE/auth_tls.py" https "$tlsauth_HTTP" "$tlsauth_KAFKA" "$(metrics_addr tlsauth)" "$PKI/ca.pem" alice:alice-secret
+
 check "broker still running after all checks" kill -0 "$main_PID"
 
 echo "$PASSED passed, $FAILED failed"
