@@ -4,6 +4,8 @@ use axum::Router;
 
 use super::Rest;
 
+pub mod consumers;
+
 pub fn router() -> Router<Rest> {
-    Router::new()
+    Router::new().merge(consumers::router())
 }
