@@ -140,6 +140,17 @@ start_strand main --topic events --topic two:2
 # v2 topics and produce (produce.py, curl_produce.sh)
 
 # v2 consumers (consumers.py)
+for c in kafka_produces_rest_reads_binary_and_json max_bytes_bounds_a_response \
+    rest_and_kafka_consumer_split_two_partitions commit_and_committed_offsets \
+    positions_beginning_end_and_seek auto_offset_reset_by_duration errors_as_the_rest_proxy_gives_them; do
+    check "v2 consumers: ${c//_/ }" "$PY" "$HERE/consumers.py" "$c" "$main_KAFKA" "$main_HTTP"
+done
+EXPIRY_CHECK="v2 consumers: idle instances expire and leave their group, at most http_max_consumer_instances"
+if [[ -z "${HTTP_ONLY:-}" || $EXPIRY_CHECK =~ $HTTP_ONLY ]]; then
+    start_strand expiry --consumer-instance-timeout-ms 2000 --http-max-consumer-instances 3
+    check "$EXPIRY_CHECK" \
+        "$PY" "$HERE/consumers.py" idle_instances_expire_and_leave_their_group "$expiry_KAFKA" "$expiry_HTTP"
+fi
 
 # v3 (v3.py)
 

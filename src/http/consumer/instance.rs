@@ -1,0 +1,493 @@
+//! One REST consumer instance: what it consumes (a subscription that makes it
+//! a member of its group, or partitions assigned by hand), where it is in each
+//! partition (its positions), and how it commits.
+//!
+//! As in a Kafka consumer, subscribing and assigning are exclusive
+//! (`IllegalStateException` there, 409 here). A subscription hands the topics
+//! to the group member task (`member`), which joins the group and reports each
+//! generation's partitions back through [`Instance::assigned`]; between a
+//! rebalance's start and its end the instance owns nothing. Positions follow
+//! Kafka's eager protocol: a partition the new generation does not give back
+//! loses its position, one it keeps keeps it, and a partition without a
+//! position starts from the group's committed offset, else from
+//! `auto.offset.reset` (`reset`).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{watch, Notify};
+
+use super::config::{InstanceConfig, OffsetReset};
+use super::range::Assignment;
+use crate::broker::Broker;
+use crate::group::{self, CommittedOffset, TopicPartition};
+use crate::http::RestError;
+
+/// A topic and partition, as the REST bodies name them.
+pub type Partition = (String, i32);
+
+/// What the instance consumes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Consuming {
+    Nothing,
+    /// Subscribed: the group decides the partitions.
+    Subscribed(Subscription),
+    /// `POST .../assignments`: these partitions, no group membership (Kafka's
+    /// `assign()`), commits as a simple group's.
+    Assigned(BTreeSet<Partition>),
+}
+
+/// The topics a subscription names, or a pattern resolved at each rebalance.
+#[derive(Clone, Debug)]
+pub enum Subscription {
+    Topics(Vec<String>),
+    /// Matched against whole topic names, as Java's `Pattern.matches`.
+    Pattern(regex::Regex),
+}
+
+impl PartialEq for Subscription {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Subscription::Topics(a), Subscription::Topics(b)) => a == b,
+            (Subscription::Pattern(a), Subscription::Pattern(b)) => a.as_str() == b.as_str(),
+            _ => false,
+        }
+    }
+}
+impl Eq for Subscription {}
+
+impl Subscription {
+    /// The topics it names now: a pattern's matches among the broker's topics.
+    pub fn topics(&self, broker: &Broker) -> Vec<String> {
+        match self {
+            Subscription::Topics(topics) => topics.clone(),
+            Subscription::Pattern(pattern) => {
+                let mut topics: Vec<String> =
+                    broker.topics.all().iter().map(|t| t.name.clone()).filter(|name| pattern.is_match(name)).collect();
+                topics.sort();
+                topics
+            }
+        }
+    }
+}
+
+/// The group generation the member task last completed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub generation_id: i32,
+    pub member_id: String,
+}
+
+struct State {
+    consuming: Consuming,
+    /// Set while subscribed and a generation is complete.
+    membership: Option<Membership>,
+    /// The partitions owned now (the group's, or the hand-assigned ones).
+    owned: BTreeSet<Partition>,
+    /// Next offset to return, per owned partition that has started.
+    positions: HashMap<Partition, i64>,
+    /// What auto-commit last committed, so an idle instance does not commit again.
+    auto_committed: HashMap<Partition, i64>,
+    /// Bumped on every change of `owned`, so a read that raced a rebalance is dropped.
+    epoch: u64,
+    /// The member task's subscription feed; dropping it ends the task.
+    member: Option<watch::Sender<Option<Subscription>>>,
+    /// Which member task is the current one: a task that is still leaving
+    /// after an unsubscribe must not touch a newer subscription's state.
+    task: u64,
+    last_used: Instant,
+    /// Where the next records request starts among the owned partitions, so a
+    /// busy partition does not starve the others under `max_bytes`.
+    rotation: usize,
+    closed: bool,
+}
+
+pub struct Instance {
+    pub group: String,
+    pub name: String,
+    pub config: InstanceConfig,
+    state: Mutex<State>,
+    /// Woken when the owned partitions change, so a waiting read looks again.
+    pub changed: Notify,
+    /// One records request at a time per instance, as the REST Proxy reads
+    /// through its one Kafka consumer.
+    pub reading: tokio::sync::Mutex<()>,
+}
+
+/// A read's view of the instance: the owned partitions with their positions.
+pub struct Snapshot {
+    pub epoch: u64,
+    pub partitions: Vec<(Partition, Option<i64>)>,
+}
+
+impl Instance {
+    pub fn new(group: String, name: String, config: InstanceConfig) -> Self {
+        Instance {
+            group,
+            name,
+            config,
+            state: Mutex::new(State {
+                consuming: Consuming::Nothing,
+                membership: None,
+                owned: BTreeSet::new(),
+                positions: HashMap::new(),
+                auto_committed: HashMap::new(),
+                epoch: 0,
+                member: None,
+                task: 0,
+                last_used: Instant::now(),
+                rotation: 0,
+                closed: false,
+            }),
+            changed: Notify::new(),
+            reading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Marks the instance used now: idle expiry counts from here.
+    pub fn touch(&self) {
+        self.lock().last_used = Instant::now();
+    }
+
+    pub fn idle_for(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.lock().last_used)
+    }
+
+    pub fn consuming(&self) -> Consuming {
+        self.lock().consuming.clone()
+    }
+
+    pub fn owned(&self) -> BTreeSet<Partition> {
+        self.lock().owned.clone()
+    }
+
+    pub fn membership(&self) -> Option<Membership> {
+        self.lock().membership.clone()
+    }
+
+    /// Subscribes, starting the group member task through `start` when there
+    /// is none (it gets the feed), or handing it the new subscription.
+    pub fn subscribe(
+        &self,
+        subscription: Subscription,
+        start: impl FnOnce(u64, watch::Receiver<Option<Subscription>>),
+    ) -> Result<(), RestError> {
+        let mut state = self.lock();
+        if matches!(state.consuming, Consuming::Assigned(_)) {
+            return Err(RestError::Conflict(
+                "Subscription to topics, partitions and pattern are mutually exclusive: this instance has partitions assigned".into(),
+            ));
+        }
+        state.consuming = Consuming::Subscribed(subscription.clone());
+        match &state.member {
+            Some(feed) => {
+                feed.send_replace(Some(subscription));
+            }
+            None => {
+                let (feed, rx) = watch::channel(Some(subscription));
+                state.member = Some(feed);
+                state.task += 1;
+                start(state.task, rx);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the subscription or the manual assignment: commits what was read
+    /// if auto-commit is on (while still the group's member), then lets the
+    /// member task leave the group.
+    pub async fn unsubscribe(&self, broker: &Broker) {
+        let (feed, due) = {
+            let mut state = self.lock();
+            let due = self.auto_commit_due(&mut state);
+            let subscribed = matches!(state.consuming, Consuming::Subscribed(_));
+            let membership = match state.membership.take() {
+                membership if subscribed => membership,
+                _ => Some(Membership { generation_id: -1, member_id: String::new() }),
+            };
+            state.consuming = Consuming::Nothing;
+            set_owned(&mut state, BTreeSet::new());
+            (state.member.take(), membership.zip(due))
+        };
+        if let Some((membership, due)) = due {
+            if let Err(e) = commit_as(broker, &self.group, &membership, due, None).await {
+                tracing::debug!(group = %self.group, instance = %self.name, error = %e, "final auto-commit failed");
+            }
+        }
+        if let Some(feed) = feed {
+            feed.send_replace(None);
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// Kafka's `assign()`: these partitions from now on, without the group.
+    pub fn assign(&self, partitions: BTreeSet<Partition>) -> Result<(), RestError> {
+        let mut state = self.lock();
+        if matches!(state.consuming, Consuming::Subscribed(_)) {
+            return Err(RestError::Conflict(
+                "Subscription to topics, partitions and pattern are mutually exclusive: this instance is subscribed".into(),
+            ));
+        }
+        state.consuming = Consuming::Assigned(partitions.clone());
+        set_owned(&mut state, partitions);
+        drop(state);
+        self.changed.notify_waiters();
+        Ok(())
+    }
+
+    /// The member task: a rebalance begins; nothing is owned until it ends.
+    /// Returns what auto-commit should commit first, with the generation it
+    /// belongs to (Kafka's consumer commits before it rejoins).
+    pub fn rebalance_begins(&self, task: u64) -> Option<(Membership, Vec<(Partition, i64)>)> {
+        let mut state = self.lock();
+        if state.task != task || !matches!(state.consuming, Consuming::Subscribed(_)) {
+            return None;
+        }
+        let pending = self.auto_commit_due(&mut state);
+        let membership = state.membership.take();
+        set_owned(&mut state, BTreeSet::new());
+        drop(state);
+        self.changed.notify_waiters();
+        Some((membership?, pending?))
+    }
+
+    /// The member task: generation `membership` gave this instance `assignment`.
+    /// Ignored if the subscription ended meanwhile.
+    pub fn assigned(&self, task: u64, membership: Membership, assignment: &Assignment) {
+        let mut state = self.lock();
+        if state.task != task || !matches!(state.consuming, Consuming::Subscribed(_)) {
+            return;
+        }
+        let owned = assignment
+            .iter()
+            .flat_map(|(topic, partitions)| partitions.iter().map(move |p| (topic.clone(), *p)))
+            .collect();
+        state.membership = Some(membership);
+        set_owned(&mut state, owned);
+        drop(state);
+        self.changed.notify_waiters();
+    }
+
+    /// The owned partitions and their positions, starting at the rotation point.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut state = self.lock();
+        let mut partitions: Vec<(Partition, Option<i64>)> =
+            state.owned.iter().map(|p| (p.clone(), state.positions.get(p).copied())).collect();
+        if !partitions.is_empty() {
+            let start = state.rotation % partitions.len();
+            partitions.rotate_left(start);
+            state.rotation = state.rotation.wrapping_add(1);
+        }
+        Snapshot { epoch: state.epoch, partitions }
+    }
+
+    /// Stores new positions if nothing changed ownership since `epoch`; false if it did.
+    pub fn advance(&self, epoch: u64, positions: &[(Partition, i64)]) -> bool {
+        let mut state = self.lock();
+        if state.epoch != epoch {
+            return false;
+        }
+        for (partition, offset) in positions {
+            state.positions.insert(partition.clone(), *offset);
+        }
+        true
+    }
+
+    /// Kafka's `seek()`: only on owned partitions (Kafka's "No current
+    /// assignment for partition").
+    pub fn seek(&self, positions: &[(Partition, i64)]) -> Result<(), RestError> {
+        let mut state = self.lock();
+        if let Some((missing, _)) = positions.iter().find(|(p, _)| !state.owned.contains(p)) {
+            return Err(RestError::Conflict(format!(
+                "No current assignment for partition {}-{}",
+                missing.0, missing.1
+            )));
+        }
+        for (partition, offset) in positions {
+            state.positions.insert(partition.clone(), *offset);
+        }
+        Ok(())
+    }
+
+    /// The positions of the owned partitions that have one (what "commit
+    /// everything read so far" commits).
+    pub fn positions(&self) -> Vec<(Partition, i64)> {
+        let state = self.lock();
+        let mut positions: Vec<_> = state
+            .owned
+            .iter()
+            .filter_map(|p| state.positions.get(p).map(|offset| (p.clone(), *offset)))
+            .collect();
+        positions.sort();
+        positions
+    }
+
+    /// The positions auto-commit has not committed yet, marked committed; `None`
+    /// without auto-commit or with nothing new.
+    fn auto_commit_due(&self, state: &mut State) -> Option<Vec<(Partition, i64)>> {
+        if !self.config.auto_commit {
+            return None;
+        }
+        let due: Vec<(Partition, i64)> = state
+            .owned
+            .iter()
+            .filter_map(|p| state.positions.get(p).map(|offset| (p.clone(), *offset)))
+            .filter(|(p, offset)| state.auto_committed.get(p) != Some(offset))
+            .collect();
+        if due.is_empty() {
+            return None;
+        }
+        for (p, offset) in &due {
+            state.auto_committed.insert(p.clone(), *offset);
+        }
+        Some(due)
+    }
+
+    /// Auto-commit before a read: what the previous reads returned.
+    pub async fn auto_commit(&self, broker: &Broker) {
+        let due = {
+            let mut state = self.lock();
+            self.auto_commit_due(&mut state)
+        };
+        if let Some(due) = due {
+            if let Err(e) = self.commit(broker, due, None).await {
+                tracing::debug!(group = %self.group, instance = %self.name, error = %e, "auto-commit failed");
+            }
+        }
+    }
+
+    /// Commits `offsets` (next offsets to read) for the instance's group: as
+    /// the current generation's member when subscribed, else as a simple
+    /// group's commit (generation -1), as Kafka's `commitSync` does.
+    pub async fn commit(
+        &self,
+        broker: &Broker,
+        offsets: Vec<(Partition, i64)>,
+        metadata: Option<Vec<Option<String>>>,
+    ) -> Result<(), RestError> {
+        let (generation_id, member_id) = {
+            let state = self.lock();
+            match (&state.consuming, &state.membership) {
+                (Consuming::Subscribed(_), Some(m)) => (m.generation_id, m.member_id.clone()),
+                (Consuming::Subscribed(_), None) => {
+                    return Err(RestError::Conflict(
+                        "The group is rebalancing; commit again once the instance has its partitions".into(),
+                    ))
+                }
+                _ => (-1, String::new()),
+            }
+        };
+        commit_as(broker, &self.group, &Membership { generation_id, member_id }, offsets, metadata).await
+    }
+
+    /// The position a partition without one starts at: the committed offset,
+    /// else `auto.offset.reset`.
+    pub fn initial_position(&self, broker: &Broker, partition: &Partition) -> Result<i64, RestError> {
+        let tp = TopicPartition { topic: partition.0.clone(), partition: partition.1 };
+        let committed = broker.groups.committed(&self.group, Some(&[tp]));
+        if let Some((_, Some(CommittedOffset { offset, .. }))) = committed.first() {
+            if *offset >= 0 {
+                return Ok(*offset);
+            }
+        }
+        self.reset(broker, partition)
+    }
+
+    /// `auto.offset.reset` for a partition: also where a position that fell
+    /// out of the log (retention) goes.
+    pub fn reset(&self, broker: &Broker, partition: &Partition) -> Result<i64, RestError> {
+        let log = partition_log(broker, partition)?;
+        match self.config.offset_reset {
+            OffsetReset::Earliest => Ok(log.start_offset()),
+            OffsetReset::Latest => Ok(log.end_offset()),
+            OffsetReset::None => Err(RestError::Kafka(format!(
+                "Undefined offset with no reset policy for partition: {}-{}",
+                partition.0, partition.1
+            ))),
+            OffsetReset::ByDuration(duration) => {
+                let since = crate::now_ms().saturating_sub(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX));
+                match log.offset_for_timestamp(since) {
+                    Ok(Some(found)) => Ok(found.offset),
+                    Ok(None) => Ok(log.end_offset()),
+                    Err(e) => Err(RestError::Kafka(format!("cannot look up offsets by time: {e}"))),
+                }
+            }
+        }
+    }
+
+    /// Ends the instance: commits what was read if auto-commit is on, leaves
+    /// the group. Idempotent.
+    pub async fn close(&self, broker: &Broker) {
+        {
+            let mut state = self.lock();
+            if state.closed {
+                return;
+            }
+            state.closed = true;
+        }
+        self.unsubscribe(broker).await;
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+}
+
+fn set_owned(state: &mut State, owned: BTreeSet<Partition>) {
+    if state.owned != owned {
+        state.positions.retain(|p, _| owned.contains(p));
+        state.auto_committed.retain(|p, _| owned.contains(p));
+        state.owned = owned;
+        state.epoch += 1;
+    }
+}
+
+/// A partition's log, or 404 (40401 topic, 40402 partition).
+pub fn partition_log(broker: &Broker, partition: &Partition) -> Result<Arc<crate::log::Log>, RestError> {
+    let topic = broker.topics.get(&partition.0).ok_or(RestError::TopicNotFound)?;
+    topic.partition(partition.1).ok_or(RestError::PartitionNotFound)
+}
+
+/// Commits through the coordinator, so the offsets are the group's as any
+/// Kafka client's commit would be (and lag shows in the metrics).
+pub async fn commit_as(
+    broker: &Broker,
+    group: &str,
+    membership: &Membership,
+    offsets: Vec<(Partition, i64)>,
+    metadata: Option<Vec<Option<String>>>,
+) -> Result<(), RestError> {
+    let now = crate::now_ms();
+    let mut metadata = metadata.map(|m| m.into_iter());
+    let offsets = offsets
+        .into_iter()
+        .map(|((topic, partition), offset)| {
+            let metadata = metadata.as_mut().and_then(|m| m.next()).flatten();
+            (
+                TopicPartition { topic, partition },
+                CommittedOffset { offset, leader_epoch: -1, metadata, commit_timestamp: now },
+            )
+        })
+        .collect();
+    broker
+        .groups
+        .commit(group, membership.generation_id, &membership.member_id, None, offsets)
+        .await
+        .map_err(group_error)
+}
+
+/// A group error as the REST client sees it.
+pub fn group_error(e: group::Error) -> RestError {
+    match e {
+        group::Error::RebalanceInProgress | group::Error::IllegalGeneration | group::Error::UnknownMemberId => {
+            RestError::Conflict(format!("Commit cannot be completed: {e}; the group rebalanced, retry"))
+        }
+        group::Error::Store { .. } => RestError::KafkaRetriable(e.to_string()),
+        other => RestError::Kafka(other.to_string()),
+    }
+}
