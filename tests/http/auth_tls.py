@@ -221,6 +221,8 @@ def mode_https(https, kafka, metrics, ca, credentials=None):
     expect(rest_cert == kafka_cert, "the REST listener presents another certificate than the Kafka listener")
 
     session = requests.Session()
+    # Not the environment's CA bundle (REQUESTS_CA_BUNDLE would win over `verify`): the test CA only.
+    session.trust_env = False
     session.verify = ca
     if credentials:
         check_basic(f"https://{https}", metrics, session=session, user=credentials)

@@ -87,6 +87,8 @@ start_strand() {
     local name="$1" i kafka="" http=""
     shift
     mkdir -p "$WORK/$name"
+    # Created before the broker starts, so the first look below cannot race its open.
+    : >"$WORK/$name/broker.log"
     "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
         --data-dir "$WORK/$name/data" "$@" 2>"$WORK/$name/broker.log" &
     local pid=$!
@@ -156,36 +158,60 @@ fi
 
 # /strand/v1 query and stats (query.py)
 
-# Basic auth, HTTPS, limits, fuzzing (auth_tls.py, fuzz.sh)
+# Basic auth, HTTPS, limits, fuzzing (auth_tls.py, limits.py, fuzz.sh)
 
+# wanted REGEX: whether HTTP_ONLY selects any check matching REGEX (so brokers
+# only those checks use are not started for nothing).
+wanted() { [[ -z "${HTTP_ONLY:-}" ]] || grep -Eq -- "$HTTP_ONLY" <<<"$1"; }
 # metrics_addr NAME: the metrics listener's host:port from broker NAME's log.
 metrics_addr() {
     sed -e 's/\x1b\[[0-9;]*m//g' "$WORK/$1/broker.log" | grep -m1 'serving metrics' |
         sed -n 's/.*[[:space:]]addr=\(127\.0\.0\.1:[0-9][0-9]*\).*/\1/p'
 }
-# A CA and a server certificate for localhost/127.0.0.1 it signed (what an
-# operator makes with openssl, as the README shows), and a users file.
-PKI="$WORK/pki"
-mkdir -p "$PKI"
-(
-    cd "$PKI"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=strand-test-ca -keyout ca.key -out ca.pem
-    openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem
-    printf '# test users\nalice:alice-secret\nbob:pass:with:colons\n' >users
-) >"$PKI/openssl.log" 2>&1 || { log "openssl failed:"; cat "$PKI/openssl.log" >&2; exit 1; }
-TOPICS=(--topic events --topic two:2 --topic over-tls)
-start_strand basic "${TOPICS[@]}" --sasl-mechanisms PLAIN --users-file "$PKI/users"
-start_strand tls "${TOPICS[@]}" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key"
-start_strand tlsauth "${TOPICS[@]}" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
-    --sasl-mechanisms SCRAM-SHA-256 --users-file "$PKI/users"
-check "auth: off without SASL" "$PY" "$HERE/auth_tls.py" off "$main_HTTP"
-check "auth: Basic with SASL users, failures counted" "$PY" "$HERE/auth_tls.py" basic "$basic_HTTP" "$(metrics_addr basic)"
-check "tls: HTTPS with the Kafka certificate, plain HTTP refused" \
-    "$PY" "$HERE/auth_tls.py" https "$tls_HTTP" "$tls_KAFKA" "$(metrics_addr tls)" "$PKI/ca.pem"
-check "tls: HTTPS with Basic auth, SASL_SSL Kafka client" \
-    "$PY" "$HERE/auth_tls.py" https "$tlsauth_HTTP" "$tlsauth_KAFKA" "$(metrics_addr tlsauth)" "$PKI/ca.pem" alice:alice-secret
+AUTH_CHECKS=("auth: off without SASL" "auth: Basic with SASL users, failures counted"
+    "tls: HTTPS with the Kafka certificate, plain HTTP refused" "tls: HTTPS with Basic auth, SASL_SSL Kafka client")
+if wanted "$(printf '%s\n' "${AUTH_CHECKS[@]}")"; then
+    # A CA and a server certificate for localhost/127.0.0.1 it signed (what an
+    # operator makes with openssl, as the README shows), and a users file.
+    PKI="$WORK/pki"
+    mkdir -p "$PKI"
+    (
+        cd "$PKI"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=strand-test-ca -keyout ca.key -out ca.pem
+        openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem
+        printf '# test users\nalice:alice-secret\nbob:pass:with:colons\n' >users
+    ) >"$PKI/openssl.log" 2>&1 || { log "openssl failed:"; cat "$PKI/openssl.log" >&2; exit 1; }
+    TOPICS=(--topic events --topic two:2 --topic over-tls)
+    start_strand basic "${TOPICS[@]}" --sasl-mechanisms PLAIN --users-file "$PKI/users"
+    start_strand tls "${TOPICS[@]}" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key"
+    start_strand tlsauth "${TOPICS[@]}" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+        --sasl-mechanisms SCRAM-SHA-256 --users-file "$PKI/users"
+    check "${AUTH_CHECKS[0]}" "$PY" "$HERE/auth_tls.py" off "$main_HTTP"
+    check "${AUTH_CHECKS[1]}" "$PY" "$HERE/auth_tls.py" basic "$basic_HTTP" "$(metrics_addr basic)"
+    check "${AUTH_CHECKS[2]}" "$PY" "$HERE/auth_tls.py" https "$tls_HTTP" "$tls_KAFKA" "$(metrics_addr tls)" "$PKI/ca.pem"
+    check "${AUTH_CHECKS[3]}" "$PY" "$HERE/auth_tls.py" https "$tlsauth_HTTP" "$tlsauth_KAFKA" "$(metrics_addr tlsauth)" \
+        "$PKI/ca.pem" alice:alice-secret
+    check "auth/tls: brokers still running" kill -0 "$basic_PID" "$tls_PID" "$tlsauth_PID"
+fi
+LIMIT_CHECKS=(body_over_the_limit_is_413 records_over_the_limit_are_422 a_refused_request_appends_nothing
+    consumer_instances_over_the_limit_are_429)
+if wanted "$(printf 'limits: %s\n' "${LIMIT_CHECKS[@]//_/ }")"; then
+    # The numbers limits.py expects.
+    start_strand limits --topic events --topic two:2 --max-message-bytes 1000 --http-max-body-bytes 8192 \
+        --http-max-records-per-request 10 --http-max-consumer-instances 3
+    for c in "${LIMIT_CHECKS[@]}"; do
+        check "limits: ${c//_/ }" "$PY" "$HERE/limits.py" "$c" "$limits_KAFKA" "$limits_HTTP"
+    done
+    check "limits: broker still running, no panic" \
+        bash -c '! grep -n panicked "$1" && kill -0 "$2"' _ "$WORK/limits/broker.log" "$limits_PID"
+fi
+# The fuzzer (tests/http/fuzz.sh, schemathesis from /openapi.json) takes a few
+# minutes on its own broker; run it with FUZZ=1 here, or alone.
+if [[ -n "${FUZZ:-}" ]]; then
+    check "fuzz: schemathesis from /openapi.json, no 5xx, no crash" env STRAND_BIN="$STRAND_BIN" bash "$HERE/fuzz.sh"
+fi
 
 check "broker still running after all checks" kill -0 "$main_PID"
 
