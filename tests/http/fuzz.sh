@@ -101,17 +101,49 @@ for topic in events two; do
         --data '{"records":[{"key":"k","value":{"n":1}},{"value":"plain"}]}' "http://$HTTP/topics/$topic" || true
 done
 
+# A consumer instance subscribed to `events`, so the instance operations reach
+# their handlers, not only the 404 of a name the fuzzer made up.
+curl -sS --max-time 10 -o /dev/null -H 'Content-Type: application/vnd.kafka.v2+json' \
+    --data '{"name":"fuzz-c","format":"binary","auto.offset.reset":"earliest"}' "http://$HTTP/consumers/fuzz-g" || true
+curl -sS --max-time 10 -o /dev/null -H 'Content-Type: application/vnd.kafka.v2+json' \
+    --data '{"topics":["events"]}' "http://$HTTP/consumers/fuzz-g/instances/fuzz-c/subscription" || true
+CLUSTER="$(curl -sS --max-time 10 "http://$HTTP/v3/clusters" |
+    sed -n 's/.*"cluster_id" *: *"\([^"]*\)".*/\1/p' | head -n1 || true)"
+
 # --- fuzz ------------------------------------------------------------------------
+
+# Names that exist, drawn half of the time for their path parameters (the other
+# half is generated), so operations get past "not found" into their own logic.
+cat >"$WORK/schemathesis.toml" <<EOF
+[dictionaries]
+topics = { values = ["events", "two"] }
+partitions = { values = [0, 1] }
+groups = { values = ["fuzz-g"] }
+instances = { values = ["fuzz-c"] }
+clusters = { values = ["${CLUSTER:-no-cluster-id}"] }
+
+[parameters]
+"path.topic" = { dictionary = "topics", probability = 0.5 }
+"path.topic_name" = { dictionary = "topics", probability = 0.5 }
+"path.partition" = { dictionary = "partitions", probability = 0.5 }
+"path.partition_id" = { dictionary = "partitions", probability = 0.5 }
+"path.group" = { dictionary = "groups", probability = 0.5 }
+"path.consumer_group_id" = { dictionary = "groups", probability = 0.5 }
+"path.instance" = { dictionary = "instances", probability = 0.5 }
+"path.cluster_id" = { dictionary = "clusters", probability = 0.8 }
+EOF
 
 rc=0
 # The hard timeout is the last resort: schemathesis stops itself at MAX_TIME.
+# One worker: with two, hypothesis' threads hit CPython 3.11's non-thread-safe
+# ast.parse ("AST constructor recursion depth mismatch"), a fuzzer error.
 timeout --kill-after=10 $((MAX_TIME + 120)) \
-    "$STRAND_FUZZ_VENV/bin/schemathesis" run "http://$HTTP/openapi.json" \
+    "$STRAND_FUZZ_VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "http://$HTTP/openapi.json" \
     --checks "$CHECKS" \
     --max-examples "$MAX_EXAMPLES" \
     --max-time "$MAX_TIME" \
     --seed "$SEED" \
-    --workers 2 \
+    --workers 1 \
     --request-timeout 30 \
     --suppress-health-check all \
     --no-color \
