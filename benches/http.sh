@@ -158,7 +158,7 @@ EOF
 # kafka_run: kcat produces KAFKA_RECORDS values from a file, timed to its exit (after its flush).
 kafka_run() {
     local file="$WORK/values.txt"
-    yes "$VALUE" | head -n "$KAFKA_RECORDS" >"$file"
+    awk -v n="$KAFKA_RECORDS" -v v="$VALUE" 'BEGIN { for (i = 0; i < n; i++) print v }' >"$file"
     # Warm-up: the topic's leader known, the connection up.
     printf '%s\n' "$VALUE" | kcat -P -b "$KAFKA" -t kafka -X linger.ms=5
     local start_offset cpu0 cpu1 t0 t1
