@@ -7,9 +7,19 @@
 //! status for the generic ones (a wrong content type is `415`, an unparsable
 //! body `422`), which is what its clients and Redpanda's HTTP Proxy match on.
 //! Handlers return `Error`; they never pick a status or a code themselves.
+//! What axum answers on its own before a handler runs (a path segment that is
+//! not UTF-8, a query string or path parameter that does not deserialize) is
+//! plain text; `json_errors` passes those through this map too, so a client
+//! parses every error the same way.
 
+use axum::extract::Request;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+/// How much of a plain-text rejection's body becomes the JSON error's message.
+const REJECTION_TEXT_LIMIT: usize = 4096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -60,6 +70,10 @@ pub enum Error {
     Kafka(String),
     #[error("Internal Server Error: {0}")]
     Internal(String),
+    /// An HTTP status none of the above stands for, with the bare status as
+    /// its code (the REST Proxy's generic errors).
+    #[error("{message}")]
+    Status { status: StatusCode, message: String },
 }
 
 impl Error {
@@ -85,8 +99,45 @@ impl Error {
             Error::KafkaRetriable(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50003),
             Error::Kafka(_) => (StatusCode::INTERNAL_SERVER_ERROR, 50002),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, 500),
+            Error::Status { status, .. } => (*status, u32::from(status.as_u16())),
         }
     }
+
+    /// The error for an answer that has only a status and a text, as axum's
+    /// own rejections do.
+    pub fn from_status(status: StatusCode, text: String) -> Error {
+        match status {
+            StatusCode::BAD_REQUEST => Error::BadRequest(text),
+            StatusCode::UNAUTHORIZED => Error::Unauthorized,
+            StatusCode::NOT_FOUND => Error::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => Error::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => Error::BodyTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::UnsupportedMediaType(text),
+            StatusCode::UNPROCESSABLE_ENTITY => Error::Unprocessable(text),
+            StatusCode::TOO_MANY_REQUESTS => Error::TooManyRequests(text),
+            StatusCode::INTERNAL_SERVER_ERROR => Error::Internal(text),
+            status => Error::Status { status, message: text },
+        }
+    }
+}
+
+/// Middleware: an error answer that is not JSON (axum's plain-text
+/// rejections) is answered as `Error::from_status` of its status and text.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), REJECTION_TEXT_LIMIT).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).trim().to_owned();
+    let text = if text.is_empty() { status.canonical_reason().unwrap_or("").to_owned() } else { text };
+    Error::from_status(status, text).into_response()
 }
 
 impl IntoResponse for Error {

@@ -76,7 +76,7 @@ impl Rest {
 }
 
 /// The REST API's routes, behind Basic auth when `users` is given, under the
-/// body limit.
+/// body limit, every error answered as JSON.
 pub fn rest_router(rest: Rest, users: Option<Arc<Users>>) -> Router {
     let limit = usize::try_from(rest.broker.config.http_max_body_bytes).unwrap_or(usize::MAX);
     let router = Router::new()
@@ -87,7 +87,8 @@ pub fn rest_router(rest: Rest, users: Option<Arc<Users>>) -> Router {
         .fallback(|| async { RestError::NotFound })
         .method_not_allowed_fallback(|| async { RestError::MethodNotAllowed })
         .with_state(rest)
-        .layer(DefaultBodyLimit::max(limit));
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(error::json_errors));
     match users {
         Some(users) => router.layer(axum::middleware::from_fn_with_state(users, auth::basic)),
         None => router,
@@ -179,6 +180,42 @@ mod tests {
 
     async fn boom() -> &'static str {
         panic!("a handler bug")
+    }
+
+    #[tokio::test]
+    async fn axum_rejections_are_answered_as_rest_errors() {
+        use axum::extract::Path;
+        let router = Router::new()
+            .route("/n/{n}", get(|Path(n): Path<u32>| async move { n.to_string() }))
+            .layer(axum::middleware::from_fn(error::json_errors));
+        let answer = |uri: &'static str| {
+            let router = router.clone();
+            async move {
+                let response = router
+                    .oneshot(hyper::Request::get(uri).body(axum::body::Body::empty()).expect("request"))
+                    .await
+                    .expect("infallible");
+                let status = response.status();
+                let content_type =
+                    response.headers().get("content-type").map(|v| v.to_str().expect("ascii").to_owned());
+                let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+                (status, content_type, String::from_utf8(body.to_vec()).expect("utf-8"))
+            }
+        };
+        let (status, content_type, body) = answer("/n/abc").await;
+        assert_eq!(status, 400);
+        assert_eq!(content_type.as_deref(), Some("application/json"));
+        let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(body["error_code"], 400);
+        assert!(body["message"].as_str().expect("message").contains("abc"), "{body}");
+        let (status, _, body) = answer("/n/%ff").await;
+        assert_eq!(status, 400);
+        assert!(body.contains(r#""error_code":400"#), "{body}");
+        // Answers that are not errors pass untouched.
+        assert_eq!(
+            answer("/n/7").await,
+            (axum::http::StatusCode::OK, Some("text/plain; charset=utf-8".into()), "7".into())
+        );
     }
 
     #[tokio::test]

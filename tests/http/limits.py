@@ -23,6 +23,9 @@ Checks:
   partition of `two`.
 - consumer_instances_over_the_limit_are_429: past --http-max-consumer-instances
   a new instance is 429 (in any group); deleting one frees its place.
+- every_error_is_a_json_error: malformed requests (a path segment that is not
+  UTF-8, a body that is not JSON, a wrong content type, an unknown method or
+  path) are 4xx with the REST Proxy's JSON error body, never axum's plain text.
 """
 
 import base64
@@ -236,6 +239,24 @@ def consumer_instances_over_the_limit_are_429(kafka, http):
             requests.delete(f"http://{http}/consumers/{group}/instances/{name}", headers={"Content-Type": V2}, timeout=TIMEOUT)
 
 
+def every_error_is_a_json_error(kafka, http):
+    base = f"http://{http}"
+    cases = [
+        ("GET", "/topics/%ff", None, None, 400),
+        ("GET", "/topics/events/partitions/%ff%fe", None, None, 400),
+        ("GET", "/consumers/%ff/instances/x/records", None, None, 400),
+        ("POST", "/topics/events", b"{not json", BINARY, 422),
+        ("POST", "/topics/events", b'{"records":[]}', "text/plain", 415),
+        ("POST", "/topics/events", b'{"records":[{"value":"eA=="}]}', None, 415),
+        ("PATCH", "/topics", None, None, 405),
+        ("GET", "/no/such/path", None, None, 404),
+    ]
+    for method, path, body, content_type, status in cases:
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = requests.request(method, base + path, data=body, headers=headers, timeout=TIMEOUT)
+        expect_error(response, status, f"{method} {path}")
+
+
 CHECKS = {
     f.__name__: f
     for f in [
@@ -243,6 +264,7 @@ CHECKS = {
         records_over_the_limit_are_422,
         a_refused_request_appends_nothing,
         consumer_instances_over_the_limit_are_429,
+        every_error_is_a_json_error,
     ]
 }
 

@@ -196,7 +196,7 @@ if wanted "$(printf '%s\n' "${AUTH_CHECKS[@]}")"; then
     check "auth/tls: brokers still running" kill -0 "$basic_PID" "$tls_PID" "$tlsauth_PID"
 fi
 LIMIT_CHECKS=(body_over_the_limit_is_413 records_over_the_limit_are_422 a_refused_request_appends_nothing
-    consumer_instances_over_the_limit_are_429)
+    consumer_instances_over_the_limit_are_429 every_error_is_a_json_error)
 if wanted "$(printf 'limits: %s\n' "${LIMIT_CHECKS[@]//_/ }")"; then
     # The numbers limits.py expects.
     start_strand limits --topic events --topic two:2 --max-message-bytes 1000 --http-max-body-bytes 8192 \

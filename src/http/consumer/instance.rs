@@ -230,7 +230,8 @@ impl Instance {
         let mut state = self.lock();
         if matches!(state.consuming, Consuming::Subscribed(_)) {
             return Err(RestError::Conflict(
-                "Subscription to topics, partitions and pattern are mutually exclusive: this instance is subscribed".into(),
+                "Subscription to topics, partitions and pattern are mutually exclusive: this instance is subscribed"
+                    .into(),
             ));
         }
         state.consuming = Consuming::Assigned(partitions.clone());
@@ -318,11 +319,8 @@ impl Instance {
     /// everything read so far" commits).
     pub fn positions(&self) -> Vec<(Partition, i64)> {
         let state = self.lock();
-        let mut positions: Vec<_> = state
-            .owned
-            .iter()
-            .filter_map(|p| state.positions.get(p).map(|offset| (p.clone(), *offset)))
-            .collect();
+        let mut positions: Vec<_> =
+            state.owned.iter().filter_map(|p| state.positions.get(p).map(|offset| (p.clone(), *offset))).collect();
         positions.sort();
         positions
     }

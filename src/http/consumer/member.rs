@@ -181,6 +181,9 @@ fn leader_assignments(broker: &Broker, members: &[group::JoinedMember]) -> Vec<M
         .collect();
     let plan = range::assign(&subscriptions, |topic| broker.topics.get(topic).map(|t| t.partition_count()));
     plan.into_iter()
-        .map(|(member_id, assignment)| MemberAssignment { member_id, assignment: range::encode_assignment(&assignment) })
+        .map(|(member_id, assignment)| MemberAssignment {
+            member_id,
+            assignment: range::encode_assignment(&assignment),
+        })
         .collect()
 }
