@@ -292,7 +292,11 @@ mod tests {
     #[test]
     fn a_batch_holds_every_record_in_order() {
         let records = vec![
-            OutRecord { key: Some(Bytes::from_static(b"k")), value: Some(Bytes::from_static(b"v1")), ..Default::default() },
+            OutRecord {
+                key: Some(Bytes::from_static(b"k")),
+                value: Some(Bytes::from_static(b"v1")),
+                ..Default::default()
+            },
             OutRecord {
                 value: Some(Bytes::from_static(b"v2")),
                 headers: vec![("h".into(), Some(Bytes::from_static(b"x")))],
