@@ -76,7 +76,8 @@ impl OffsetReset {
 /// future starts nowhere). Years, months and weeks are not durations to Java
 /// either.
 pub fn parse_iso_duration(text: &str) -> Result<Duration, String> {
-    let invalid = || format!("Invalid ISO-8601 duration {text:?} in auto.offset.reset (expected e.g. PT1H, P1DT12H, PT30.5S)");
+    let invalid =
+        || format!("Invalid ISO-8601 duration {text:?} in auto.offset.reset (expected e.g. PT1H, P1DT12H, PT30.5S)");
     let upper = text.to_ascii_uppercase();
     let rest = upper.strip_prefix('P').ok_or_else(invalid)?;
     let (days_part, time_part) = match rest.split_once('T') {
@@ -184,7 +185,7 @@ impl InstanceConfig {
             }
             None => None,
         };
-        let format = match request.format.as_deref().unwrap_or("binary") {
+        let format = match request.format.as_deref().unwrap_or("binary").to_ascii_lowercase().as_str() {
             "binary" => Format::Binary,
             "json" => Format::Json,
             other => {

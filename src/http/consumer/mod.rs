@@ -80,8 +80,11 @@ impl Consumers {
 
     /// The instance, marked used; 404 (40403) when there is none.
     pub fn get(&self, group: &str, name: &str) -> Result<Arc<Instance>, RestError> {
-        let instance =
-            self.lock().get(&(group.to_owned(), name.to_owned())).cloned().ok_or(RestError::ConsumerInstanceNotFound)?;
+        let instance = self
+            .lock()
+            .get(&(group.to_owned(), name.to_owned()))
+            .cloned()
+            .ok_or(RestError::ConsumerInstanceNotFound)?;
         instance.touch();
         Ok(instance)
     }

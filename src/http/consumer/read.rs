@@ -224,7 +224,10 @@ mod tests {
         let binary = embed(Format::Binary, &p, 7, Some(b"k"), Some(b"\x00\xff")).unwrap();
         assert_eq!(binary, json!({"topic": "events", "key": "aw==", "value": "AP8=", "partition": 0, "offset": 7}));
         let document = embed(Format::Json, &p, 8, None, Some(br#"{"a":[1,2]}"#)).unwrap();
-        assert_eq!(document, json!({"topic": "events", "key": null, "value": {"a": [1, 2]}, "partition": 0, "offset": 8}));
+        assert_eq!(
+            document,
+            json!({"topic": "events", "key": null, "value": {"a": [1, 2]}, "partition": 0, "offset": 8})
+        );
         assert!(matches!(embed(Format::Json, &p, 9, None, Some(b"not json")), Err(RestError::Unprocessable(_))));
     }
 

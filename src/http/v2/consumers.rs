@@ -267,8 +267,11 @@ async fn assignments(
 ) -> Result<Response, RestError> {
     let (group, name) = path(names)?;
     let instance = rest.consumers.get(&group, &name)?;
-    let partitions: Vec<Value> =
-        instance.owned().into_iter().map(|(topic, partition)| json!({"topic": topic, "partition": partition})).collect();
+    let partitions: Vec<Value> = instance
+        .owned()
+        .into_iter()
+        .map(|(topic, partition)| json!({"topic": topic, "partition": partition}))
+        .collect();
     Ok(v2(json!({ "partitions": partitions })))
 }
 
@@ -317,10 +320,8 @@ async fn committed(
         Some(request) => existing(&rest, request.partitions)?,
         None => instance.owned().into_iter().collect(),
     };
-    let asked: Vec<crate::group::TopicPartition> = partitions
-        .into_iter()
-        .map(|(topic, partition)| crate::group::TopicPartition { topic, partition })
-        .collect();
+    let asked: Vec<crate::group::TopicPartition> =
+        partitions.into_iter().map(|(topic, partition)| crate::group::TopicPartition { topic, partition }).collect();
     let offsets: Vec<Value> = rest
         .broker
         .groups
@@ -448,7 +449,11 @@ async fn records(
     let number = |name: &str| -> Result<Option<u64>, RestError> {
         query
             .get(name)
-            .map(|v| v.parse::<u64>().map_err(|_| RestError::Unprocessable(format!("Invalid {name} {v:?}: expected a non-negative integer"))))
+            .map(|v| {
+                v.parse::<u64>().map_err(|_| {
+                    RestError::Unprocessable(format!("Invalid {name} {v:?}: expected a non-negative integer"))
+                })
+            })
             .transpose()
     };
     let timeout = match number("timeout")? {
