@@ -156,7 +156,7 @@ async fn generation(broker: &Broker, instance: &Instance, task: u64, subscriptio
         }
         beats = beats.wrapping_add(1);
         if matches!(subscription, Subscription::Pattern(_))
-            && beats % PATTERN_RECHECK_HEARTBEATS == 0
+            && beats.is_multiple_of(PATTERN_RECHECK_HEARTBEATS)
             && subscription.topics(broker) != topics
         {
             return Next::Rejoin;
