@@ -365,6 +365,16 @@ def auto_offset_reset_by_duration(kafka, http):
     assert first_values("by_duration:P1D", 5) == [b"old-0", b"old-1", b"old-2", b"new-0", b"new-1"]
     assert first_values("by_duration:PT30S", 0) == [], "nothing in the last 30 s starts at the end"
     assert first_values("earliest", 5)[0] == b"old-0"
+    # Seeking by timestamp (an ISO-8601 instant), as the REST Proxy's positions take it.
+    instance = rest.create(unique("g"), **{"auto.offset.reset": "latest", "auto.commit.enable": "false"})
+    part = {"topic": topic, "partition": 0}
+    rest.call("POST", instance + "/assignments", {"partitions": [part]}, expect=204)
+    at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((two_hours_ago + 1) // 1000)) + ".%03dZ" % ((two_hours_ago + 1) % 1000)
+    rest.call("POST", instance + "/positions", {"timestamps": [dict(part, timestamp=at)]}, expect=204)
+    got = rest.read_until(instance, 4)
+    assert [base64.b64decode(r["value"]) for r in got] == [b"old-1", b"old-2", b"new-0", b"new-1"], got
+    rest.error(rest.call("POST", instance + "/positions", {"timestamps": [dict(part, timestamp="yesterday")]}), 422, 422)
+    rest.call("DELETE", instance, expect=204)
     r = rest.call("POST", f"/consumers/{unique('g')}", {"auto.offset.reset": "by_duration:1h"})
     rest.error(r, 422, 42204)
 
@@ -402,6 +412,8 @@ def errors_as_the_rest_proxy_gives_them(kafka, http):
     rest.error(rest.call("POST", instance + "/subscription", "{not json"), 422, 422)
     rest.error(rest.call("POST", instance + "/subscription", {"topics": []}), 422, 422)
     rest.error(rest.call("POST", instance + "/subscription", {"topic_pattern": "("}), 422, 422)
+    rest.error(rest.call("POST", instance + "/subscription", {"topics": ["a b"]}), 422, 422)
+    rest.error(rest.call("POST", instance + "/subscription", {"topics": ["x" * 40000]}), 422, 422)
     rest.error(rest.call("POST", instance + "/positions", {"offsets": [{"topic": "two", "partition": 0}]}), 422, 422)
     rest.error(rest.call("GET", instance + "/records", params={"timeout": "soon"}), 422, 422)
     # 42204: instance settings the REST Proxy refuses.

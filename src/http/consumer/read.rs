@@ -96,12 +96,7 @@ struct Pass {
 }
 
 /// One pass over the owned partitions.
-fn read_once(
-    broker: &Broker,
-    instance: &Instance,
-    snapshot: &Snapshot,
-    max_bytes: u64,
-) -> Result<Pass, RestError> {
+fn read_once(broker: &Broker, instance: &Instance, snapshot: &Snapshot, max_bytes: u64) -> Result<Pass, RestError> {
     let mut found = Vec::new();
     let mut used = 0u64;
     let mut positions = Vec::with_capacity(snapshot.partitions.len());
