@@ -183,15 +183,13 @@ def max_bytes_bounds_a_response(kafka, http):
     rest.call("DELETE", instance, expect=204)
 
 
-def rest_and_kafka_consumer_split_two_partitions(kafka, http):
+def split_two_partitions(kafka, http, rest_first):
+    """A REST consumer and a librdkafka consumer in one group, subscribed to
+    `two` (2 partitions): one partition each, each reads only its own; the
+    first to join leads the group and computes the range assignment."""
     rest = Rest(http)
     group = unique("split")
     topic = "two"
-    instance = rest.create(group, name="rest-member", **{"auto.offset.reset": "latest"})
-    rest.call("POST", instance + "/subscription", {"topics": [topic]}, expect=204)
-    # Alone in the group, the REST member leads and takes both partitions.
-    rest.wait_assignment(instance, lambda a: a == [(topic, 0), (topic, 1)])
-
     consumer = Consumer(
         {
             "bootstrap.servers": kafka,
@@ -201,32 +199,51 @@ def rest_and_kafka_consumer_split_two_partitions(kafka, http):
             "session.timeout.ms": 10000,
         }
     )
-    try:
-        consumer.subscribe([topic])
+    instance = rest.create(group, name="rest-member", **{"auto.offset.reset": "latest"})
+
+    def kafka_assignment():
+        return sorted((tp.topic, tp.partition) for tp in consumer.assignment())
+
+    def wait_kafka(want):
         deadline = time.monotonic() + WAIT
-        kafka_owned = []
-        rest_owned = None
         while time.monotonic() < deadline:
             consumer.poll(0.2)
-            kafka_owned = sorted((tp.topic, tp.partition) for tp in consumer.assignment())
+            if want(kafka_assignment()):
+                return
+        raise AssertionError(f"the Kafka consumer's assignment stayed {kafka_assignment()}")
+
+    both = [(topic, 0), (topic, 1)]
+    try:
+        if rest_first:
+            rest.call("POST", instance + "/subscription", {"topics": [topic]}, expect=204)
+            # Alone in the group, the REST member leads and takes both partitions.
+            rest.wait_assignment(instance, lambda a: a == both)
+            consumer.subscribe([topic])
+        else:
+            consumer.subscribe([topic])
+            wait_kafka(lambda a: a == both)
+            rest.call("POST", instance + "/subscription", {"topics": [topic]}, expect=204)
+        deadline = time.monotonic() + WAIT
+        kafka_owned, rest_owned = [], []
+        while time.monotonic() < deadline:
+            consumer.poll(0.2)
+            kafka_owned = kafka_assignment()
             rest_owned = rest.assignment(instance)
             if len(kafka_owned) == 1 and len(rest_owned) == 1:
                 break
         assert len(kafka_owned) == 1 and len(rest_owned) == 1, f"kafka {kafka_owned}, rest {rest_owned}"
-        assert sorted(kafka_owned + rest_owned) == [(topic, 0), (topic, 1)], f"kafka {kafka_owned}, rest {rest_owned}"
+        assert sorted(kafka_owned + rest_owned) == both, f"kafka {kafka_owned}, rest {rest_owned}"
         rest_partition = rest_owned[0][1]
         kafka_partition = kafka_owned[0][1]
 
-        # Positions start at the end (latest): produce one record to each partition now.
-        tag = uuid.uuid4().hex.encode()
-        # Both members must have their positions before the records land.
+        # Both start at the end (latest); they take their positions before the records land.
         assert rest.records(instance, timeout_ms=100) == []
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
             consumer.poll(0.2)
-            positions = consumer.position([TopicPartition(topic, kafka_partition)])
-            if positions[0].offset >= 0:
+            if consumer.position([TopicPartition(topic, kafka_partition)])[0].offset >= 0:
                 break
+        tag = uuid.uuid4().hex.encode()
         produce(kafka, topic, [(0, None, tag + b"-0"), (1, None, tag + b"-1")])
 
         got = rest.read_until(instance, 1)
@@ -244,9 +261,17 @@ def rest_and_kafka_consumer_split_two_partitions(kafka, http):
     finally:
         consumer.close()
     # The Kafka consumer left: the REST member gets both partitions back.
-    rest.wait_assignment(instance, lambda a: a == [(topic, 0), (topic, 1)])
+    rest.wait_assignment(instance, lambda a: a == both)
     rest.call("DELETE", instance, expect=204)
     rest.error(rest.call("GET", instance + "/assignments"), 404, 40403)
+
+
+def rest_and_kafka_consumer_split_two_partitions(kafka, http):
+    split_two_partitions(kafka, http, rest_first=True)
+
+
+def kafka_led_group_splits_two_partitions_with_a_rest_consumer(kafka, http):
+    split_two_partitions(kafka, http, rest_first=False)
 
 
 def commit_and_committed_offsets(kafka, http):
@@ -340,6 +365,16 @@ def auto_offset_reset_by_duration(kafka, http):
     assert first_values("by_duration:P1D", 5) == [b"old-0", b"old-1", b"old-2", b"new-0", b"new-1"]
     assert first_values("by_duration:PT30S", 0) == [], "nothing in the last 30 s starts at the end"
     assert first_values("earliest", 5)[0] == b"old-0"
+    # Seeking by timestamp (an ISO-8601 instant), as the REST Proxy's positions take it.
+    instance = rest.create(unique("g"), **{"auto.offset.reset": "latest", "auto.commit.enable": "false"})
+    part = {"topic": topic, "partition": 0}
+    rest.call("POST", instance + "/assignments", {"partitions": [part]}, expect=204)
+    at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((two_hours_ago + 1) // 1000)) + ".%03dZ" % ((two_hours_ago + 1) % 1000)
+    rest.call("POST", instance + "/positions", {"timestamps": [dict(part, timestamp=at)]}, expect=204)
+    got = rest.read_until(instance, 4)
+    assert [base64.b64decode(r["value"]) for r in got] == [b"old-1", b"old-2", b"new-0", b"new-1"], got
+    rest.error(rest.call("POST", instance + "/positions", {"timestamps": [dict(part, timestamp="yesterday")]}), 422, 422)
+    rest.call("DELETE", instance, expect=204)
     r = rest.call("POST", f"/consumers/{unique('g')}", {"auto.offset.reset": "by_duration:1h"})
     rest.error(r, 422, 42204)
 
@@ -377,6 +412,8 @@ def errors_as_the_rest_proxy_gives_them(kafka, http):
     rest.error(rest.call("POST", instance + "/subscription", "{not json"), 422, 422)
     rest.error(rest.call("POST", instance + "/subscription", {"topics": []}), 422, 422)
     rest.error(rest.call("POST", instance + "/subscription", {"topic_pattern": "("}), 422, 422)
+    rest.error(rest.call("POST", instance + "/subscription", {"topics": ["a b"]}), 422, 422)
+    rest.error(rest.call("POST", instance + "/subscription", {"topics": ["x" * 40000]}), 422, 422)
     rest.error(rest.call("POST", instance + "/positions", {"offsets": [{"topic": "two", "partition": 0}]}), 422, 422)
     rest.error(rest.call("GET", instance + "/records", params={"timeout": "soon"}), 422, 422)
     # 42204: instance settings the REST Proxy refuses.
@@ -386,6 +423,13 @@ def errors_as_the_rest_proxy_gives_them(kafka, http):
     # 404 40401 / 40402: unknown topic or partition.
     rest.error(rest.call("POST", instance + "/assignments", {"partitions": [{"topic": unique("no"), "partition": 0}]}), 404, 40401)
     rest.error(rest.call("POST", instance + "/assignments", {"partitions": [{"topic": "two", "partition": 7}]}), 404, 40402)
+    # auto.offset.reset none with nothing committed: reading needs a seek first.
+    strict = rest.create(unique("g"), **{"auto.offset.reset": "none"})
+    rest.call("POST", strict + "/assignments", {"partitions": [{"topic": "two", "partition": 0}]}, expect=204)
+    rest.error(rest.call("GET", strict + "/records", accept=BINARY), 409, 409)
+    rest.call("POST", strict + "/positions/end", {"partitions": [{"topic": "two", "partition": 0}]}, expect=204)
+    assert rest.records(strict, timeout_ms=100) == []
+    rest.call("DELETE", strict, expect=204)
     # Subscribed by pattern: the subscription lists what matches.
     rest.call("POST", instance + "/subscription", {"topic_pattern": "tw."}, expect=204)
     assert rest.call("GET", instance + "/subscription", expect=200).json() == {"topics": ["two"]}
@@ -393,6 +437,41 @@ def errors_as_the_rest_proxy_gives_them(kafka, http):
     assert rest.call("GET", instance + "/subscription", expect=200).json() == {"topics": []}
     rest.call("DELETE", instance, expect=204)
     rest.error(rest.call("DELETE", instance), 404, 40403)
+
+
+def lag_shows_in_metrics(kafka, http):
+    """Needs STRAND_METRICS (the broker's metrics address) in the environment."""
+    import os
+    import re
+
+    metrics = os.environ["STRAND_METRICS"]
+    rest = Rest(http)
+    topic = unique("c-lag")
+    group = unique("g")
+    create_topic(kafka, topic)
+    produce(kafka, topic, [(0, None, b"v%d" % i) for i in range(5)])
+    instance = rest.create(group, **{"auto.offset.reset": "earliest", "auto.commit.enable": "false"})
+    rest.call("POST", instance + "/subscription", {"topics": [topic]}, expect=204)
+    rest.read_until(instance, 5)
+    rest.call("POST", instance + "/offsets", {"offsets": [{"topic": topic, "partition": 0, "offset": 1}]}, expect=204)
+    pattern = re.compile(
+        r'^strand_consumer_group_lag\{(?=[^}]*group="%s")(?=[^}]*topic="%s")(?=[^}]*partition="0")[^}]*\} (\S+)$'
+        % (re.escape(group), re.escape(topic)),
+        re.M,
+    )
+    deadline = time.monotonic() + WAIT
+    lag = None
+    while time.monotonic() < deadline:
+        found = pattern.search(requests.get(f"http://{metrics}/metrics", timeout=WAIT).text)
+        lag = float(found.group(1)) if found else None
+        if lag == 3:
+            break
+        time.sleep(0.2)
+    assert lag == 3, f"expected lag 3 (end 5, committed 2) in /metrics, got {lag}"
+    members = re.search(r'^strand_consumer_group_members\{group="%s"\} (\S+)$' % re.escape(group),
+                        requests.get(f"http://{metrics}/metrics", timeout=WAIT).text, re.M)
+    assert members and float(members.group(1)) == 1, "the REST member is not counted in the group"
+    rest.call("DELETE", instance, expect=204)
 
 
 def idle_instances_expire_and_leave_their_group(kafka, http):
@@ -437,11 +516,13 @@ CHECKS = {
         kafka_produces_rest_reads_binary_and_json,
         max_bytes_bounds_a_response,
         rest_and_kafka_consumer_split_two_partitions,
+        kafka_led_group_splits_two_partitions_with_a_rest_consumer,
         commit_and_committed_offsets,
         positions_beginning_end_and_seek,
         auto_offset_reset_by_duration,
         errors_as_the_rest_proxy_gives_them,
         idle_instances_expire_and_leave_their_group,
+        lag_shows_in_metrics,
     ]
 }
 

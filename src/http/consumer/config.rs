@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::iso8601::parse_iso_duration;
 use crate::http::RestError;
 
 /// How records are embedded in the JSON a `GET .../records` answers.
@@ -68,63 +69,6 @@ impl OffsetReset {
             },
         }
     }
-}
-
-/// An ISO-8601 duration as Java's `Duration.parse` reads it, which is what
-/// KIP-1106 specifies: `PnDTnHnMn.nS` (days, hours, minutes, seconds with an
-/// optional fraction), an optional leading `-` refused here (a duration into the
-/// future starts nowhere). Years, months and weeks are not durations to Java
-/// either.
-pub fn parse_iso_duration(text: &str) -> Result<Duration, String> {
-    let invalid =
-        || format!("Invalid ISO-8601 duration {text:?} in auto.offset.reset (expected e.g. PT1H, P1DT12H, PT30.5S)");
-    let upper = text.to_ascii_uppercase();
-    let rest = upper.strip_prefix('P').ok_or_else(invalid)?;
-    let (days_part, time_part) = match rest.split_once('T') {
-        Some((d, t)) if !t.is_empty() => (d, Some(t)),
-        Some(_) => return Err(invalid()),
-        None => (rest, None),
-    };
-    let mut millis: u128 = 0;
-    let mut any = false;
-    if !days_part.is_empty() {
-        let days = days_part.strip_suffix('D').ok_or_else(invalid)?;
-        let days: u128 = days.parse().map_err(|_| invalid())?;
-        millis += days * 86_400_000;
-        any = true;
-    }
-    if let Some(mut time) = time_part {
-        for (unit, scale) in [('H', 3_600_000u128), ('M', 60_000), ('S', 1_000)] {
-            if let Some(at) = time.find(unit) {
-                let number = &time[..at];
-                if number.is_empty() {
-                    return Err(invalid());
-                }
-                if unit == 'S' {
-                    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-                    let whole: u128 = whole.parse().map_err(|_| invalid())?;
-                    if fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(invalid());
-                    }
-                    let fraction_ms: u128 = format!("{fraction:0<3}")[..3].parse().map_err(|_| invalid())?;
-                    millis += whole * scale + fraction_ms;
-                } else {
-                    let n: u128 = number.parse().map_err(|_| invalid())?;
-                    millis += n * scale;
-                }
-                time = &time[at + 1..];
-                any = true;
-            }
-        }
-        if !time.is_empty() {
-            return Err(invalid());
-        }
-    }
-    if !any {
-        return Err(invalid());
-    }
-    let millis = u64::try_from(millis).map_err(|_| invalid())?;
-    Ok(Duration::from_millis(millis))
 }
 
 /// A new instance's settings, parsed.
@@ -185,7 +129,7 @@ impl InstanceConfig {
             }
             None => None,
         };
-        let format = match request.format.as_deref().unwrap_or("binary") {
+        let format = match request.format.as_deref().unwrap_or("binary").to_ascii_lowercase().as_str() {
             "binary" => Format::Binary,
             "json" => Format::Json,
             other => {
@@ -237,19 +181,6 @@ pub fn valid_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_durations_read_as_javas_duration_parse_reads_them() {
-        assert_eq!(parse_iso_duration("PT1H"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_iso_duration("P1D"), Ok(Duration::from_secs(86_400)));
-        assert_eq!(parse_iso_duration("P1DT2H3M4S"), Ok(Duration::from_secs(86_400 + 7200 + 180 + 4)));
-        assert_eq!(parse_iso_duration("PT30.5S"), Ok(Duration::from_millis(30_500)));
-        assert_eq!(parse_iso_duration("pt15m"), Ok(Duration::from_secs(900)));
-        assert_eq!(parse_iso_duration("PT0S"), Ok(Duration::ZERO));
-        for bad in ["", "P", "PT", "1H", "PT1", "PTH", "P1H", "PT1H2", "P1Y", "PT-1H", "PT1.0000000001S", "-PT1H"] {
-            assert!(parse_iso_duration(bad).is_err(), "{bad:?} should not parse");
-        }
-    }
 
     #[test]
     fn auto_offset_reset_takes_kafkas_values_and_kip_1106s_by_duration() {

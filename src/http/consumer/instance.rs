@@ -24,6 +24,9 @@ use crate::broker::Broker;
 use crate::group::{self, CommittedOffset, TopicPartition};
 use crate::http::RestError;
 
+/// Kafka's default `auto.commit.interval.ms`.
+const AUTO_COMMIT_INTERVAL: Duration = Duration::from_millis(5_000);
+
 /// A topic and partition, as the REST bodies name them.
 pub type Partition = (String, i32);
 
@@ -89,6 +92,8 @@ struct State {
     positions: HashMap<Partition, i64>,
     /// What auto-commit last committed, so an idle instance does not commit again.
     auto_committed: HashMap<Partition, i64>,
+    /// When a records request last auto-committed (`auto.commit.interval.ms`).
+    last_auto_commit: Option<Instant>,
     /// Bumped on every change of `owned`, so a read that raced a rebalance is dropped.
     epoch: u64,
     /// The member task's subscription feed; dropping it ends the task.
@@ -133,6 +138,7 @@ impl Instance {
                 owned: BTreeSet::new(),
                 positions: HashMap::new(),
                 auto_committed: HashMap::new(),
+                last_auto_commit: None,
                 epoch: 0,
                 member: None,
                 task: 0,
@@ -178,6 +184,10 @@ impl Instance {
         start: impl FnOnce(u64, watch::Receiver<Option<Subscription>>),
     ) -> Result<(), RestError> {
         let mut state = self.lock();
+        // Deleted or expired while this request was on its way: no member may outlive it.
+        if state.closed {
+            return Err(RestError::ConsumerInstanceNotFound);
+        }
         if matches!(state.consuming, Consuming::Assigned(_)) {
             return Err(RestError::Conflict(
                 "Subscription to topics, partitions and pattern are mutually exclusive: this instance has partitions assigned".into(),
@@ -346,10 +356,16 @@ impl Instance {
         Some(due)
     }
 
-    /// Auto-commit before a read: what the previous reads returned.
+    /// Auto-commit before a read: what the previous reads returned, at most
+    /// once per `auto.commit.interval.ms` (Kafka's default, 5 s), as a Kafka
+    /// consumer's poll does; a rebalance and the instance's end commit regardless.
     pub async fn auto_commit(&self, broker: &Broker) {
         let due = {
             let mut state = self.lock();
+            if state.last_auto_commit.is_some_and(|at| at.elapsed() < AUTO_COMMIT_INTERVAL) {
+                return;
+            }
+            state.last_auto_commit = Some(Instant::now());
             self.auto_commit_due(&mut state)
         };
         if let Some(due) = due {
@@ -403,8 +419,9 @@ impl Instance {
         match self.config.offset_reset {
             OffsetReset::Earliest => Ok(log.start_offset()),
             OffsetReset::Latest => Ok(log.end_offset()),
-            OffsetReset::None => Err(RestError::Kafka(format!(
-                "Undefined offset with no reset policy for partition: {}-{}",
+            // Kafka's NoOffsetForPartitionException; the client's to resolve by seeking.
+            OffsetReset::None => Err(RestError::Conflict(format!(
+                "Undefined offset with no reset policy for partition: {}-{} (auto.offset.reset is none; seek with POST .../positions)",
                 partition.0, partition.1
             ))),
             OffsetReset::ByDuration(duration) => {

@@ -32,11 +32,21 @@ pub const HEARTBEAT_INTERVAL: Duration = Duration::from_millis(1_000);
 const SESSION_TIMEOUT_MS: i32 = 45_000;
 /// `max.poll.interval.ms`, which a Kafka consumer sends as its rebalance timeout.
 const REBALANCE_TIMEOUT_MS: i32 = 300_000;
-/// After an unexpected error, wait this long before joining again.
+/// After an unexpected error, wait this long before joining again, doubling
+/// on each error in a row up to [`MAX_RETRY_BACKOFF`].
 const RETRY_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(10);
 /// Every this many heartbeats a pattern subscription is matched again, as a
 /// Kafka consumer does on its metadata refresh.
 const PATTERN_RECHECK_HEARTBEATS: u32 = 5;
+
+/// What the member carries from one generation to the next.
+struct Me {
+    /// Empty until the coordinator hands one out (KIP-394), and after it forgot us.
+    member_id: String,
+    /// The wait after the next unexpected error.
+    backoff: Duration,
+}
 
 /// How a step of the member's loop ended.
 enum Next {
@@ -54,7 +64,7 @@ pub async fn run(
     task: u64,
     mut feed: watch::Receiver<Option<Subscription>>,
 ) {
-    let mut member_id = String::new();
+    let mut me = Me { member_id: String::new(), backoff: RETRY_BACKOFF };
     let mut shutdown = broker.shutdown.clone();
     loop {
         let Some(subscription) = feed.borrow_and_update().clone() else { break };
@@ -67,7 +77,7 @@ pub async fn run(
             }
         }
         let next = tokio::select! {
-            next = generation(&broker, &instance, task, &subscription, &mut member_id) => next,
+            next = generation(&broker, &instance, task, &subscription, &mut me) => next,
             changed = feed.changed() => if changed.is_ok() { Next::Rejoin } else { Next::Stop },
             _ = shutdown.changed() => Next::Stop,
         };
@@ -80,25 +90,19 @@ pub async fn run(
             tracing::debug!(group = %instance.group, error = %e, "auto-commit before leaving failed");
         }
     }
-    if !member_id.is_empty() {
-        let leaving = LeavingMember { member_id: member_id.clone(), instance_id: None };
+    if !me.member_id.is_empty() {
+        let leaving = LeavingMember { member_id: me.member_id.clone(), instance_id: None };
         let _ = broker.groups.leave(&instance.group, &[leaving]);
-        tracing::debug!(group = %instance.group, instance = %instance.name, member = %member_id, "REST consumer left its group");
+        tracing::debug!(group = %instance.group, instance = %instance.name, member = %me.member_id, "REST consumer left its group");
     }
 }
 
 /// One generation: join, sync, heartbeat until the group moves on.
-async fn generation(
-    broker: &Broker,
-    instance: &Instance,
-    task: u64,
-    subscription: &Subscription,
-    member_id: &mut String,
-) -> Next {
+async fn generation(broker: &Broker, instance: &Instance, task: u64, subscription: &Subscription, me: &mut Me) -> Next {
     let topics = subscription.topics(broker);
     let join = JoinRequest {
         group_id: instance.group.clone(),
-        member_id: member_id.clone(),
+        member_id: me.member_id.clone(),
         group_instance_id: None,
         client_id: format!("rest-{}", instance.name),
         client_host: "/127.0.0.1".into(),
@@ -112,12 +116,12 @@ async fn generation(
     let joined = match broker.groups.join(join).await {
         Ok(joined) => joined,
         Err(group::Error::MemberIdRequired(id)) => {
-            *member_id = id;
+            me.member_id = id;
             return Next::Rejoin;
         }
-        Err(e) => return after_error(instance, e, member_id).await,
+        Err(e) => return after_error(instance, e, me).await,
     };
-    *member_id = joined.member_id.clone();
+    me.member_id = joined.member_id.clone();
     let assignments = if joined.leader == joined.member_id && !joined.skip_assignment {
         leader_assignments(broker, &joined.members)
     } else {
@@ -126,7 +130,7 @@ async fn generation(
     let sync = SyncRequest {
         group_id: instance.group.clone(),
         generation_id: joined.generation_id,
-        member_id: member_id.clone(),
+        member_id: me.member_id.clone(),
         group_instance_id: None,
         protocol_type: Some("consumer".into()),
         protocol_name: Some(range::PROTOCOL.into()),
@@ -134,25 +138,25 @@ async fn generation(
     };
     let synced = match broker.groups.sync(sync).await {
         Ok(synced) => synced,
-        Err(e) => return after_error(instance, e, member_id).await,
+        Err(e) => return after_error(instance, e, me).await,
     };
     let Some(assignment) = range::decode_assignment(&synced.assignment) else {
         tracing::warn!(group = %instance.group, "the group leader's assignment does not parse; rejoining");
-        tokio::time::sleep(RETRY_BACKOFF).await;
-        return Next::Rejoin;
+        return back_off(me).await;
     };
-    let membership = Membership { generation_id: joined.generation_id, member_id: member_id.clone() };
+    me.backoff = RETRY_BACKOFF;
+    let membership = Membership { generation_id: joined.generation_id, member_id: me.member_id.clone() };
     instance.assigned(task, membership, &assignment);
     tracing::debug!(group = %instance.group, instance = %instance.name, generation = joined.generation_id, ?assignment, "REST consumer synced");
     let mut beats = 0u32;
     loop {
         tokio::time::sleep(HEARTBEAT_INTERVAL).await;
-        if let Err(e) = broker.groups.heartbeat(&instance.group, joined.generation_id, member_id, None) {
-            return after_error(instance, e, member_id).await;
+        if let Err(e) = broker.groups.heartbeat(&instance.group, joined.generation_id, &me.member_id, None) {
+            return after_error(instance, e, me).await;
         }
         beats = beats.wrapping_add(1);
         if matches!(subscription, Subscription::Pattern(_))
-            && beats % PATTERN_RECHECK_HEARTBEATS == 0
+            && beats.is_multiple_of(PATTERN_RECHECK_HEARTBEATS)
             && subscription.topics(broker) != topics
         {
             return Next::Rejoin;
@@ -161,15 +165,30 @@ async fn generation(
 }
 
 /// What a join, sync or heartbeat error means for the member.
-async fn after_error(instance: &Instance, e: group::Error, member_id: &mut String) -> Next {
+async fn after_error(instance: &Instance, e: group::Error, me: &mut Me) -> Next {
     match e {
-        group::Error::RebalanceInProgress | group::Error::IllegalGeneration => {}
-        group::Error::UnknownMemberId | group::Error::FencedInstanceId => member_id.clear(),
+        group::Error::RebalanceInProgress | group::Error::IllegalGeneration => Next::Rejoin,
+        group::Error::UnknownMemberId | group::Error::FencedInstanceId => {
+            me.member_id.clear();
+            Next::Rejoin
+        }
+        // E.g. INCONSISTENT_GROUP_PROTOCOL: the group's members offer no
+        // `range`; said once, then retried quietly until they do.
         other => {
-            tracing::warn!(group = %instance.group, instance = %instance.name, error = %other, "REST consumer's group membership failed; retrying");
-            tokio::time::sleep(RETRY_BACKOFF).await;
+            if me.backoff == RETRY_BACKOFF {
+                tracing::warn!(group = %instance.group, instance = %instance.name, error = %other, "REST consumer cannot join its group; retrying");
+            } else {
+                tracing::debug!(group = %instance.group, instance = %instance.name, error = %other, "REST consumer cannot join its group; retrying");
+            }
+            back_off(me).await
         }
     }
+}
+
+/// Waits the current backoff, doubles it for the next error, and rejoins.
+async fn back_off(me: &mut Me) -> Next {
+    tokio::time::sleep(me.backoff).await;
+    me.backoff = (me.backoff * 2).min(MAX_RETRY_BACKOFF);
     Next::Rejoin
 }
 

@@ -3,6 +3,7 @@
 //!
 //! - `config`: what `POST /consumers/{group}` sets (format, `auto.offset.reset`
 //!   with KIP-1106's `by_duration`, `auto.commit.enable`);
+//! - `iso8601`: the durations and instants those settings and seeks are written in;
 //! - `instance`: one instance's subscription or assignment, positions, commits;
 //! - `member`: the classic group member task a subscription runs, so Kafka
 //!   clients in the same group share partitions with the REST consumer;
@@ -18,6 +19,7 @@
 
 pub mod config;
 pub mod instance;
+pub mod iso8601;
 pub mod member;
 pub mod range;
 pub mod read;

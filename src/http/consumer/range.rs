@@ -33,13 +33,14 @@ const MAX_VERSION: i16 = 3;
 /// Partitions by topic, each list sorted.
 pub type Assignment = BTreeMap<String, Vec<i32>>;
 
-/// `topics` as JoinGroup metadata: version 0, no user data.
+/// `topics` (valid Kafka topic names, at most 249 characters) as JoinGroup
+/// metadata: version 0, no user data.
 pub fn encode_subscription(topics: &[String]) -> Bytes {
     let subscription = ConsumerProtocolSubscription::default()
         .with_topics(topics.iter().map(|t| StrBytes::from_string(t.clone())).collect());
     let mut out = BytesMut::new();
     out.extend_from_slice(&0i16.to_be_bytes());
-    subscription.encode(&mut out, 0).expect("a version 0 subscription encodes");
+    subscription.encode(&mut out, 0).expect("valid topic names fit a version 0 subscription");
     out.freeze()
 }
 
@@ -54,7 +55,8 @@ pub fn decode_subscription(metadata: &[u8]) -> Option<Vec<String>> {
     Some(subscription.topics.iter().map(|t| t.to_string()).collect())
 }
 
-/// One member's assignment as SyncGroup carries it: version 0, no user data.
+/// One member's assignment (of existing topics, so valid names) as SyncGroup
+/// carries it: version 0, no user data.
 pub fn encode_assignment(assignment: &Assignment) -> Bytes {
     let assigned = assignment
         .iter()
@@ -69,7 +71,7 @@ pub fn encode_assignment(assignment: &Assignment) -> Bytes {
     ConsumerProtocolAssignment::default()
         .with_assigned_partitions(assigned)
         .encode(&mut out, 0)
-        .expect("a version 0 assignment encodes");
+        .expect("existing topic names fit a version 0 assignment");
     out.freeze()
 }
 

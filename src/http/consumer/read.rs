@@ -65,7 +65,7 @@ pub async fn records(
             .filter_map(|(p, _)| partition_log(broker, p).ok())
             .map(|log| log.subscribe())
             .collect();
-        let (found, positions) = read_once(broker, instance, &snapshot, max_bytes)?;
+        let Pass { found, positions } = read_once(broker, instance, &snapshot, max_bytes)?;
         if !instance.advance(snapshot.epoch, &positions) {
             // The partitions changed under the read: read again from the new ones.
             continue;
@@ -88,14 +88,15 @@ pub async fn records(
     }
 }
 
-/// One pass over the owned partitions: the records found and every partition's
-/// position after them.
-fn read_once(
-    broker: &Broker,
-    instance: &Instance,
-    snapshot: &Snapshot,
-    max_bytes: u64,
-) -> Result<(Vec<Value>, Vec<(Partition, i64)>), RestError> {
+/// What one pass over the owned partitions found.
+struct Pass {
+    found: Vec<Value>,
+    /// Every partition's position after the records found.
+    positions: Vec<(Partition, i64)>,
+}
+
+/// One pass over the owned partitions.
+fn read_once(broker: &Broker, instance: &Instance, snapshot: &Snapshot, max_bytes: u64) -> Result<Pass, RestError> {
     let mut found = Vec::new();
     let mut used = 0u64;
     let mut positions = Vec::with_capacity(snapshot.partitions.len());
@@ -131,7 +132,7 @@ fn read_once(
         }
         positions.push((partition.clone(), position));
     }
-    Ok((found, positions))
+    Ok(Pass { found, positions })
 }
 
 /// Appends the records of `bytes` (whole batches) at or after `position` to

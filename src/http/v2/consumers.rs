@@ -18,8 +18,7 @@
 //! an Accept naming the other format is 406, error 40601). A commit's offsets
 //! are the last records consumed, committed as the next offset to read (the
 //! REST Proxy's `offset + 1`); a commit without offsets commits the positions.
-//! Not served: the Schema Registry formats (avro, jsonschema, protobuf) and
-//! seeking by timestamp (`timestamps` in `POST .../positions`).
+//! Not served: the Schema Registry formats (avro, jsonschema, protobuf).
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -35,6 +34,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::http::consumer::instance::{partition_log, Consuming, Partition, Subscription};
+use crate::http::consumer::iso8601::parse_instant_ms;
 use crate::http::consumer::{member, read, Format, InstanceConfig};
 use crate::http::extract::{json as parse_json, require_media_type, Body};
 use crate::http::{Rest, RestError};
@@ -109,6 +109,27 @@ struct OffsetBody {
 #[serde(deny_unknown_fields)]
 struct OffsetsBody {
     offsets: Vec<OffsetBody>,
+}
+
+/// `POST .../positions`: offsets, or timestamps (ISO-8601 instants) to seek by.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeekBody {
+    #[serde(default)]
+    offsets: Vec<OffsetBody>,
+    #[serde(default)]
+    timestamps: Vec<TimestampBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimestampBody {
+    topic: String,
+    partition: i32,
+    timestamp: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    metadata: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -193,7 +214,12 @@ async fn subscribe(
     let instance = rest.consumers.get(&group, &name)?;
     let request: SubscriptionBody = required(body(&headers, &bytes)?)?;
     let subscription = match (request.topics, request.topic_pattern) {
-        (Some(topics), None) if !topics.is_empty() && topics.iter().all(|t| !t.is_empty()) => {
+        (Some(topics), None) if !topics.is_empty() => {
+            // Kafka's consumer refuses invalid names (InvalidTopicException); they
+            // also could not be carried in the group's subscription metadata.
+            if let Some(reason) = topics.iter().find_map(|t| crate::topics::name::validate(t).err()) {
+                return Err(RestError::Unprocessable(reason));
+            }
             let mut topics = topics;
             topics.sort();
             topics.dedup();
@@ -341,7 +367,10 @@ async fn committed(
 }
 
 /// `POST .../positions`: `{"offsets": [{"topic", "partition", "offset"}]}`, the
-/// next offsets to read; only owned partitions (409 otherwise); 204.
+/// next offsets to read, and/or `{"timestamps": [{"topic", "partition",
+/// "timestamp"}]}`, the first record at or after an ISO-8601 instant (the log
+/// end when there is none, where the next record will be); only owned
+/// partitions (409 otherwise); 204.
 async fn seek(
     State(rest): State<Rest>,
     names: Result<Path<(String, String)>, PathRejection>,
@@ -350,12 +379,23 @@ async fn seek(
 ) -> Result<StatusCode, RestError> {
     let (group, name) = path(names)?;
     let instance = rest.consumers.get(&group, &name)?;
-    let request: OffsetsBody = required(body(&headers, &bytes)?)?;
-    let mut positions = Vec::with_capacity(request.offsets.len());
+    let request: SeekBody = required(body(&headers, &bytes)?)?;
+    let mut positions = Vec::with_capacity(request.offsets.len() + request.timestamps.len());
     for entry in request.offsets {
         let partition = (entry.topic, entry.partition);
         partition_log(&rest.broker, &partition)?;
         positions.push((partition, offset_checked(entry.offset)?));
+    }
+    for entry in request.timestamps {
+        let partition = (entry.topic, entry.partition);
+        let log = partition_log(&rest.broker, &partition)?;
+        let at = parse_instant_ms(&entry.timestamp).map_err(RestError::Unprocessable)?;
+        let offset = match log.offset_for_timestamp(at) {
+            Ok(Some(found)) => found.offset,
+            Ok(None) => log.end_offset(),
+            Err(e) => return Err(RestError::Kafka(format!("cannot look up offsets by time: {e}"))),
+        };
+        positions.push((partition, offset));
     }
     instance.seek(&positions)?;
     Ok(StatusCode::NO_CONTENT)
