@@ -144,6 +144,10 @@ start_strand main --topic events --topic two:2
 # v3 (v3.py)
 
 # /strand/v1 query and stats (query.py)
+check "query filters and cursor paging" "$PY" "$HERE/query.py" "$main_HTTP" "$main_KAFKA" records
+check "query scan budget" "$PY" "$HERE/query.py" "$main_HTTP" "$main_KAFKA" budget
+check "topic stats" "$PY" "$HERE/query.py" "$main_HTTP" "$main_KAFKA" stats
+check "openapi document" "$PY" "$HERE/query.py" "$main_HTTP" "$main_KAFKA" openapi
 
 # Basic auth, HTTPS, limits, fuzzing (auth_tls.py, fuzz.sh)
 
