@@ -254,6 +254,7 @@ mod tests {
 
     use super::*;
     use crate::config::{Config, Overrides};
+    use crate::log::records::Codec;
     use crate::topics::{NewTopic, Topics};
 
     fn headers(pairs: &[(&str, Option<&str>)]) -> IndexMap<StrBytes, Option<Bytes>> {
@@ -266,7 +267,7 @@ mod tests {
     /// (key, value, timestamp, headers) per record.
     type Spec<'a> = (Option<&'a [u8]>, Option<&'a [u8]>, i64, &'a [(&'a str, Option<&'a str>)]);
 
-    fn batch(records: &[Spec<'_>], compression: Compression) -> Bytes {
+    fn batch(records: &[Spec<'_>], codec: Codec) -> Bytes {
         let records: Vec<KRecord> = records
             .iter()
             .enumerate()
@@ -279,7 +280,8 @@ mod tests {
                 producer_epoch: -1,
                 timestamp_type: TimestampType::Creation,
                 offset: i as i64,
-                sequence: -1,
+                // One batch: the encoder splits where offset - sequence changes (as log::testing).
+                sequence: i as i32 - 1,
                 timestamp: *timestamp,
                 key: key.map(Bytes::copy_from_slice),
                 value: value.map(Bytes::copy_from_slice),
@@ -287,14 +289,17 @@ mod tests {
             })
             .collect();
         let mut buf = BytesMut::new();
-        RecordBatchEncoder::encode(&mut buf, &records, &RecordEncodeOptions { version: 2, compression })
-            .expect("encoding a test batch");
-        buf.freeze()
+        let options = RecordEncodeOptions { version: 2, compression: Compression::None };
+        RecordBatchEncoder::encode(&mut buf, &records, &options).expect("encoding a test batch");
+        match codec {
+            Codec::None => buf.freeze(),
+            codec => crate::log::testing::compress(&buf, codec),
+        }
     }
 
     struct Fixture {
         _dir: tempfile::TempDir,
-        topics: Topics,
+        _topics: Topics,
     }
 
     fn topic(partitions: usize) -> (Fixture, std::sync::Arc<Topic>) {
@@ -303,7 +308,7 @@ mod tests {
         let (topics, _) = Topics::open(&config, crate::now_ms()).unwrap();
         let topic =
             topics.create(NewTopic { name: "q", partitions, overrides: Default::default() }, false).unwrap().unwrap();
-        (Fixture { _dir: dir, topics }, topic)
+        (Fixture { _dir: dir, _topics: topics }, topic)
     }
 
     fn append(topic: &Topic, partition: i32, batch: &[u8]) {
@@ -331,7 +336,7 @@ mod tests {
         let warn: &[(&str, Option<&str>)] = &[("level", Some("warn")), ("trace", None)];
         for partition in 0..2 {
             // Two batches per partition, the second one compressed.
-            for (range, compression) in [(0..5, Compression::None), (5..10, Compression::Gzip)] {
+            for (range, compression) in [(0..5, Codec::None), (5..10, Codec::Gzip)] {
                 let specs: Vec<Spec<'_>> = range
                     .map(|i| {
                         let hs: &[(&str, Option<&str>)] = if i % 3 == 0 { warn } else { &[] };
@@ -438,11 +443,7 @@ mod tests {
     #[test]
     fn bytes_that_are_not_utf8_are_base64_and_null_stays_null() {
         let (_f, topic) = topic(1);
-        append(
-            &topic,
-            0,
-            &batch(&[(None, Some(&[0xff, 0x00]), T, &[]), (Some(b"k"), None, T, &[])], Compression::None),
-        );
+        append(&topic, 0, &batch(&[(None, Some(&[0xff, 0x00]), T, &[]), (Some(b"k"), None, T, &[])], Codec::None));
         let page = run(&topic, &query(&[])).unwrap();
         let (a, b) = (&page.records[0], &page.records[1]);
         assert_eq!((a.key.as_deref(), a.key_encoding), (None, None));
