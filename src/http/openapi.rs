@@ -85,6 +85,18 @@ pub fn document(max_records: u32) -> Value {
         ),
     );
     add(
+        "/topics/{topic}/partitions/{partition}",
+        "get",
+        op(
+            "v2",
+            "getPartition",
+            "One partition: leader and replicas.",
+            vec![topic(), partition("partition")],
+            None,
+            ok(v2_media(reference("V2Partition"))),
+        ),
+    );
+    add(
         "/topics/{topic}",
         "post",
         op("v2", "produceToTopic", "Appends records to the topic: to the partition a record names, else by its key (Kafka's default partitioner), else as the broker chooses.", vec![topic()], Some(v2_produce_body(max_records, true)), ok(v2_media(reference("V2ProduceResponse")))),
@@ -112,9 +124,9 @@ pub fn document(max_records: u32) -> Value {
         op(
             "v2 consumers",
             "createConsumer",
-            "Creates a consumer instance in the group (a real member of it).",
+            "Creates a consumer instance in the group (a real member of it once it subscribes); an empty body takes every default.",
             vec![group()],
-            Some(v2_body(reference("V2CreateConsumer"))),
+            Some(optional(v2_body(reference("V2CreateConsumer")))),
             ok(v2_media(reference("V2ConsumerInstance"))),
         ),
     );
@@ -203,9 +215,9 @@ pub fn document(max_records: u32) -> Value {
         op(
             "v2 consumers",
             "getCommittedOffsets",
-            "The group's committed offsets of the given partitions.",
+            "The group's committed offsets of the given partitions, or of every partition the instance owns when the body is empty.",
             vec![group(), instance()],
-            Some(v2_body(reference("V2Partitions"))),
+            Some(optional(v2_body(reference("V2Partitions")))),
             ok(v2_media(reference("V2CommittedOffsets"))),
         ),
     );
@@ -258,6 +270,17 @@ pub fn document(max_records: u32) -> Value {
         "get",
         op("v3", "getCluster", "The cluster.", vec![cluster()], None, v3("V3Resource")),
     );
+    let broker_id = || path_param("broker_id", "The broker's node id.", json!({"type": "integer", "format": "int32"}));
+    add(
+        "/v3/clusters/{cluster_id}/brokers",
+        "get",
+        op("v3", "listBrokers", "The cluster's brokers (this one).", vec![cluster()], None, v3("V3List")),
+    );
+    add(
+        "/v3/clusters/{cluster_id}/brokers/{broker_id}",
+        "get",
+        op("v3", "getBroker", "One broker.", vec![cluster(), broker_id()], None, v3("V3Resource")),
+    );
     add(
         "/v3/clusters/{cluster_id}/topics",
         "get",
@@ -299,6 +322,18 @@ pub fn document(max_records: u32) -> Value {
         "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers",
         "get",
         op("v3", "listGroupConsumers", "The group's members.", vec![cluster(), group_id()], None, v3("V3List")),
+    );
+    add(
+        "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags",
+        "get",
+        op(
+            "v3",
+            "listGroupLags",
+            "The group's lag per committed partition.",
+            vec![cluster(), group_id()],
+            None,
+            v3("V3List"),
+        ),
     );
     add(
         "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lag-summary",
@@ -398,7 +433,11 @@ fn v2_media(schema: Value) -> Value {
 
 /// A required v2 JSON body, in the media types kafka-rest takes for it.
 fn v2_body(schema: Value) -> Value {
-    json!({"required": true, "content": {V2_JSON: {"schema": schema.clone()}, JSON: {"schema": schema}}})
+    json!({"required": true, "content": {
+        V2_JSON: {"schema": schema.clone()},
+        "application/vnd.kafka+json": {"schema": schema.clone()},
+        JSON: {"schema": schema}
+    }})
 }
 
 fn optional(mut body: Value) -> Value {
@@ -445,12 +484,13 @@ fn v2_produce_body(max_records: u32, with_partition: bool) -> Value {
     let body = |data: Value| {
         let mut record = json!({
             "type": "object",
-            "properties": {"key": data.clone(), "value": data},
-            "additionalProperties": false
+            "properties": {"key": data.clone(), "value": data}
         });
         if with_partition {
             record["properties"]["partition"] =
                 json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647});
+        } else {
+            record["description"] = json!("A `partition` here is ignored: the path names it.");
         }
         json!({
             "type": "object",
@@ -493,8 +533,8 @@ fn v2_records_operation() -> Value {
         vec![
             path_string("group", "The consumer group."),
             path_string("instance", "The consumer instance's name."),
-            query_param("timeout", "Longest wait for records, in ms.", json!({"type": "integer", "minimum": 0, "maximum": 60000})),
-            query_param("max_bytes", "Most bytes of keys and values to answer with.", json!({"type": "integer", "minimum": 1})),
+            query_param("timeout", "Longest wait for records, in ms (capped by the broker).", json!({"type": "integer", "format": "int64", "minimum": 0})),
+            query_param("max_bytes", "Most bytes of keys and values to answer with (capped by the broker).", json!({"type": "integer", "format": "int64", "minimum": 0})),
         ],
         None,
         json!({"200": {"description": "The records, base64 (binary format) or JSON (json format).", "content": {
@@ -551,7 +591,7 @@ fn query_operation() -> Value {
 
 fn schemas() -> Value {
     let nullable_string = json!({"type": "string", "nullable": true});
-    let encoding = json!({"type": "string", "enum": ["utf8", "base64"], "nullable": true, "description": "How the text beside it encodes the bytes: as UTF-8 itself, or base64 (not valid UTF-8); null when the bytes are null."});
+    let encoding = json!({"type": "string", "enum": ["utf8", "base64", null], "nullable": true, "description": "How the text beside it encodes the bytes: as UTF-8 itself, or base64 (not valid UTF-8); null when the bytes are null."});
     let latency = json!({
         "type": "object",
         "required": ["samples", "p50", "p95", "p99"],
@@ -610,12 +650,12 @@ fn schemas() -> Value {
         "V2CreateConsumer": {
             "type": "object",
             "properties": {
-                "name": {"type": "string", "minLength": 1, "description": "The instance's name (default: generated)."},
+                "name": {"type": "string", "pattern": "^[a-zA-Z0-9._-]{1,255}$", "description": "The instance's name (default: generated)."},
                 "format": {"type": "string", "enum": ["binary", "json"], "default": "binary"},
-                "auto.offset.reset": {"type": "string", "pattern": "^(earliest|latest|none|by_duration:P.+)$", "description": "earliest, latest, none, or by_duration:<ISO-8601 duration> (KIP-1106)."},
-                "auto.commit.enable": {"type": "string", "enum": ["true", "false"]},
-                "fetch.min.bytes": {"type": "string", "pattern": "^[0-9]+$"},
-                "consumer.request.timeout.ms": {"type": "string", "pattern": "^[0-9]+$"}
+                "auto.offset.reset": {"type": "string", "pattern": "^(earliest|latest|smallest|largest|none|by_duration:P([0-9]{1,5}D)?T[0-9]{1,5}[HMS])$", "description": "earliest, latest, none, or by_duration:<ISO-8601 duration> (KIP-1106); default latest."},
+                "auto.commit.enable": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}], "description": "default true"},
+                "fetch.min.bytes": {"description": "Accepted and ignored: a records request answers what it has when its timeout ends."},
+                "consumer.request.timeout.ms": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 999999999}, {"type": "string", "pattern": "^[0-9]{1,9}$"}], "nullable": true}
             }
         },
         "V2ConsumerInstance": {
@@ -624,25 +664,37 @@ fn schemas() -> Value {
             "properties": {"instance_id": {"type": "string"}, "base_uri": {"type": "string"}}
         },
         "V2Subscription": {
-            "type": "object",
-            "description": "A list of topics, or a pattern (Java regex syntax), not both.",
-            "properties": {
-                "topics": {"type": "array", "minItems": 1, "items": topic_name_schema()},
-                "topic_pattern": {"type": "string", "minLength": 1}
-            }
+            "description": "A non-empty list of topics, or a pattern (the whole topic name must match), not both.",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "required": ["topics"],
+                    "properties": {"topics": {"type": "array", "minItems": 1, "items": topic_name_schema()}},
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "required": ["topic_pattern"],
+                    "properties": {"topic_pattern": {"type": "string", "pattern": "^[a-zA-Z0-9._-]+$"}},
+                    "additionalProperties": false
+                }
+            ]
         },
         "V2TopicPartition": {
             "type": "object",
             "required": ["topic", "partition"],
-            "properties": {"topic": topic_name_schema(), "partition": {"type": "integer", "format": "int32", "minimum": 0}}
+            "properties": {"topic": topic_name_schema(), "partition": {"type": "integer", "format": "int32", "minimum": 0}},
+            "additionalProperties": false
         },
         "V2Partitions": {
             "type": "object",
             "required": ["partitions"],
-            "properties": {"partitions": {"type": "array", "items": reference("V2TopicPartition")}}
+            "properties": {"partitions": {"type": "array", "items": reference("V2TopicPartition")}},
+            "additionalProperties": false
         },
         "V2Offsets": {
             "type": "object",
+            "required": ["offsets"],
             "properties": {"offsets": {"type": "array", "items": {
                 "type": "object",
                 "required": ["topic", "partition", "offset"],
@@ -650,9 +702,11 @@ fn schemas() -> Value {
                     "topic": topic_name_schema(),
                     "partition": {"type": "integer", "format": "int32", "minimum": 0},
                     "offset": {"type": "integer", "format": "int64", "minimum": 0},
-                    "metadata": {"type": "string"}
-                }
-            }}}
+                    "metadata": {"type": "string", "nullable": true}
+                },
+                "additionalProperties": false
+            }}},
+            "additionalProperties": false
         },
         "V2CommittedOffsets": {
             "type": "object",

@@ -43,7 +43,7 @@ pub struct Snapshot {
 }
 
 /// Latency percentiles in milliseconds (nearest rank), `None` without samples.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Percentiles {
     pub samples: usize,
     pub p50: Option<f64>,
@@ -145,9 +145,10 @@ impl Window {
 
     /// Records and bytes over the window.
     fn totals(&self, now_ms: i64) -> (u64, u64) {
-        self.seconds.iter().filter(|s| s.records > 0 && Self::recent(now_ms, s.second)).fold((0, 0), |(r, b), s| {
-            (r.saturating_add(s.records), b.saturating_add(s.bytes))
-        })
+        self.seconds
+            .iter()
+            .filter(|s| s.records > 0 && Self::recent(now_ms, s.second))
+            .fold((0, 0), |(r, b), s| (r.saturating_add(s.records), b.saturating_add(s.bytes)))
     }
 
     fn percentiles(&self, now_ms: i64) -> Percentiles {
