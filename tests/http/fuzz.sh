@@ -137,7 +137,8 @@ rc=0
 # The hard timeout is the last resort: schemathesis stops itself at MAX_TIME.
 # One worker: with two, hypothesis' threads hit CPython 3.11's non-thread-safe
 # ast.parse ("AST constructor recursion depth mismatch"), a fuzzer error.
-timeout --kill-after=10 $((MAX_TIME + 120)) \
+# From the work dir: schemathesis keeps a .schemathesis/ cache where it runs.
+(cd "$WORK" && timeout --kill-after=10 $((MAX_TIME + 120)) \
     "$STRAND_FUZZ_VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "http://$HTTP/openapi.json" \
     --checks "$CHECKS" \
     --max-examples "$MAX_EXAMPLES" \
@@ -147,7 +148,7 @@ timeout --kill-after=10 $((MAX_TIME + 120)) \
     --request-timeout 30 \
     --suppress-health-check all \
     --no-color \
-    --report junit,pytest --report-dir "$WORK/reports" \
+    --report junit,pytest --report-dir "$WORK/reports") \
     >"$WORK/schemathesis.out" 2>&1 || rc=$?
 tail -n 80 "$WORK/schemathesis.out"
 
