@@ -284,14 +284,14 @@ mod tests {
     #[test]
     fn keys_go_where_the_java_partitioner_puts_them() {
         // toPositive(-973932308) = 1173551340; % 3 = 0, % 7 = 5.
-        assert_eq!(partition_for_key(b"21", 3), (1_173_551_340 % 3) as i32);
-        assert_eq!(partition_for_key(b"21", 7), (1_173_551_340 % 7) as i32);
+        assert_eq!(partition_for_key(b"21", 3), 1_173_551_340 % 3);
+        assert_eq!(partition_for_key(b"21", 7), 1_173_551_340 % 7);
         assert_eq!(partition_for_key(b"abc", 1), 0);
     }
 
     #[test]
     fn a_batch_holds_every_record_in_order() {
-        let records = vec![
+        let records = [
             OutRecord {
                 key: Some(Bytes::from_static(b"k")),
                 value: Some(Bytes::from_static(b"v1")),

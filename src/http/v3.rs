@@ -6,7 +6,7 @@
 //! strand is a one-broker cluster whose id is `broker.cluster_id`; any other
 //! cluster id in a path is a 404. The admin side is read-only: topics are
 //! created and configured over the Kafka protocol.
-//! - `clusters`: clusters, brokers, topics, partitions;
+//! - `clusters`: clusters, brokers, topics (and their configs), partitions;
 //! - `groups`: consumer groups, their consumers, lags and lag summary;
 //! - `records`: `POST .../topics/{topic}/records`, one record or a stream.
 
@@ -31,12 +31,15 @@ pub fn router() -> Router<Rest> {
         .route("/v3/clusters/{cluster}/brokers/{broker}", get(clusters::broker))
         .route("/v3/clusters/{cluster}/topics", get(clusters::topics))
         .route("/v3/clusters/{cluster}/topics/{topic}", get(clusters::topic))
+        .route("/v3/clusters/{cluster}/topics/{topic}/configs", get(clusters::topic_configs))
+        .route("/v3/clusters/{cluster}/topics/{topic}/configs/{name}", get(clusters::topic_config))
         .route("/v3/clusters/{cluster}/topics/{topic}/partitions", get(clusters::partitions))
         .route("/v3/clusters/{cluster}/topics/{topic}/partitions/{partition}", get(clusters::partition))
         .route("/v3/clusters/{cluster}/topics/{topic}/records", post(records::produce))
         .route("/v3/clusters/{cluster}/consumer-groups", get(groups::list))
         .route("/v3/clusters/{cluster}/consumer-groups/{group}", get(groups::get))
         .route("/v3/clusters/{cluster}/consumer-groups/{group}/consumers", get(groups::consumers))
+        .route("/v3/clusters/{cluster}/consumer-groups/{group}/consumers/{consumer}", get(groups::consumer))
         .route("/v3/clusters/{cluster}/consumer-groups/{group}/lags", get(groups::lags))
         .route("/v3/clusters/{cluster}/consumer-groups/{group}/lag-summary", get(groups::lag_summary))
 }

@@ -82,6 +82,16 @@ def check_topics(cid):
     assert get(f"/v3/clusters/{cid}/topics/two/partitions/1") == partitions["data"][1]
     assert get(f"/v3/clusters/{cid}/topics/two/partitions/2", 404)["error_code"] == 40402
 
+    configs = get(f"/v3/clusters/{cid}/topics/two/configs")
+    assert configs["kind"] == "KafkaTopicConfigList", configs
+    by_name = {c["name"]: c for c in configs["data"]}
+    policy = by_name["cleanup.policy"]
+    check_resource(policy, "KafkaTopicConfig", f"/v3/clusters/{cid}/topics/two/configs/cleanup.policy")
+    assert (policy["value"], policy["is_default"], policy["source"]) == ("delete", True, "DEFAULT_CONFIG"), policy
+    assert by_name["max.message.bytes"]["value"].isdigit(), by_name["max.message.bytes"]
+    assert get(f"/v3/clusters/{cid}/topics/two/configs/cleanup.policy") == policy
+    get(f"/v3/clusters/{cid}/topics/two/configs/no.such.config", 404)
+
 
 def produce(cid, topic, record):
     return requests.post(
@@ -133,6 +143,8 @@ def check_consumer_groups(cid):
         (member,) = consumers["data"]
         assert member["kind"] == "KafkaConsumer" and member["client_id"] == "v3-py", member
         assert member["consumer_id"] and member["consumer_group_id"] == group, member
+        assert get(f"/v3/clusters/{cid}/consumer-groups/{group}/consumers/{member['consumer_id']}") == member
+        get(f"/v3/clusters/{cid}/consumer-groups/{group}/consumers/no-such-member", 404)
 
         (lag,) = get(f"/v3/clusters/{cid}/consumer-groups/{group}/lags")["data"]
         assert (lag["topic_name"], lag["partition_id"], lag["current_offset"], lag["log_end_offset"], lag["lag"]) == (

@@ -1,6 +1,6 @@
 //! v3 clusters, brokers, topics and partitions (read-only), as the REST Proxy's
 //! `ClustersResource`, `BrokersResource`, `TopicsResource` and
-//! `PartitionsResource` answer. One broker, replication factor 1: each
+//! `PartitionsResource` and `TopicConfigsResource` answer. One broker, replication factor 1: each
 //! partition's leader and only replica is this node.
 
 use axum::extract::{Path, State};
@@ -9,6 +9,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::Urls;
+use crate::config::kafka::ConfigSource;
 use crate::http::{produce, Rest, RestError};
 use crate::topics::Topic;
 
@@ -160,5 +161,70 @@ fn partition_json(urls: &Urls, topic: &str, partition: i32, node: i32) -> Value 
         "leader": urls.related(&format!("{path}/replicas/{node}")),
         "replicas": urls.related(&format!("{path}/replicas")),
         "reassignment": urls.related(&format!("{path}/reassignment")),
+    })
+}
+
+/// `GET /v3/clusters/{cluster}/topics/{topic}/configs`: every topic config's
+/// effective value and where it comes from, as DescribeConfigs reports them.
+pub async fn topic_configs(
+    State(rest): State<Rest>,
+    headers: HeaderMap,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<Json<Value>, RestError> {
+    let urls = Urls::new(&rest, &headers, &id)?;
+    let topic = produce::topic(&rest.broker, &name)?;
+    let data = described(&rest, &topic).iter().map(|c| config_json(&urls, &topic.name, c)).collect();
+    Ok(Json(urls.list("KafkaTopicConfigList", &format!("topics/{}/configs", topic.name), data)))
+}
+
+/// `GET /v3/clusters/{cluster}/topics/{topic}/configs/{name}`.
+pub async fn topic_config(
+    State(rest): State<Rest>,
+    headers: HeaderMap,
+    Path((id, name, config)): Path<(String, String, String)>,
+) -> Result<Json<Value>, RestError> {
+    let urls = Urls::new(&rest, &headers, &id)?;
+    let topic = produce::topic(&rest.broker, &name)?;
+    let described = described(&rest, &topic);
+    let config = described.iter().find(|c| c.name == config).ok_or(RestError::NotFound)?;
+    Ok(Json(config_json(&urls, &topic.name, config)))
+}
+
+fn described(rest: &Rest, topic: &Topic) -> Vec<crate::topics::config::Described> {
+    let brokers = crate::config::kafka::broker_configs(&rest.broker.config);
+    crate::topics::config::describe(&topic.overrides(), &rest.broker.config, &brokers)
+}
+
+/// The REST Proxy's names of Kafka's `ConfigSource`s.
+fn source_name(source: ConfigSource) -> &'static str {
+    match source {
+        ConfigSource::DynamicTopic => "DYNAMIC_TOPIC_CONFIG",
+        ConfigSource::StaticBroker => "STATIC_BROKER_CONFIG",
+        ConfigSource::Default => "DEFAULT_CONFIG",
+        ConfigSource::DynamicBrokerLogger => "DYNAMIC_BROKER_LOGGER_CONFIG",
+    }
+}
+
+fn config_json(urls: &Urls, topic: &str, config: &crate::topics::config::Described) -> Value {
+    let synonyms: Vec<Value> = config
+        .synonyms
+        .iter()
+        .map(|s| json!({ "name": s.name, "value": s.value, "source": source_name(s.source) }))
+        .collect();
+    json!({
+        "kind": "KafkaTopicConfig",
+        "metadata": urls.metadata(
+            &format!("topics/{topic}/configs/{}", config.name),
+            &format!("topic={topic}/config={}", config.name),
+        ),
+        "cluster_id": urls.cluster_id(),
+        "topic_name": topic,
+        "name": config.name,
+        "value": config.value,
+        "is_default": config.source == ConfigSource::Default,
+        "is_read_only": false,
+        "is_sensitive": false,
+        "source": source_name(config.source),
+        "synonyms": synonyms,
     })
 }

@@ -91,24 +91,34 @@ pub async fn consumers(
 ) -> Result<Json<Value>, RestError> {
     let urls = Urls::new(&rest, &headers, &id)?;
     let description = describe(&rest, &group)?;
-    let data = description
-        .members
-        .iter()
-        .map(|m| {
-            let path = format!("consumer-groups/{group}/consumers/{}", m.member_id);
-            json!({
-                "kind": "KafkaConsumer",
-                "metadata": urls.metadata(&path, &format!("consumer-group={group}/consumer={}", m.member_id)),
-                "cluster_id": urls.cluster_id(),
-                "consumer_group_id": group,
-                "consumer_id": m.member_id,
-                "instance_id": m.instance_id,
-                "client_id": m.client_id,
-                "assignments": urls.related(&format!("{path}/assignments")),
-            })
-        })
-        .collect();
+    let data = description.members.iter().map(|m| consumer_json(&urls, &group, m)).collect();
     Ok(Json(urls.list("KafkaConsumerList", &format!("consumer-groups/{group}/consumers"), data)))
+}
+
+/// `GET /v3/clusters/{cluster}/consumer-groups/{group}/consumers/{consumer}`.
+pub async fn consumer(
+    State(rest): State<Rest>,
+    headers: HeaderMap,
+    Path((id, group, consumer)): Path<(String, String, String)>,
+) -> Result<Json<Value>, RestError> {
+    let urls = Urls::new(&rest, &headers, &id)?;
+    let description = describe(&rest, &group)?;
+    let member = description.members.iter().find(|m| m.member_id == consumer).ok_or(RestError::NotFound)?;
+    Ok(Json(consumer_json(&urls, &group, member)))
+}
+
+fn consumer_json(urls: &Urls, group: &str, m: &DescribedMember) -> Value {
+    let path = format!("consumer-groups/{group}/consumers/{}", m.member_id);
+    json!({
+        "kind": "KafkaConsumer",
+        "metadata": urls.metadata(&path, &format!("consumer-group={group}/consumer={}", m.member_id)),
+        "cluster_id": urls.cluster_id(),
+        "consumer_group_id": group,
+        "consumer_id": m.member_id,
+        "instance_id": m.instance_id,
+        "client_id": m.client_id,
+        "assignments": urls.related(&format!("{path}/assignments")),
+    })
 }
 
 /// One partition's lag in a group.
