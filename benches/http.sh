@@ -62,6 +62,7 @@ trap 'exit 130' INT TERM
 TOPICS=(http-binary-1 http-binary-100 http-json-100 kafka)
 topic_args=()
 for t in "${TOPICS[@]}"; do topic_args+=(--topic "$t"); done
+: >"$WORK/broker.log" # there before the first look at it, which could race the broker's open
 "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
     --data-dir "$WORK/data" "${topic_args[@]}" 2>"$WORK/broker.log" &
 PID=$!

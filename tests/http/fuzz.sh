@@ -70,6 +70,7 @@ trap 'exit 130' INT TERM
 # Small limits, so the fuzzer reaches them (413, 422, 429) rather than filling
 # the disk or memory; a short instance timeout so the consumer instances it
 # creates go away.
+: >"$WORK/broker.log" # there before the first look at it, which could race the broker's open
 "$STRAND_BIN" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
     --data-dir "$WORK/data" --topic events --topic two:2 \
     --http-max-body-bytes 65536 --http-max-records-per-request 100 --http-max-consumer-instances 50 \
