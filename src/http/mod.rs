@@ -35,6 +35,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod ops;
+pub mod produce;
 pub mod query;
 pub mod v2;
 pub mod v3;

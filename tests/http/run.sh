@@ -138,10 +138,15 @@ check() {
 start_strand main --topic events --topic two:2
 
 # v2 topics and produce (produce.py, curl_produce.sh)
+check "v2 topics and produce: binary and json read back by a Kafka client, Java key partitioning, 404/415/422, all-or-nothing" \
+    "$PY" "$HERE/produce.py" "$main_HTTP" "$main_KAFKA"
+check "v2 and v3 produce with curl" bash "$HERE/curl_produce.sh" "$main_HTTP"
 
 # v2 consumers (consumers.py)
 
 # v3 (v3.py)
+check "v3: clusters, topics, partitions, consumer groups and lag-summary; records produce, single and streamed" \
+    "$PY" "$HERE/v3.py" "$main_HTTP" "$main_KAFKA"
 
 # /strand/v1 query and stats (query.py)
 
