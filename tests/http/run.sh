@@ -165,6 +165,10 @@ check "v3: clusters, topics, partitions, consumer groups and lag-summary; record
     "$PY" "$HERE/v3.py" "$main_HTTP" "$main_KAFKA"
 
 # /strand/v1 query and stats (query.py)
+check "query filters and cursor paging" "$PY" "$HERE/query.py" "$main_HTTP" "$main_KAFKA" records
+check "query scan budget" "$PY" "$HERE/query.py" "$main_HTTP" "$main_KAFKA" budget
+check "topic stats" "$PY" "$HERE/query.py" "$main_HTTP" "$main_KAFKA" stats
+check "openapi document" "$PY" "$HERE/query.py" "$main_HTTP" "$main_KAFKA" openapi
 
 # Basic auth, HTTPS, limits, fuzzing (auth_tls.py, fuzz.sh)
 
