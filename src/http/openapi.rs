@@ -650,10 +650,10 @@ fn schemas() -> Value {
         "V2CreateConsumer": {
             "type": "object",
             "properties": {
-                "name": {"type": "string", "pattern": "^[a-zA-Z0-9._-]{1,255}$", "description": "The instance's name (default: generated)."},
-                "format": {"type": "string", "enum": ["binary", "json"], "default": "binary"},
-                "auto.offset.reset": {"type": "string", "pattern": "^(earliest|latest|smallest|largest|none|by_duration:P([0-9]{1,5}D)?T[0-9]{1,5}[HMS])$", "description": "earliest, latest, none, or by_duration:<ISO-8601 duration> (KIP-1106); default latest."},
-                "auto.commit.enable": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}], "description": "default true"},
+                "name": {"type": "string", "nullable": true, "pattern": "^[a-zA-Z0-9._-]{1,255}$", "description": "The instance's name (null or absent: generated)."},
+                "format": {"type": "string", "nullable": true, "enum": ["binary", "json", null], "default": "binary"},
+                "auto.offset.reset": {"type": "string", "nullable": true, "pattern": "^(earliest|latest|smallest|largest|none|by_duration:P([0-9]{1,5}D)?T[0-9]{1,5}[HMS])$", "description": "earliest, latest, none, or by_duration:<ISO-8601 duration> (KIP-1106); default latest."},
+                "auto.commit.enable": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}], "nullable": true, "description": "default true"},
                 "fetch.min.bytes": {"description": "Accepted and ignored: a records request answers what it has when its timeout ends."},
                 "consumer.request.timeout.ms": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 999999999}, {"type": "string", "pattern": "^[0-9]{1,9}$"}], "nullable": true}
             }

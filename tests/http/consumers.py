@@ -274,6 +274,60 @@ def kafka_led_group_splits_two_partitions_with_a_rest_consumer(kafka, http):
     split_two_partitions(kafka, http, rest_first=False)
 
 
+def two_rest_consumers_split_and_follow_subscription_changes(kafka, http):
+    """Two REST members of one group split `two`; one leaving gives the other
+    both partitions; a new subscription rejoins the group with its topics."""
+    rest = Rest(http)
+    group = unique("pair")
+    both = [("two", 0), ("two", 1)]
+    a = rest.create(group, name="a")
+    b = rest.create(group, name="b")
+    rest.call("POST", a + "/subscription", {"topics": ["two"]}, expect=204)
+    rest.wait_assignment(a, lambda got: got == both)
+    rest.call("POST", b + "/subscription", {"topics": ["two"]}, expect=204)
+    deadline = time.monotonic() + WAIT
+    owned_a = owned_b = []
+    while time.monotonic() < deadline:
+        owned_a, owned_b = rest.assignment(a), rest.assignment(b)
+        if len(owned_a) == 1 and len(owned_b) == 1:
+            break
+        time.sleep(0.2)
+    assert sorted(owned_a + owned_b) == both and len(owned_a) == 1, f"a {owned_a}, b {owned_b}"
+    # b unsubscribes: it leaves the group, a gets both partitions back.
+    rest.call("DELETE", b + "/subscription", expect=204)
+    assert rest.assignment(b) == []
+    rest.wait_assignment(a, lambda got: got == both)
+    # a subscribes to another topic instead: it rejoins with that topic only.
+    topic = unique("c-resub")
+    create_topic(kafka, topic, partitions=3)
+    rest.call("POST", a + "/subscription", {"topics": [topic]}, expect=204)
+    rest.wait_assignment(a, lambda got: got == [(topic, 0), (topic, 1), (topic, 2)])
+    assert rest.call("GET", a + "/subscription", expect=200).json() == {"topics": [topic]}
+    for instance in (a, b):
+        rest.call("DELETE", instance, expect=204)
+
+
+def compressed_batches_are_read(kafka, http):
+    """Records in gzip, snappy, lz4 and zstd batches (as librdkafka writes them) come back whole."""
+    rest = Rest(http)
+    topic = unique("c-codec")
+    create_topic(kafka, topic)
+    sent = []
+    for codec in ("gzip", "snappy", "lz4", "zstd"):
+        producer = Producer({"bootstrap.servers": kafka, "compression.type": codec, "linger.ms": 50})
+        for i in range(20):
+            value = (f"{codec}-{i}-" + "x" * 200).encode()
+            producer.produce(topic, value=value, partition=0)
+            sent.append(value)
+        assert producer.flush(WAIT) == 0
+    instance = rest.create(unique("g"), **{"auto.offset.reset": "earliest"})
+    rest.call("POST", instance + "/subscription", {"topics": [topic]}, expect=204)
+    got = rest.read_until(instance, len(sent))
+    assert [base64.b64decode(r["value"]) for r in got] == sent
+    assert [r["offset"] for r in got] == list(range(len(sent)))
+    rest.call("DELETE", instance, expect=204)
+
+
 def commit_and_committed_offsets(kafka, http):
     rest = Rest(http)
     topic = unique("c-commit")
@@ -517,6 +571,8 @@ CHECKS = {
         max_bytes_bounds_a_response,
         rest_and_kafka_consumer_split_two_partitions,
         kafka_led_group_splits_two_partitions_with_a_rest_consumer,
+        two_rest_consumers_split_and_follow_subscription_changes,
+        compressed_batches_are_read,
         commit_and_committed_offsets,
         positions_beginning_end_and_seek,
         auto_offset_reset_by_duration,

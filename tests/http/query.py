@@ -271,6 +271,7 @@ def stats_check():
 # Every REST route the issue names: the OpenAPI document must describe each.
 ROUTES = {
     ("get", "/topics"), ("get", "/topics/{topic}"), ("get", "/topics/{topic}/partitions"),
+    ("get", "/topics/{topic}/partitions/{partition}"),
     ("post", "/topics/{topic}"), ("post", "/topics/{topic}/partitions/{partition}"),
     ("post", "/consumers/{group}"), ("delete", "/consumers/{group}/instances/{instance}"),
     ("post", "/consumers/{group}/instances/{instance}/subscription"),
@@ -289,7 +290,11 @@ ROUTES = {
     ("get", "/v3/clusters/{cluster_id}/topics/{topic_name}/partitions"),
     ("get", "/v3/clusters/{cluster_id}/consumer-groups"),
     ("get", "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}"),
+    ("get", "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers"),
+    ("get", "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags"),
     ("get", "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lag-summary"),
+    ("get", "/v3/clusters/{cluster_id}/brokers"), ("get", "/v3/clusters/{cluster_id}/brokers/{broker_id}"),
+    ("get", "/v3/clusters/{cluster_id}/topics/{topic_name}/partitions/{partition_id}"),
     ("post", "/v3/clusters/{cluster_id}/topics/{topic_name}/records"),
     ("get", "/strand/v1/topics/{topic}/records"), ("get", "/strand/v1/topics/{topic}/stats"),
     ("get", "/openapi.json"),

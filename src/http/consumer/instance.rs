@@ -120,6 +120,12 @@ pub struct Instance {
     pub reading: tokio::sync::Mutex<()>,
 }
 
+/// What `stop` leaves to do: end the member task, commit.
+struct Stopped {
+    feed: Option<watch::Sender<Option<Subscription>>>,
+    due: Option<(Membership, Vec<(Partition, i64)>)>,
+}
+
 /// A read's view of the instance: the owned partitions with their positions.
 pub struct Snapshot {
     pub epoch: u64,
@@ -212,18 +218,7 @@ impl Instance {
     /// if auto-commit is on (while still the group's member), then lets the
     /// member task leave the group.
     pub async fn unsubscribe(&self, broker: &Broker) {
-        let (feed, due) = {
-            let mut state = self.lock();
-            let due = self.auto_commit_due(&mut state);
-            let subscribed = matches!(state.consuming, Consuming::Subscribed(_));
-            let membership = match state.membership.take() {
-                membership if subscribed => membership,
-                _ => Some(Membership { generation_id: -1, member_id: String::new() }),
-            };
-            state.consuming = Consuming::Nothing;
-            set_owned(&mut state, BTreeSet::new());
-            (state.member.take(), membership.zip(due))
-        };
+        let Stopped { feed, due } = self.stop();
         if let Some((membership, due)) = due {
             if let Err(e) = commit_as(broker, &self.group, &membership, due, None).await {
                 tracing::debug!(group = %self.group, instance = %self.name, error = %e, "final auto-commit failed");
@@ -233,6 +228,20 @@ impl Instance {
             feed.send_replace(None);
         }
         self.changed.notify_waiters();
+    }
+
+    /// The in-memory half of `unsubscribe`: nothing consumed or owned from now on.
+    fn stop(&self) -> Stopped {
+        let mut state = self.lock();
+        let due = self.auto_commit_due(&mut state);
+        let subscribed = matches!(state.consuming, Consuming::Subscribed(_));
+        let membership = match state.membership.take() {
+            membership if subscribed => membership,
+            _ => Some(Membership { generation_id: -1, member_id: String::new() }),
+        };
+        state.consuming = Consuming::Nothing;
+        set_owned(&mut state, BTreeSet::new());
+        Stopped { feed: state.member.take(), due: membership.zip(due) }
     }
 
     /// Kafka's `assign()`: these partitions from now on, without the group.
@@ -504,5 +513,127 @@ pub fn group_error(e: group::Error) -> RestError {
         }
         group::Error::Store { .. } => RestError::KafkaRetriable(e.to_string()),
         other => RestError::Kafka(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::http::consumer::config::Format;
+
+    fn instance(auto_commit: bool) -> Instance {
+        let config = InstanceConfig {
+            name: Some("c".into()),
+            format: Format::Binary,
+            offset_reset: OffsetReset::Earliest,
+            auto_commit,
+            request_timeout: None,
+        };
+        Instance::new("g".into(), "c".into(), config)
+    }
+
+    fn p(topic: &str, partition: i32) -> Partition {
+        (topic.into(), partition)
+    }
+
+    /// Subscribes to `two`; returns the member task id the instance handed out.
+    fn subscribe(instance: &Instance) -> u64 {
+        let mut started = None;
+        instance
+            .subscribe(Subscription::Topics(vec!["two".into()]), |task, _feed| started = Some(task))
+            .expect("subscribing an instance without an assignment");
+        started.expect("the first subscription starts a member task")
+    }
+
+    fn membership(generation_id: i32) -> Membership {
+        Membership { generation_id, member_id: "m".into() }
+    }
+
+    #[test]
+    fn subscribing_and_assigning_by_hand_are_exclusive_as_in_kafka() {
+        let assigned = instance(false);
+        assigned.assign(BTreeSet::from([p("two", 0)])).unwrap();
+        let refused = assigned.subscribe(Subscription::Topics(vec!["two".into()]), |_, _| panic!("no member task"));
+        assert!(matches!(refused, Err(RestError::Conflict(_))));
+        let subscribed = instance(false);
+        subscribe(&subscribed);
+        assert!(matches!(subscribed.assign(BTreeSet::from([p("two", 0)])), Err(RestError::Conflict(_))));
+    }
+
+    #[test]
+    fn a_new_generation_keeps_the_positions_of_partitions_it_gives_back_and_drops_the_others() {
+        let instance = instance(false);
+        let task = subscribe(&instance);
+        instance.assigned(task, membership(1), &BTreeMap::from([("two".into(), vec![0, 1])]));
+        let snapshot = instance.snapshot();
+        assert!(instance.advance(snapshot.epoch, &[(p("two", 0), 5), (p("two", 1), 7)]));
+        assert_eq!(instance.positions(), vec![(p("two", 0), 5), (p("two", 1), 7)]);
+        // A rebalance: nothing owned meanwhile, then partition 1 only.
+        assert!(instance.rebalance_begins(task).is_none(), "no auto-commit without auto.commit.enable");
+        assert!(instance.owned().is_empty());
+        assert_eq!(instance.membership(), None);
+        instance.assigned(task, membership(2), &BTreeMap::from([("two".into(), vec![1])]));
+        assert_eq!(instance.owned(), BTreeSet::from([p("two", 1)]));
+        assert_eq!(instance.membership(), Some(membership(2)));
+        // Eager protocol: partition 1 was revoked in between, so it starts over too.
+        assert_eq!(instance.positions(), vec![]);
+    }
+
+    #[test]
+    fn a_read_that_raced_a_rebalance_does_not_move_positions() {
+        let instance = instance(false);
+        let task = subscribe(&instance);
+        instance.assigned(task, membership(1), &BTreeMap::from([("two".into(), vec![0])]));
+        let before = instance.snapshot();
+        instance.assigned(task, membership(2), &BTreeMap::from([("two".into(), vec![0, 1])]));
+        assert!(!instance.advance(before.epoch, &[(p("two", 0), 9)]));
+        assert_eq!(instance.positions(), vec![]);
+    }
+
+    #[test]
+    fn a_member_task_replaced_by_a_newer_subscription_changes_nothing() {
+        let instance = instance(false);
+        let old = subscribe(&instance);
+        let mut rt_feed = None;
+        // Unsubscribing drops the feed; subscribing again starts a new task.
+        {
+            let mut state = instance.lock();
+            state.member = None;
+            state.consuming = Consuming::Nothing;
+        }
+        instance
+            .subscribe(Subscription::Topics(vec!["two".into()]), |task, feed| rt_feed = Some((task, feed)))
+            .unwrap();
+        let (new, _feed) = rt_feed.unwrap();
+        assert_ne!(old, new);
+        instance.assigned(old, membership(1), &BTreeMap::from([("two".into(), vec![0, 1])]));
+        assert!(instance.owned().is_empty(), "the old task's generation is not the instance's");
+        instance.assigned(new, membership(2), &BTreeMap::from([("two".into(), vec![0])]));
+        assert_eq!(instance.owned(), BTreeSet::from([p("two", 0)]));
+        assert!(instance.rebalance_begins(old).is_none());
+        assert_eq!(instance.owned(), BTreeSet::from([p("two", 0)]));
+    }
+
+    #[test]
+    fn seeking_needs_the_partition_owned_and_auto_commit_hands_over_only_what_moved() {
+        let instance = instance(true);
+        let task = subscribe(&instance);
+        assert!(matches!(instance.seek(&[(p("two", 0), 3)]), Err(RestError::Conflict(_))));
+        instance.assigned(task, membership(1), &BTreeMap::from([("two".into(), vec![0, 1])]));
+        instance.seek(&[(p("two", 0), 3)]).unwrap();
+        let (committing, due) = instance.rebalance_begins(task).expect("a position moved under auto-commit");
+        assert_eq!((committing, due), (membership(1), vec![(p("two", 0), 3)]));
+        instance.assigned(task, membership(2), &BTreeMap::from([("two".into(), vec![0, 1])]));
+        assert!(instance.rebalance_begins(task).is_none(), "nothing moved since the last commit");
+    }
+
+    #[test]
+    fn each_read_starts_at_the_next_partition() {
+        let instance = instance(false);
+        instance.assign(BTreeSet::from([p("a", 0), p("b", 0), p("c", 0)])).unwrap();
+        let firsts: Vec<Partition> = (0..4).map(|_| instance.snapshot().partitions[0].0.clone()).collect();
+        assert_eq!(firsts, vec![p("a", 0), p("b", 0), p("c", 0), p("a", 0)]);
     }
 }

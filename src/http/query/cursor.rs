@@ -4,7 +4,8 @@
 //! Nothing secret is in it: it is base64url (no padding) of
 //! `1;<topic id>;<partition>=<offset>,...`, versioned by its first field so that
 //! its form can change without misreading old cursors. A partition absent from
-//! it is finished.
+//! it is finished; partitions added to the topic after the first page are not
+//! in it (a new query reads them).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

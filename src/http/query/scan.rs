@@ -165,6 +165,7 @@ fn scan_partition(
             )));
         }
         page.budget = page.budget.saturating_sub(chunk.len() as u64);
+        let read_at = next;
         let mut rest = &chunk[..];
         while let Some(batch) = whole_batch(rest) {
             rest = &rest[batch.len()..];
@@ -198,6 +199,11 @@ fn scan_partition(
                 }
             }
             next = next.max(header.last_offset() + 1);
+        }
+        // A read holds at least one whole batch past `read_at`; were it not so,
+        // reading again from the same place would never end.
+        if next == read_at {
+            return Err(RestError::Internal(format!("partition {partition}: no whole batch read at offset {next}")));
         }
     }
 }

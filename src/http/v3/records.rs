@@ -21,6 +21,7 @@
 //! does outside streaming mode. A body that stops being JSON ends the stream
 //! after an error line (there is no record boundary to resume at); at most
 //! `http_max_records_per_request` records per request, then a 422 line ends it.
+//! A stream still open when the broker shuts down ends with a retriable error line.
 
 use std::sync::Arc;
 
@@ -158,6 +159,7 @@ fn stream(target: Target, body: HttpBody) -> Response {
         let mut splitter = Splitter::new(record_limit);
         let mut count = 0;
         let mut eof = false;
+        let mut shutdown = target.rest.broker.shutdown.clone();
         loop {
             while let Some(next) = splitter.next(eof) {
                 let ((_, answer), last) = answer_next(&target, next, count, limit).await;
@@ -170,7 +172,16 @@ fn stream(target: Target, body: HttpBody) -> Response {
             if eof {
                 return;
             }
-            match chunks.next().await {
+            let next = tokio::select! {
+                next = chunks.next() => Some(next),
+                _ = shutdown.wait_for(|&stopping| stopping) => None,
+            };
+            let Some(next) = next else {
+                let error = RestError::KafkaRetriable("the broker is shutting down".into());
+                let _ = lines.send(Bytes::from(format!("{}\n", error_json(&error)))).await;
+                return;
+            };
+            match next {
                 Some(Ok(chunk)) => splitter.push(&chunk),
                 Some(Err(e)) => {
                     let error = RestError::BadRequest(format!("reading the request body failed: {e}"));
