@@ -227,9 +227,9 @@ pub fn document(max_records: u32) -> Value {
         op(
             "v2 consumers",
             "seek",
-            "Moves the instance's fetch positions.",
+            "Moves the instance's fetch positions: to offsets, or to the first records at or after timestamps.",
             vec![group(), instance()],
-            Some(v2_body(reference("V2Offsets"))),
+            Some(v2_body(reference("V2Seek"))),
             no_content(),
         ),
     );
@@ -291,6 +291,31 @@ pub fn document(max_records: u32) -> Value {
         "get",
         op("v3", "getTopicV3", "One topic.", vec![cluster(), v3_topic()], None, v3("V3Resource")),
     );
+    let config_name = || path_string("name", "The config's name.");
+    add(
+        "/v3/clusters/{cluster_id}/topics/{topic_name}/configs",
+        "get",
+        op(
+            "v3",
+            "listTopicConfigs",
+            "The topic's configs, with sources and synonyms.",
+            vec![cluster(), v3_topic()],
+            None,
+            v3("V3List"),
+        ),
+    );
+    add(
+        "/v3/clusters/{cluster_id}/topics/{topic_name}/configs/{name}",
+        "get",
+        op(
+            "v3",
+            "getTopicConfig",
+            "One topic config.",
+            vec![cluster(), v3_topic(), config_name()],
+            None,
+            v3("V3Resource"),
+        ),
+    );
     add(
         "/v3/clusters/{cluster_id}/topics/{topic_name}/partitions",
         "get",
@@ -322,6 +347,18 @@ pub fn document(max_records: u32) -> Value {
         "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers",
         "get",
         op("v3", "listGroupConsumers", "The group's members.", vec![cluster(), group_id()], None, v3("V3List")),
+    );
+    add(
+        "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/consumers/{consumer_id}",
+        "get",
+        op(
+            "v3",
+            "getGroupConsumer",
+            "One member of the group.",
+            vec![cluster(), group_id(), path_string("consumer_id", "The member id.")],
+            None,
+            v3("V3Resource"),
+        ),
     );
     add(
         "/v3/clusters/{cluster_id}/consumer-groups/{consumer_group_id}/lags",
@@ -589,6 +626,21 @@ fn query_operation() -> Value {
     )
 }
 
+/// `[{"topic", "partition", "offset", "metadata"}]`, as commits and seeks take them.
+fn offset_entries() -> Value {
+    json!({"type": "array", "items": {
+        "type": "object",
+        "required": ["topic", "partition", "offset"],
+        "properties": {
+            "topic": topic_name_schema(),
+            "partition": {"type": "integer", "format": "int32", "minimum": 0},
+            "offset": {"type": "integer", "format": "int64", "minimum": 0},
+            "metadata": {"type": "string", "nullable": true}
+        },
+        "additionalProperties": false
+    }})
+}
+
 fn schemas() -> Value {
     let nullable_string = json!({"type": "string", "nullable": true});
     let encoding = json!({"type": "string", "enum": ["utf8", "base64", null], "nullable": true, "description": "How the text beside it encodes the bytes: as UTF-8 itself, or base64 (not valid UTF-8); null when the bytes are null."});
@@ -695,17 +747,25 @@ fn schemas() -> Value {
         "V2Offsets": {
             "type": "object",
             "required": ["offsets"],
-            "properties": {"offsets": {"type": "array", "items": {
-                "type": "object",
-                "required": ["topic", "partition", "offset"],
-                "properties": {
-                    "topic": topic_name_schema(),
-                    "partition": {"type": "integer", "format": "int32", "minimum": 0},
-                    "offset": {"type": "integer", "format": "int64", "minimum": 0},
-                    "metadata": {"type": "string", "nullable": true}
-                },
-                "additionalProperties": false
-            }}},
+            "properties": {"offsets": offset_entries()},
+            "additionalProperties": false
+        },
+        "V2Seek": {
+            "type": "object",
+            "properties": {
+                "offsets": offset_entries(),
+                "timestamps": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["topic", "partition", "timestamp"],
+                    "properties": {
+                        "topic": topic_name_schema(),
+                        "partition": {"type": "integer", "format": "int32", "minimum": 0},
+                        "timestamp": {"type": "string", "format": "date-time"},
+                        "metadata": {"type": "string", "nullable": true}
+                    },
+                    "additionalProperties": false
+                }}
+            },
             "additionalProperties": false
         },
         "V2CommittedOffsets": {
