@@ -105,14 +105,18 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
     let ops = http::ops::router(exporter.clone(), health.clone());
     // /health answers 503 while shutting down, so this one stops with the process.
     let (_ops_running, ops_stop) = watch::channel(false);
-    let metrics_addr = http::serve(&config.metrics_listen, ops, None, ops_stop).await?;
+    let metrics_addr =
+        http::serve(&config.metrics_listen, ops, None, config.max_connections as usize, ops_stop).await?;
     tracing::info!(addr = %metrics_addr, "serving metrics and health");
 
     let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone(), security.users.clone())?);
     if !broker.config.http_listen.is_empty() {
         let users = security.sasl.as_ref().map(|_| security.users.clone());
         let router = http::rest_router(http::Rest::new(broker.clone()), users);
-        let addr = http::serve(&broker.config.http_listen, router, security.tls.clone(), shutdown_rx.clone()).await?;
+        let max_connections = broker.config.max_connections as usize;
+        let addr =
+            http::serve(&broker.config.http_listen, router, security.tls.clone(), max_connections, shutdown_rx.clone())
+                .await?;
         let scheme = if security.tls.is_some() { "https" } else { "http" };
         tracing::info!(addr = %addr, scheme, basic_auth = security.sasl.is_some(), "serving REST");
     }

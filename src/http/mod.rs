@@ -27,7 +27,7 @@ use axum::Router;
 use futures_util::FutureExt;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
@@ -97,22 +97,34 @@ pub fn rest_router(rest: Rest, users: Option<Arc<Users>>) -> Router {
 
 /// Binds `listen` and serves `router` there in the background until `shutdown`
 /// turns true (connections in progress finish their request); with `tls`, every
-/// connection is TLS first. Returns the bound address.
+/// connection is TLS first. At most `max_connections` connections at once, as
+/// the Kafka listener's `max_connections`: past that a new one is closed at
+/// once, so stalled clients cannot pile up tasks and half-read bodies without
+/// bound. Returns the bound address.
 pub async fn serve(
     listen: &str,
     router: Router,
     tls: Option<TlsAcceptor>,
+    max_connections: usize,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<SocketAddr, Error> {
     let listener = TcpListener::bind(listen).await.map_err(|source| Error::Bind { addr: listen.to_owned(), source })?;
     let addr = listener.local_addr().map_err(|source| Error::Bind { addr: listen.to_owned(), source })?;
+    let slots = Arc::new(Semaphore::new(max_connections));
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, peer)) => {
-                        tokio::spawn(connection(stream, peer, router.clone(), tls.clone()));
-                    }
+                    Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
+                        Ok(slot) => {
+                            let served = connection(stream, peer, router.clone(), tls.clone());
+                            tokio::spawn(async move {
+                                served.await;
+                                drop(slot);
+                            });
+                        }
+                        Err(_) => tracing::warn!(%peer, %addr, max_connections, "refusing HTTP connection: max_connections reached"),
+                    },
                     Err(e) => {
                         // Usually out of file descriptors: back off instead of spinning.
                         tracing::warn!(error = %e, %addr, "HTTP accept failed");
@@ -183,6 +195,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn past_max_connections_a_new_connection_is_closed_and_a_freed_slot_serves_again() {
+        let router = Router::new().route("/ok", get(|| async { "fine" }));
+        let (_running, stop) = watch::channel(false);
+        let addr = serve("127.0.0.1:0", router, None, 1, stop).await.expect("bind on loopback");
+        const WITHIN: Duration = Duration::from_secs(10);
+        // The one slot: a connection that has sent nothing yet.
+        let holder = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut refused = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let _ = refused.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(WITHIN, refused.read_to_end(&mut answer)).await.expect("closed within 10 s");
+        assert!(answer.is_empty(), "a connection past the limit was served: {}", String::from_utf8_lossy(&answer));
+        drop(holder);
+        // The slot comes back once the holder's connection has ended.
+        let served = tokio::time::timeout(WITHIN, async {
+            loop {
+                let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+                let _ = stream.write_all(b"GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer).await;
+                if !answer.is_empty() {
+                    return String::from_utf8_lossy(&answer).into_owned();
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+        .expect("served again within 10 s");
+        assert!(served.starts_with("HTTP/1.1 200") && served.ends_with("fine"), "{served}");
+    }
+
+    #[tokio::test]
     async fn axum_rejections_are_answered_as_rest_errors() {
         use axum::extract::Path;
         let router = Router::new()
@@ -222,7 +267,7 @@ mod tests {
     async fn a_panicking_handler_answers_500_and_the_connection_serves_on() {
         let router = Router::new().route("/panic", get(boom)).route("/ok", get(|| async { "fine" }));
         let (_running, stop) = watch::channel(false);
-        let addr = serve("127.0.0.1:0", router, None, stop).await.expect("bind on loopback");
+        let addr = serve("127.0.0.1:0", router, None, 8, stop).await.expect("bind on loopback");
         let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
         // Two requests on one connection: the second is answered after the first panicked.
         stream
