@@ -307,6 +307,38 @@ def two_rest_consumers_split_and_follow_subscription_changes(kafka, http):
         rest.call("DELETE", instance, expect=204)
 
 
+def deleted_instances_leave_no_member_behind(kafka, http):
+    """Instances deleted at once after subscribing (their member mid-join)
+    leave the group: it ends with no members, and a Kafka consumer then gets
+    every partition."""
+    rest = Rest(http)
+    group = unique("churn")
+    for i in range(15):
+        instance = rest.create(group, name=f"c{i}")
+        rest.call("POST", instance + "/subscription", {"topics": ["two"]}, expect=204)
+        if i % 3 == 0:
+            time.sleep(0.3)
+        rest.call("DELETE", instance, expect=204)
+    admin = AdminClient({"bootstrap.servers": kafka})
+    deadline = time.monotonic() + WAIT
+    members = None
+    while time.monotonic() < deadline:
+        members = len(admin.describe_consumer_groups([group])[group].result(timeout=WAIT).members)
+        if members == 0:
+            break
+        time.sleep(0.2)
+    assert members == 0, f"{members} members left behind"
+    consumer = Consumer({"bootstrap.servers": kafka, "group.id": group, "session.timeout.ms": 10000})
+    try:
+        consumer.subscribe(["two"])
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and len(consumer.assignment()) != 2:
+            consumer.poll(0.2)
+        assert sorted(tp.partition for tp in consumer.assignment()) == [0, 1], consumer.assignment()
+    finally:
+        consumer.close()
+
+
 def compressed_batches_are_read(kafka, http):
     """Records in gzip, snappy, lz4 and zstd batches (as librdkafka writes them) come back whole."""
     rest = Rest(http)
@@ -573,6 +605,7 @@ CHECKS = {
         kafka_led_group_splits_two_partitions_with_a_rest_consumer,
         two_rest_consumers_split_and_follow_subscription_changes,
         compressed_batches_are_read,
+        deleted_instances_leave_no_member_behind,
         commit_and_committed_offsets,
         positions_beginning_end_and_seek,
         auto_offset_reset_by_duration,

@@ -145,7 +145,8 @@ check "v2 and v3 produce with curl" bash "$HERE/curl_produce.sh" "$main_HTTP"
 # v2 consumers (consumers.py)
 for c in kafka_produces_rest_reads_binary_and_json max_bytes_bounds_a_response \
     rest_and_kafka_consumer_split_two_partitions kafka_led_group_splits_two_partitions_with_a_rest_consumer \
-    two_rest_consumers_split_and_follow_subscription_changes compressed_batches_are_read commit_and_committed_offsets \
+    two_rest_consumers_split_and_follow_subscription_changes compressed_batches_are_read \
+    deleted_instances_leave_no_member_behind commit_and_committed_offsets \
     positions_beginning_end_and_seek auto_offset_reset_by_duration errors_as_the_rest_proxy_gives_them; do
     check "v2 consumers: ${c//_/ }" "$PY" "$HERE/consumers.py" "$c" "$main_KAFKA" "$main_HTTP"
 done
