@@ -53,6 +53,7 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
     if version >= 7 && request.session_epoch != 0 && request.session_epoch != -1 {
         return FetchResponse::default().with_error_code(Error::FetchSessionIdNotFound.code());
     }
+    let started = tokio::time::Instant::now();
     let max_wait = Duration::from_millis(request.max_wait_ms.max(0) as u64);
     let deadline = tokio::time::Instant::now() + max_wait;
     // Subscribed once, before the first read, to every partition asked for that exists.
@@ -78,6 +79,7 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
             || *shutdown.borrow()
         {
             crate::metrics::fetched(bytes as u64);
+            record_latency(broker, version, &request, started.elapsed());
             return response;
         }
         tokio::select! {
@@ -95,6 +97,13 @@ async fn any_changed(receivers: &mut [watch::Receiver<i64>]) {
         return std::future::pending().await;
     }
     let _ = futures_util::future::select_all(receivers.iter_mut().map(|r| Box::pin(r.changed()))).await;
+}
+
+/// The request's latency, in each topic's stats (`topics::stats`), wait included.
+fn record_latency(broker: &Broker, version: i16, request: &FetchRequest, latency: Duration) {
+    for topic in request.topics.iter().filter_map(|t| resolve(broker, topic_ref(version, t)).topic) {
+        topic.stats.record_fetch(latency);
+    }
 }
 
 fn topic_ref(version: i16, topic: &kafka_protocol::messages::fetch_request::FetchTopic) -> TopicRef<'_> {

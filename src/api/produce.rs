@@ -64,6 +64,8 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> P
         return refuse_all(version, request);
     }
     let acks = request.acks;
+    let started = std::time::Instant::now();
+    let mut traffic = Vec::with_capacity(request.topic_data.len());
     let mut responses = Vec::with_capacity(request.topic_data.len());
     for topic in request.topic_data {
         let reference = if version >= 13 { TopicRef::Id(topic.topic_id) } else { TopicRef::Name(topic.name.as_str()) };
@@ -77,6 +79,7 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> P
             })
         });
         let config = resolved.as_ref().and_then(|r| r.topic.as_ref()).map(|t| t.config());
+        let (mut records, mut bytes) = (0, 0);
         let partitions = topic
             .partition_data
             .into_iter()
@@ -90,15 +93,23 @@ pub async fn handle(broker: &Broker, version: i16, request: ProduceRequest) -> P
                         })
                     }
                 };
+                if let Ok(info) = &result {
+                    records += (info.last_offset - info.base_offset + 1) as u64;
+                    bytes += data.records.as_ref().map_or(0, |r| r.len() as u64);
+                }
                 partition_response(version, data.index, result)
             })
             .collect();
+        traffic.extend(resolved.and_then(|r| r.topic).map(|t| (t, records, bytes)));
         responses.push(
             TopicProduceResponse::default()
                 .with_name(topic.name)
                 .with_topic_id(topic.topic_id)
                 .with_partition_responses(partitions),
         );
+    }
+    for (topic, records, bytes) in traffic {
+        topic.stats.record_produce(records, bytes, started.elapsed());
     }
     ProduceResponse::default().with_responses(responses)
 }

@@ -113,6 +113,7 @@ pub async fn produce(
     topic: &Topic,
     records: Vec<OutRecord>,
 ) -> Result<Vec<Result<Placed, RestError>>, RestError> {
+    let started = std::time::Instant::now();
     let limit = broker.config.http_max_records_per_request as usize;
     if records.is_empty() {
         return Err(RestError::Unprocessable("records may not be empty".into()));
@@ -153,10 +154,13 @@ pub async fn produce(
         batches.push((partition, log, batch));
     }
     let mut results: Vec<Option<Result<Placed, RestError>>> = (0..records.len()).map(|_| None).collect();
+    let (mut appended_records, mut appended_bytes) = (0u64, 0u64);
     for (partition, log, batch) in batches {
         let indexes = &by_partition[&partition];
         match append(&log, &config, &batch) {
             Ok(info) => {
+                appended_records += indexes.len() as u64;
+                appended_bytes += batch.len() as u64;
                 for (n, &i) in indexes.iter().enumerate() {
                     let timestamp = if info.log_append_time_ms >= 0 {
                         info.log_append_time_ms
@@ -174,6 +178,8 @@ pub async fn produce(
             }
         }
     }
+    // The topic's stats count REST produce as they count the Kafka Produce API's.
+    topic.stats.record_produce(appended_records, appended_bytes, started.elapsed());
     Ok(results.into_iter().map(|r| r.expect("every record belongs to one partition's batch")).collect())
 }
 

@@ -38,6 +38,7 @@
 pub mod config;
 mod log_starts;
 pub mod name;
+pub mod stats;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -109,6 +110,8 @@ pub struct Topic {
     /// Held through one config alteration, file write included: alterations
     /// of a topic run one at a time, and produce and fetch never wait on it.
     altering: Mutex<()>,
+    /// Recent produce and fetch traffic, for the REST stats (`stats`).
+    pub stats: stats::TopicStats,
 }
 
 /// A topic's explicit configs and the effective ones they give with the broker's defaults.
@@ -240,6 +243,7 @@ impl Topics {
                 settings: RwLock::new(Settings { overrides, config }),
                 partitions: RwLock::new(partitions),
                 altering: Mutex::new(()),
+                stats: Default::default(),
             });
             inner.partitions += count;
             inner.by_id.insert(id, topic.clone());
@@ -380,6 +384,7 @@ impl Topics {
                 settings: RwLock::new(Settings { overrides: new.overrides.clone(), config }),
                 partitions: RwLock::new(partitions),
                 altering: Mutex::new(()),
+                stats: Default::default(),
             })),
             Err(e) => {
                 tracing::error!(topic = new.name, error = %e, "creating topic failed; removing what was made");

@@ -5,6 +5,7 @@ use axum::Router;
 
 use super::Rest;
 
+pub mod consumers;
 pub mod produce;
 pub mod topics;
 
@@ -17,4 +18,5 @@ pub fn router() -> Router<Rest> {
         .route("/topics/{topic}", get(topics::get).post(produce::to_topic))
         .route("/topics/{topic}/partitions", get(topics::partitions_of))
         .route("/topics/{topic}/partitions/{partition}", get(topics::partition).post(produce::to_partition))
+        .merge(consumers::router())
 }
