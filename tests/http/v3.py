@@ -181,6 +181,8 @@ def check_single_record(cid):
     assert r.status_code == 400 and r.json()["error_code"] == 400, r.text
     r = produce(cid, "two", {"timestamp": "yesterday"})
     assert r.status_code == 422, r.text
+    r = produce(cid, "two", {"timestamp": "1969-12-31T23:59:59.999Z"})
+    assert r.status_code == 422, r.text
     r = produce(cid, "no-such-topic", {"value": {"data": 1}})
     assert r.status_code == 404 and r.json()["error_code"] == 40401, r.text
     r = requests.post(f"{HTTP}/v3/clusters/{cid}/topics/two/records", data="{}", headers={"Content-Type": "text/plain"}, timeout=TIMEOUT)

@@ -2,7 +2,8 @@
 //! `POST /topics/{topic}/partitions/{partition}` with
 //! `application/vnd.kafka.binary.v2+json` (keys and values base64) or
 //! `application/vnd.kafka.json.v2+json` (keys and values any JSON, stored as
-//! their compact JSON text, as the REST Proxy's JSON serializer writes them).
+//! their compact JSON text with object members in the order sent, as the REST
+//! Proxy's JSON serializer writes them: serde_json's `preserve_order`).
 //!
 //! Body: `{"records": [{"key": ..., "value": ..., "partition": n}, ...]}`; the
 //! schema fields of the Avro/Protobuf formats are ignored (those formats need a

@@ -246,8 +246,11 @@ async fn produce_one(target: &Target, value: Value) -> Result<Value, RestError> 
         .collect::<Result<Vec<_>, RestError>>()?;
     let timestamp = record
         .timestamp
-        .map(|t| {
-            timestamp::parse(&t).ok_or_else(|| RestError::Unprocessable(format!("timestamp {t:?} is not RFC 3339")))
+        .map(|t| match timestamp::parse(&t) {
+            // The Java producer refuses negative timestamps (and -1 means "none" in a batch).
+            Some(ms) if ms >= 0 => Ok(ms),
+            Some(_) => Err(RestError::Unprocessable(format!("timestamp {t:?} is before 1970-01-01T00:00:00Z"))),
+            None => Err(RestError::Unprocessable(format!("timestamp {t:?} is not RFC 3339"))),
         })
         .transpose()?;
     let out = OutRecord {
