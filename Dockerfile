@@ -7,7 +7,7 @@
 # near the size of the binary (target: under 30 MB).
 #
 #   docker build -t strand .
-#   docker run -p 9092:9092 -p 9464:9464 -v strand-data:/var/lib/strand strand
+#   docker run -p 9092:9092 -p 9464:9464 -p 8082:8082 -v strand-data:/var/lib/strand strand
 #
 # See README.md, "Docker", for STRAND_ADVERTISED_LISTENER.
 
@@ -52,13 +52,14 @@ COPY --from=build --chown=65532:65532 /rootfs/var/lib/strand /var/lib/strand
 # name they can reach (README.md, "Docker").
 ENV STRAND_LISTEN=0.0.0.0:9092 \
     STRAND_METRICS_LISTEN=0.0.0.0:9464 \
+    STRAND_HTTP_LISTEN=0.0.0.0:8082 \
     STRAND_DATA_DIR=/var/lib/strand \
     STRAND_ADVERTISED_LISTENER=localhost:9092
 # The nonroot user of distroless (uid/gid 65532), numeric so that Kubernetes'
 # runAsNonRoot can verify it without an /etc/passwd lookup.
 USER 65532:65532
 VOLUME /var/lib/strand
-EXPOSE 9092 9464
+EXPOSE 9092 9464 8082
 # Exec form: there is no shell to run a command string. 200 from /health means
 # the log is open and the listener accepts; 503 while starting or stopping.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \

@@ -7,9 +7,10 @@
 //! the partition's on-disk commit log and `group` the consumer groups; `broker`
 //! is the state they share; `tls` and `sasl` secure the listener, and
 //! `scram_store` keeps the SCRAM credentials set at run time; `metrics`
-//! records and renders Prometheus metrics and `http` serves them with `/health`.
-//! Dependencies point down: connection -> api -> broker, log, group; metrics know
-//! no broker.
+//! records and renders Prometheus metrics, and `http` serves them with `/health`
+//! on the metrics port and the REST API (REST Proxy v2/v3, `/strand/v1`) on its own.
+//! Dependencies point down: connection -> api -> broker, log, group, and
+//! http -> broker, log, group; metrics know no broker.
 
 pub mod api;
 pub mod broker;

@@ -111,7 +111,7 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
     let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone(), security.users.clone())?);
     if !broker.config.http_listen.is_empty() {
         let users = security.sasl.as_ref().map(|_| security.users.clone());
-        let router = http::rest_router(http::Rest { broker: broker.clone() }, users);
+        let router = http::rest_router(http::Rest::new(broker.clone()), users);
         let addr = http::serve(&broker.config.http_listen, router, security.tls.clone(), shutdown_rx.clone()).await?;
         let scheme = if security.tls.is_some() { "https" } else { "http" };
         tracing::info!(addr = %addr, scheme, basic_auth = security.sasl.is_some(), "serving REST");

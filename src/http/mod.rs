@@ -31,10 +31,12 @@ use crate::broker::Broker;
 use crate::sasl::Users;
 
 pub mod auth;
+pub mod consumer;
 pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod ops;
+pub mod produce;
 pub mod query;
 pub mod v2;
 pub mod v3;
@@ -57,6 +59,16 @@ pub enum Error {
 #[derive(Clone)]
 pub struct Rest {
     pub broker: Arc<Broker>,
+    /// The REST Proxy v2 consumer instances (`consumer`).
+    pub consumers: Arc<consumer::Consumers>,
+}
+
+impl Rest {
+    /// The shared state for `broker`; starts the consumer instances' expiry task.
+    pub fn new(broker: Arc<Broker>) -> Self {
+        let consumers = consumer::Consumers::start(&broker);
+        Rest { broker, consumers }
+    }
 }
 
 /// The REST API's routes, behind Basic auth when `users` is given, under the

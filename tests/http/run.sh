@@ -138,10 +138,32 @@ check() {
 start_strand main --topic events --topic two:2
 
 # v2 topics and produce (produce.py, curl_produce.sh)
+check "v2 topics and produce: binary and json read back by a Kafka client, Java key partitioning, 404/415/422, all-or-nothing" \
+    "$PY" "$HERE/produce.py" "$main_HTTP" "$main_KAFKA"
+check "v2 and v3 produce with curl" bash "$HERE/curl_produce.sh" "$main_HTTP"
 
 # v2 consumers (consumers.py)
+for c in kafka_produces_rest_reads_binary_and_json max_bytes_bounds_a_response \
+    rest_and_kafka_consumer_split_two_partitions kafka_led_group_splits_two_partitions_with_a_rest_consumer \
+    two_rest_consumers_split_and_follow_subscription_changes compressed_batches_are_read \
+    deleted_instances_leave_no_member_behind commit_and_committed_offsets \
+    positions_beginning_end_and_seek auto_offset_reset_by_duration errors_as_the_rest_proxy_gives_them; do
+    check "v2 consumers: ${c//_/ }" "$PY" "$HERE/consumers.py" "$c" "$main_KAFKA" "$main_HTTP"
+done
+main_METRICS="$(sed -e 's/\x1b\[[0-9;]*m//g' "$WORK/main/broker.log" | grep -m1 'serving metrics' |
+    sed -n 's/.*[[:space:]]addr=\(127\.0\.0\.1:[0-9][0-9]*\).*/\1/p' || true)"
+check "v2 consumers: a REST consumer's lag and membership show in /metrics" \
+    env STRAND_METRICS="$main_METRICS" "$PY" "$HERE/consumers.py" lag_shows_in_metrics "$main_KAFKA" "$main_HTTP"
+EXPIRY_CHECK="v2 consumers: idle instances expire and leave their group, at most http_max_consumer_instances"
+if [[ -z "${HTTP_ONLY:-}" || $EXPIRY_CHECK =~ $HTTP_ONLY ]]; then
+    start_strand expiry --consumer-instance-timeout-ms 2000 --http-max-consumer-instances 3
+    check "$EXPIRY_CHECK" \
+        "$PY" "$HERE/consumers.py" idle_instances_expire_and_leave_their_group "$expiry_KAFKA" "$expiry_HTTP"
+fi
 
 # v3 (v3.py)
+check "v3: clusters, topics, partitions, consumer groups and lag-summary; records produce, single and streamed" \
+    "$PY" "$HERE/v3.py" "$main_HTTP" "$main_KAFKA"
 
 # /strand/v1 query and stats (query.py)
 check "query filters and cursor paging" "$PY" "$HERE/query.py" "$main_HTTP" "$main_KAFKA" records
