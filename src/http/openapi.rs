@@ -525,7 +525,7 @@ fn v2_produce_body(max_records: u32, with_partition: bool) -> Value {
         });
         if with_partition {
             record["properties"]["partition"] =
-                json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647});
+                json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": 2147483647, "nullable": true});
         } else {
             record["description"] = json!("A `partition` here is ignored: the path names it.");
         }
@@ -570,8 +570,8 @@ fn v2_records_operation() -> Value {
         vec![
             path_string("group", "The consumer group."),
             path_string("instance", "The consumer instance's name."),
-            query_param("timeout", "Longest wait for records, in ms (capped by the broker).", json!({"type": "integer", "format": "int64", "minimum": 0})),
-            query_param("max_bytes", "Most bytes of keys and values to answer with (capped by the broker).", json!({"type": "integer", "format": "int64", "minimum": 0})),
+            query_param("timeout", "Longest wait for records, in ms (capped by the broker).", json!({"type": "integer", "minimum": 0, "maximum": u64::MAX})),
+            query_param("max_bytes", "Most bytes of keys and values to answer with (capped by the broker).", json!({"type": "integer", "minimum": 0, "maximum": u64::MAX})),
         ],
         None,
         json!({"200": {"description": "The records, base64 (binary format) or JSON (json format).", "content": {
@@ -707,7 +707,7 @@ fn schemas() -> Value {
                 "auto.offset.reset": {"type": "string", "nullable": true, "pattern": "^(earliest|latest|smallest|largest|none|by_duration:P([0-9]{1,5}D)?T[0-9]{1,5}[HMS])$", "description": "earliest, latest, none, or by_duration:<ISO-8601 duration> (KIP-1106); default latest."},
                 "auto.commit.enable": {"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}], "nullable": true, "description": "default true"},
                 "fetch.min.bytes": {"description": "Accepted and ignored: a records request answers what it has when its timeout ends."},
-                "consumer.request.timeout.ms": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 999999999}, {"type": "string", "pattern": "^[0-9]{1,9}$"}], "nullable": true}
+                "consumer.request.timeout.ms": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": u64::MAX}, {"type": "string", "pattern": "^[0-9]{1,19}$"}], "nullable": true, "description": "ms a records request waits when it names no timeout (capped by the broker)."}
             }
         },
         "V2ConsumerInstance": {
@@ -809,8 +809,11 @@ fn schemas() -> Value {
                 "consumer_group_id": {"type": "string"},
                 "max_lag": {"type": "integer", "format": "int64"},
                 "total_lag": {"type": "integer", "format": "int64"},
-                "max_lag_topic_name": {"type": "string"},
-                "max_lag_partition_id": {"type": "integer"}
+                "max_lag_consumer_id": {"type": "string", "nullable": true},
+                "max_lag_instance_id": {"type": "string", "nullable": true},
+                "max_lag_client_id": {"type": "string", "nullable": true},
+                "max_lag_topic_name": {"type": "string", "nullable": true, "description": "null when the group has no committed offsets"},
+                "max_lag_partition_id": {"type": "integer", "nullable": true}
             }
         },
         "V3ProduceData": {
@@ -832,7 +835,13 @@ fn schemas() -> Value {
                 }},
                 "key": reference("V3ProduceData"),
                 "value": reference("V3ProduceData"),
-                "timestamp": {"type": "string", "format": "date-time", "nullable": true}
+                "timestamp": {
+                    "type": "string",
+                    "format": "date-time",
+                    "nullable": true,
+                    "pattern": "^(197[1-9]|19[89][0-9]|20[01][0-9]|202[0-5])-",
+                    "description": "RFC 3339. The broker refuses times before 1970 and, as Kafka, CreateTime more than message.timestamp.after.max.ms ahead of its clock; the pattern keeps generated times in 1971-2025."
+                }
             }
         },
         "V3ProduceResult": {
