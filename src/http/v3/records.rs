@@ -310,57 +310,110 @@ fn serialize(data: V3Data, what: &str) -> Result<(&'static str, Option<Bytes>), 
 }
 
 /// Cuts concatenated JSON values out of a body that arrives in pieces.
+///
+/// Each byte is looked at once: the scan that finds where the value at the
+/// front of the buffer ends (its closing bracket or quote, outside strings, or
+/// the delimiter after a number or literal) resumes where the last chunk left
+/// it, and only a value known to be whole is parsed. Parsing the buffer again on
+/// every chunk instead would cost time quadratic in a record's size, which one
+/// client sending a large record in small chunks could turn into minutes of CPU.
 struct Splitter {
     buf: Vec<u8>,
-    /// The most bytes one value may take before it is complete.
+    /// The most bytes one value may take, whole or not.
     limit: usize,
-    /// Whether a `}` arrived since the last attempt that found the value
-    /// incomplete: a record (an object) cannot end without one, so parsing
-    /// again before that would only redo the same work.
-    may_be_complete: bool,
+    /// How much of the value at the front of `buf` has been scanned.
+    scanned: usize,
+    /// Open brackets at `scanned`, and whether it is inside a string (just after a backslash).
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
     failed: bool,
 }
 
 impl Splitter {
     fn new(limit: usize) -> Self {
-        Self { buf: Vec::new(), limit, may_be_complete: true, failed: false }
+        Self { buf: Vec::new(), limit, scanned: 0, depth: 0, in_string: false, escaped: false, failed: false }
     }
 
     fn push(&mut self, chunk: &[u8]) {
         self.buf.extend_from_slice(chunk);
-        self.may_be_complete |= chunk.contains(&b'}');
     }
 
     /// The next whole value; None when more bytes are needed (or, at `eof`, when
     /// only whitespace is left). An error is the last item.
     fn next(&mut self, eof: bool) -> Option<Result<Value, RestError>> {
-        if self.failed || !(self.may_be_complete || eof) {
+        if self.failed {
             return None;
         }
-        let mut values = serde_json::Deserializer::from_slice(&self.buf).into_iter::<Value>();
-        match values.next() {
-            None => {
+        if self.scanned == 0 {
+            let Some(start) = self.buf.iter().position(|b| !b.is_ascii_whitespace()) else {
                 self.buf.clear();
-                None
-            }
-            Some(Ok(value)) => {
-                let used = values.byte_offset();
-                self.buf.drain(..used);
-                Some(Ok(value))
-            }
-            Some(Err(e)) if e.is_eof() && !eof => {
-                self.may_be_complete = false;
-                if self.buf.len() > self.limit {
-                    self.failed = true;
-                    return Some(Err(RestError::BodyTooLarge));
+                return None;
+            };
+            self.buf.drain(..start);
+        }
+        let end = match self.find_end(eof) {
+            Some(end) => end,
+            None if eof => self.buf.len(),
+            None if self.buf.len() > self.limit => return self.fail(RestError::BodyTooLarge),
+            None => return None,
+        };
+        if end > self.limit {
+            return self.fail(RestError::BodyTooLarge);
+        }
+        let parsed = serde_json::from_slice::<Value>(&self.buf[..end]);
+        self.buf.drain(..end);
+        (self.scanned, self.depth, self.in_string, self.escaped) = (0, 0, false, false);
+        match parsed {
+            Ok(value) => Some(Ok(value)),
+            Err(e) => self.fail(RestError::Unprocessable(format!("Invalid request body: {e}"))),
+        }
+    }
+
+    fn fail(&mut self, error: RestError) -> Option<Result<Value, RestError>> {
+        self.failed = true;
+        Some(Err(error))
+    }
+
+    /// Where the value at the front of `buf` ends, if its end has arrived.
+    fn find_end(&mut self, eof: bool) -> Option<usize> {
+        let first = *self.buf.first()?;
+        let bracketed = matches!(first, b'{' | b'[' | b'"');
+        while self.scanned < self.buf.len() {
+            let (i, b) = (self.scanned, self.buf[self.scanned]);
+            self.scanned += 1;
+            if !bracketed {
+                // A number or literal ends where something else starts.
+                if i > 0 && (b.is_ascii_whitespace() || b"{}[],:\"".contains(&b)) {
+                    self.scanned = i;
+                    return Some(i);
                 }
-                None
-            }
-            Some(Err(e)) => {
-                self.failed = true;
-                Some(Err(RestError::Unprocessable(format!("Invalid request body: {e}"))))
+            } else if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                    if self.depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+            } else {
+                match b {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth = self.depth.saturating_sub(1);
+                        if self.depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
+        (eof && !bracketed).then_some(self.buf.len())
     }
 }
 
@@ -389,15 +442,38 @@ mod tests {
     }
 
     #[test]
+    fn the_splitter_reads_a_body_fed_one_byte_at_a_time() {
+        let body = br#" {"a":[{"b":"x\"}]{"}],"c":{}} 12 "s\\" true[1,[2]]null"#;
+        let mut splitter = Splitter::new(usize::MAX);
+        let mut got = Vec::new();
+        for byte in body {
+            splitter.push(&[*byte]);
+            got.extend(drain(&mut splitter, false));
+        }
+        got.extend(drain(&mut splitter, true));
+        let expected = [
+            json!({"a": [{"b": "x\"}]{"}], "c": {}}),
+            json!(12),
+            json!("s\\"),
+            json!(true),
+            json!([1, [2]]),
+            json!(null),
+        ];
+        assert_eq!(got, expected.into_iter().map(Ok).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn the_splitter_ends_at_the_first_bad_byte_and_at_its_limit() {
         let mut splitter = Splitter::new(usize::MAX);
         splitter.push(b"{\"value\":null} ]{\"value\":null}");
         assert_eq!(drain(&mut splitter, true), vec![Ok(json!({"value": null})), Err(422)]);
 
-        let mut splitter = Splitter::new(8);
-        splitter.push(b"{\"value\": \"0123456789\"");
-        splitter.push(b"}");
-        assert_eq!(drain(&mut splitter, false), vec![Ok(json!({"value": "0123456789"}))]);
+        // The limit holds for a value that arrives whole as for one still arriving.
+        let mut splitter = Splitter::new(16);
+        splitter.push(b"{\"value\": 1}");
+        splitter.push(b"{\"value\": \"0123456789\"}");
+        assert_eq!(drain(&mut splitter, false), vec![Ok(json!({"value": 1})), Err(413)]);
+        let mut splitter = Splitter::new(16);
         splitter.push(b"{\"value\": \"0123456789\", \"x\": {}");
         assert_eq!(drain(&mut splitter, false), vec![Err(413)]);
 
