@@ -33,14 +33,31 @@ struct ProduceRequest {
     records: Vec<V2Record>,
 }
 
+/// A record is a JSON object, as the REST Proxy's Jackson binding reads it; a
+/// derived `Deserialize` would also take a positional array (`[key, value]`).
 #[derive(Deserialize)]
+#[serde(try_from = "serde_json::Map<String, Value>")]
 struct V2Record {
-    #[serde(default)]
     key: Option<Value>,
-    #[serde(default)]
     value: Option<Value>,
-    #[serde(default)]
     partition: Option<i32>,
+}
+
+impl TryFrom<serde_json::Map<String, Value>> for V2Record {
+    type Error = String;
+
+    fn try_from(mut fields: serde_json::Map<String, Value>) -> Result<Self, String> {
+        let partition = match fields.remove("partition") {
+            None | Some(Value::Null) => None,
+            Some(p) => Some(
+                p.as_i64()
+                    .and_then(|p| i32::try_from(p).ok())
+                    .ok_or_else(|| format!("a record's partition must be a 32-bit integer, not {p}"))?,
+            ),
+        };
+        let mut take = |name| fields.remove(name).filter(|v: &Value| !v.is_null());
+        Ok(V2Record { key: take("key"), value: take("value"), partition })
+    }
 }
 
 /// The embedded format of a produce body.
@@ -127,5 +144,29 @@ fn serialize(format: Format, value: Option<Value>, what: &str) -> Result<Option<
                 .map(|v| Some(Bytes::from(v)))
                 .map_err(|e| RestError::Unprocessable(format!("the record {what} is not valid base64: {e}")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_an_object_with_an_integer_partition() {
+        let parse = |body: &str| serde_json::from_str::<ProduceRequest>(body).map(|r| r.records.len());
+        assert_eq!(
+            parse(r#"{"records":[{"value":1},{"key":null,"value":null,"partition":0,"other":1}]}"#).ok(),
+            Some(2)
+        );
+        assert!(parse(r#"{"records":[[null,null]]}"#).is_err());
+        assert!(parse(r#"{"records":[{"value":1,"partition":"0"}]}"#).is_err());
+        assert!(parse(r#"{"records":[{"value":1,"partition":4294967296}]}"#).is_err());
+        let request: ProduceRequest =
+            serde_json::from_str(r#"{"records":[{"key":null,"value":{"a":1},"partition":1}]}"#).unwrap();
+        let record = &request.records[0];
+        assert_eq!(
+            (record.key.is_none(), record.value.clone(), record.partition),
+            (true, Some(json!({"a": 1})), Some(1))
+        );
     }
 }
