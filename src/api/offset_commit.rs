@@ -20,9 +20,6 @@ use crate::group::{CommittedOffset, TopicPartition};
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <OffsetCommitRequest as Message>::VERSIONS;
 
-/// Kafka's `offset.metadata.max.bytes`, counted in UTF-16 code units as Kafka does.
-const MAX_METADATA_BYTES: usize = 4096;
-
 pub async fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest) -> OffsetCommitResponse {
     let now = crate::now_ms();
     // Per partition: Ok(index into `valid`) or the partition's own error.
@@ -36,8 +33,11 @@ pub async fn handle(broker: &Broker, version: i16, request: OffsetCommitRequest)
                 .iter()
                 .map(|p| {
                     resolved.partition(p.partition_index)?;
-                    if p.committed_metadata.as_ref().is_some_and(|m| m.encode_utf16().count() > MAX_METADATA_BYTES) {
-                        return Err(Error::OffsetMetadataTooLarge { max: MAX_METADATA_BYTES });
+                    if p.committed_metadata
+                        .as_ref()
+                        .is_some_and(|m| m.encode_utf16().count() > crate::group::OFFSET_METADATA_MAX_BYTES)
+                    {
+                        return Err(Error::OffsetMetadataTooLarge { max: crate::group::OFFSET_METADATA_MAX_BYTES });
                     }
                     valid.push((
                         TopicPartition { topic: topic.name.to_string(), partition: p.partition_index },

@@ -15,6 +15,10 @@ pub use classic::{
     MemberAssignment, Protocol, SyncRequest, SyncResult,
 };
 pub use coordinator::{Coordinator, GroupListing};
+
+/// The longest commit metadata kept, in UTF-16 units as Java's `String.length()`
+/// counts (Kafka's `offset.metadata.max.bytes`); longer is OFFSET_METADATA_TOO_LARGE.
+pub const OFFSET_METADATA_MAX_BYTES: usize = 4096;
 pub use offset_store::{CommittedOffset, TopicPartition};
 
 /// Why a group operation was refused; each maps to the Kafka code of the same name.

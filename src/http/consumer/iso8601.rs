@@ -25,7 +25,7 @@ pub fn parse_iso_duration(text: &str) -> Result<Duration, String> {
     if !days_part.is_empty() {
         let days = days_part.strip_suffix('D').ok_or_else(invalid)?;
         let days: u128 = days.parse().map_err(|_| invalid())?;
-        millis += days * 86_400_000;
+        millis = days.checked_mul(86_400_000).and_then(|ms| millis.checked_add(ms)).ok_or_else(invalid)?;
         any = true;
     }
     if let Some(mut time) = time_part {
@@ -42,10 +42,11 @@ pub fn parse_iso_duration(text: &str) -> Result<Duration, String> {
                         return Err(invalid());
                     }
                     let fraction_ms: u128 = format!("{fraction:0<3}")[..3].parse().map_err(|_| invalid())?;
-                    millis += whole * scale + fraction_ms;
+                    let ms = whole.checked_mul(scale).and_then(|ms| ms.checked_add(fraction_ms));
+                    millis = ms.and_then(|ms| millis.checked_add(ms)).ok_or_else(invalid)?;
                 } else {
                     let n: u128 = number.parse().map_err(|_| invalid())?;
-                    millis += n * scale;
+                    millis = n.checked_mul(scale).and_then(|ms| millis.checked_add(ms)).ok_or_else(invalid)?;
                 }
                 time = &time[at + 1..];
                 any = true;
@@ -150,7 +151,24 @@ mod tests {
         assert_eq!(parse_iso_duration("PT30.5S"), Ok(Duration::from_millis(30_500)));
         assert_eq!(parse_iso_duration("pt15m"), Ok(Duration::from_secs(900)));
         assert_eq!(parse_iso_duration("PT0S"), Ok(Duration::ZERO));
-        for bad in ["", "P", "PT", "1H", "PT1", "PTH", "P1H", "PT1H2", "P1Y", "PT-1H", "PT1.0000000001S", "-PT1H"] {
+        for bad in [
+            "",
+            "P",
+            "PT",
+            "1H",
+            "PT1",
+            "PTH",
+            "P1H",
+            "PT1H2",
+            "P1Y",
+            "PT-1H",
+            "PT1.0000000001S",
+            "-PT1H",
+            // Past u128 milliseconds: refused, not wrapped.
+            "P9999999999999999999999999999999999D",
+            "PT99999999999999999999999999999999999H",
+            "P1DT340282366920938463463374607431768211455S",
+        ] {
             assert!(parse_iso_duration(bad).is_err(), "{bad:?} should not parse");
         }
     }

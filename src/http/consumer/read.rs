@@ -5,7 +5,8 @@
 //! Reads go straight to the logs (`Log::read`, whole batches, decompressed by
 //! `log::records`), from each owned partition in turn (the starting partition
 //! rotates between requests so one busy partition does not starve the rest),
-//! until `max_bytes` of keys and values (the REST Proxy's measure) is reached;
+//! until `max_bytes` of keys and values (the REST Proxy's measure) or
+//! `MAX_RECORDS` records are reached;
 //! at least one record is returned even when it alone is larger, so a large
 //! record never blocks its partition. With nothing to return the request waits
 //! up to `timeout` for an append to an owned partition or a change of
@@ -41,6 +42,11 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(60);
 const CONTROL_BIT: i16 = 0x20;
 /// Each log read asks for at most this much.
 const READ_CHUNK: u64 = 1 << 20;
+/// The most records one answer holds, whatever their size: `max_bytes` counts
+/// keys and values only (the REST Proxy's measure), so without this, records
+/// with null keys and values would make an answer of a whole partition. (Kafka's
+/// consumer hands out `max.poll.records` a poll, 500 by default.)
+pub const MAX_RECORDS: usize = 10_000;
 
 /// The records after the instance's positions, waiting up to `timeout` for some.
 pub async fn records(
@@ -65,7 +71,7 @@ pub async fn records(
             .filter_map(|(p, _)| partition_log(broker, p).ok())
             .map(|log| log.subscribe())
             .collect();
-        let Pass { found, positions } = read_once(broker, instance, &snapshot, max_bytes)?;
+        let Pass { found, positions } = crate::http::blocking(|| read_once(broker, instance, &snapshot, max_bytes))?;
         if !instance.advance(snapshot.epoch, &positions) {
             // The partitions changed under the read: read again from the new ones.
             continue;
@@ -168,7 +174,7 @@ fn decode(
                     continue;
                 }
                 let size = (record.key.map_or(0, <[u8]>::len) + record.value.map_or(0, <[u8]>::len)) as u64;
-                if !found.is_empty() && *used + size > max_bytes {
+                if !found.is_empty() && (*used + size > max_bytes || found.len() >= MAX_RECORDS) {
                     return Ok(true);
                 }
                 found.push(embed(format, partition, offset, record.key, record.value)?);
@@ -259,5 +265,16 @@ mod tests {
         let full = decode(&bytes, &partition(), Format::Binary, &mut position, &mut found, &mut used, 1).unwrap();
         assert!(full);
         assert_eq!((found.len(), position), (1, 11), "at least one record even over max_bytes");
+    }
+
+    #[test]
+    fn an_answer_of_empty_records_holds_at_most_max_records() {
+        let values = vec![""; MAX_RECORDS + 5];
+        let bytes = batch_at(0, &values);
+        let (mut position, mut found, mut used) = (0, Vec::new(), 0);
+        let full =
+            decode(&bytes, &partition(), Format::Binary, &mut position, &mut found, &mut used, u64::MAX).unwrap();
+        assert!(full);
+        assert_eq!((found.len(), position), (MAX_RECORDS, MAX_RECORDS as i64));
     }
 }

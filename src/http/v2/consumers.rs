@@ -33,11 +33,16 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::group::OFFSET_METADATA_MAX_BYTES;
 use crate::http::consumer::instance::{partition_log, Consuming, Partition, Subscription};
 use crate::http::consumer::iso8601::parse_instant_ms;
 use crate::http::consumer::{member, read, Format, InstanceConfig};
 use crate::http::extract::{json as parse_json, require_media_type, Body};
 use crate::http::{Rest, RestError};
+
+/// The longest `topic_pattern` taken: a topic name is at most 249 characters,
+/// and a pattern for a few of them needs no more than this.
+const MAX_PATTERN_LEN: usize = 4096;
 
 /// The v2 API's own media type.
 const V2_JSON: &str = "application/vnd.kafka.v2+json";
@@ -226,8 +231,14 @@ async fn subscribe(
             Subscription::Topics(topics)
         }
         (None, Some(pattern)) => {
+            if pattern.len() > MAX_PATTERN_LEN {
+                return Err(RestError::Unprocessable(format!("topic_pattern is longer than {MAX_PATTERN_LEN} bytes")));
+            }
             let anchored = format!("^(?:{pattern})$");
-            let regex = regex::Regex::new(&anchored)
+            // Bounded, as each instance keeps its compiled pattern and matches it every few seconds.
+            let regex = regex::RegexBuilder::new(&anchored)
+                .size_limit(1 << 20)
+                .build()
                 .map_err(|e| RestError::Unprocessable(format!("Invalid topic_pattern {pattern:?}: {e}")))?;
             Subscription::Pattern(regex)
         }
@@ -321,6 +332,11 @@ async fn commit(
                 let partition = (entry.topic, entry.partition);
                 partition_log(&rest.broker, &partition)?;
                 let next = offset_checked(entry.offset)?.saturating_add(1);
+                if entry.metadata.as_ref().is_some_and(|m| m.encode_utf16().count() > OFFSET_METADATA_MAX_BYTES) {
+                    return Err(RestError::Unprocessable(format!(
+                        "Offset metadata is longer than {OFFSET_METADATA_MAX_BYTES} characters (offset.metadata.max.bytes)"
+                    )));
+                }
                 offsets.push((partition, next));
                 metadata.push(entry.metadata);
             }
@@ -390,7 +406,8 @@ async fn seek(
         let partition = (entry.topic, entry.partition);
         let log = partition_log(&rest.broker, &partition)?;
         let at = parse_instant_ms(&entry.timestamp).map_err(RestError::Unprocessable)?;
-        let offset = match log.offset_for_timestamp(at) {
+        // The time index lookup reads (and may decompress) a batch from disk.
+        let offset = match crate::http::blocking(|| log.offset_for_timestamp(at)) {
             Ok(Some(found)) => found.offset,
             Ok(None) => log.end_offset(),
             Err(e) => return Err(RestError::Kafka(format!("cannot look up offsets by time: {e}"))),

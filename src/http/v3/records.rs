@@ -319,6 +319,10 @@ fn serialize(data: V3Data, what: &str) -> Result<(&'static str, Option<Bytes>), 
 /// client sending a large record in small chunks could turn into minutes of CPU.
 struct Splitter {
     buf: Vec<u8>,
+    /// Where the value being cut out starts in `buf`: what is before it was
+    /// handed out, and is dropped on the next push (dropping it after each
+    /// value would move the rest of a large body once per value).
+    start: usize,
     /// The most bytes one value may take, whole or not.
     limit: usize,
     /// How much of the value at the front of `buf` has been scanned.
@@ -332,10 +336,12 @@ struct Splitter {
 
 impl Splitter {
     fn new(limit: usize) -> Self {
-        Self { buf: Vec::new(), limit, scanned: 0, depth: 0, in_string: false, escaped: false, failed: false }
+        Self { buf: Vec::new(), start: 0, limit, scanned: 0, depth: 0, in_string: false, escaped: false, failed: false }
     }
 
     fn push(&mut self, chunk: &[u8]) {
+        self.buf.drain(..self.start);
+        self.start = 0;
         self.buf.extend_from_slice(chunk);
     }
 
@@ -346,23 +352,24 @@ impl Splitter {
             return None;
         }
         if self.scanned == 0 {
-            let Some(start) = self.buf.iter().position(|b| !b.is_ascii_whitespace()) else {
-                self.buf.clear();
+            let Some(skip) = self.buf[self.start..].iter().position(|b| !b.is_ascii_whitespace()) else {
+                self.start = self.buf.len();
                 return None;
             };
-            self.buf.drain(..start);
+            self.start += skip;
         }
+        let pending = self.buf.len() - self.start;
         let end = match self.find_end(eof) {
             Some(end) => end,
-            None if eof => self.buf.len(),
-            None if self.buf.len() > self.limit => return self.fail(RestError::BodyTooLarge),
+            None if eof => pending,
+            None if pending > self.limit => return self.fail(RestError::BodyTooLarge),
             None => return None,
         };
         if end > self.limit {
             return self.fail(RestError::BodyTooLarge);
         }
-        let parsed = serde_json::from_slice::<Value>(&self.buf[..end]);
-        self.buf.drain(..end);
+        let parsed = serde_json::from_slice::<Value>(&self.buf[self.start..self.start + end]);
+        self.start += end;
         (self.scanned, self.depth, self.in_string, self.escaped) = (0, 0, false, false);
         match parsed {
             Ok(value) => Some(Ok(value)),
@@ -375,12 +382,13 @@ impl Splitter {
         Some(Err(error))
     }
 
-    /// Where the value at the front of `buf` ends, if its end has arrived.
+    /// Where the value at `start` ends, relative to `start`, if its end has arrived.
     fn find_end(&mut self, eof: bool) -> Option<usize> {
-        let first = *self.buf.first()?;
+        let value = &self.buf[self.start..];
+        let first = *value.first()?;
         let bracketed = matches!(first, b'{' | b'[' | b'"');
-        while self.scanned < self.buf.len() {
-            let (i, b) = (self.scanned, self.buf[self.scanned]);
+        while self.scanned < value.len() {
+            let (i, b) = (self.scanned, value[self.scanned]);
             self.scanned += 1;
             if !bracketed {
                 // A number or literal ends where something else starts.
@@ -413,7 +421,7 @@ impl Splitter {
                 }
             }
         }
-        (eof && !bracketed).then_some(self.buf.len())
+        (eof && !bracketed).then_some(value.len())
     }
 }
 
