@@ -98,12 +98,8 @@ impl Broker {
     /// run as blocking work and the other connections on this runtime worker keep
     /// moving.
     pub fn append(log: &Log, fsyncs: bool, batch: &[u8], now_ms: i64) -> Result<log::AppendInfo, log::Error> {
-        // block_in_place needs the multi-thread runtime the broker runs on; a
-        // current-thread one (the request fuzz target's) runs the append in place.
-        let multi_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi_thread && (fsyncs || log::validate::is_costly(batch)) {
-            tokio::task::block_in_place(|| log.append(batch, now_ms))
+        if fsyncs || log::validate::is_costly(batch) {
+            crate::blocking(|| log.append(batch, now_ms))
         } else {
             log.append(batch, now_ms)
         }

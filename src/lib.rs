@@ -29,6 +29,20 @@ pub mod server;
 pub mod tls;
 pub mod topics;
 
+/// Runs `work` (disk reads, fsyncs, decompression) where it does not hold up the
+/// other tasks of the async worker it is called on: as blocking work on the
+/// broker's multi-thread runtime; in place on a current-thread one (the request
+/// fuzz target's, unit tests'), where `block_in_place` is not allowed.
+pub fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
+    }
+}
+
 /// Milliseconds since the Unix epoch, the unit of every Kafka timestamp. A clock
 /// before 1970 reads as 0 rather than failing.
 pub fn now_ms() -> i64 {

@@ -48,19 +48,6 @@ pub mod v3;
 pub use error::Error as RestError;
 pub use ops::Health;
 
-/// Runs `work` (log reads, decompression, building a large answer) where it
-/// does not hold up the async worker's other tasks: as blocking work on the
-/// broker's multi-thread runtime, in place elsewhere (a unit test's runtime).
-pub fn blocking<T>(work: impl FnOnce() -> T) -> T {
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi_thread {
-        tokio::task::block_in_place(work)
-    } else {
-        work()
-    }
-}
-
 /// A client that has not sent a request's headers by then is dropped.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// A TLS handshake that takes longer than this is dropped.

@@ -71,7 +71,7 @@ pub async fn records(
             .filter_map(|(p, _)| partition_log(broker, p).ok())
             .map(|log| log.subscribe())
             .collect();
-        let Pass { found, positions } = crate::http::blocking(|| read_once(broker, instance, &snapshot, max_bytes))?;
+        let Pass { found, positions } = crate::blocking(|| read_once(broker, instance, &snapshot, max_bytes))?;
         if !instance.advance(snapshot.epoch, &positions) {
             // The partitions changed under the read: read again from the new ones.
             continue;

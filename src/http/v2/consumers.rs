@@ -407,7 +407,7 @@ async fn seek(
         let log = partition_log(&rest.broker, &partition)?;
         let at = parse_instant_ms(&entry.timestamp).map_err(RestError::Unprocessable)?;
         // The time index lookup reads (and may decompress) a batch from disk.
-        let offset = match crate::http::blocking(|| log.offset_for_timestamp(at)) {
+        let offset = match crate::blocking(|| log.offset_for_timestamp(at)) {
             Ok(Some(found)) => found.offset,
             Ok(None) => log.end_offset(),
             Err(e) => return Err(RestError::Kafka(format!("cannot look up offsets by time: {e}"))),
