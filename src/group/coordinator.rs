@@ -377,6 +377,22 @@ impl Coordinator {
         result
     }
 
+    /// OffsetFetch: `committed`, refused while the offset store's backend is
+    /// away (Redis), when what is held here may no longer be what it holds.
+    pub fn offset_fetch(
+        &self,
+        group_id: &str,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Result<Vec<(TopicPartition, Option<CommittedOffset>)>, Error> {
+        if !self.offsets.available() {
+            return Err(Error::Unavailable {
+                store: "offset store".into(),
+                message: "its backend is unreachable".into(),
+            });
+        }
+        Ok(self.offsets.committed(group_id, partitions))
+    }
+
     /// Committed offsets of a group: the asked partitions, or all when `None`.
     /// An unknown group has none (not an error).
     pub fn committed(
@@ -533,6 +549,9 @@ mod tests {
     }
 
     impl OffsetStore for HeldStore {
+        fn name(&self) -> &'static str {
+            "held"
+        }
         fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error> {
             Ok(HashMap::new())
         }
