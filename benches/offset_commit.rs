@@ -21,10 +21,15 @@
 //! flight per connection, first from one connection, then split over 4
 //! connections (each its own group, as 4 consumers would), each timed from the
 //! write of the request to the read of its response. Before the clock starts,
-//! each connection commits 100 times unmeasured. It prints p50/p99/max and
-//! commits/s for each; afterwards it checks (untimed) that OffsetFetch, and for
-//! Redis `HGET strand:offsets:<group>`, give each group's last commit.
-//! Positional arguments pick stores by name (`-- redis`).
+//! each connection commits 100 times unmeasured. After each run it checks
+//! (untimed) that OffsetFetch, and for Redis `HGET strand:offsets:<group>`,
+//! give each group's last commit.
+//!
+//! `STRAND_BENCH_RUNS` (default 3) rounds, each a fresh broker (and Redis) per
+//! store, the stores in turn starting with the next one each round. The table
+//! shows p50/p99/max over every round's commits, and the median round's
+//! commits/s with the range. Positional arguments pick stores by name
+//! (`-- redis`). The default run takes under a minute.
 //! Timings are printed, never asserted: the machine is shared and noisy.
 
 mod measure;
@@ -65,83 +70,111 @@ const STORES: [Store; 3] = [
     Store { name: "redis-everysec", appendfsync: Some("everysec") },
 ];
 
-/// One store and connection count's result.
+/// One store and connection count's results over every round.
 struct Row {
     store: &'static str,
     connections: usize,
-    /// Write-to-response times, microseconds, sorted.
+    /// Write-to-response times of every round, microseconds, sorted at the end.
     latencies: Vec<u64>,
-    commits_per_s: f64,
+    /// Each round's commits per second.
+    rates: Vec<f64>,
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; a harness=false main ignores flags.
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let commits: usize = std::env::var("STRAND_BENCH_COMMITS").ok().and_then(|s| s.parse().ok()).unwrap_or(5000);
-    let commits = commits.max(CONNECTIONS.iter().copied().max().unwrap_or(1));
+    let env_count =
+        |name: &str, default: usize| std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default).max(1);
+    let commits = env_count("STRAND_BENCH_COMMITS", 5000).max(CONNECTIONS.iter().copied().max().unwrap_or(1));
+    let rounds = env_count("STRAND_BENCH_RUNS", 3);
     let stores: Vec<&Store> =
         STORES.iter().filter(|s| filters.is_empty() || filters.iter().any(|f| s.name.contains(f.as_str()))).collect();
     println!("broker: {}", strand_process::command().join(" "));
     if stores.iter().any(|s| s.appendfsync.is_some()) {
         println!("redis: {}", RedisServer::version());
     }
-    println!("{commits} commits per run, {WARMUP} warm-up commits per connection; load average {}", load_average());
+    println!(
+        "{rounds} rounds of {commits} commits per store and connection count, {WARMUP} warm-up commits per \
+         connection; load average {}",
+        load_average()
+    );
 
-    let mut rows = Vec::new();
-    for store in stores {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (strand_dir, redis_dir) = (dir.path().join("strand"), dir.path().join("redis"));
-        std::fs::create_dir_all(&strand_dir).expect("strand's data dir");
-        std::fs::create_dir_all(&redis_dir).expect("redis' dir");
-        let redis = store.appendfsync.map(|fsync| {
-            let redis = RedisServer::start(&redis_dir, &["--appendonly", "yes", "--appendfsync", fsync]);
-            // The policy under measurement is the one in force.
-            let policy = redis.conn().command(&["CONFIG", "GET", "appendfsync"]);
-            let expected = Reply::Array(vec![Reply::Bulk(Some("appendfsync".into())), Reply::Bulk(Some(fsync.into()))]);
-            assert_eq!(policy, expected, "redis-server's appendfsync");
-            redis
-        });
-        let spec = redis.as_ref().map_or_else(|| "file".to_owned(), RedisServer::url);
-        // The broker's options after the command: StrandProcess adds the listeners,
-        // the topic and the data dir.
-        let mut command = strand_process::command();
-        command.extend(["--offsets-store".to_owned(), spec]);
-        let command: Vec<&str> = command.iter().map(String::as_str).collect();
-        let mut broker = StrandProcess::start(&command, TOPIC, &strand_dir);
-
-        for connections in CONNECTIONS {
-            let run = run(&broker.addr, store.name, connections, commits);
-            check_committed(&broker.addr, redis.as_ref(), &run.last_offsets);
-            rows.push(Row {
+    let mut rows: Vec<Row> = stores
+        .iter()
+        .flat_map(|store| {
+            CONNECTIONS.map(|connections| Row {
                 store: store.name,
                 connections,
-                commits_per_s: run.latencies.len() as f64 / run.elapsed.as_secs_f64(),
-                latencies: run.latencies,
-            });
+                latencies: Vec::new(),
+                rates: Vec::new(),
+            })
+        })
+        .collect();
+    for round in 0..rounds {
+        // Each round starts with the next store, so a slow stretch of the shared
+        // machine does not always fall on the same one.
+        for i in 0..stores.len() {
+            let at = (round + i) % stores.len();
+            measure_store(stores[at], commits, &mut rows[at * CONNECTIONS.len()..(at + 1) * CONNECTIONS.len()]);
         }
-        broker.stop();
-        drop(redis);
     }
 
     println!();
     println!(
-        "{:<16} {:>5} {:>10} {:>10} {:>10} {:>11} {:>7}",
-        "store", "conns", "p50 us", "p99 us", "max us", "commits/s", "n"
+        "{:<16} {:>5} {:>10} {:>10} {:>10} {:>11} {:>13} {:>7}",
+        "store", "conns", "p50 us", "p99 us", "max us", "commits/s", "(range)", "n"
     );
-    for row in &rows {
+    for row in &mut rows {
+        row.latencies.sort_unstable();
+        row.rates.sort_unstable_by(f64::total_cmp);
         let s = &row.latencies;
+        let range = format!("{:.0}-{:.0}", row.rates.first().unwrap_or(&0.0), row.rates.last().unwrap_or(&0.0));
         println!(
-            "{:<16} {:>5} {:>10} {:>10} {:>10} {:>11.0} {:>7}",
+            "{:<16} {:>5} {:>10} {:>10} {:>10} {:>11.0} {:>13} {:>7}",
             row.store,
             row.connections,
             percentile(s, 0.50),
             percentile(s, 0.99),
             s.last().copied().unwrap_or(0),
-            row.commits_per_s,
+            row.rates.get(row.rates.len() / 2).unwrap_or(&0.0),
+            range,
             s.len()
         );
     }
+    println!("(latencies over every round's commits; commits/s: the median round and the range)");
     println!("(load average at the end {})", load_average());
+}
+
+/// One round on `store`: a fresh broker (and Redis) in a fresh temp dir, a run
+/// per connection count, each adding to its row.
+fn measure_store(store: &Store, commits: usize, rows: &mut [Row]) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (strand_dir, redis_dir) = (dir.path().join("strand"), dir.path().join("redis"));
+    std::fs::create_dir_all(&strand_dir).expect("strand's data dir");
+    std::fs::create_dir_all(&redis_dir).expect("redis' dir");
+    let redis = store.appendfsync.map(|fsync| {
+        let redis = RedisServer::start(&redis_dir, &["--appendonly", "yes", "--appendfsync", fsync]);
+        // The policy under measurement is the one in force.
+        let policy = redis.conn().command(&["CONFIG", "GET", "appendfsync"]);
+        let expected = Reply::Array(vec![Reply::Bulk(Some("appendfsync".into())), Reply::Bulk(Some(fsync.into()))]);
+        assert_eq!(policy, expected, "redis-server's appendfsync");
+        redis
+    });
+    let spec = redis.as_ref().map_or_else(|| "file".to_owned(), RedisServer::url);
+    // The broker's options after the command: StrandProcess adds the listeners,
+    // the topic and the data dir.
+    let mut command = strand_process::command();
+    command.extend(["--offsets-store".to_owned(), spec]);
+    let command: Vec<&str> = command.iter().map(String::as_str).collect();
+    let mut broker = StrandProcess::start(&command, TOPIC, &strand_dir);
+
+    for row in rows {
+        let run = run(&broker.addr, store.name, row.connections, commits);
+        check_committed(&broker.addr, redis.as_ref(), &run.last_offsets);
+        row.rates.push(run.latencies.len() as f64 / run.elapsed.as_secs_f64());
+        row.latencies.extend(run.latencies);
+    }
+    broker.stop();
 }
 
 fn percentile(sorted: &[u64], p: f64) -> u64 {
@@ -152,7 +185,7 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 struct Run {
-    /// Every connection's write-to-response times, microseconds, sorted.
+    /// Every connection's write-to-response times, microseconds.
     latencies: Vec<u64>,
     /// From all connections starting to the last one finishing.
     elapsed: Duration,
@@ -198,7 +231,6 @@ fn run(addr: &str, store: &str, connections: usize, commits: usize) -> Run {
         out.last_offsets.push((group, offset));
     }
     out.elapsed = started.elapsed();
-    out.latencies.sort_unstable();
     out
 }
 
