@@ -28,8 +28,13 @@
 //! `STRAND_BENCH_RUNS` (default 3) rounds, each a fresh broker (and Redis) per
 //! store, the stores in turn starting with the next one each round. The table
 //! shows p50/p99/max over every round's commits, and the median round's
-//! commits/s with the range. Positional arguments pick stores by name
-//! (`-- redis`). The default run takes under a minute.
+//! commits/s with the range. Beside them, from the broker's /metrics
+//! (`strand_offset_store_duration_seconds{operation="write"}` before and after
+//! the measured commits): commits per store write (the offset writer makes all
+//! commits queued meanwhile durable in one write: group commit) and the mean
+//! time of one write, i.e. how much of a commit's latency the store is.
+//! Positional arguments pick stores by name (`-- redis`). The default run
+//! takes under a minute.
 //! Timings are printed, never asserted: the machine is shared and noisy.
 
 mod measure;
@@ -78,6 +83,10 @@ struct Row {
     latencies: Vec<u64>,
     /// Each round's commits per second.
     rates: Vec<f64>,
+    /// The broker's own count of store writes during the measured commits, from
+    /// its /metrics: how many batches (one fsync, or one MULTI/EXEC, each) and
+    /// how long they took in all.
+    writes: StoreWrites,
 }
 
 fn main() {
@@ -107,6 +116,7 @@ fn main() {
                 connections,
                 latencies: Vec::new(),
                 rates: Vec::new(),
+                writes: StoreWrites::default(),
             })
         })
         .collect();
@@ -121,8 +131,8 @@ fn main() {
 
     println!();
     println!(
-        "{:<16} {:>5} {:>10} {:>10} {:>10} {:>11} {:>13} {:>7}",
-        "store", "conns", "p50 us", "p99 us", "max us", "commits/s", "(range)", "n"
+        "{:<16} {:>5} {:>10} {:>10} {:>10} {:>11} {:>13} {:>7} {:>14} {:>14}",
+        "store", "conns", "p50 us", "p99 us", "max us", "commits/s", "(range)", "n", "commits/write", "write mean us"
     );
     for row in &mut rows {
         row.latencies.sort_unstable();
@@ -130,7 +140,7 @@ fn main() {
         let s = &row.latencies;
         let range = format!("{:.0}-{:.0}", row.rates.first().unwrap_or(&0.0), row.rates.last().unwrap_or(&0.0));
         println!(
-            "{:<16} {:>5} {:>10} {:>10} {:>10} {:>11.0} {:>13} {:>7}",
+            "{:<16} {:>5} {:>10} {:>10} {:>10} {:>11.0} {:>13} {:>7} {:>14.1} {:>14.0}",
             row.store,
             row.connections,
             percentile(s, 0.50),
@@ -138,10 +148,14 @@ fn main() {
             s.last().copied().unwrap_or(0),
             row.rates.get(row.rates.len() / 2).unwrap_or(&0.0),
             range,
-            s.len()
+            s.len(),
+            // inf/NaN, printed as such, if the broker counted no writes.
+            s.len() as f64 / row.writes.count as f64,
+            row.writes.seconds * 1e6 / row.writes.count as f64,
         );
     }
-    println!("(latencies over every round's commits; commits/s: the median round and the range)");
+    println!("(latencies over every round's commits; commits/s: the median round and the range;");
+    println!(" commits/write and write mean: the broker's strand_offset_store_duration_seconds, write batches)");
     println!("(load average at the end {})", load_average());
 }
 
@@ -169,10 +183,12 @@ fn measure_store(store: &Store, commits: usize, rows: &mut [Row]) {
     let mut broker = StrandProcess::start(&command, TOPIC, &strand_dir);
 
     for row in rows {
-        let run = run(&broker.addr, store.name, row.connections, commits);
+        let run = run(&broker, store.name, row.connections, commits);
         check_committed(&broker.addr, redis.as_ref(), &run.last_offsets);
         row.rates.push(run.latencies.len() as f64 / run.elapsed.as_secs_f64());
         row.latencies.extend(run.latencies);
+        row.writes.count += run.writes.count;
+        row.writes.seconds += run.writes.seconds;
     }
     broker.stop();
 }
@@ -191,18 +207,22 @@ struct Run {
     elapsed: Duration,
     /// Each connection's group and the last offset it committed.
     last_offsets: Vec<(String, i64)>,
+    /// The store writes the measured commits took.
+    writes: StoreWrites,
 }
 
 /// `commits` measured OffsetCommits split over `connections` connections, each
 /// committing for its own group in a loop, one request in flight.
-fn run(addr: &str, store: &str, connections: usize, commits: usize) -> Run {
+fn run(broker: &StrandProcess, store: &str, connections: usize, commits: usize) -> Run {
+    // Warmed up, then (once the broker's counters are read) go.
+    let warmed = Arc::new(Barrier::new(connections + 1));
     let start = Arc::new(Barrier::new(connections + 1));
     let workers: Vec<_> = (0..connections)
         .map(|n| {
             // The first connections take the remainder, so the runs total `commits`.
             let share = commits / connections + usize::from(n < commits % connections);
             let group = format!("bench-{store}-{connections}c-{n}");
-            let (addr, start) = (addr.to_owned(), start.clone());
+            let (addr, warmed, start) = (broker.addr.clone(), warmed.clone(), start.clone());
             std::thread::spawn(move || {
                 let mut client = Client::connect(&addr);
                 let mut offset = 0i64;
@@ -211,6 +231,7 @@ fn run(addr: &str, store: &str, connections: usize, commits: usize) -> Run {
                     client.commit(&group, offset);
                 }
                 let mut latencies = Vec::with_capacity(share);
+                warmed.wait();
                 start.wait();
                 for _ in 0..share {
                     offset += 1;
@@ -222,16 +243,56 @@ fn run(addr: &str, store: &str, connections: usize, commits: usize) -> Run {
             })
         })
         .collect();
+    warmed.wait();
+    let before = StoreWrites::scrape(&broker.metrics_addr);
     start.wait();
     let started = Instant::now();
-    let mut out = Run { latencies: Vec::with_capacity(commits), elapsed: Duration::ZERO, last_offsets: Vec::new() };
+    let mut out = Run {
+        latencies: Vec::with_capacity(commits),
+        elapsed: Duration::ZERO,
+        last_offsets: Vec::new(),
+        writes: StoreWrites::default(),
+    };
     for worker in workers {
         let (latencies, group, offset) = worker.join().expect("a committing connection panicked");
         out.latencies.extend(latencies);
         out.last_offsets.push((group, offset));
     }
     out.elapsed = started.elapsed();
+    // The writer counts a batch before it answers its commits: all are in.
+    let after = StoreWrites::scrape(&broker.metrics_addr);
+    out.writes = StoreWrites { count: after.count - before.count, seconds: after.seconds - before.seconds };
     out
+}
+
+/// `strand_offset_store_duration_seconds{operation="write"}`'s count and sum:
+/// the offset writer's batches (each made durable with one store write) and
+/// the time they took.
+#[derive(Default)]
+struct StoreWrites {
+    count: u64,
+    seconds: f64,
+}
+
+impl StoreWrites {
+    fn scrape(metrics_addr: &str) -> StoreWrites {
+        let mut stream = TcpStream::connect(metrics_addr).expect("connect to strand's metrics listener");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("read timeout");
+        write!(stream, "GET /metrics HTTP/1.1\r\nHost: {metrics_addr}\r\nConnection: close\r\n\r\n")
+            .expect("send GET /metrics");
+        let mut page = String::new();
+        stream.read_to_string(&mut page).expect("read /metrics");
+        let mut writes = StoreWrites::default();
+        for line in page.lines().filter(|l| l.contains("operation=\"write\"")) {
+            let value = line.rsplit(' ').next().unwrap_or_default();
+            if line.starts_with("strand_offset_store_duration_seconds_count{") {
+                writes.count += value.parse::<u64>().expect("a histogram count");
+            } else if line.starts_with("strand_offset_store_duration_seconds_sum{") {
+                writes.seconds += value.parse::<f64>().expect("a histogram sum");
+            }
+        }
+        writes
+    }
 }
 
 /// What the run committed is what the broker serves, and for a Redis store
