@@ -34,7 +34,7 @@
 //! commits queued meanwhile durable in one write: group commit) and the mean
 //! time of one write, i.e. how much of a commit's latency the store is.
 //! Positional arguments pick stores by name (`-- redis`). The default run
-//! takes under a minute.
+//! takes about a minute.
 //! Timings are printed, never asserted: the machine is shared and noisy.
 
 mod measure;
