@@ -134,6 +134,13 @@ impl Error {
 /// subcommand (`strand --data-dir D offsets export`), which the subcommand's own
 /// flags override.
 pub fn run(action: Action, settings: Overrides, config_file: Option<PathBuf>) -> ExitCode {
+    // The stores warn about what they skip (a Redis entry strand cannot read, a torn
+    // tail of the file); an export that quietly left something out would mislead.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
     let (name, result) = match action {
         Action::Export { store, output } => ("export", export(store, settings, config_file, output.as_deref())),
         Action::Import { store, input, replace, dry_run } => {
@@ -357,10 +364,10 @@ impl Document {
         source: String,
         now_ms: i64,
     ) -> Document {
-        let mut groups: BTreeMap<String, GroupEntry> = BTreeMap::new();
-        let entry = |groups: &mut BTreeMap<String, GroupEntry>, group: String| {
+        fn entry(groups: &mut BTreeMap<String, GroupEntry>, group: String) -> &mut GroupEntry {
             groups.entry(group.clone()).or_insert_with(|| GroupEntry { group, record: None, offsets: Vec::new() })
-        };
+        }
+        let mut groups: BTreeMap<String, GroupEntry> = BTreeMap::new();
         for (group, record) in records {
             entry(&mut groups, group).record =
                 Some(RecordEntry { protocol_type: record.protocol_type, empty_since: record.empty_since });
