@@ -111,8 +111,9 @@ enum Error {
     Config(#[from] strand::config::Error),
     #[error("{0}")]
     Usage(String),
-    #[error("cannot open the offset store {store}: {source}")]
-    Open { store: String, source: strand::group::Error },
+    /// `source` names the store (`offset store <where>: <why>`).
+    #[error("cannot open the store: {source}")]
+    Open { source: strand::group::Error },
     #[error("bad document: {0}")]
     Document(String),
     #[error("the offset store {store} failed: {source}")]
@@ -202,7 +203,7 @@ fn open(target: &Target, dir: &Path) -> Result<Opened, Error> {
         .map_err(|e| Error::Usage(format!("cannot start the async runtime: {e}")))?;
     let store = runtime
         .block_on(offset_store::open(&target.spec, dir, target.fsync))
-        .map_err(|source| Error::Open { store: target.name.clone(), source })?;
+        .map_err(|source| Error::Open { source })?;
     Ok(Opened { store, _runtime: runtime })
 }
 
@@ -260,7 +261,10 @@ fn import(
         Some(path) => std::fs::read(path).map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?,
         None => {
             let mut text = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut text).map_err(|e| Error::Usage(format!("cannot read stdin: {e}")))?;
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut text)
+                .map_err(|e| Error::Usage(format!("cannot read stdin: {e}")))?;
             text
         }
     };
@@ -280,7 +284,8 @@ fn import(
     let opened = open(&target, &target.data_dir)?;
     let store_error = |source| Error::Store { store: target.name.clone(), source };
     let existing = if mode.replace {
-        let mut groups: BTreeSet<String> = opened.store.load().map_err(store_error)?.into_keys().map(|k| k.group).collect();
+        let mut groups: BTreeSet<String> =
+            opened.store.load().map_err(store_error)?.into_keys().map(|k| k.group).collect();
         groups.extend(opened.store.load_groups().map_err(store_error)?.into_keys());
         groups
     } else {
@@ -469,7 +474,9 @@ impl Plan {
                 if o.commit_timestamp < 0 {
                     return bad(format!("{at}: commit_timestamp is negative"));
                 }
-                if o.metadata.as_ref().is_some_and(|m| m.encode_utf16().count() > strand::group::OFFSET_METADATA_MAX_BYTES)
+                if o.metadata
+                    .as_ref()
+                    .is_some_and(|m| m.encode_utf16().count() > strand::group::OFFSET_METADATA_MAX_BYTES)
                 {
                     return bad(format!(
                         "{at}: metadata is longer than {} (offset.metadata.max.bytes)",
@@ -566,7 +573,12 @@ mod tests {
     }
 
     fn committed(offset: i64, metadata: Option<&str>) -> CommittedOffset {
-        CommittedOffset { offset, leader_epoch: 3, metadata: metadata.map(str::to_owned), commit_timestamp: 1_000 + offset }
+        CommittedOffset {
+            offset,
+            leader_epoch: 3,
+            metadata: metadata.map(str::to_owned),
+            commit_timestamp: 1_000 + offset,
+        }
     }
 
     fn store_contents() -> (HashMap<OffsetKey, CommittedOffset>, HashMap<String, GroupRecord>) {
@@ -592,7 +604,10 @@ mod tests {
         assert_eq!(document.groups[2].offsets, vec![]);
         let b: Vec<_> = document.groups[1].offsets.iter().map(|o| (o.partition, o.offset)).collect();
         assert_eq!(b, [(0, 5), (1, 7)]);
-        assert_eq!(document.groups[1].record, Some(RecordEntry { protocol_type: "consumer".into(), empty_since: Some(500) }));
+        assert_eq!(
+            document.groups[1].record,
+            Some(RecordEntry { protocol_type: "consumer".into(), empty_since: Some(500) })
+        );
         assert_eq!((document.exported_at, document.version, document.format.as_str()), (Some(42), 1, FORMAT));
     }
 
@@ -667,9 +682,14 @@ mod tests {
         assert!(refused(&twice).contains("t:0: appears twice"));
         assert!(refused(&offset(r#""topic":"","partition":0,"offset":1,"commit_timestamp":1"#)).contains("empty topic"));
         assert!(refused(&offset(r#""topic":"t","partition":-1,"offset":1,"commit_timestamp":1"#)).contains("negative"));
-        assert!(refused(&offset(r#""topic":"t","partition":0,"offset":1,"commit_timestamp":-5"#)).contains("commit_timestamp"));
-        assert!(refused(&offset(r#""topic":"t","partition":0,"offset":"1","commit_timestamp":1"#)).contains("invalid type"));
-        assert!(refused(&offset(r#""topic":"t","partition":0,"commit_timestamp":1"#)).contains("missing field `offset`"));
+        assert!(refused(&offset(r#""topic":"t","partition":0,"offset":1,"commit_timestamp":-5"#))
+            .contains("commit_timestamp"));
+        assert!(
+            refused(&offset(r#""topic":"t","partition":0,"offset":"1","commit_timestamp":1"#)).contains("invalid type")
+        );
+        assert!(
+            refused(&offset(r#""topic":"t","partition":0,"commit_timestamp":1"#)).contains("missing field `offset`")
+        );
         assert!(refused(&offset(&format!(r#"{base},"ofset":2"#))).contains("unknown field `ofset`"));
         let long = "é".repeat(strand::group::OFFSET_METADATA_MAX_BYTES + 1);
         assert!(refused(&offset(&format!(r#"{base},"metadata":"{long}""#))).contains("offset.metadata.max.bytes"));
