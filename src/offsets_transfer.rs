@@ -22,8 +22,11 @@
 //! ever joined it); `metadata` may be null.
 //!
 //! Import checks the whole document before it opens the store, so a bad document
-//! writes nothing; then it writes everything as ONE `OffsetStore::apply` (one
-//! MULTI/EXEC on Redis, one write and fsync on the file store). It merges: an
+//! writes nothing; then it writes everything as ONE `OffsetStore::apply`: one
+//! MULTI/EXEC on Redis; on the file store one write and fsync, of one record for
+//! all the offsets and one per group record or deleted group, each of which a
+//! crash keeps whole or drops. Import is idempotent, so after a failure (exit 1)
+//! running it again is the fix. It merges: an
 //! offset or group record in the document overwrites the store's, everything else
 //! in the store stays; `--replace` first deletes every group the store holds, in
 //! the same `apply`. The broker reads its store once, at start, and then owns it,

@@ -32,15 +32,19 @@ const COMMITS: &[(&str, i32, i64, &str)] = &[
 /// Runs `strand offsets ARGS` with nothing from the test's environment, `stdin`
 /// fed to it, and kills it if it has not exited within 30 s.
 fn offsets(args: &[&str], stdin: &[u8]) -> Output {
+    strand(&[&["offsets"][..], args].concat(), stdin)
+}
+
+/// Runs `strand ARGS` as `offsets` does.
+fn strand(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_strand"))
-        .arg("offsets")
         .args(args)
         .env_clear()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn strand offsets");
+        .expect("spawn strand");
     let mut input = child.stdin.take().expect("piped stdin");
     let stdin = stdin.to_vec();
     let feeder = std::thread::spawn(move || {
@@ -50,7 +54,7 @@ fn offsets(args: &[&str], stdin: &[u8]) -> Output {
     while child.try_wait().expect("try_wait").is_none() {
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("strand offsets {args:?} still running after 30 s");
+            panic!("strand {args:?} still running after 30 s");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -348,4 +352,21 @@ fn an_unusable_store_exits_2_with_the_reason() {
     let temp = tempfile::tempdir().expect("temp dir");
     let message = offsets_exit_2(&[&["export"][..], &data_dir_flag(&temp.path().join("nowhere"))].concat(), b"");
     assert!(message.contains("consumer-offsets.log does not exist"), "{message}");
+}
+
+/// The tool names the store as the broker does: its config file, and flags given
+/// before the subcommand (`strand --data-dir D offsets export`).
+#[test]
+fn the_store_comes_from_the_config_file_and_the_flags_before_the_subcommand() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data_dir = temp.path().join("data");
+    let config = temp.path().join("strand.toml");
+    std::fs::write(&config, format!("data_dir = {:?}\noffsets_store = \"file\"\n", data_dir)).expect("config");
+    let document = document_of(json!([one_offset("from-config", 0, 8)]));
+    offsets_ok(&["import", "--config", config.to_str().expect("UTF-8 temp path")], &document);
+
+    let output = strand(&["--data-dir", data_dir.to_str().expect("UTF-8 temp path"), "offsets", "export"], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let exported: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(exported["groups"], json!([one_offset("from-config", 0, 8)]));
 }
