@@ -524,6 +524,7 @@ fn commits_survive(outage: Outage, group: &'static str) {
     assert_eq!(raw_fetch_offset(&mut client, 7, "raw-outage"), (0, Some(8)));
 
     assert!(alive(&strand));
+    wait_until("the outage's end logged", || !strand.log_lines(REACHABLE_AGAIN).is_empty());
     assert_eq!(strand.log_lines(UNREACHABLE).len(), 1, "one line per outage: {:?}", strand.log_lines(UNREACHABLE));
     let again = strand.log_lines(REACHABLE_AGAIN);
     assert_eq!(again.len(), 1, "one line per outage: {again:?}");
@@ -561,6 +562,8 @@ fn each_redis_outage_is_logged_once() {
         }
         redis.start_again();
         wait_until("commits work again", || raw_commit(&mut client, "twice", 3) == 0);
+        // The log is read from the broker's stderr by a thread: wait for the line, then count.
+        wait_until("the outage's end logged", || strand.log_lines(REACHABLE_AGAIN).len() >= outage);
         assert_eq!(strand.log_lines(UNREACHABLE).len(), outage, "{:?}", strand.log_lines(UNREACHABLE));
         assert_eq!(strand.log_lines(REACHABLE_AGAIN).len(), outage, "{:?}", strand.log_lines(REACHABLE_AGAIN));
     }
