@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::config::Config;
-use crate::group::offset_store::FileOffsetStore;
+use crate::group::offset_store::OffsetStore;
 use crate::group::{self, Coordinator};
 use crate::log::layout::META_PROPERTIES_FILE;
 use crate::log::{self, Log};
@@ -62,12 +62,14 @@ impl Broker {
     /// Opens (or initialises) the data dir. `bound` is the address the listener
     /// actually got, which matters when the configured port is 0. `users` are the
     /// listener's SASL users (none without SASL), to which the SCRAM credentials
-    /// stored in the data dir are applied.
+    /// stored in the data dir are applied. `offsets` is the opened offset store
+    /// (`offset_store::open`), which the group coordinator takes over.
     pub fn open(
         config: Config,
         bound: std::net::SocketAddr,
         shutdown: watch::Receiver<bool>,
         users: std::sync::Arc<Users>,
+        offsets: Box<dyn OffsetStore>,
     ) -> Result<Self, Error> {
         let data_dir = config.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(|e| log::Error::io(&data_dir, e))?;
@@ -82,8 +84,7 @@ impl Broker {
             truncated_bytes = report.truncated_bytes,
             "topics opened"
         );
-        let store = FileOffsetStore::open(&data_dir, config.offsets_fsync)?;
-        let groups = Coordinator::new(Box::new(store))?.with_initial_rebalance_delay(std::time::Duration::from_millis(
+        let groups = Coordinator::new(offsets)?.with_initial_rebalance_delay(std::time::Duration::from_millis(
             config.group_initial_rebalance_delay_ms.into(),
         ));
         let producer_ids = ProducerIdManager::open(&data_dir)?;

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 pub mod kafka;
 
+use crate::group::offset_store;
 use crate::log::TimestampType;
 use crate::sasl::{self, Mechanism};
 use crate::topics;
@@ -172,6 +173,9 @@ settings! {
     index_max_bytes: u64 = 10_485_760u64, env "STRAND_INDEX_MAX_BYTES";
     /// fsync the offset store before acknowledging each OffsetCommit.
     offsets_fsync: bool = true, env "STRAND_OFFSETS_FSYNC";
+    /// Where committed offsets live: `file` (`consumer-offsets.log` in the data dir)
+    /// or Redis, `redis://[user:password@]host:port/db` (`rediss://` for TLS).
+    offsets_store: String = "file", env "STRAND_OFFSETS_STORE", as offset_store::Spec = parse_offsets_store;
     /// Log level or `tracing` filter (RUST_LOG, when set, wins).
     log_level: String = "info", env "STRAND_LOG_LEVEL";
     /// Log line format: `text` for people, `json` for log collectors.
@@ -341,6 +345,10 @@ fn parse_timestamp_type(given: String) -> Result<TimestampType, String> {
         "LogAppendTime" => Ok(TimestampType::LogAppendTime),
         _ => Err("must be CreateTime or LogAppendTime".into()),
     }
+}
+
+fn parse_offsets_store(given: String) -> Result<offset_store::Spec, String> {
+    offset_store::Spec::parse(&given)
 }
 
 fn never_if_max(given: i64) -> Result<Option<u64>, String> {

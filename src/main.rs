@@ -134,7 +134,11 @@ fn run_broker(settings: Overrides, config_file: Option<&Path>) -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "strand stopped");
             eprintln!("strand: {e}");
-            ExitCode::FAILURE
+            if e.is_bad_setting() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -30,6 +30,9 @@ pub const CONSUMER_GROUP_LAG: &str = "strand_consumer_group_lag";
 pub const CONSUMER_GROUP_MEMBERS: &str = "strand_consumer_group_members";
 pub const BUILD_INFO: &str = "strand_build_info";
 pub const SASL_AUTHENTICATION_FAILURES_TOTAL: &str = "strand_sasl_authentication_failures_total";
+pub const OFFSET_STORE_DURATION_SECONDS: &str = "strand_offset_store_duration_seconds";
+pub const OFFSET_STORE_ERRORS_TOTAL: &str = "strand_offset_store_errors_total";
+pub const OFFSET_STORE_UP: &str = "strand_offset_store_up";
 
 /// Request latency buckets, in seconds: sub-millisecond produce up to long polls.
 const DURATION_BUCKETS: &[f64] =
@@ -84,6 +87,9 @@ impl Exporter {
     pub fn install() -> Result<Arc<Exporter>, Error> {
         let handle = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION_SECONDS.into()), DURATION_BUCKETS)
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Full(OFFSET_STORE_DURATION_SECONDS.into()), DURATION_BUCKETS)
+            })
             .and_then(|b| b.install_recorder())
             .map_err(|e| Error::Recorder(e.to_string()))?;
         describe();
@@ -131,6 +137,13 @@ fn describe() {
         SASL_AUTHENTICATION_FAILURES_TOTAL,
         "Failed SASL authentications (wrong password, malformed token, unsupported mechanism), by mechanism."
     );
+    describe_histogram!(
+        OFFSET_STORE_DURATION_SECONDS,
+        Unit::Seconds,
+        "Time to make one batch of offset changes durable, by store and operation."
+    );
+    describe_counter!(OFFSET_STORE_ERRORS_TOTAL, "Offset store operations that failed, by store and operation.");
+    describe_gauge!(OFFSET_STORE_UP, "1 while the offset store's backend is reachable, 0 during an outage.");
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
 }
 
@@ -184,4 +197,22 @@ pub fn connection_closed() {
 /// A SASL authentication failed; `mechanism` is a mechanism name or "unsupported".
 pub fn sasl_authentication_failed(mechanism: &'static str) {
     counter!(SASL_AUTHENTICATION_FAILURES_TOTAL, "mechanism" => mechanism).increment(1);
+}
+
+/// The offset store made a batch durable (`ok`) or failed to, after `seconds`.
+pub fn offset_store_write(store: &'static str, seconds: f64, ok: bool) {
+    histogram!(OFFSET_STORE_DURATION_SECONDS, "store" => store, "operation" => "write").record(seconds);
+    if !ok {
+        offset_store_error(store, "write");
+    }
+}
+
+/// An offset store `operation` (write, ping) failed.
+pub fn offset_store_error(store: &'static str, operation: &'static str) {
+    counter!(OFFSET_STORE_ERRORS_TOTAL, "store" => store, "operation" => operation).increment(1);
+}
+
+/// The offset store's backend became reachable (`up`) or not.
+pub fn offset_store_up(store: &'static str, up: bool) {
+    gauge!(OFFSET_STORE_UP, "store" => store).set(if up { 1.0 } else { 0.0 });
 }

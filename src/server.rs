@@ -23,6 +23,7 @@ use crate::api::session::Sasl;
 use crate::broker::{self, Broker};
 use crate::config::{self, Config};
 use crate::connection;
+use crate::group::{self, offset_store};
 use crate::http::{self, Health};
 use crate::metrics::{self, Exporter};
 use crate::sasl::{Users, UsersError};
@@ -40,6 +41,17 @@ pub enum Error {
     Metrics(#[from] metrics::Error),
     #[error(transparent)]
     Http(#[from] http::Error),
+    /// The offset store could not be opened.
+    #[error(transparent)]
+    OffsetStore(group::Error),
+}
+
+impl Error {
+    /// Whether the configuration is at fault (exit 2, as for any bad setting):
+    /// a Redis offset store that cannot be reached or refuses the credentials.
+    pub fn is_bad_setting(&self) -> bool {
+        matches!(self, Error::OffsetStore(group::Error::Unavailable { .. }))
+    }
 }
 
 /// How the listener secures connections: TLS and SASL, each when configured.
@@ -109,7 +121,10 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
         http::serve(&config.metrics_listen, ops, None, config.max_connections as usize, ops_stop).await?;
     tracing::info!(addr = %metrics_addr, "serving metrics and health");
 
-    let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone(), security.users.clone())?);
+    let offsets = offset_store::open(&config.offsets_store, &config.data_dir, config.offsets_fsync)
+        .await
+        .map_err(Error::OffsetStore)?;
+    let broker = Arc::new(Broker::open(config, bound, shutdown_rx.clone(), security.users.clone(), offsets)?);
     if !broker.config.http_listen.is_empty() {
         let users = security.sasl.as_ref().map(|_| security.users.clone());
         let router = http::rest_router(http::Rest::new(broker.clone()), users);

@@ -180,6 +180,7 @@ impl Error {
                 group::Error::NonEmptyGroup => ResponseError::NonEmptyGroup,
                 group::Error::GroupSubscribedToTopic => ResponseError::GroupSubscribedToTopic,
                 group::Error::Store { .. } => ResponseError::KafkaStorageError,
+                group::Error::Unavailable { .. } => ResponseError::CoordinatorNotAvailable,
             },
             // Kafka answers every failure, malformed tokens included, SASL_AUTHENTICATION_FAILED.
             Error::Sasl(_) => ResponseError::SaslAuthenticationFailed,

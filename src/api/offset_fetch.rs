@@ -4,6 +4,11 @@
 //! exist, answers offset -1 and empty metadata, not an error, as Kafka does (a
 //! Java consumer's `assign()` + `committed()` relies on it). No
 //! transactions are pending, so `require_stable` never has to wait.
+//!
+//! While the offset store's backend is away (Redis) a group is answered
+//! COORDINATOR_NOT_AVAILABLE where each version carries it, as Kafka's
+//! `OffsetFetchRequest.getErrorResponse` does: v8+ on the group, v2-v7 at the
+//! top level, v0-v1 on every asked partition.
 
 use kafka_protocol::messages::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
@@ -12,6 +17,7 @@ use kafka_protocol::messages::offset_fetch_response::{
 use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, TopicName};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::error::Error;
 use crate::broker::Broker;
 use crate::group::{CommittedOffset, TopicPartition};
 
@@ -36,8 +42,11 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
                         })
                         .collect::<Vec<_>>()
                 });
-                let answers = lookup(broker, &group.group_id, asked);
-                OffsetFetchResponseGroup::default().with_group_id(group.group_id).with_topics(group_topics(answers))
+                let answer = OffsetFetchResponseGroup::default();
+                match lookup(broker, &group.group_id, asked) {
+                    Ok(answers) => answer.with_group_id(group.group_id).with_topics(group_topics(answers)),
+                    Err(code) => answer.with_group_id(group.group_id).with_error_code(code),
+                }
             })
             .collect();
         return OffsetFetchResponse::default().with_groups(groups);
@@ -51,7 +60,14 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
             })
             .collect::<Vec<_>>()
     });
-    let answers = lookup(broker, &request.group_id, asked);
+    let answers = match lookup(broker, &request.group_id, asked.clone()) {
+        Ok(answers) => answers,
+        Err(code) if version >= 2 => return OffsetFetchResponse::default().with_error_code(code),
+        Err(code) => {
+            let asked = asked.unwrap_or_default();
+            asked.into_iter().map(|(topic, partition)| (topic, partition, None, code)).collect()
+        }
+    };
     let mut topics: Vec<OffsetFetchResponseTopic> = Vec::new();
     for (topic, partition, committed, code) in answers {
         let p = fill(OffsetFetchResponsePartition::default().with_partition_index(partition), version, committed, code);
@@ -64,22 +80,12 @@ pub fn handle(broker: &Broker, version: i16, request: OffsetFetchRequest) -> Off
 }
 
 /// Committed offsets for the asked (topic, partition) list, or for everything
-/// the group committed when the list is null.
-fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, i32)>>) -> Vec<Answer> {
-    match asked {
-        None => broker
-            .groups
-            .committed(group_id, None)
-            .into_iter()
-            .map(|(tp, committed)| (tp.topic, tp.partition, committed, 0))
-            .collect(),
-        Some(asked) => {
-            let keys: Vec<TopicPartition> =
-                asked.into_iter().map(|(topic, partition)| TopicPartition { topic, partition }).collect();
-            let found = broker.groups.committed(group_id, Some(&keys));
-            found.into_iter().map(|(tp, committed)| (tp.topic, tp.partition, committed, 0)).collect()
-        }
-    }
+/// the group committed when the list is null; or the group's error code.
+fn lookup(broker: &Broker, group_id: &str, asked: Option<Vec<(String, i32)>>) -> Result<Vec<Answer>, i16> {
+    let keys: Option<Vec<TopicPartition>> =
+        asked.map(|asked| asked.into_iter().map(|(topic, partition)| TopicPartition { topic, partition }).collect());
+    let found = broker.groups.offset_fetch(group_id, keys.as_deref()).map_err(|e| Error::from(e).code())?;
+    Ok(found.into_iter().map(|(tp, committed)| (tp.topic, tp.partition, committed, 0)).collect())
 }
 
 fn group_topics(answers: Vec<Answer>) -> Vec<OffsetFetchResponseTopics> {

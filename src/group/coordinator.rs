@@ -103,8 +103,10 @@ impl Slot {
     }
 
     /// Notes when the group became Empty (or stopped being so) and returns the
-    /// record to store when that changed what the store holds.
-    fn observe(&mut self, group_id: &str, now_ms: i64) -> Option<Change> {
+    /// record to store when that changed what the store holds. With `storable`
+    /// false (the store's backend is away) it only notes, and the record is
+    /// returned on the first call once it is back.
+    fn observe(&mut self, group_id: &str, now_ms: i64, storable: bool) -> Option<Change> {
         let empty = self.group.state() == GroupState::Empty;
         match (empty, self.empty_since) {
             (true, None) => self.empty_since = Some(now_ms),
@@ -112,7 +114,7 @@ impl Slot {
             _ => {}
         }
         let record = GroupRecord { protocol_type: self.protocol_type()?.to_owned(), empty_since: self.empty_since };
-        if self.recorded.as_ref() == Some(&record) {
+        if self.recorded.as_ref() == Some(&record) || !storable {
             return None;
         }
         self.recorded = Some(record.clone());
@@ -205,14 +207,16 @@ impl Coordinator {
     /// caller queued before, not waited for (a crash before it is durable leaves
     /// the older record, as one before Kafka's write leaves the older one).
     fn record_state(&self, group_id: &str, slot: &mut Slot) {
-        if let Some(change) = slot.observe(group_id, crate::now_ms()) {
+        if let Some(change) = slot.observe(group_id, crate::now_ms(), self.offsets.available()) {
             let pending = self.offsets.queue(change);
             let group = group_id.to_owned();
             // Awaited only to log a failure; the next change rewrites the record.
+            // An outage is the store's to log, once.
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(async move {
-                    if let Err(e) = pending.durable().await {
-                        tracing::warn!(%group, error = %e, "could not store the group's state");
+                    match pending.durable().await {
+                        Ok(()) | Err(Error::Unavailable { .. }) => {}
+                        Err(e) => tracing::warn!(%group, error = %e, "could not store the group's state"),
                     }
                 });
             }
@@ -289,6 +293,10 @@ impl Coordinator {
     /// outlived `retention_ms` as of `now_ms`, then every Empty group with no
     /// offsets left. Returns the groups deleted.
     pub async fn expire_offsets(&self, now_ms: i64, retention_ms: i64) -> Vec<String> {
+        // The next run deletes them, once the store can.
+        if !self.offsets.available() {
+            return Vec::new();
+        }
         let (deleted, pending) = {
             let mut groups = self.lock();
             let mut changes = Vec::new();
@@ -375,6 +383,22 @@ impl Coordinator {
             slot.commits_in_flight = slot.commits_in_flight.saturating_sub(1);
         }
         result
+    }
+
+    /// OffsetFetch: `committed`, refused while the offset store's backend is
+    /// away (Redis), when what is held here may no longer be what it holds.
+    pub fn offset_fetch(
+        &self,
+        group_id: &str,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Result<Vec<(TopicPartition, Option<CommittedOffset>)>, Error> {
+        if !self.offsets.available() {
+            return Err(Error::Unavailable {
+                store: "offset store".into(),
+                message: "its backend is unreachable".into(),
+            });
+        }
+        Ok(self.offsets.committed(group_id, partitions))
     }
 
     /// Committed offsets of a group: the asked partitions, or all when `None`.
@@ -533,6 +557,9 @@ mod tests {
     }
 
     impl OffsetStore for HeldStore {
+        fn name(&self) -> &'static str {
+            "held"
+        }
         fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error> {
             Ok(HashMap::new())
         }

@@ -49,6 +49,10 @@ pub enum Error {
     GroupSubscribedToTopic,
     #[error("offset store {path}: {message}")]
     Store { path: PathBuf, message: String },
+    /// The offset store's backend is away or refused a write (Redis): clients
+    /// retry, as on COORDINATOR_NOT_AVAILABLE.
+    #[error("offset store {store}: {message}")]
+    Unavailable { store: String, message: String },
 }
 
 impl From<crate::durable::Error> for Error {

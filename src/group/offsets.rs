@@ -37,6 +37,8 @@ struct Job {
 pub struct Offsets {
     committed: Arc<Mutex<Committed>>,
     queue: mpsc::Sender<Job>,
+    /// Shared with the writer thread, which alone writes through it.
+    store: Arc<dyn OffsetStore>,
 }
 
 /// A queued change; await it for its outcome.
@@ -50,7 +52,7 @@ impl Pending {
 
 impl Offsets {
     /// Loads every committed offset from `store` and starts the writer thread,
-    /// which owns the store from then on. Returns every group the store knows
+    /// the only one to write to the store from then on. Returns every group the store knows
     /// (it has offsets, a record, or both), with its record.
     pub fn start(store: Box<dyn OffsetStore>) -> Result<(Self, StoredGroups), Error> {
         let mut committed = Committed::new();
@@ -62,11 +64,14 @@ impl Offsets {
         let committed = Arc::new(Mutex::new(committed));
         let (queue, jobs) = mpsc::channel();
         let shared = committed.clone();
+        let store: Arc<dyn OffsetStore> = Arc::from(store);
+        crate::metrics::offset_store_up(store.name(), store.available());
+        let writer = store.clone();
         std::thread::Builder::new()
             .name("offset-writer".into())
-            .spawn(move || write_loop(store, jobs, &shared))
+            .spawn(move || write_loop(writer.as_ref(), jobs, &shared))
             .map_err(|e| Error::Store { path: PathBuf::from("offset-writer thread"), message: e.to_string() })?;
-        Ok((Offsets { committed, queue }, groups))
+        Ok((Offsets { committed, queue, store }, groups))
     }
 
     /// Queues `change` behind every change queued before it. Cheap and
@@ -91,6 +96,12 @@ impl Offsets {
             Some(asked) => asked.iter().map(|tp| (tp.clone(), offsets.and_then(|o| o.get(tp)).cloned())).collect(),
             None => offsets.map(|o| o.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()).unwrap_or_default(),
         }
+    }
+
+    /// Whether the store's backend is reachable, so the committed offsets served
+    /// are still the backend's (always, for the file).
+    pub fn available(&self) -> bool {
+        self.store.available()
     }
 
     /// Every committed offset's key on `topic`, across groups.
@@ -119,7 +130,7 @@ fn writer_gone() -> Error {
 
 /// Until every `Offsets` (every sender) is gone: take what is queued, make it
 /// durable in one go, publish it, answer.
-fn write_loop(store: Box<dyn OffsetStore>, jobs: mpsc::Receiver<Job>, committed: &Mutex<Committed>) {
+fn write_loop(store: &dyn OffsetStore, jobs: mpsc::Receiver<Job>, committed: &Mutex<Committed>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -129,7 +140,9 @@ fn write_loop(store: Box<dyn OffsetStore>, jobs: mpsc::Receiver<Job>, committed:
             }
         }
         let (changes, answers): (Vec<Change>, Vec<_>) = batch.into_iter().map(|job| (job.change, job.done)).unzip();
+        let started = std::time::Instant::now();
         let result = store.apply(&changes);
+        crate::metrics::offset_store_write(store.name(), started.elapsed().as_secs_f64(), result.is_ok());
         match &result {
             Ok(()) => {
                 let mut committed = lock(committed);
@@ -137,6 +150,8 @@ fn write_loop(store: Box<dyn OffsetStore>, jobs: mpsc::Receiver<Job>, committed:
                     publish(&mut committed, change);
                 }
             }
+            // An outage is logged once, by the store; a disk error every time.
+            Err(Error::Unavailable { .. }) => {}
             Err(e) => tracing::error!(error = %e, changes = changes.len(), "offset store write failed"),
         }
         for done in answers {

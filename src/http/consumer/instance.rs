@@ -412,7 +412,7 @@ impl Instance {
     /// else `auto.offset.reset`.
     pub fn initial_position(&self, broker: &Broker, partition: &Partition) -> Result<i64, RestError> {
         let tp = TopicPartition { topic: partition.0.clone(), partition: partition.1 };
-        let committed = broker.groups.committed(&self.group, Some(&[tp]));
+        let committed = broker.groups.offset_fetch(&self.group, Some(&[tp])).map_err(group_error)?;
         if let Some((_, Some(CommittedOffset { offset, .. }))) = committed.first() {
             if *offset >= 0 {
                 return Ok(*offset);
@@ -511,7 +511,7 @@ pub fn group_error(e: group::Error) -> RestError {
         group::Error::RebalanceInProgress | group::Error::IllegalGeneration | group::Error::UnknownMemberId => {
             RestError::Conflict(format!("Commit cannot be completed: {e}; the group rebalanced, retry"))
         }
-        group::Error::Store { .. } => RestError::KafkaRetriable(e.to_string()),
+        group::Error::Store { .. } | group::Error::Unavailable { .. } => RestError::KafkaRetriable(e.to_string()),
         other => RestError::Kafka(other.to_string()),
     }
 }

@@ -34,7 +34,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::group::OFFSET_METADATA_MAX_BYTES;
-use crate::http::consumer::instance::{partition_log, Consuming, Partition, Subscription};
+use crate::http::consumer::instance::{group_error, partition_log, Consuming, Partition, Subscription};
 use crate::http::consumer::iso8601::parse_instant_ms;
 use crate::http::consumer::{member, read, Format, InstanceConfig};
 use crate::http::extract::{json as parse_json, require_media_type, Body};
@@ -367,7 +367,8 @@ async fn committed(
     let offsets: Vec<Value> = rest
         .broker
         .groups
-        .committed(&instance.group, Some(&asked))
+        .offset_fetch(&instance.group, Some(&asked))
+        .map_err(group_error)?
         .into_iter()
         .filter_map(|(tp, offset)| {
             let offset = offset?;

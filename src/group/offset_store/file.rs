@@ -1,8 +1,5 @@
-//! Durable committed offsets behind a trait, so another backend can be added
-//! without touching the coordinator, and the one real implementation: a file.
-//!
-//! `FileOffsetStore` keeps `consumer-offsets.log` in the data dir (the role Kafka
-//! gives the `__consumer_offsets` topic): an append-only sequence of records, each
+//! The file store: `consumer-offsets.log` in the data dir (the role Kafka
+//! gives the `__consumer_offsets` topic), an append-only sequence of records, each
 //! `[length u32][crc32c u32][payload]`, one record per change; a batch of changes
 //! is written with one write and (by default) one fsync before any of them is
 //! acknowledged. Loading replays the
@@ -11,9 +8,7 @@
 //! the file holds four times more records than live entries it is rewritten with
 //! just the live ones (write a temporary file, fsync, rename).
 //!
-//! Beside the offsets it keeps one small record per consumer group, the part of
-//! Kafka's GroupMetadata record offset expiry reads after a restart: the group's
-//! protocol type and since when it has been Empty.
+//! Beside the offsets it keeps one small record per consumer group (`GroupRecord`).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -21,74 +16,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::Error;
-
-/// One committed offset, as OffsetCommit carries it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommittedOffset {
-    pub offset: i64,
-    pub leader_epoch: i32,
-    pub metadata: Option<String>,
-    pub commit_timestamp: i64,
-}
-
-/// One partition of a topic.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TopicPartition {
-    pub topic: String,
-    pub partition: i32,
-}
-
-/// Where a committed offset is kept: a group's partition.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct OffsetKey {
-    pub group: String,
-    pub topic: String,
-    pub partition: i32,
-}
-
-impl OffsetKey {
-    pub fn new(group: &str, partition: &TopicPartition) -> Self {
-        OffsetKey { group: group.to_owned(), topic: partition.topic.clone(), partition: partition.partition }
-    }
-
-    pub fn topic_partition(&self) -> TopicPartition {
-        TopicPartition { topic: self.topic.clone(), partition: self.partition }
-    }
-}
-
-/// What offset expiry needs to know of a group that has a protocol type (a
-/// consumer group, say) across a restart, as Kafka keeps it in the group's
-/// GroupMetadata record (`protocolType`, `currentStateTimestamp`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupRecord {
-    pub protocol_type: String,
-    /// Wall-clock ms since which the group has been Empty; `None` while it has members.
-    pub empty_since: Option<i64>,
-}
-
-/// One change to the committed offsets; after a crash each is there whole or not at all.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
-    /// OffsetCommit.
-    Commit(Vec<(OffsetKey, CommittedOffset)>),
-    /// OffsetDelete, and offsets expiring.
-    Delete(Vec<OffsetKey>),
-    /// DeleteGroups, or an expired group: every offset of the group, as of this
-    /// change's turn, and its `GroupRecord`.
-    DeleteGroup(String),
-    /// A group's state changed (it became Empty, or got members).
-    Group(String, GroupRecord),
-}
-
-pub trait OffsetStore: Send {
-    /// Every committed offset, as of the last change.
-    fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error>;
-    /// Every group's last `GroupRecord`, as of the last change.
-    fn load_groups(&self) -> Result<HashMap<String, GroupRecord>, Error>;
-    /// Makes `changes` durable, in order: all of them, or an error.
-    fn apply(&self, changes: &[Change]) -> Result<(), Error>;
-}
+use super::{Change, CommittedOffset, GroupRecord, OffsetKey, OffsetStore};
+use crate::group::Error;
 
 const FILE_NAME: &str = "consumer-offsets.log";
 const COMMIT: u8 = 1;
@@ -170,6 +99,10 @@ impl FileOffsetStore {
 }
 
 impl OffsetStore for FileOffsetStore {
+    fn name(&self) -> &'static str {
+        "file"
+    }
+
     fn load(&self) -> Result<HashMap<OffsetKey, CommittedOffset>, Error> {
         Ok(self.lock().live.clone())
     }
