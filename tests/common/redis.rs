@@ -171,7 +171,7 @@ impl Redis {
     pub fn hgetall(&self, key: &str) -> Vec<(String, String)> {
         let out = self.cli(&["HGETALL", key]);
         let lines: Vec<&str> = out.lines().collect();
-        assert!(lines.len() % 2 == 0, "HGETALL {key} printed an odd number of lines: {out:?}");
+        assert!(lines.len().is_multiple_of(2), "HGETALL {key} printed an odd number of lines: {out:?}");
         lines.chunks(2).map(|pair| (pair[0].to_owned(), pair[1].to_owned())).collect()
     }
 
