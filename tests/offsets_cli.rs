@@ -37,7 +37,13 @@ fn offsets(args: &[&str], stdin: &[u8]) -> Output {
 
 /// Runs `strand ARGS` as `offsets` does.
 fn strand(args: &[&str], stdin: &[u8]) -> Output {
+    strand_in(Path::new("."), args, stdin)
+}
+
+/// Runs `strand ARGS` in the directory `cwd` as `offsets` does.
+fn strand_in(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_strand"))
+        .current_dir(cwd)
         .args(args)
         .env_clear()
         .stdin(Stdio::piped())
@@ -369,4 +375,18 @@ fn the_store_comes_from_the_config_file_and_the_flags_before_the_subcommand() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let exported: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(exported["groups"], json!([one_offset("from-config", 0, 8)]));
+}
+
+/// `--output NAME` with no directory writes NAME in the current directory.
+#[test]
+fn export_to_a_bare_file_name_writes_it_in_the_current_directory() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let data_dir = temp.path().join("data");
+    let document = document_of(json!([one_offset("here", 0, 1)]));
+    offsets_ok(&[&["import"][..], &data_dir_flag(&data_dir)].concat(), &document);
+    let output = strand_in(temp.path(), &["offsets", "export", "--data-dir", "data", "--output", "offsets.json"], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(temp.path().join("offsets.json")).expect("offsets.json")).expect("JSON");
+    assert_eq!(written["groups"], json!([one_offset("here", 0, 1)]));
 }
