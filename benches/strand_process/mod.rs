@@ -28,6 +28,8 @@ pub struct StrandProcess {
     child: Option<Child>,
     /// The Kafka listener, as its `listening` log line gives it.
     pub addr: String,
+    /// The metrics listener (`/metrics`), as its `serving metrics` line gives it.
+    pub metrics_addr: String,
     pub pid: u32,
     /// When the `listening` line was read: the listener accepts from then on.
     pub listening_at: Instant,
@@ -62,16 +64,23 @@ impl StrandProcess {
         let (tx, rx) = mpsc::channel();
         // Drain stderr for the life of the process so it never blocks on a full pipe.
         std::thread::spawn(move || {
+            let addr_in =
+                |line: &str| line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()).map(str::to_owned);
+            // The metrics listener is bound before the Kafka one.
+            let mut metrics_addr = String::new();
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("listening") && !line.contains("metrics") {
-                    if let Some(addr) = line.split("addr=").nth(1).and_then(|s| s.split_whitespace().next()) {
-                        let _ = tx.send((addr.to_owned(), Instant::now()));
+                if line.contains("serving metrics") {
+                    metrics_addr = addr_in(&line).unwrap_or_default();
+                } else if line.contains("listening") && !line.contains("metrics") {
+                    if let Some(addr) = addr_in(&line) {
+                        let _ = tx.send((addr, metrics_addr.clone(), Instant::now()));
                     }
                 }
             }
         });
-        let (addr, listening_at) = rx.recv_timeout(Duration::from_secs(60)).expect("strand did not report listening");
-        StrandProcess { pid: child.id(), child: Some(child), addr, listening_at }
+        let (addr, metrics_addr, listening_at) =
+            rx.recv_timeout(Duration::from_secs(60)).expect("strand did not report listening");
+        StrandProcess { pid: child.id(), child: Some(child), addr, metrics_addr, listening_at }
     }
 
     /// SIGTERM and wait: a clean shutdown.
