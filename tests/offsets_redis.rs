@@ -158,10 +158,16 @@ fn stored_offset(redis: &Redis, group: &str, topic: &str, partition: i32) -> Opt
 
 /// The sum over labels of a counter on /metrics.
 fn metric_sum(strand: &Strand, name: &str) -> f64 {
+    metric_sum_where(strand, name, "")
+}
+
+/// The sum of a counter's series whose labels contain `label` (`operation="write"`, say).
+fn metric_sum_where(strand: &Strand, name: &str, label: &str) -> f64 {
     let (status, body) = strand.http_get("/metrics");
     assert_eq!(status, 200);
     body.lines()
         .filter(|line| line.strip_prefix(name).is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' ')))
+        .filter(|line| line.contains(label))
         .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
 }
@@ -574,6 +580,66 @@ fn each_redis_outage_is_logged_once() {
         assert_eq!(strand.log_lines(REACHABLE_AGAIN).len(), outage, "{:?}", strand.log_lines(REACHABLE_AGAIN));
     }
     assert_eq!(raw_fetch_offset(&mut client, 8, "twice"), (0, Some(3)));
+}
+
+/// A group's state as DescribeGroups v5 tells it.
+fn group_state(client: &mut RawClient, group: &str) -> String {
+    let request = kafka_protocol::messages::DescribeGroupsRequest::default().with_groups(vec![group_id(group)]);
+    client.send(5, &request).groups[0].group_state.to_string()
+}
+
+/// The group's record in `strand:groups`, if there is one.
+fn group_record(redis: &Redis, group: &str) -> Option<serde_json::Value> {
+    let value = redis.cli(&["HGET", "strand:groups", group]);
+    let value = value.trim_end();
+    (!value.is_empty())
+        .then(|| serde_json::from_str(value).unwrap_or_else(|e| panic!("strand:groups {group} = {value:?}: {e}")))
+}
+
+/// Redis that answers but refuses writes (a replica requirement it cannot meet,
+/// NOREPLICAS; out of memory would answer alike) is failing, not away: commits
+/// answer COORDINATOR_NOT_AVAILABLE and count as write errors, and what could not
+/// be stored meanwhile is stored once Redis accepts writes again, here the
+/// record saying since when a group that emptied meanwhile has been Empty (the
+/// time offset expiry counts from after a restart).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_redis_refuses_writes_commits_fail_retriably_and_a_group_emptied_meanwhile_is_recorded_after() {
+    let redis = Redis::start();
+    let strand = on_redis(&redis, &[]);
+    produce(&strand, TOPIC, &["only".to_owned()]).await;
+    let group = "refused";
+    let member = consumer(&strand, group);
+    member.subscribe(&[TOPIC]).expect("subscribe");
+    assert_eq!(next_message(&member).0, 0);
+    member.commit_consumer_state(CommitMode::Sync).expect("commit");
+    wait_until("the member's group recorded", || group_record(&redis, group).is_some());
+    assert!(group_record(&redis, group).expect("record")["empty_since"].is_null());
+    let write_errors = metric_sum_where(&strand, "strand_offset_store_errors_total", "operation=\"write\"");
+
+    redis.cli(&["CONFIG", "SET", "min-replicas-to-write", "1"]);
+    let mut client = RawClient::connect(&strand.addr);
+    assert_eq!(raw_commit(&mut client, "refused-raw", 1), COORDINATOR_NOT_AVAILABLE);
+    assert!(
+        metric_sum_where(&strand, "strand_offset_store_errors_total", "operation=\"write\"") > write_errors,
+        "a refused write is not counted"
+    );
+    let left_at = now_ms();
+    member.unsubscribe();
+    drop(member);
+    wait_until("the group Empty", || group_state(&mut client, group) == "Empty");
+    // The broker tries to store the Empty state now, and Redis refuses it.
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(group_record(&redis, group).expect("record")["empty_since"].is_null());
+
+    redis.cli(&["CONFIG", "SET", "min-replicas-to-write", "0"]);
+    assert_eq!(raw_commit(&mut client, "refused-raw", 2), 0);
+    assert_eq!(raw_fetch_offset(&mut client, 8, "refused-raw"), (0, Some(2)));
+    wait_until("the Empty group's record stored once Redis accepts writes", || {
+        group_record(&redis, group).is_some_and(|record| !record["empty_since"].is_null())
+    });
+    let since = group_record(&redis, group).expect("record")["empty_since"].as_i64().expect("empty_since");
+    assert!((left_at - 1000..=left_at + 5000).contains(&since), "empty_since {since}, the member left at {left_at}");
+    assert!(alive(&strand));
 }
 
 // (4) ----------------------------------------------------------------------------
