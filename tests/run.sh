@@ -18,11 +18,15 @@ cd "$(dirname "$0")/.."
 
 # rdkafka's `ssl` feature (TLS and SCRAM in the security tests) links the
 # system's OpenSSL, found through pkg-config. The Java tests need a JDK (17+)
-# and Maven; Maven fetches kafka-clients and JUnit into ~/.m2 itself.
+# and Maven; Maven fetches kafka-clients and JUnit into ~/.m2 itself. The Redis
+# offset store's tests (tests/offsets_redis.rs, tests/offsets_cli.rs) start a
+# real redis-server, with redis-cli to read what it holds (Debian's redis-server
+# package brings both).
 missing=()
 for package in libssl-dev pkg-config; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [[ ${#missing[@]} -gt 0 ]]; then

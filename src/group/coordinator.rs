@@ -24,7 +24,8 @@
 //! counts as Empty from the restart, as its members are gone from then on.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -64,6 +65,10 @@ struct Slot {
     loaded_protocol_type: Option<String>,
     /// What the store holds for this group, so a record is written only on change.
     recorded: Option<GroupRecord>,
+    /// Set when a record write failed (Redis refused it, or went away before the
+    /// store noticed): what the store holds is unknown then, so the next
+    /// `observe` with the store available writes the record again.
+    record_failed: Arc<AtomicBool>,
     /// Commits queued and not yet durable: expiry leaves the group alone meanwhile.
     commits_in_flight: usize,
 }
@@ -77,6 +82,7 @@ impl Slot {
             empty_since: None,
             loaded_protocol_type: None,
             recorded: None,
+            record_failed: Arc::default(),
             commits_in_flight: 0,
         }
     }
@@ -112,6 +118,9 @@ impl Slot {
             (true, None) => self.empty_since = Some(now_ms),
             (false, Some(_)) => self.empty_since = None,
             _ => {}
+        }
+        if storable && self.record_failed.swap(false, Ordering::AcqRel) {
+            self.recorded = None;
         }
         let record = GroupRecord { protocol_type: self.protocol_type()?.to_owned(), empty_since: self.empty_since };
         if self.recorded.as_ref() == Some(&record) || !storable {
@@ -210,11 +219,17 @@ impl Coordinator {
         if let Some(change) = slot.observe(group_id, crate::now_ms(), self.offsets.available()) {
             let pending = self.offsets.queue(change);
             let group = group_id.to_owned();
-            // Awaited only to log a failure; the next change rewrites the record.
-            // An outage is the store's to log, once.
+            let failed = slot.record_failed.clone();
+            // Awaited to have a failed write done again (by the next tick once
+            // the store is available) and to log it; an outage is the store's
+            // to log, once.
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(async move {
-                    match pending.durable().await {
+                    let result = pending.durable().await;
+                    if result.is_err() {
+                        failed.store(true, Ordering::Release);
+                    }
+                    match result {
                         Ok(()) | Err(Error::Unavailable { .. }) => {}
                         Err(e) => tracing::warn!(%group, error = %e, "could not store the group's state"),
                     }

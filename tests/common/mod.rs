@@ -4,6 +4,8 @@
 //! kafka-protocol crate's codecs over a TcpStream) for exact-code checks.
 #![allow(dead_code)]
 
+pub mod redis;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -30,6 +32,8 @@ pub struct Strand {
     pub data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
     extra_args: Vec<String>,
+    /// Every line the process wrote to stderr (its log), across restarts.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Strand {
@@ -53,6 +57,7 @@ impl Strand {
             data_dir,
             _temp: temp,
             extra_args: args.iter().map(|s| s.to_string()).collect(),
+            log: Default::default(),
         };
         strand.launch();
         strand
@@ -81,6 +86,7 @@ impl Strand {
             .expect("spawn strand");
         let stderr = child.stderr.take().expect("piped stderr");
         let (tx, rx) = mpsc::channel();
+        let log = self.log.clone();
         // Keep draining stderr for the life of the process so it never blocks on a full pipe.
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -92,6 +98,7 @@ impl Strand {
                 if let (Some(kind), Some(addr)) = (kind, addr) {
                     let _ = tx.send((kind, addr.to_owned()));
                 }
+                log.lock().unwrap_or_else(|e| e.into_inner()).push(line);
             }
         });
         // The metrics endpoint comes up first, then the REST listener (unless
@@ -114,6 +121,12 @@ impl Strand {
     /// The broker's process id (for its /proc/<pid>/status).
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()
+    }
+
+    /// The lines of the broker's log (its stderr) that contain `needle`, so far.
+    pub fn log_lines(&self, needle: &str) -> Vec<String> {
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().filter(|line| line.contains(needle)).cloned().collect()
     }
 
     /// SIGTERM and wait: a clean shutdown.
