@@ -1,10 +1,12 @@
 //! `strand`: with no subcommand, parse flags, env and the config file into one
 //! `Config`, set up logging, and run the broker until SIGINT or SIGTERM. The
 //! subcommands are tools beside it: `inspect` checks segment files on disk,
-//! `health` probes a running broker (a container's HEALTHCHECK).
+//! `health` probes a running broker (a container's HEALTHCHECK), `offsets
+//! export|import` copies committed offsets between offset stores.
 //!
 //! Exit status: 0 fine; 1 failed (broker error, corrupt files, unhealthy);
-//! 2 usage or configuration error, except for `health`, see `health_check`.
+//! 2 usage or configuration error (an offset store that cannot be reached
+//! included), except for `health`, see `health_check`.
 
 mod health;
 mod offsets_transfer;

@@ -51,8 +51,6 @@ use strand::group::offset_store::{self, Change, CommittedOffset, GroupRecord, Of
 const FORMAT: &str = "strand-offsets";
 /// The document version this strand writes and reads.
 const VERSION: u32 = 1;
-/// The file store's file in the data dir (`group::offset_store::file`).
-const FILE_STORE_NAME: &str = "consumer-offsets.log";
 
 #[derive(clap::Subcommand)]
 pub enum Action {
@@ -185,7 +183,7 @@ fn target(args: StoreArgs, settings: Overrides, config_file: Option<PathBuf>) ->
     };
     let config = Config::load(settings, args.config.or(config_file).as_deref())?;
     let name = match &config.offsets_store {
-        Spec::File => format!("file store {}", config.data_dir.join(FILE_STORE_NAME).display()),
+        Spec::File => format!("file store {}", config.data_dir.join(offset_store::FILE_NAME).display()),
         spec => spec.to_string(),
     };
     Ok(Target { spec: config.offsets_store, data_dir: config.data_dir, fsync: config.offsets_fsync, name })
@@ -276,7 +274,7 @@ fn import(
     if target.spec == Spec::File {
         std::fs::create_dir_all(&target.data_dir)
             .map_err(|e| Error::Usage(format!("cannot create the data dir {}: {e}", target.data_dir.display())))?;
-        let file = target.data_dir.join(FILE_STORE_NAME);
+        let file = target.data_dir.join(offset_store::FILE_NAME);
         if let Some(pid) = holders(&file).first() {
             return Err(Error::Usage(format!(
                 "process {pid} has {} open (a running broker?): stop the broker first",
@@ -434,8 +432,8 @@ struct Plan {
 }
 
 impl Plan {
-    /// Checks what the broker itself would have refused to store: an empty group
-    /// id or topic, a negative partition, metadata over Kafka's
+    /// Checks what the broker itself would have refused to store: an empty
+    /// topic, a negative partition, metadata over Kafka's
     /// `offset.metadata.max.bytes`, a negative time, and a group or partition named
     /// twice (which of the two would be meant?).
     fn of(document: &Document) -> Result<Plan, Error> {
@@ -443,10 +441,8 @@ impl Plan {
         let mut seen_groups = BTreeSet::new();
         let mut plan = Plan { offsets: Vec::new(), records: Vec::new(), groups: document.groups.len() };
         for (i, entry) in document.groups.iter().enumerate() {
+            // An empty group id is a group like any other, as OffsetCommit takes it.
             let group = &entry.group;
-            if group.is_empty() {
-                return bad(format!("groups[{i}]: the group id is empty"));
-            }
             if !seen_groups.insert(group) {
                 return bad(format!("groups[{i}]: group {group:?} appears twice"));
             }
@@ -517,7 +513,7 @@ struct ScratchDir(PathBuf);
 
 impl ScratchDir {
     fn copy_of_file_store(data_dir: &Path) -> Result<ScratchDir, Error> {
-        let file = data_dir.join(FILE_STORE_NAME);
+        let file = data_dir.join(offset_store::FILE_NAME);
         if !file.is_file() {
             return Err(Error::Usage(format!(
                 "{} does not exist: is {} the broker's data dir?",
@@ -530,7 +526,7 @@ impl ScratchDir {
         std::fs::create_dir(&dir)
             .map_err(|e| Error::Usage(format!("cannot create a scratch dir {}: {e}", dir.display())))?;
         let scratch = ScratchDir(dir);
-        std::fs::copy(&file, scratch.0.join(FILE_STORE_NAME))
+        std::fs::copy(&file, scratch.0.join(offset_store::FILE_NAME))
             .map_err(|e| Error::Usage(format!("cannot copy {}: {e}", file.display())))?;
         Ok(scratch)
     }
@@ -679,7 +675,7 @@ mod tests {
     fn entries_the_broker_would_not_have_stored_are_refused_with_where_they_are() {
         let offset = |fields: &str| with_groups(&format!(r#"[{{"group":"g","offsets":[{{{fields}}}]}}]"#));
         let base = r#""topic":"t","partition":0,"offset":1,"commit_timestamp":1"#;
-        assert!(refused(&with_groups(r#"[{"group":""}]"#)).contains("group id is empty"));
+        assert!(Plan::of(&Document::parse(with_groups(r#"[{"group":""}]"#).as_bytes()).unwrap()).is_ok());
         assert!(refused(&with_groups(r#"[{"group":"g"},{"group":"g"}]"#)).contains("appears twice"));
         let twice = with_groups(&format!(r#"[{{"group":"g","offsets":[{{{base}}},{{{base}}}]}}]"#));
         assert!(refused(&twice).contains("t:0: appears twice"));
@@ -715,7 +711,7 @@ mod tests {
     fn holders_finds_another_process_with_the_file_open_and_not_ourselves() {
         let dir = std::env::temp_dir().join(format!("strand-holders-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(FILE_STORE_NAME);
+        let path = dir.join(offset_store::FILE_NAME);
         let _ours = std::fs::File::create(&path).unwrap();
         assert_eq!(holders(&path), Vec::<u32>::new(), "this process is not counted");
         let mut child = std::process::Command::new("sleep")
