@@ -94,7 +94,8 @@ macro_rules! settings {
         }
 
         impl Config {
-            /// `key=value` for every setting, for the startup log line (none is secret).
+            /// `key=value` for every setting, for the startup log line (the one
+            /// secret, a Redis password in `offsets_store`, is hidden by `Spec`'s `Debug`).
             pub fn summary(&self) -> String {
                 let entries: Vec<String> = vec![ $( format!("{}={:?}", stringify!($name), self.$name), )* ];
                 entries.join(" ")
@@ -175,7 +176,8 @@ settings! {
     offsets_fsync: bool = true, env "STRAND_OFFSETS_FSYNC";
     /// Where committed offsets live: `file` (`consumer-offsets.log` in the data dir)
     /// or Redis, `redis://[user:password@]host:port/db` (`rediss://` for TLS).
-    offsets_store: String = "file", env "STRAND_OFFSETS_STORE", as offset_store::Spec = parse_offsets_store;
+    offsets_store: String = "file", env "STRAND_OFFSETS_STORE", clap(hide_env_values = true),
+        as offset_store::Spec = parse_offsets_store;
     /// Log level or `tracing` filter (RUST_LOG, when set, wins).
     log_level: String = "info", env "STRAND_LOG_LEVEL";
     /// Log line format: `text` for people, `json` for log collectors.

@@ -12,7 +12,7 @@
 //! the order they were queued (a group's commits in the order the coordinator
 //! accepted them), and a reader never sees an offset a crash could take back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 
@@ -130,8 +130,30 @@ fn writer_gone() -> Error {
 
 /// Until every `Offsets` (every sender) is gone: take what is queued, make it
 /// durable in one go, publish it, answer.
+///
+/// A batch the store refused while staying available (Redis answered an error
+/// about one key: it still ran the rest of the MULTI) is written again one
+/// change at a time, so each caller gets its own change's answer. A change that
+/// failed with the backend away may or may not have landed (a timed-out EXEC
+/// can still run): its keys are rewritten from the published copy, the truth of
+/// everything acknowledged, once the backend is back (`Unsure`).
 fn write_loop(store: &dyn OffsetStore, jobs: mpsc::Receiver<Job>, committed: &Mutex<Committed>) {
-    while let Ok(first) = jobs.recv() {
+    let mut unsure = Unsure::default();
+    loop {
+        let first = if unsure.is_empty() {
+            jobs.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+        } else {
+            jobs.recv_timeout(RESYNC_INTERVAL)
+        };
+        let first = match first {
+            Ok(job) => Some(job),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        if !unsure.is_empty() && store.available() {
+            unsure.resync(store, committed);
+        }
+        let Some(first) = first else { continue };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -140,22 +162,105 @@ fn write_loop(store: &dyn OffsetStore, jobs: mpsc::Receiver<Job>, committed: &Mu
             }
         }
         let (changes, answers): (Vec<Change>, Vec<_>) = batch.into_iter().map(|job| (job.change, job.done)).unzip();
-        let started = std::time::Instant::now();
-        let result = store.apply(&changes);
-        crate::metrics::offset_store_write(store.name(), started.elapsed().as_secs_f64(), result.is_ok());
-        match &result {
+        match write(store, &changes) {
             Ok(()) => {
                 let mut committed = lock(committed);
                 for change in changes {
                     publish(&mut committed, change);
                 }
+                drop(committed);
+                for done in answers {
+                    let _ = done.send(Ok(()));
+                }
             }
-            // An outage is logged once, by the store; a disk error every time.
-            Err(Error::Unavailable { .. }) => {}
-            Err(e) => tracing::error!(error = %e, changes = changes.len(), "offset store write failed"),
+            Err(Error::Unavailable { .. }) if changes.len() > 1 && store.available() => {
+                for (change, done) in changes.into_iter().zip(answers) {
+                    let result = write(store, std::slice::from_ref(&change));
+                    match &result {
+                        Ok(()) => publish(&mut lock(committed), change),
+                        Err(_) => unsure.note(&change),
+                    }
+                    let _ = done.send(result);
+                }
+            }
+            Err(e) => {
+                match &e {
+                    // An outage is logged once, by the store; a disk error every time.
+                    Error::Unavailable { .. } => changes.iter().for_each(|change| unsure.note(change)),
+                    _ => tracing::error!(error = %e, changes = changes.len(), "offset store write failed"),
+                }
+                for done in answers {
+                    let _ = done.send(Err(e.clone()));
+                }
+            }
         }
-        for done in answers {
-            let _ = done.send(result.clone());
+    }
+}
+
+/// How often offsets of unknown outcome are rewritten while there are some.
+const RESYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `store.apply`, timed when it reached the backend (not when it was refused
+/// at once because the backend is away).
+fn write(store: &dyn OffsetStore, changes: &[Change]) -> Result<(), Error> {
+    let reached = store.available();
+    let started = std::time::Instant::now();
+    let result = store.apply(changes);
+    if reached {
+        crate::metrics::offset_store_write(store.name(), started.elapsed().as_secs_f64(), result.is_ok());
+    }
+    result
+}
+
+/// Offsets whose write failed with an unknown outcome: the backend may hold
+/// the refused value while the published copy holds the last acknowledged one.
+#[derive(Default)]
+struct Unsure {
+    keys: BTreeSet<OffsetKey>,
+    /// Groups a DeleteGroup of unknown outcome was for: all their offsets.
+    groups: BTreeSet<String>,
+}
+
+impl Unsure {
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.groups.is_empty()
+    }
+
+    fn note(&mut self, change: &Change) {
+        match change {
+            Change::Commit(offsets) => self.keys.extend(offsets.iter().map(|(key, _)| key.clone())),
+            Change::Delete(keys) => self.keys.extend(keys.iter().cloned()),
+            Change::DeleteGroup(group) => {
+                self.groups.insert(group.clone());
+            }
+            // The coordinator writes a failed record again itself.
+            Change::Group(..) => {}
+        }
+    }
+
+    /// Writes what the published copy holds for every unsure key, so the
+    /// backend agrees with what OffsetFetch serves (a refused commit the
+    /// backend did run is taken back; its client was told to retry).
+    fn resync(&mut self, store: &dyn OffsetStore, committed: &Mutex<Committed>) {
+        let (mut commits, mut deletes) = (Vec::new(), Vec::new());
+        {
+            let committed = lock(committed);
+            for group in &self.groups {
+                for (tp, offset) in committed.get(group).into_iter().flatten() {
+                    commits.push((OffsetKey::new(group, tp), offset.clone()));
+                }
+            }
+            for key in self.keys.iter().filter(|key| !self.groups.contains(&key.group)) {
+                match committed.get(&key.group).and_then(|offsets| offsets.get(&key.topic_partition())) {
+                    Some(offset) => commits.push((key.clone(), offset.clone())),
+                    None => deletes.push(key.clone()),
+                }
+            }
+        }
+        let entries = commits.len() + deletes.len();
+        if write(store, &[Change::Commit(commits), Change::Delete(deletes)]).is_ok() {
+            tracing::info!(entries, "offset store: rewrote the offsets whose earlier write had an unknown outcome");
+            *self = Unsure::default();
         }
     }
 }

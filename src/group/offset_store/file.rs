@@ -39,6 +39,13 @@ pub struct FileOffsetStore {
 
 struct Inner {
     file: File,
+    /// Bytes of whole records in the file: where a failed append is cut back to.
+    len: u64,
+    /// Why writes are refused for good: an fsync failed (the kernel may have
+    /// dropped the pages it could not write, so what is on disk is unknown), or
+    /// a torn append could not be cut off, or the compacted file could not be
+    /// reopened. Appending after any of these could be cut off at the next start.
+    broken: Option<String>,
     live: HashMap<OffsetKey, CommittedOffset>,
     groups: HashMap<String, GroupRecord>,
     records: usize,
@@ -59,25 +66,43 @@ impl FileOffsetStore {
             file.set_len(valid as u64).map_err(|e| Error::io(&path, e))?;
             file.sync_all().map_err(|e| Error::io(&path, e))?;
         }
-        Ok(Self { path, fsync, inner: Mutex::new(Inner { file, live, groups, records }) })
+        let inner = Inner { file, len: valid as u64, broken: None, live, groups, records };
+        Ok(Self { path, fsync, inner: Mutex::new(inner) })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Appends whole records or none: replay stops at the first torn record, so
+    /// a torn one left behind (a full disk, say) would take every later,
+    /// acknowledged record with it at the next start.
     fn append(&self, inner: &mut Inner, payload: &[u8]) -> Result<(), Error> {
-        inner.file.write_all(payload).map_err(|e| Error::io(&self.path, e))?;
+        if let Some(reason) = &inner.broken {
+            return Err(Error::Store { path: self.path.clone(), message: format!("writes refused since: {reason}") });
+        }
+        if let Err(e) = inner.file.write_all(payload) {
+            if let Err(cut) = inner.file.set_len(inner.len) {
+                inner.broken = Some(format!("{e}, and cutting off the torn record failed: {cut}"));
+            }
+            return Err(Error::io(&self.path, e));
+        }
+        inner.len += payload.len() as u64;
         if self.fsync {
-            inner.file.sync_data().map_err(|e| Error::io(&self.path, e))?;
+            if let Err(e) = inner.file.sync_data() {
+                inner.broken = Some(format!("fsync failed: {e}"));
+                return Err(Error::io(&self.path, e));
+            }
         }
         Ok(())
     }
 
-    fn maybe_compact(&self, inner: &mut Inner) -> Result<(), Error> {
+    /// Rewrites the file with the live entries only. The changes that asked for
+    /// it are already durable, so a failure here is logged, not returned.
+    fn maybe_compact(&self, inner: &mut Inner) {
         let entries = inner.live.len() + inner.groups.len();
         if inner.records < COMPACT_MIN_RECORDS || inner.records < COMPACT_RATIO * entries.max(1) {
-            return Ok(());
+            return;
         }
         let mut bytes = Vec::new();
         for (key, offset) in &inner.live {
@@ -86,12 +111,24 @@ impl FileOffsetStore {
         for (group, record) in &inner.groups {
             encode_group(&mut bytes, group, Some(record));
         }
-        crate::durable::write_durably(&self.path, &bytes)?;
-        inner.file =
-            OpenOptions::new().read(true).append(true).open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        inner.records = entries;
-        tracing::debug!(live = inner.live.len(), groups = inner.groups.len(), "compacted the offset store");
-        Ok(())
+        if let Err(e) = crate::durable::write_durably(&self.path, &bytes) {
+            // The old file is still in place, whole.
+            tracing::warn!(error = %e, "could not compact the offset store");
+            return;
+        }
+        match OpenOptions::new().read(true).append(true).open(&self.path) {
+            Ok(file) => {
+                inner.file = file;
+                inner.len = bytes.len() as u64;
+                inner.records = entries;
+                tracing::debug!(live = inner.live.len(), groups = inner.groups.len(), "compacted the offset store");
+            }
+            Err(e) => {
+                // The handle held is the replaced file's: appends there would be lost.
+                tracing::error!(path = %self.path.display(), error = %e, "cannot reopen the compacted offset store");
+                inner.broken = Some(format!("reopening the compacted file failed: {e}"));
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -172,7 +209,8 @@ impl OffsetStore for FileOffsetStore {
                 None => inner.groups.remove(&group),
             };
         }
-        self.maybe_compact(&mut inner)
+        self.maybe_compact(&mut inner);
+        Ok(())
     }
 }
 

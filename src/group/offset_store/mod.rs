@@ -57,15 +57,15 @@ impl fmt::Debug for Spec {
     }
 }
 
-/// `scheme://user:password@host...` as `scheme://user:***@host...`.
+/// `scheme://user:password@host...` as `scheme://user:***@host...`. The last
+/// `@` ends the credentials: a password may hold `/`, `?` or `@` itself (a
+/// base64 one often has `/`), a host and db never do.
 fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
+    match rest.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
-            format!("{scheme}://{user}:***@{host}{path}")
+            format!("{scheme}://{user}:***@{host}")
         }
         None => url.to_owned(),
     }
@@ -183,5 +183,13 @@ mod tests {
         assert!(Spec::parse("postgres://h/db").is_err());
         let refused = Spec::parse("redis://u:pw@h:notaport/0").unwrap_err();
         assert!(!refused.contains("pw"), "{refused}");
+        for url in ["redis://u:pa/ss@h:6379/0", "redis://u:p@ss?#@h:6379/0", "redis://:a/b+c==@h/1"] {
+            let shown = redact(url);
+            assert!(shown.ends_with("@h:6379/0") || shown.ends_with("@h/1"), "{shown}");
+            assert!(!shown.contains("pa/ss") && !shown.contains("p@ss") && !shown.contains("a/b"), "{shown}");
+            if let Err(refused) = Spec::parse(url) {
+                assert!(!refused.contains("pa/ss") && !refused.contains("a/b"), "{refused}");
+            }
+        }
     }
 }
