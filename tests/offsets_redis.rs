@@ -260,7 +260,7 @@ async fn a_group_resumes_at_its_committed_offset_after_a_restart_on_an_empty_dat
     let redis = Redis::start();
     let group = "resumer";
     let before: Vec<String> = (0..10).map(|i| format!("before-{i}")).collect();
-    {
+    let old_data_dir = {
         let strand = on_redis(&redis, &[]);
         produce(&strand, TOPIC, &before).await;
         let member = consumer(&strand, group);
@@ -276,10 +276,11 @@ async fn a_group_resumes_at_its_committed_offset_after_a_restart_on_an_empty_dat
             "the file store was written although the offsets go to Redis"
         );
         drop(member);
-    } // the broker is killed and its data dir removed
+        strand.data_dir.clone()
+    }; // the broker is killed and its data dir removed with its temp dir
 
+    assert!(!old_data_dir.exists(), "the first broker's data dir is still there");
     let strand = on_redis(&redis, &[]);
-    assert!(common::files_in(&strand.data_dir, "log").is_empty(), "the new data dir is not empty");
     let after: Vec<String> = (0..10).map(|i| format!("after-{i}")).collect();
     produce(&strand, TOPIC, &after).await;
     assert_eq!(committed(&strand, group), Offset::Offset(4));
