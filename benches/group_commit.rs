@@ -15,22 +15,22 @@
 //! Heartbeat and an OffsetFetch every 2 ms, each timed from write to response.
 //! Results are printed, never asserted: the machine is shared and noisy.
 
+mod raw_client;
 mod strand_process;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use raw_client::Client;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use strand_process::StrandProcess;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
+use kafka_protocol::protocol::StrBytes;
 
 const TOPIC: &str = "events";
 const PACE: Duration = Duration::from_millis(2);
@@ -107,7 +107,7 @@ struct Member {
 
 /// Joins group B as its only member (MEMBER_ID_REQUIRED, rejoin, sync as leader).
 fn join_group_b(addr: &str) -> Member {
-    let mut client = Client::connect(addr);
+    let mut client = Client::connect(addr, "group-commit-bench");
     let join = |member_id: StrBytes| {
         JoinGroupRequest::default()
             .with_group_id(GroupId(StrBytes::from_static_str("bench-b")))
@@ -144,7 +144,7 @@ struct Latencies {
 
 /// B's Heartbeat and OffsetFetch, alternating every `PACE`, for `phase`; microseconds.
 fn measure_b(addr: &str, member: &Member, phase: Duration) -> Latencies {
-    let mut client = Client::connect(addr);
+    let mut client = Client::connect(addr, "group-commit-bench");
     let heartbeat = HeartbeatRequest::default()
         .with_group_id(GroupId(StrBytes::from_static_str("bench-b")))
         .with_generation_id(member.generation)
@@ -173,7 +173,7 @@ fn measure_b(addr: &str, member: &Member, phase: Duration) -> Latencies {
 
 /// Group A: commits with generation -1 (a consumer using assign()) until stopped.
 fn commit_loop(addr: &str, n: usize, stop: &AtomicBool, commits: &AtomicU64) {
-    let mut client = Client::connect(addr);
+    let mut client = Client::connect(addr, "group-commit-bench");
     let mut offset = 0i64;
     while !stop.load(Ordering::Relaxed) {
         offset += 1;
@@ -189,48 +189,5 @@ fn commit_loop(addr: &str, n: usize, stop: &AtomicBool, commits: &AtomicU64) {
         let code = response.topics.first().and_then(|t| t.partitions.first()).map_or(-1, |p| p.error_code);
         assert_eq!(code, 0, "A's commit");
         commits.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// One blocking connection speaking kafka-protocol's codecs, one request at a time.
-struct Client {
-    stream: TcpStream,
-    correlation_id: i32,
-}
-
-impl Client {
-    fn connect(addr: &str) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect to strand");
-        stream.set_nodelay(true).expect("nodelay");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("read timeout");
-        Client { stream, correlation_id: 0 }
-    }
-
-    fn send<R: Request>(&mut self, version: i16, request: &R) -> R::Response {
-        self.correlation_id += 1;
-        let header = RequestHeader::default()
-            .with_request_api_key(R::KEY)
-            .with_request_api_version(version)
-            .with_correlation_id(self.correlation_id)
-            .with_client_id(Some(StrBytes::from_static_str("group-commit-bench")));
-        let mut body = BytesMut::new();
-        header.encode(&mut body, R::header_version(version)).expect("encode header");
-        request.encode(&mut body, version).expect("encode request");
-        let mut frame = BytesMut::with_capacity(4 + body.len());
-        frame.put_i32(body.len() as i32);
-        frame.extend_from_slice(&body);
-        self.stream.write_all(&frame).expect("send request");
-
-        let mut size = [0u8; 4];
-        self.stream.read_exact(&mut size).expect("read response size");
-        let mut response = vec![0u8; i32::from_be_bytes(size) as usize];
-        self.stream.read_exact(&mut response).expect("read response");
-        let mut response = Bytes::from(response);
-        let key = ApiKey::try_from(R::KEY).expect("a known api key");
-        let header = ResponseHeader::decode(&mut response, key.response_header_version(version)).expect("header");
-        assert_eq!(header.correlation_id, self.correlation_id, "responses come in order");
-        let decoded = R::Response::decode(&mut response, version).expect("decode response");
-        debug_assert!(!response.has_remaining(), "the whole response decoded");
-        decoded
     }
 }

@@ -38,6 +38,7 @@
 //! Timings are printed, never asserted: the machine is shared and noisy.
 
 mod measure;
+mod raw_client;
 mod redis_server;
 mod strand_process;
 
@@ -47,14 +48,14 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use measure::load_average;
+use raw_client::Client;
 use redis_server::{RedisServer, Reply};
 use strand_process::StrandProcess;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
+use kafka_protocol::protocol::StrBytes;
 
 const TOPIC: &str = "events";
 /// Unmeasured commits per connection before the clock starts (connections,
@@ -224,11 +225,11 @@ fn run(broker: &StrandProcess, store: &str, connections: usize, commits: usize) 
             let group = format!("bench-{store}-{connections}c-{n}");
             let (addr, warmed, start) = (broker.addr.clone(), warmed.clone(), start.clone());
             std::thread::spawn(move || {
-                let mut client = Client::connect(&addr);
+                let mut client = Client::connect(&addr, "offset-commit-bench");
                 let mut offset = 0i64;
                 for _ in 0..WARMUP {
                     offset += 1;
-                    client.commit(&group, offset);
+                    commit(&mut client, &group, offset);
                 }
                 let mut latencies = Vec::with_capacity(share);
                 warmed.wait();
@@ -236,7 +237,7 @@ fn run(broker: &StrandProcess, store: &str, connections: usize, commits: usize) 
                 for _ in 0..share {
                     offset += 1;
                     let sent = Instant::now();
-                    client.commit(&group, offset);
+                    commit(&mut client, &group, offset);
                     latencies.push(sent.elapsed().as_micros() as u64);
                 }
                 (latencies, group, offset)
@@ -299,7 +300,7 @@ impl StoreWrites {
 /// what Redis holds (so the run measured Redis, not a broker that ignored the
 /// flag): each group's last offset.
 fn check_committed(addr: &str, redis: Option<&RedisServer>, last_offsets: &[(String, i64)]) {
-    let mut client = Client::connect(addr);
+    let mut client = Client::connect(addr, "offset-commit-bench");
     for (group, offset) in last_offsets {
         let request = OffsetFetchRequest::default()
             .with_group_id(GroupId(StrBytes::from_string(group.clone())))
@@ -323,61 +324,17 @@ fn check_committed(addr: &str, redis: Option<&RedisServer>, last_offsets: &[(Str
     }
 }
 
-/// One blocking connection speaking kafka-protocol's codecs, one request at a
-/// time (as group_commit's: a commit is timed from this write to this read).
-struct Client {
-    stream: TcpStream,
-    correlation_id: i32,
-}
-
-impl Client {
-    fn connect(addr: &str) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect to strand");
-        stream.set_nodelay(true).expect("nodelay");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("read timeout");
-        Client { stream, correlation_id: 0 }
-    }
-
-    /// Commits `offset` for partition 0 with generation -1 and checks it was taken.
-    fn commit(&mut self, group: &str, offset: i64) {
-        let request = OffsetCommitRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
-            .with_generation_id_or_member_epoch(-1)
-            .with_topics(vec![OffsetCommitRequestTopic::default()
-                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-                .with_partitions(vec![OffsetCommitRequestPartition::default()
-                    .with_partition_index(0)
-                    .with_committed_offset(offset)])]);
-        let response: OffsetCommitResponse = self.send(8, &request);
-        let code = response.topics.first().and_then(|t| t.partitions.first()).map_or(-1, |p| p.error_code);
-        assert_eq!(code, 0, "{group}'s commit of offset {offset}");
-    }
-
-    fn send<R: Request>(&mut self, version: i16, request: &R) -> R::Response {
-        self.correlation_id += 1;
-        let header = RequestHeader::default()
-            .with_request_api_key(R::KEY)
-            .with_request_api_version(version)
-            .with_correlation_id(self.correlation_id)
-            .with_client_id(Some(StrBytes::from_static_str("offset-commit-bench")));
-        let mut body = BytesMut::new();
-        header.encode(&mut body, R::header_version(version)).expect("encode header");
-        request.encode(&mut body, version).expect("encode request");
-        let mut frame = BytesMut::with_capacity(4 + body.len());
-        frame.put_i32(body.len() as i32);
-        frame.extend_from_slice(&body);
-        self.stream.write_all(&frame).expect("send request");
-
-        let mut size = [0u8; 4];
-        self.stream.read_exact(&mut size).expect("read response size");
-        let mut response = vec![0u8; i32::from_be_bytes(size) as usize];
-        self.stream.read_exact(&mut response).expect("read response");
-        let mut response = Bytes::from(response);
-        let key = ApiKey::try_from(R::KEY).expect("a known api key");
-        let header = ResponseHeader::decode(&mut response, key.response_header_version(version)).expect("header");
-        assert_eq!(header.correlation_id, self.correlation_id, "responses come in order");
-        let decoded = R::Response::decode(&mut response, version).expect("decode response");
-        debug_assert!(!response.has_remaining(), "the whole response decoded");
-        decoded
-    }
+/// Commits `offset` for partition 0 with generation -1 and checks it was taken.
+fn commit(client: &mut Client, group: &str, offset: i64) {
+    let request = OffsetCommitRequest::default()
+        .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
+        .with_generation_id_or_member_epoch(-1)
+        .with_topics(vec![OffsetCommitRequestTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+            .with_partitions(vec![OffsetCommitRequestPartition::default()
+                .with_partition_index(0)
+                .with_committed_offset(offset)])]);
+    let response: OffsetCommitResponse = client.send(8, &request);
+    let code = response.topics.first().and_then(|t| t.partitions.first()).map_or(-1, |p| p.error_code);
+    assert_eq!(code, 0, "{group}'s commit of offset {offset}");
 }

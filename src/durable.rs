@@ -28,7 +28,8 @@ pub fn write_durably(path: &Path, contents: &[u8]) -> Result<(), Error> {
     file.write_all(contents).map_err(Error::at(&tmp))?;
     file.sync_all().map_err(Error::at(&tmp))?;
     std::fs::rename(&tmp, path).map_err(Error::at(path))?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
+    // A bare file name's parent is "", which is the current dir.
+    sync_dir(path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new(".")))
 }
 
 /// Makes a directory's entries (a rename, a new or removed file) durable.

@@ -1,12 +1,15 @@
 //! `strand`: with no subcommand, parse flags, env and the config file into one
 //! `Config`, set up logging, and run the broker until SIGINT or SIGTERM. The
 //! subcommands are tools beside it: `inspect` checks segment files on disk,
-//! `health` probes a running broker (a container's HEALTHCHECK).
+//! `health` probes a running broker (a container's HEALTHCHECK), `offsets
+//! export|import` copies committed offsets between offset stores.
 //!
 //! Exit status: 0 fine; 1 failed (broker error, corrupt files, unhealthy);
-//! 2 usage or configuration error, except for `health`, see `health_check`.
+//! 2 usage or configuration error (an offset store that cannot be reached
+//! included), except for `health`, see `health_check`.
 
 mod health;
+mod offsets_transfer;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -63,6 +66,16 @@ enum Command {
         #[arg(long, env = "STRAND_METRICS_LISTEN")]
         metrics_listen: Option<String>,
     },
+    /// Copy committed consumer-group offsets out of or into an offset store
+    ///
+    /// `export` writes every committed offset and group record of a store (file or
+    /// Redis) as one JSON document; `import` writes such a document into a store in
+    /// one atomic change, merging. Switching `offsets_store` is: stop the broker,
+    /// export from the old store, import into the new one, start the broker on it.
+    /// Exits 0 when done, 1 when the store or the output failed midway, 2 on bad
+    /// arguments, an unreachable store, a bad document or a running broker.
+    #[command(subcommand)]
+    Offsets(offsets_transfer::Action),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +89,7 @@ fn main() -> ExitCode {
                 Overrides { metrics_listen: metrics_listen.or(cli.settings.metrics_listen.clone()), ..cli.settings };
             health_check(settings, config.or(cli.config).as_deref())
         }
+        Some(Command::Offsets(action)) => offsets_transfer::run(action, cli.settings, cli.config),
     }
 }
 

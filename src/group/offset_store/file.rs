@@ -19,7 +19,8 @@ use std::sync::Mutex;
 use super::{Change, CommittedOffset, GroupRecord, OffsetKey, OffsetStore};
 use crate::group::Error;
 
-const FILE_NAME: &str = "consumer-offsets.log";
+/// The file in the data dir.
+pub const FILE_NAME: &str = "consumer-offsets.log";
 const COMMIT: u8 = 1;
 const DELETE: u8 = 2;
 /// A group's `GroupRecord`, and its removal.

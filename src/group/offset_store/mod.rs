@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
-pub use self::file::FileOffsetStore;
+pub use self::file::{FileOffsetStore, FILE_NAME};
 pub use self::redis::RedisOffsetStore;
 use super::Error;
 
