@@ -189,6 +189,7 @@ fn run_to_exit(args: &[&str]) -> (Option<i32>, String) {
         .args(args)
         .env_remove("RUST_LOG")
         .env_remove("STRAND_OFFSETS_STORE")
+        .env_remove("SSL_CERT_FILE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -260,7 +261,7 @@ async fn a_group_resumes_at_its_committed_offset_after_a_restart_on_an_empty_dat
     let redis = Redis::start();
     let group = "resumer";
     let before: Vec<String> = (0..10).map(|i| format!("before-{i}")).collect();
-    {
+    let old_data_dir = {
         let strand = on_redis(&redis, &[]);
         produce(&strand, TOPIC, &before).await;
         let member = consumer(&strand, group);
@@ -276,10 +277,11 @@ async fn a_group_resumes_at_its_committed_offset_after_a_restart_on_an_empty_dat
             "the file store was written although the offsets go to Redis"
         );
         drop(member);
-    } // the broker is killed and its data dir removed
+        strand.data_dir.clone()
+    }; // the broker is killed and its data dir removed with its temp dir
 
+    assert!(!old_data_dir.exists(), "the first broker's data dir is still there");
     let strand = on_redis(&redis, &[]);
-    assert!(common::files_in(&strand.data_dir, "log").is_empty(), "the new data dir is not empty");
     let after: Vec<String> = (0..10).map(|i| format!("after-{i}")).collect();
     produce(&strand, TOPIC, &after).await;
     assert_eq!(committed(&strand, group), Offset::Offset(4));
@@ -716,6 +718,66 @@ fn a_bad_offsets_store_spec_stops_the_start_with_exit_2() {
     refused(&["--offsets-store", "redis://127.0.0.1:notaport/0"], &[&["redis://127.0.0.1"]], None);
     refused(&["--offsets-store", "postgres://u:pw@h/db"], &[&["file", "redis"]], Some("u:pw@"));
     refused(&["--offsets-store", "Redis"], &[&["file", "redis"]], None);
+}
+
+/// A CA and a server certificate for 127.0.0.1 it signed (`ca.pem`,
+/// `server.pem`, `server.key` in the returned dir).
+fn test_pki() -> tempfile::TempDir {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, "strand test CA");
+    let ca_key = KeyPair::generate().expect("CA key");
+    let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("server params");
+    params.distinguished_name.push(DnType::CommonName, "redis");
+    params.extended_key_usages.push(ExtendedKeyUsagePurpose::ServerAuth);
+    let key = KeyPair::generate().expect("server key");
+    let cert = params.signed_by(&key, &issuer).expect("server certificate");
+    std::fs::write(dir.path().join("server.pem"), cert.pem()).expect("write");
+    std::fs::write(dir.path().join("server.key"), key.serialize_pem()).expect("write");
+    std::fs::write(dir.path().join("ca.pem"), ca_cert.pem()).expect("write");
+    dir
+}
+
+/// `rediss://`: strand checks Redis' certificate, against the trust store
+/// SSL_CERT_FILE names for a private CA: without it the start is refused with
+/// exit 2, with it commits go over TLS into Redis.
+#[test]
+fn rediss_checks_the_certificate_against_ssl_cert_file_and_commits_over_tls() {
+    let pki = test_pki();
+    let path = |name: &str| pki.path().join(name).to_str().expect("UTF-8 temp path").to_owned();
+    let tls_port = common::redis::free_port().to_string();
+    let redis = Redis::start_with(
+        None,
+        &[
+            "--tls-port",
+            &tls_port,
+            "--tls-cert-file",
+            &path("server.pem"),
+            "--tls-key-file",
+            &path("server.key"),
+            "--tls-ca-cert-file",
+            &path("ca.pem"),
+            "--tls-auth-clients",
+            "no",
+        ],
+    );
+    let url = format!("rediss://127.0.0.1:{tls_port}/0");
+    refused(&["--offsets-store", &url], &[&["certificate", "UnknownIssuer", "tls"]], None);
+
+    let strand = Strand::start_with_env(&["--offsets-store", &url], &[("SSL_CERT_FILE", &path("ca.pem"))]);
+    let mut client = RawClient::connect(&strand.addr);
+    assert_eq!(raw_commit(&mut client, "over-tls", 11), 0);
+    let stored = stored_offset(&redis, "over-tls", TOPIC, 0).expect("the commit in Redis");
+    assert_eq!(stored["offset"], 11);
+    // And it is read back over TLS by the next broker.
+    drop(strand);
+    let strand = Strand::start_with_env(&["--offsets-store", &url], &[("SSL_CERT_FILE", &path("ca.pem"))]);
+    let mut client = RawClient::connect(&strand.addr);
+    assert_eq!(raw_fetch_offset(&mut client, 8, "over-tls"), (0, Some(11)));
 }
 
 // (5) ----------------------------------------------------------------------------

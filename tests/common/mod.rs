@@ -32,6 +32,8 @@ pub struct Strand {
     pub data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
     extra_args: Vec<String>,
+    /// Environment variables set for the process (beside the test's own).
+    env: Vec<(String, String)>,
     /// Every line the process wrote to stderr (its log), across restarts.
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
@@ -47,8 +49,24 @@ impl Strand {
         Self::start_at(data_dir, Some(temp), args)
     }
 
+    /// Starts with `env` set for the process (SSL_CERT_FILE, say).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Strand {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let data_dir = temp.path().join("data");
+        Self::start_at_with_env(data_dir, Some(temp), args, env)
+    }
+
     /// Starts on a data dir the caller owns (e.g. on a small tmpfs).
     pub fn start_at(data_dir: PathBuf, temp: Option<tempfile::TempDir>, args: &[&str]) -> Strand {
+        Self::start_at_with_env(data_dir, temp, args, &[])
+    }
+
+    fn start_at_with_env(
+        data_dir: PathBuf,
+        temp: Option<tempfile::TempDir>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Strand {
         let mut strand = Strand {
             child: None,
             addr: String::new(),
@@ -57,6 +75,7 @@ impl Strand {
             data_dir,
             _temp: temp,
             extra_args: args.iter().map(|s| s.to_string()).collect(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             log: Default::default(),
         };
         strand.launch();
@@ -79,6 +98,7 @@ impl Strand {
             .arg("--data-dir")
             .arg(&self.data_dir)
             .args(&self.extra_args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

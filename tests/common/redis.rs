@@ -223,8 +223,8 @@ impl Drop for Redis {
     }
 }
 
-/// A loopback port nobody listens on right now.
-fn free_port() -> u16 {
+/// A loopback port nobody listens on right now (for a `--tls-port`, say).
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local addr").port()
 }
