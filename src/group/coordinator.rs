@@ -408,10 +408,7 @@ impl Coordinator {
         partitions: Option<&[TopicPartition]>,
     ) -> Result<Vec<(TopicPartition, Option<CommittedOffset>)>, Error> {
         if !self.offsets.available() {
-            return Err(Error::Unavailable {
-                store: "offset store".into(),
-                message: "its backend is unreachable".into(),
-            });
+            return Err(Error::Unavailable { store: self.offsets.store_name().into(), message: "unreachable".into() });
         }
         Ok(self.offsets.committed(group_id, partitions))
     }

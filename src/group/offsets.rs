@@ -104,6 +104,11 @@ impl Offsets {
         self.store.available()
     }
 
+    /// The store's backend, as metrics name it.
+    pub fn store_name(&self) -> &'static str {
+        self.store.name()
+    }
+
     /// Every committed offset's key on `topic`, across groups.
     pub fn keys_of_topic(&self, topic: &str) -> Vec<OffsetKey> {
         let committed = self.lock();

@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::{AsyncCommands, Pipeline, RedisError};
 use serde::{Deserialize, Serialize};
-use tokio::runtime::Handle;
 use tokio::sync::Notify;
 
 use super::{redact, Change, CommittedOffset, GroupRecord, OffsetKey, OffsetStore};
@@ -68,42 +67,47 @@ struct GroupValue {
 pub struct RedisOffsetStore {
     /// The URL with its password hidden.
     shown: String,
-    /// The runtime the connection's tasks run on; `apply` blocks on it from the writer thread.
-    runtime: Handle,
-    connection: ConnectionManager,
+    /// The store's own runtime: the connection and the probe run there, and
+    /// `apply` blocks on it from the writer thread, so neither load on the
+    /// broker's workers nor their shutdown stalls or breaks a write in flight.
+    runtime: OwnRuntime,
+    connection: Arc<Connection>,
     health: Arc<Health>,
     loaded: (HashMap<OffsetKey, CommittedOffset>, HashMap<String, GroupRecord>),
 }
 
 impl RedisOffsetStore {
     /// Connects to `url`, authenticates and selects its db, loads every offset
-    /// and group record, and starts the probe. Must run inside a multi-thread
-    /// Tokio runtime, which serves the connection from then on.
+    /// and group record, and starts the probe.
     pub async fn connect(url: &str) -> Result<Self, Error> {
         let shown = redact(url);
         let refused = |message: String| Error::Unavailable { store: shown.clone(), message };
-        // `rediss://` builds a rustls client from the process default provider; strand's is ring.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = ::redis::Client::open(url).map_err(|e| refused(e.to_string()))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(OPERATION_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_min_delay(BACKOFF.0)
-            .set_max_delay(BACKOFF.1);
-        let mut connection =
-            tokio::time::timeout(CONNECT_TIMEOUT * 3, ConnectionManager::new_with_config(client, config))
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("offset-store-redis")
+            .enable_all()
+            .build()
+            .map_err(|e| refused(format!("cannot start its runtime: {e}")))?;
+        // Wrapped at once: returning an error drops it here, on an async worker.
+        let runtime = OwnRuntime(Some(runtime));
+        let url = url.to_owned();
+        let connected = runtime.spawn(async move {
+            // `rediss://` builds a rustls client from the process default provider; strand's is ring.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let client = ::redis::Client::open(url.as_str()).map_err(|e| e.to_string())?;
+            let mut manager = Connection::manager(&client).await?;
+            let loaded = tokio::time::timeout(OPERATION_TIMEOUT * 6, load(&mut manager))
                 .await
-                .map_err(|_| refused(format!("no connection within {} s", (CONNECT_TIMEOUT * 3).as_secs())))?
-                .map_err(|e| refused(e.to_string()))?;
-        let loaded = tokio::time::timeout(OPERATION_TIMEOUT * 6, load(&mut connection))
-            .await
-            .map_err(|_| refused("loading the offsets timed out".into()))?
-            .map_err(|e| refused(e.to_string()))?;
+                .map_err(|_| "loading the offsets timed out".to_owned())?
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>((Connection { client, current: Mutex::new(manager) }, loaded))
+        });
+        let (connection, loaded) = connected.await.map_err(|e| refused(e.to_string()))?.map_err(refused)?;
         tracing::info!(store = %shown, offsets = loaded.0.len(), groups = loaded.1.len(), "offsets loaded from Redis");
+        let connection = Arc::new(connection);
         let health = Arc::new(Health::new(shown.clone()));
-        tokio::spawn(probe(Arc::downgrade(&health), connection.clone()));
-        Ok(Self { shown, runtime: Handle::current(), connection, health, loaded })
+        runtime.spawn(probe(Arc::downgrade(&health), connection.clone()));
+        Ok(Self { shown, runtime, connection, health, loaded })
     }
 
     fn unavailable(&self, message: impl Into<String>) -> Error {
@@ -130,7 +134,7 @@ impl OffsetStore for RedisOffsetStore {
         if !self.health.is_up() {
             return Err(self.unavailable("Redis is unreachable"));
         }
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection.get();
         let result = self.runtime.block_on(async {
             tokio::time::timeout(OPERATION_TIMEOUT, pipeline.query_async::<()>(&mut connection)).await
         });
@@ -158,6 +162,77 @@ impl OffsetStore for RedisOffsetStore {
 
     fn available(&self) -> bool {
         self.health.is_up()
+    }
+}
+
+/// A runtime dropped without waiting for its tasks: the store may be dropped on
+/// an async worker, where a blocking shutdown is not allowed.
+struct OwnRuntime(Option<tokio::runtime::Runtime>);
+
+impl OwnRuntime {
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.0.as_ref().expect("the runtime lives until the store is dropped")
+    }
+
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime().block_on(future)
+    }
+
+    fn spawn<F>(&self, future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.runtime().spawn(future)
+    }
+}
+
+impl Drop for OwnRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The connection manager, and the client to build a new one from: redis-rs
+/// reconnects by itself only after an I/O error, so a reconnect refused at AUTH
+/// or SELECT (credentials revoked, then restored) would otherwise keep failing
+/// every command with that error for good.
+struct Connection {
+    client: ::redis::Client,
+    current: Mutex<ConnectionManager>,
+}
+
+impl Connection {
+    async fn manager(client: &::redis::Client) -> Result<ConnectionManager, String> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(OPERATION_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_min_delay(BACKOFF.0)
+            .set_max_delay(BACKOFF.1);
+        let connecting = ConnectionManager::new_with_config(client.clone(), config);
+        let mut manager = tokio::time::timeout(CONNECT_TIMEOUT * 3, connecting)
+            .await
+            .map_err(|_| format!("no connection within {} s", (CONNECT_TIMEOUT * 3).as_secs()))?
+            .map_err(|e| e.to_string())?;
+        // A server that wants a password the URL lacks accepts the connection and
+        // refuses the first command: say so plainly (NOAUTH) rather than later.
+        ::redis::cmd("PING").query_async::<String>(&mut manager).await.map_err(|e| e.to_string())?;
+        Ok(manager)
+    }
+
+    fn get(&self) -> ConnectionManager {
+        self.current.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// A new manager in place of one whose reconnects are refused.
+    async fn renew(&self) {
+        match Connection::manager(&self.client).await {
+            Ok(manager) => *self.current.lock().unwrap_or_else(|e| e.into_inner()) = manager,
+            Err(e) => tracing::debug!(error = %e, "offset store: a new Redis connection failed too"),
+        }
     }
 }
 
@@ -221,13 +296,14 @@ fn offset_value(offset: &CommittedOffset) -> String {
 }
 
 fn json(value: &impl Serialize) -> String {
-    // Plain structs of numbers and strings always serialize.
-    serde_json::to_string(value).unwrap_or_default()
+    serde_json::to_string(value).expect("structs of numbers and strings always serialize")
 }
 
 /// Every group's offsets (SCAN for the keys, HGETALL them pipelined) and the
 /// group records. A field or value strand cannot read is skipped with a warning:
 /// someone else wrote it, and one bad entry should not keep every group down.
+/// A `strand:offsets:*` key that is not a hash fails the load (WRONGTYPE), and
+/// so the start, naming the problem.
 async fn load(
     connection: &mut ConnectionManager,
 ) -> Result<(HashMap<OffsetKey, CommittedOffset>, HashMap<String, GroupRecord>), RedisError> {
@@ -362,8 +438,9 @@ impl Health {
 
 /// PINGs Redis every `PROBE_INTERVAL` while it is up, and with backoff while it
 /// is not, until the store (the only strong owner of `health`) is dropped. The
-/// connection manager reconnects on the PING that finds it broken.
-async fn probe(health: Weak<Health>, mut connection: ConnectionManager) {
+/// connection manager reconnects on the PING that finds it broken; a PING
+/// refused with anything but an I/O error or a timeout gets a new manager.
+async fn probe(health: Weak<Health>, shared: Arc<Connection>) {
     let mut backoff = BACKOFF.0;
     loop {
         let Some(h) = health.upgrade() else { return };
@@ -380,11 +457,15 @@ async fn probe(health: Weak<Health>, mut connection: ConnectionManager) {
             _ = h.lost.notified() => continue,
         }
         let ping = ::redis::cmd("PING");
+        let mut connection = shared.get();
         match tokio::time::timeout(OPERATION_TIMEOUT, ping.query_async::<String>(&mut connection)).await {
             Ok(Ok(_)) => h.answered(),
             Ok(Err(e)) => {
                 crate::metrics::offset_store_error("redis", "ping");
                 h.lost(&e);
+                if !e.is_io_error() && !e.is_timeout() {
+                    shared.renew().await;
+                }
             }
             Err(_) => {
                 crate::metrics::offset_store_error("redis", "ping");
