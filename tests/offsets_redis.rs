@@ -584,6 +584,35 @@ fn each_redis_outage_is_logged_once() {
     assert_eq!(raw_fetch_offset(&mut client, 8, "twice"), (0, Some(3)));
 }
 
+/// Credentials revoked while strand is connected, then restored: redis-rs
+/// reconnects by itself only after I/O errors, so once its reconnect is refused
+/// at AUTH the broker must build a new connection to ever get back.
+#[test]
+fn commits_resume_once_revoked_credentials_are_restored() {
+    let redis = Redis::start();
+    redis.cli(&["ACL", "SETUSER", "strand", "on", ">s3cret", "~*", "+@all"]);
+    let url = format!("redis://strand:s3cret@127.0.0.1:{}/0", redis.port());
+    let strand = Strand::start_with(&["--offsets-store", &url]);
+    let mut client = RawClient::connect(&strand.addr);
+    assert_eq!(raw_commit(&mut client, "revoked", 1), 0);
+
+    redis.cli(&["ACL", "SETUSER", "strand", "off"]);
+    redis.cli(&["CLIENT", "KILL", "USER", "strand"]);
+    wait_until("commits refused while the user is off", || {
+        raw_commit(&mut client, "revoked", 2) == COORDINATOR_NOT_AVAILABLE
+    });
+    assert_eq!(raw_fetch_offset(&mut client, 8, "revoked").0, COORDINATOR_NOT_AVAILABLE);
+    // Long enough for several refused reconnects at the probe's backoff.
+    std::thread::sleep(Duration::from_secs(3));
+
+    redis.cli(&["ACL", "SETUSER", "strand", "on"]);
+    wait_until("commits work again", || raw_commit(&mut client, "revoked", 3) == 0);
+    assert_eq!(raw_fetch_offset(&mut client, 8, "revoked"), (0, Some(3)));
+    assert_eq!(stored_offset(&redis, "revoked", TOPIC, 0).and_then(|v| v["offset"].as_i64()), Some(3));
+    wait_until("the outage's end logged", || !strand.log_lines(REACHABLE_AGAIN).is_empty());
+    assert_eq!(strand.log_lines(UNREACHABLE).len(), 1, "{:?}", strand.log_lines(UNREACHABLE));
+}
+
 /// A group's state as DescribeGroups v5 tells it.
 fn group_state(client: &mut RawClient, group: &str) -> String {
     let request = kafka_protocol::messages::DescribeGroupsRequest::default().with_groups(vec![group_id(group)]);
