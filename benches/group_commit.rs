@@ -26,7 +26,6 @@ use strand_process::StrandProcess;
 
 use bytes::Bytes;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
-use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::*;
@@ -174,20 +173,11 @@ fn measure_b(addr: &str, member: &Member, phase: Duration) -> Latencies {
 /// Group A: commits with generation -1 (a consumer using assign()) until stopped.
 fn commit_loop(addr: &str, n: usize, stop: &AtomicBool, commits: &AtomicU64) {
     let mut client = Client::connect(addr, "group-commit-bench");
+    let group = format!("bench-a-{n}");
     let mut offset = 0i64;
     while !stop.load(Ordering::Relaxed) {
         offset += 1;
-        let request = OffsetCommitRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(format!("bench-a-{n}"))))
-            .with_generation_id_or_member_epoch(-1)
-            .with_topics(vec![OffsetCommitRequestTopic::default()
-                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-                .with_partitions(vec![OffsetCommitRequestPartition::default()
-                    .with_partition_index(0)
-                    .with_committed_offset(offset)])]);
-        let response: OffsetCommitResponse = client.send(8, &request);
-        let code = response.topics.first().and_then(|t| t.partitions.first()).map_or(-1, |p| p.error_code);
-        assert_eq!(code, 0, "A's commit");
+        client.commit(&group, TOPIC, offset);
         commits.fetch_add(1, Ordering::Relaxed);
     }
 }

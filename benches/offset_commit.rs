@@ -52,7 +52,6 @@ use raw_client::Client;
 use redis_server::{RedisServer, Reply};
 use strand_process::StrandProcess;
 
-use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
@@ -229,7 +228,7 @@ fn run(broker: &StrandProcess, store: &str, connections: usize, commits: usize) 
                 let mut offset = 0i64;
                 for _ in 0..WARMUP {
                     offset += 1;
-                    commit(&mut client, &group, offset);
+                    client.commit(&group, TOPIC, offset);
                 }
                 let mut latencies = Vec::with_capacity(share);
                 warmed.wait();
@@ -237,7 +236,7 @@ fn run(broker: &StrandProcess, store: &str, connections: usize, commits: usize) 
                 for _ in 0..share {
                     offset += 1;
                     let sent = Instant::now();
-                    commit(&mut client, &group, offset);
+                    client.commit(&group, TOPIC, offset);
                     latencies.push(sent.elapsed().as_micros() as u64);
                 }
                 (latencies, group, offset)
@@ -322,19 +321,4 @@ fn check_committed(addr: &str, redis: Option<&RedisServer>, last_offsets: &[(Str
             assert_eq!(value["offset"].as_i64(), Some(*offset), "{key} {field} in Redis: {value}");
         }
     }
-}
-
-/// Commits `offset` for partition 0 with generation -1 and checks it was taken.
-fn commit(client: &mut Client, group: &str, offset: i64) {
-    let request = OffsetCommitRequest::default()
-        .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
-        .with_generation_id_or_member_epoch(-1)
-        .with_topics(vec![OffsetCommitRequestTopic::default()
-            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
-            .with_partitions(vec![OffsetCommitRequestPartition::default()
-                .with_partition_index(0)
-                .with_committed_offset(offset)])]);
-    let response: OffsetCommitResponse = client.send(8, &request);
-    let code = response.topics.first().and_then(|t| t.partitions.first()).map_or(-1, |p| p.error_code);
-    assert_eq!(code, 0, "{group}'s commit of offset {offset}");
 }

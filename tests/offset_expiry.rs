@@ -22,13 +22,7 @@ async fn produce(strand: &Strand, n: usize) {
 }
 
 fn consumer(strand: &Strand, group: &str) -> BaseConsumer {
-    strand
-        .client_config()
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .expect("consumer")
+    strand.manual_commit_config(group).create().expect("consumer")
 }
 
 /// The group's committed offset of TOPIC partition 0 (librdkafka's `committed()`).

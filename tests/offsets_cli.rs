@@ -100,13 +100,7 @@ fn data_dir_flag(dir: &Path) -> Vec<&str> {
 }
 
 fn consumer(strand: &Strand, group: &str) -> BaseConsumer {
-    strand
-        .client_config()
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .expect("consumer")
+    strand.manual_commit_config(group).create().expect("consumer")
 }
 
 /// Commits `COMMITS` with librdkafka, one simple consumer per group.

@@ -57,14 +57,7 @@ async fn produce(strand: &Strand, topic: &str, payloads: &[String]) {
 }
 
 fn consumer(strand: &Strand, group: &str) -> BaseConsumer {
-    strand
-        .client_config()
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("session.timeout.ms", "6000")
-        .create()
-        .expect("consumer")
+    strand.manual_commit_config(group).set("session.timeout.ms", "6000").create().expect("consumer")
 }
 
 /// The next message a consumer gets, within `BOUND`: (offset, payload).

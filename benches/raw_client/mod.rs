@@ -7,7 +7,10 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
+use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
+use kafka_protocol::messages::{
+    ApiKey, GroupId, OffsetCommitRequest, OffsetCommitResponse, RequestHeader, ResponseHeader, TopicName,
+};
 use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
 
 pub struct Client {
@@ -50,5 +53,21 @@ impl Client {
         let decoded = R::Response::decode(&mut response, version).expect("decode response");
         debug_assert!(!response.has_remaining(), "the whole response decoded");
         decoded
+    }
+
+    /// OffsetCommit v8 of `offset` for `topic` partition 0, as a consumer using
+    /// assign() commits (generation -1); panics unless it was taken.
+    pub fn commit(&mut self, group: &str, topic: &'static str, offset: i64) {
+        let request = OffsetCommitRequest::default()
+            .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
+            .with_generation_id_or_member_epoch(-1)
+            .with_topics(vec![OffsetCommitRequestTopic::default()
+                .with_name(TopicName(StrBytes::from_static_str(topic)))
+                .with_partitions(vec![OffsetCommitRequestPartition::default()
+                    .with_partition_index(0)
+                    .with_committed_offset(offset)])]);
+        let response: OffsetCommitResponse = self.send(8, &request);
+        let code = response.topics.first().and_then(|t| t.partitions.first()).map_or(-1, |p| p.error_code);
+        assert_eq!(code, 0, "{group}'s commit of offset {offset}");
     }
 }

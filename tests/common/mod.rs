@@ -194,6 +194,14 @@ impl Strand {
         config.set("bootstrap.servers", &self.addr).set("allow.auto.create.topics", "false");
         config
     }
+
+    /// A consumer of `group` that commits only when told to and starts from the
+    /// earliest offset without a committed one.
+    pub fn manual_commit_config(&self, group: &str) -> rdkafka::ClientConfig {
+        let mut config = self.client_config();
+        config.set("group.id", group).set("enable.auto.commit", "false").set("auto.offset.reset", "earliest");
+        config
+    }
 }
 
 impl Drop for Strand {
