@@ -16,7 +16,7 @@ use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::delete_records_request::{DeleteRecordsPartition, DeleteRecordsTopic};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::describe_log_dirs_request::DescribableLogDirTopic;
-use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::fetch_request::FetchPartition;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
@@ -110,17 +110,8 @@ fn earliest(client: &mut RawClient, topic: &str) -> i64 {
 
 /// Fetch of partition 0 of `TOPIC` at `offset`: (error code, log start offset, base offsets of the batches).
 fn fetch(client: &mut RawClient, offset: i64) -> (i16, i64, Vec<i64>) {
-    let partition =
-        FetchPartition::default().with_partition(0).with_fetch_offset(offset).with_partition_max_bytes(1 << 20);
-    let request = FetchRequest::default()
-        .with_replica_id(BrokerId(-1))
-        .with_max_wait_ms(0)
-        .with_max_bytes(1 << 20)
-        .with_session_epoch(-1)
-        .with_topics(vec![FetchTopic::default().with_topic(name(TOPIC)).with_partitions(vec![partition])]);
-    let response = client.send(12, &request);
-    let p = &response.responses[0].partitions[0];
-    (p.error_code, p.log_start_offset, batch_base_offsets(p.records.clone().unwrap_or_default()))
+    let p = client.fetch(FetchPartition::default().with_fetch_offset(offset));
+    (p.error_code, p.log_start_offset, batch_base_offsets(p.records.unwrap_or_default()))
 }
 
 fn create_topic(client: &mut RawClient, topic: &str, partitions: i32) {

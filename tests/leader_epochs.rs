@@ -11,7 +11,7 @@ use bytes::Bytes;
 use common::{batch, RawClient, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_producers_request::TopicRequest;
-use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::fetch_request::FetchPartition;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::offset_for_leader_epoch_request::{OffsetForLeaderPartition, OffsetForLeaderTopic};
@@ -40,19 +40,12 @@ fn batch_with_epoch(values: &[&[u8]], timestamp: i64, epoch: i32) -> Bytes {
 
 /// Fetch v12 of partition 0 at `offset` with the two epoch fields.
 fn fetch(client: &mut RawClient, offset: i64, current: i32, last_fetched: i32) -> fetch_response::PartitionData {
-    let partition = FetchPartition::default()
-        .with_partition(0)
-        .with_fetch_offset(offset)
-        .with_partition_max_bytes(1 << 20)
-        .with_current_leader_epoch(current)
-        .with_last_fetched_epoch(last_fetched);
-    let request = FetchRequest::default()
-        .with_replica_id(BrokerId(-1))
-        .with_max_wait_ms(0)
-        .with_max_bytes(1 << 20)
-        .with_session_epoch(-1)
-        .with_topics(vec![FetchTopic::default().with_topic(topic_name(TOPIC)).with_partitions(vec![partition])]);
-    client.send(12, &request).responses[0].partitions[0].clone()
+    client.fetch(
+        FetchPartition::default()
+            .with_fetch_offset(offset)
+            .with_current_leader_epoch(current)
+            .with_last_fetched_epoch(last_fetched),
+    )
 }
 
 /// ListOffsets v9 for partition 0: (error, offset, leader epoch).

@@ -19,12 +19,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::redis::Redis;
 use common::{RawClient, Strand, TOPIC};
-use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::fetch_request::FetchPartition;
 use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic};
 use kafka_protocol::messages::offset_fetch_request::{
     OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
 };
-use kafka_protocol::messages::{BrokerId, FetchRequest, GroupId, OffsetCommitRequest, OffsetFetchRequest, TopicName};
+use kafka_protocol::messages::{GroupId, OffsetCommitRequest, OffsetFetchRequest, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -125,17 +125,8 @@ fn raw_fetch_offset(client: &mut RawClient, version: i16, group: &str) -> (i16, 
 
 /// Fetch v12 of TOPIC partition 0 from `offset`: (error code, number of record batches).
 fn raw_fetch(client: &mut RawClient, offset: i64) -> (i16, usize) {
-    let partition =
-        FetchPartition::default().with_partition(0).with_fetch_offset(offset).with_partition_max_bytes(1 << 20);
-    let request = FetchRequest::default()
-        .with_replica_id(BrokerId(-1))
-        .with_max_wait_ms(0)
-        .with_max_bytes(1 << 20)
-        .with_session_epoch(-1)
-        .with_topics(vec![FetchTopic::default().with_topic(topic_name(TOPIC)).with_partitions(vec![partition])]);
-    let response = client.send(12, &request);
-    let p = &response.responses[0].partitions[0];
-    (p.error_code, common::batch_base_offsets(p.records.clone().unwrap_or_default()).len())
+    let p = client.fetch(FetchPartition::default().with_fetch_offset(offset));
+    (p.error_code, common::batch_base_offsets(p.records.unwrap_or_default()).len())
 }
 
 /// One field of a group's offsets hash (`strand:offsets:<group>`, field

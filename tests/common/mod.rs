@@ -14,8 +14,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ApiKey, ProduceRequest, RequestHeader, ResponseHeader, TopicName};
+use kafka_protocol::messages::{
+    fetch_response, ApiKey, BrokerId, FetchRequest, ProduceRequest, RequestHeader, ResponseHeader, TopicName,
+};
 use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
 
 pub const TOPIC: &str = "events";
@@ -254,6 +257,21 @@ impl RawClient {
         let response = self.send(9, &request);
         let p = &response.responses[0].partition_responses[0];
         (p.error_code, p.base_offset)
+    }
+
+    /// Fetch v12 (sessionless, no wait, 1 MiB) of `partition` of TOPIC: the
+    /// partition's answer. A bare `FetchPartition` asks partition 0 from offset 0.
+    pub fn fetch(&mut self, partition: FetchPartition) -> fetch_response::PartitionData {
+        let partition = partition.with_partition_max_bytes(1 << 20);
+        let request = FetchRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_max_wait_ms(0)
+            .with_max_bytes(1 << 20)
+            .with_session_epoch(-1)
+            .with_topics(vec![FetchTopic::default()
+                .with_topic(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partitions(vec![partition])]);
+        self.send(12, &request).responses.swap_remove(0).partitions.swap_remove(0)
     }
 
     /// Sends without waiting; returns the correlation id.
