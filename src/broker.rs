@@ -6,7 +6,8 @@
 //! restarts: `meta.properties` (cluster.id, node.id) at the top, and each
 //! partition's `partition.metadata` (its topic's id, see `topics`). The SCRAM
 //! credentials AlterUserScramCredentials sets are in `scram-credentials` (see
-//! `scram_store`).
+//! `scram_store`), the client quotas AlterClientQuotas sets in `client-quotas`
+//! (see `quota::store`).
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ use crate::log::layout::META_PROPERTIES_FILE;
 use crate::log::{self, Log};
 use crate::metrics;
 use crate::producer_ids::ProducerIdManager;
+use crate::quota::{self, Quotas};
 use crate::sasl::Users;
 use crate::scram_store::{self, ScramStore};
 use crate::topics::{self, Topics};
@@ -38,6 +40,8 @@ pub enum Error {
     Metadata { path: String, reason: String },
     #[error(transparent)]
     Scram(#[from] scram_store::Error),
+    #[error(transparent)]
+    Quotas(#[from] quota::store::Error),
 }
 
 pub struct Broker {
@@ -50,6 +54,8 @@ pub struct Broker {
     /// The SASL users' SCRAM credentials as AlterUserScramCredentials changes
     /// them; the listener's SASL checks the same `Users`.
     pub scram: ScramStore,
+    /// Client quotas (AlterClientQuotas, `client-quotas`) and every client's measures.
+    pub quotas: Quotas,
     pub cluster_id: String,
     /// Host and port clients are told to connect to.
     pub advertised_host: String,
@@ -89,8 +95,20 @@ impl Broker {
         ));
         let producer_ids = ProducerIdManager::open(&data_dir)?;
         let scram = ScramStore::open(&data_dir, users)?;
+        let quotas = Quotas::open(&data_dir, config.quota_settings())?;
         let (advertised_host, advertised_port) = advertised(&config, bound);
-        Ok(Self { config, topics, groups, producer_ids, scram, cluster_id, advertised_host, advertised_port, shutdown })
+        Ok(Self {
+            config,
+            topics,
+            groups,
+            producer_ids,
+            scram,
+            quotas,
+            cluster_id,
+            advertised_host,
+            advertised_port,
+            shutdown,
+        })
     }
 
     /// Appends a producer's batch to a partition's log. Under a message-count

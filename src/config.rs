@@ -147,6 +147,15 @@ settings! {
     max_request_bytes: u32 = 104_857_600u32, env "STRAND_MAX_REQUEST_BYTES";
     /// Connections served at once; more are closed on accept, with a log line (`max.connections`).
     max_connections: u32 = 10_000u32, env "STRAND_MAX_CONNECTIONS";
+    /// Connections one IP address may have open at once; more are closed at accept
+    /// (`max.connections.per.ip`; the default, Int.MAX_VALUE, is no limit).
+    max_connections_per_ip: u32 = 2_147_483_647u32, env "STRAND_MAX_CONNECTIONS_PER_IP";
+    /// Per-host or per-IP exceptions to `max_connections_per_ip`, comma-separated
+    /// HOST:N pairs (`max.connections.per.ip.overrides`).
+    max_connections_per_ip_overrides: String = "", env "STRAND_MAX_CONNECTIONS_PER_IP_OVERRIDES";
+    /// New connections accepted per second on the listener, all IPs together; past it
+    /// accepting waits (`max.connection.creation.rate`; the default, Int.MAX_VALUE, is no limit).
+    max_connection_creation_rate: u32 = 2_147_483_647u32, env "STRAND_MAX_CONNECTION_CREATION_RATE";
     /// Close a connection that sends nothing for this long (`connections.max.idle.ms`).
     connections_max_idle_ms: u64 = 600_000u64, env "STRAND_CONNECTIONS_MAX_IDLE_MS";
     /// Largest record batch accepted from a producer (`message.max.bytes`: 1 MiB + 12 bytes of log overhead).
@@ -178,6 +187,16 @@ settings! {
     /// or Redis, `redis://[user:password@]host:port/db` (`rediss://` for TLS).
     offsets_store: String = "file", env "STRAND_OFFSETS_STORE", clap(hide_env_values = true),
         as offset_store::Spec = parse_offsets_store;
+    /// Bytes per second each client id may produce unless a client quota says
+    /// otherwise; the default, Long.MAX_VALUE, is unlimited (Kafka's old `quota.producer.default`).
+    quota_producer_byte_rate: i64 = i64::MAX, env "STRAND_QUOTA_PRODUCER_BYTE_RATE", as Option<u64> = never_if_max;
+    /// Bytes per second each client id may fetch unless a client quota says
+    /// otherwise; the default, Long.MAX_VALUE, is unlimited (Kafka's old `quota.consumer.default`).
+    quota_consumer_byte_rate: i64 = i64::MAX, env "STRAND_QUOTA_CONSUMER_BYTE_RATE", as Option<u64> = never_if_max;
+    /// Windows a client's quota rates are measured over (`quota.window.num`).
+    quota_window_num: u32 = 11u32, env "STRAND_QUOTA_WINDOW_NUM";
+    /// Length of each quota window, in seconds (`quota.window.size.seconds`).
+    quota_window_size_seconds: u32 = 1u32, env "STRAND_QUOTA_WINDOW_SIZE_SECONDS";
     /// Log level or `tracing` filter (RUST_LOG, when set, wins).
     log_level: String = "info", env "STRAND_LOG_LEVEL";
     /// Log line format: `text` for people, `json` for log collectors.
@@ -220,6 +239,16 @@ settings! {
 }
 
 impl Config {
+    /// The quota settings (`quota::Settings`).
+    pub fn quota_settings(&self) -> crate::quota::Settings {
+        crate::quota::Settings {
+            samples: self.quota_window_num,
+            window_ms: i64::from(self.quota_window_size_seconds) * 1000,
+            producer_byte_rate: self.quota_producer_byte_rate.map(|rate| rate as f64),
+            consumer_byte_rate: self.quota_consumer_byte_rate.map(|rate| rate as f64),
+        }
+    }
+
     /// Merges flags/env with the file named by `--config` (if any) and the defaults.
     pub fn load(cli: Overrides, file: Option<&Path>) -> Result<Config, Error> {
         let from_file = match file {
@@ -261,6 +290,12 @@ impl Config {
         }
         if self.max_connections == 0 || self.connections_max_idle_ms == 0 {
             return invalid("max_connections/connections_max_idle_ms", "must be at least 1");
+        }
+        if self.max_connections_per_ip == 0 || self.max_connection_creation_rate == 0 {
+            return invalid("max_connections_per_ip/max_connection_creation_rate", "must be at least 1");
+        }
+        if self.quota_window_num == 0 || self.quota_window_size_seconds == 0 {
+            return invalid("quota_window_num/quota_window_size_seconds", "must be at least 1");
         }
         if self.max_request_bytes < 8 {
             return invalid("max_request_bytes", "must be at least 8");

@@ -6,7 +6,8 @@
 //! the dispatch, the per-connection `session`, and the one `Error` map); `log` is
 //! the partition's on-disk commit log and `group` the consumer groups; `broker`
 //! is the state they share; `tls` and `sasl` secure the listener, and
-//! `scram_store` keeps the SCRAM credentials set at run time; `metrics`
+//! `scram_store` keeps the SCRAM credentials set at run time and `quota` the
+//! client quotas, with their measures; `metrics`
 //! records and renders Prometheus metrics, and `http` serves them with `/health`
 //! on the metrics port and the REST API (REST Proxy v2/v3, `/strand/v1`) on its own.
 //! Dependencies point down: connection -> api -> broker, log, group, and
@@ -23,6 +24,7 @@ pub mod inspect;
 pub mod log;
 pub mod metrics;
 pub mod producer_ids;
+pub mod quota;
 pub mod sasl;
 pub mod scram_store;
 pub mod server;

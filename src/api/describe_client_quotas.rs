@@ -1,7 +1,6 @@
 //! DescribeClientQuotas (key 48), v0-v1 (KIP-546).
 //!
-//! strand enforces no client quotas yet, so there are none to describe and a
-//! valid filter matches nothing. The filter is still checked as Kafka's
+//! Describes the quotas AlterClientQuotas set (`quota::store`). The filter is checked as Kafka's
 //! `ClientQuotasImage.describe` checks it, component by component in order:
 //! an empty entity type, a type named twice (INVALID_REQUEST), a type other
 //! than `user`, `client-id` and `ip` (UNSUPPORTED_VERSION, the code of the
@@ -22,6 +21,7 @@ use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
 use super::authorize::{authorize, Operation, Resource};
 use super::{Error, RequestContext};
+use crate::broker::Broker;
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <DescribeClientQuotasRequest as Message>::VERSIONS;
@@ -44,12 +44,22 @@ pub struct Quota {
 }
 
 pub fn handle(
+    broker: &Broker,
     ctx: &RequestContext,
     _version: i16,
     request: DescribeClientQuotasRequest,
 ) -> DescribeClientQuotasResponse {
-    // No quota store yet (issue 20): there are no quotas to match.
-    describe(ctx, &request, &[])
+    let quotas: Vec<Quota> = broker
+        .quotas
+        .store()
+        .get()
+        .iter()
+        .map(|(entity, values)| Quota {
+            entity: entity.iter().map(|(kind, name)| (kind.clone(), name.clone())).collect(),
+            values: values.iter().map(|(key, value)| (key.clone(), *value)).collect(),
+        })
+        .collect();
+    describe(ctx, &request, &quotas)
 }
 
 pub fn describe(

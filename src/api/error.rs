@@ -331,6 +331,7 @@ error_codes!(DeleteAclsResponse { [filter_results], [filter_results => matching_
 error_codes!(ListTransactionsResponse { top });
 error_codes!(DescribeTransactionsResponse { [transaction_states] });
 error_codes!(DescribeClientQuotasResponse { top });
+error_codes!(AlterClientQuotasResponse { [entries] });
 error_codes!(OffsetForLeaderEpochResponse { [topics => partitions] });
 error_codes!(DescribeProducersResponse { [topics => partitions] });
 error_codes!(DescribeConfigsResponse { [results] });

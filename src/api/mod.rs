@@ -22,6 +22,7 @@
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
 
 pub mod acls;
+pub mod alter_client_quotas;
 pub mod alter_configs;
 pub mod alter_partition_reassignments;
 pub mod alter_user_scram_credentials;
@@ -124,6 +125,7 @@ pub const SUPPORTED: &[(ApiKey, &str, VersionRange)] = &[
     (ApiKey::ListTransactions, "ListTransactions", list_transactions::VERSIONS),
     (ApiKey::DescribeTransactions, "DescribeTransactions", describe_transactions::VERSIONS),
     (ApiKey::DescribeClientQuotas, "DescribeClientQuotas", describe_client_quotas::VERSIONS),
+    (ApiKey::AlterClientQuotas, "AlterClientQuotas", alter_client_quotas::VERSIONS),
     (ApiKey::OffsetForLeaderEpoch, "OffsetForLeaderEpoch", offset_for_leader_epoch::VERSIONS),
     (ApiKey::DescribeProducers, "DescribeProducers", describe_producers::VERSIONS),
     (ApiKey::DescribeConfigs, "DescribeConfigs", describe_configs::VERSIONS),
@@ -337,7 +339,10 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             serve!(DescribeTransactionsRequest, |r| describe_transactions::handle(&ctx, version, r))
         }
         ApiKey::DescribeClientQuotas => {
-            serve!(DescribeClientQuotasRequest, |r| describe_client_quotas::handle(&ctx, version, r))
+            serve!(DescribeClientQuotasRequest, |r| describe_client_quotas::handle(broker, &ctx, version, r))
+        }
+        ApiKey::AlterClientQuotas => {
+            serve!(AlterClientQuotasRequest, |r| alter_client_quotas::handle(broker, &ctx, version, r).await)
         }
         ApiKey::OffsetForLeaderEpoch => {
             serve!(OffsetForLeaderEpochRequest, |r| offset_for_leader_epoch::handle(broker, &ctx, version, r))
