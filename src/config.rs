@@ -151,8 +151,10 @@ settings! {
     /// (`max.connections.per.ip`; the default, Int.MAX_VALUE, is no limit).
     max_connections_per_ip: u32 = 2_147_483_647u32, env "STRAND_MAX_CONNECTIONS_PER_IP";
     /// Per-host or per-IP exceptions to `max_connections_per_ip`, comma-separated
-    /// HOST:N pairs (`max.connections.per.ip.overrides`).
-    max_connections_per_ip_overrides: String = "", env "STRAND_MAX_CONNECTIONS_PER_IP_OVERRIDES";
+    /// HOST:N pairs, e.g. `10.0.0.5:100,app.internal:0`; a host name counts for
+    /// the address it resolves to at start (`max.connections.per.ip.overrides`).
+    max_connections_per_ip_overrides: String = "", env "STRAND_MAX_CONNECTIONS_PER_IP_OVERRIDES",
+        as Vec<IpOverride> = parse_ip_overrides;
     /// New connections accepted per second on the listener, all IPs together; past it
     /// accepting waits (`max.connection.creation.rate`; the default, Int.MAX_VALUE, is no limit).
     max_connection_creation_rate: u32 = 2_147_483_647u32, env "STRAND_MAX_CONNECTION_CREATION_RATE";
@@ -249,6 +251,20 @@ impl Config {
         }
     }
 
+    /// The connection limits (`quota::connections::Limits`).
+    pub fn connection_limits(&self) -> crate::quota::connections::Limits {
+        use crate::quota::connections::UNLIMITED;
+        crate::quota::connections::Limits {
+            max_per_ip: self.max_connections_per_ip,
+            // In order, so a later entry for the same address wins, as in Kafka's map.
+            overrides: self.max_connections_per_ip_overrides.iter().map(|o| (o.address, o.max)).collect(),
+            max_creation_rate: (self.max_connection_creation_rate < UNLIMITED)
+                .then_some(self.max_connection_creation_rate),
+            samples: self.quota_window_num,
+            window_ms: i64::from(self.quota_window_size_seconds) * 1000,
+        }
+    }
+
     /// Merges flags/env with the file named by `--config` (if any) and the defaults.
     pub fn load(cli: Overrides, file: Option<&Path>) -> Result<Config, Error> {
         let from_file = match file {
@@ -291,8 +307,9 @@ impl Config {
         if self.max_connections == 0 || self.connections_max_idle_ms == 0 {
             return invalid("max_connections/connections_max_idle_ms", "must be at least 1");
         }
-        if self.max_connections_per_ip == 0 || self.max_connection_creation_rate == 0 {
-            return invalid("max_connections_per_ip/max_connection_creation_rate", "must be at least 1");
+        // Kafka takes 0 per IP: only the overrides' hosts may connect.
+        if self.max_connection_creation_rate == 0 {
+            return invalid("max_connection_creation_rate", "must be at least 1");
         }
         if self.quota_window_num == 0 || self.quota_window_size_seconds == 0 {
             return invalid("quota_window_num/quota_window_size_seconds", "must be at least 1");
@@ -396,6 +413,58 @@ fn never_if_max(given: i64) -> Result<Option<u64>, String> {
     }
 }
 
+/// One entry of `max_connections_per_ip_overrides`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpOverride {
+    /// The host as given.
+    pub host: String,
+    /// What it resolved to at start.
+    pub address: std::net::IpAddr,
+    pub max: u32,
+}
+
+/// Kafka's `host:N,host:N` (`parseCsvMap`): entries split at commas, each at
+/// its last colon, so an IPv6 address needs no brackets (`::1:5`); spaces
+/// around either are ignored. Hosts resolve once, here, as Kafka's
+/// `InetAddress.getByName` does at start: an address stands for itself, a
+/// name for its first address, IPv4 first as Java prefers; a name that does
+/// not resolve stops the start.
+fn parse_ip_overrides(given: String) -> Result<Vec<IpOverride>, String> {
+    let mut overrides = Vec::new();
+    for entry in given.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let Some((host, max)) = entry.rsplit_once(':') else {
+            return Err(format!("{entry:?} is not HOST:N"));
+        };
+        let (host, max) = (host.trim(), max.trim());
+        let max = max.parse::<u32>().map_err(|_| format!("{entry:?}: N must be a whole number of at least 0"))?;
+        if host.is_empty() {
+            return Err(format!("{entry:?} has no host"));
+        }
+        let address = resolve(host).map_err(|reason| format!("{entry:?}: {reason}"))?;
+        overrides.push(IpOverride { host: host.to_owned(), address, max });
+    }
+    Ok(overrides)
+}
+
+fn resolve(host: &str) -> Result<std::net::IpAddr, String> {
+    use std::net::ToSocketAddrs;
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    if let Ok(address) = bare.parse::<std::net::IpAddr>() {
+        return Ok(address.to_canonical());
+    }
+    let addresses: Vec<std::net::IpAddr> = (bare, 0)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .map(|a| a.ip().to_canonical())
+        .collect();
+    addresses
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addresses.first())
+        .copied()
+        .ok_or_else(|| format!("{host} resolves to no address"))
+}
+
 fn parse_mechanisms(given: String) -> Result<Vec<Mechanism>, String> {
     sasl::parse_mechanisms(&given).map_err(|unknown| {
         let supported: Vec<&str> = Mechanism::ALL.iter().map(|m| m.name()).collect();
@@ -496,6 +565,29 @@ mod tests {
         let cli = Overrides { flush_interval_ms: Some(0), ..Overrides::default() };
         let err = Config::load(cli, None).unwrap_err();
         assert_eq!(err.to_string(), "invalid setting flush_interval_ms: must be at least 1");
+    }
+
+    #[test]
+    fn connection_overrides_are_kafka_host_n_pairs_resolved_once() {
+        let parsed = parse_ip_overrides(" 127.0.0.1:3, ::1:5 ,[::2]:0,localhost : 7,".into()).unwrap();
+        let pairs: Vec<(String, u32)> = parsed.iter().map(|o| (o.address.to_string(), o.max)).collect();
+        assert_eq!(pairs, [("127.0.0.1".into(), 3), ("::1".into(), 5), ("::2".into(), 0), ("127.0.0.1".into(), 7)]);
+        assert_eq!(parsed[3].host, "localhost");
+        assert_eq!(parse_ip_overrides(String::new()).unwrap(), []);
+        for bad in ["127.0.0.1", "127.0.0.1:x", "127.0.0.1:-1", ":4", "no-such-host.invalid:1"] {
+            let cli = Overrides { max_connections_per_ip_overrides: Some(bad.into()), ..Overrides::default() };
+            let err = Config::load(cli, None).unwrap_err();
+            assert!(matches!(err, Error::Invalid { name: "max_connections_per_ip_overrides", .. }), "{bad}: {err}");
+        }
+        // A later entry for the same address wins, as in Kafka's map.
+        let cli = Overrides {
+            max_connections_per_ip_overrides: Some("127.0.0.1:3,localhost:1".into()),
+            max_connections_per_ip: Some(0),
+            ..Overrides::default()
+        };
+        let limits = Config::load(cli, None).unwrap().connection_limits();
+        assert_eq!(limits.overrides.get(&std::net::Ipv4Addr::LOCALHOST.into()), Some(&1));
+        assert_eq!((limits.max_per_ip, limits.max_creation_rate), (0, None));
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub const SASL_AUTHENTICATION_FAILURES_TOTAL: &str = "strand_sasl_authentication
 pub const OFFSET_STORE_DURATION_SECONDS: &str = "strand_offset_store_duration_seconds";
 pub const OFFSET_STORE_ERRORS_TOTAL: &str = "strand_offset_store_errors_total";
 pub const OFFSET_STORE_UP: &str = "strand_offset_store_up";
+// Connection limits (issue 20, quota::connections).
+pub const CONNECTIONS_REFUSED_TOTAL: &str = "strand_connections_refused_total";
+pub const CONNECTION_ACCEPT_THROTTLE_SECONDS: &str = "strand_connection_accept_throttle_seconds";
 
 /// Request latency buckets, in seconds: sub-millisecond produce up to long polls.
 const DURATION_BUCKETS: &[f64] =
@@ -144,6 +147,16 @@ fn describe() {
     );
     describe_counter!(OFFSET_STORE_ERRORS_TOTAL, "Offset store operations that failed, by store and operation.");
     describe_gauge!(OFFSET_STORE_UP, "1 while the offset store's backend is reachable, 0 during an outage.");
+    // Connection limits.
+    describe_counter!(
+        CONNECTIONS_REFUSED_TOTAL,
+        "Connections closed unserved, by reason: max_connections, max_connections_per_ip, or the IP's connection_creation_rate quota."
+    );
+    describe_histogram!(
+        CONNECTION_ACCEPT_THROTTLE_SECONDS,
+        Unit::Seconds,
+        "Time the listener waited before taking a connection, to hold max_connection_creation_rate; one sample per delayed accept."
+    );
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
 }
 
@@ -215,4 +228,16 @@ pub fn offset_store_error(store: &'static str, operation: &'static str) {
 /// The offset store's backend became reachable (`up`) or not.
 pub fn offset_store_up(store: &'static str, up: bool) {
     gauge!(OFFSET_STORE_UP, "store" => store).set(if up { 1.0 } else { 0.0 });
+}
+
+// Connection limits.
+
+/// A connection was closed unserved; `reason` names the limit.
+pub fn connection_refused(reason: &'static str) {
+    counter!(CONNECTIONS_REFUSED_TOTAL, "reason" => reason).increment(1);
+}
+
+/// The listener waited `seconds` before taking a connection (max_connection_creation_rate).
+pub fn connection_accept_throttled(seconds: f64) {
+    histogram!(CONNECTION_ACCEPT_THROTTLE_SECONDS).record(seconds);
 }

@@ -5,16 +5,22 @@
 //! the request it is serving (a waiting Fetch answers at once), waits for them, and
 //! then closes the log cleanly so the next start skips recovery.
 //!
+//! Each accepted connection passes the connection limits first, in Kafka's
+//! acceptor order (`quota::connections`): `max_connection_creation_rate` may
+//! make the listener wait before taking it, an IP's `connection_creation_rate`
+//! quota or `max_connections_per_ip` may refuse it, and then `max_connections`.
+//!
 //! The listener's security protocol follows the config: TLS files make it SSL,
 //! SASL mechanisms make it SASL_PLAINTEXT, both SASL_SSL, neither PLAINTEXT.
 //! `Security::load` is the one place the TLS and users files are read: `main`
 //! calls it before the runtime starts and exits 2 when a file is bad.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
@@ -26,6 +32,7 @@ use crate::connection;
 use crate::group::{self, offset_store};
 use crate::http::{self, Health};
 use crate::metrics::{self, Exporter};
+use crate::quota::connections::{ip_connection_rate, ConnectionQuotas, Refusal};
 use crate::sasl::{Users, UsersError};
 
 /// How long shutdown waits for connections to finish their current request.
@@ -152,29 +159,53 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
     let mut connections = JoinSet::new();
     // A permit per connection: past max_connections a new one is closed at once.
     let slots = Arc::new(Semaphore::new(broker.config.max_connections as usize));
+    let limits = ConnectionQuotas::new(broker.config.connection_limits());
+    let mut expire_limits = tokio::time::interval(EXPIRE_LIMITS_EVERY);
     tokio::pin!(shutdown_signal);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
-                    Ok(permit) => {
-                        let (broker, tls, sasl) = (broker.clone(), security.tls.clone(), security.sasl.clone());
-                        connections.spawn(async move {
-                            connection::serve(stream, peer, broker, tls, sasl).await;
-                            drop(permit);
-                        });
+                Ok((stream, peer)) => {
+                    // Kafka's acceptor waits out max_connection_creation_rate
+                    // before it takes this connection or the next.
+                    let delay_ms = limits.accept_delay_ms(crate::now_ms());
+                    if delay_ms > 0 {
+                        metrics::connection_accept_throttled(delay_ms as f64 / 1000.0);
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_millis(delay_ms)) => {}
+                            _ = &mut shutdown_signal => break,
+                        }
                     }
-                    Err(_) => {
-                        tracing::warn!(%peer, max_connections = broker.config.max_connections, "refusing connection: max_connections reached");
-                        drop(stream);
+                    let ip_rate = ip_connection_rate(&broker.quotas.store().get(), peer.ip());
+                    let limit = match limits.admit(peer.ip(), ip_rate, crate::now_ms()) {
+                        Ok(limit) => limit,
+                        Err(refusal) => {
+                            refuse(&limits, stream, peer, refusal, broker.shutdown.clone());
+                            continue;
+                        }
+                    };
+                    match slots.clone().try_acquire_owned() {
+                        Ok(permit) => {
+                            let (broker, tls, sasl) = (broker.clone(), security.tls.clone(), security.sasl.clone());
+                            connections.spawn(async move {
+                                connection::serve(stream, peer, broker, tls, sasl).await;
+                                drop((permit, limit));
+                            });
+                        }
+                        Err(_) => {
+                            metrics::connection_refused("max_connections");
+                            tracing::warn!(%peer, max_connections = broker.config.max_connections, "refusing connection: max_connections reached");
+                            drop(stream);
+                        }
                     }
-                },
+                }
                 Err(e) => {
                     // Usually out of file descriptors: back off instead of spinning.
                     tracing::error!(error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
+            _ = expire_limits.tick() => limits.expire_idle(crate::now_ms()),
             _ = &mut shutdown_signal => break,
         }
         while connections.try_join_next().is_some() {}
@@ -192,6 +223,49 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
     broker.topics.close().map_err(broker::Error::from)?;
     tracing::info!("logs closed cleanly");
     Ok(())
+}
+
+/// How often idle per-IP connection rates are dropped.
+const EXPIRE_LIMITS_EVERY: Duration = Duration::from_secs(60);
+
+/// Closes a connection the limits refused: at once past `max_connections_per_ip`,
+/// after the throttle time over the IP's `connection_creation_rate` (or at
+/// shutdown, whichever comes first), unserved either way. Counted, and logged
+/// at most once a second per IP.
+fn refuse(
+    limits: &ConnectionQuotas,
+    stream: TcpStream,
+    peer: SocketAddr,
+    refusal: Refusal,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    metrics::connection_refused(refusal.reason());
+    if let Some(suppressed) = limits.log_refusal(peer.ip(), crate::now_ms()) {
+        let ip = peer.ip();
+        match refusal {
+            Refusal::TooMany { max } => tracing::info!(
+                %peer,
+                max_connections_per_ip = max,
+                suppressed,
+                "refused connection from {ip}: the address already has the configured maximum of {max} connections"
+            ),
+            Refusal::Throttled { delay_ms } => tracing::info!(
+                %peer,
+                delay_ms,
+                suppressed,
+                "refused connection from {ip}: over its connection_creation_rate quota, closing in {delay_ms} ms"
+            ),
+        }
+    }
+    if let Refusal::Throttled { delay_ms } = refusal {
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(delay_ms)) => {}
+                _ = shutdown.wait_for(|stopping| *stopping) => {}
+            }
+            drop(stream);
+        });
+    }
 }
 
 /// How often group session and rebalance timeouts are checked.

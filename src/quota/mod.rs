@@ -26,6 +26,7 @@
 //! answers with throttle times; the APIs apply them (`api`), the connection
 //! mutes itself for them (`connection`).
 
+pub mod connections;
 pub mod sensor;
 pub mod store;
 
