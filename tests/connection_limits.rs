@@ -1,0 +1,177 @@
+//! Connection limits at accept, as Kafka's `ConnectionQuotas`:
+//! `--max-connections-per-ip` and its overrides close the excess connection at
+//! once, `--max-connection-creation-rate` makes the listener wait, an IP's
+//! `connection_creation_rate` quota closes the connection after its throttle
+//! time; each refusal is counted and logged at most once a second per IP.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{RawClient, Strand};
+use kafka_protocol::messages::{ApiVersionsRequest, MetadataRequest};
+
+/// The connection is served: a real request gets its answer.
+fn is_served(client: &mut RawClient) -> bool {
+    client.send_only(3, &ApiVersionsRequest::default());
+    client.read_frame().is_some()
+}
+
+/// Connects and checks the connection is served.
+fn served(addr: &str) -> RawClient {
+    let mut client = RawClient::connect(addr);
+    assert!(is_served(&mut client), "a connection within the limits was not served");
+    client
+}
+
+/// The value of the counter line that starts with `series` in /metrics, 0 when absent.
+fn metric(strand: &Strand, series: &str) -> f64 {
+    let (status, body) = strand.http_get("/metrics");
+    assert_eq!(status, 200);
+    body.lines()
+        .find(|line| line.starts_with(series) && line[series.len()..].starts_with(' '))
+        .and_then(|line| line.rsplit(' ').next())
+        .map_or(0.0, |value| value.parse().unwrap())
+}
+
+const REFUSED_PER_IP: &str = "strand_connections_refused_total{reason=\"max_connections_per_ip\"}";
+
+#[test]
+fn past_max_connections_per_ip_the_new_connection_is_closed_and_the_first_keep_working() {
+    let strand = Strand::start_with(&["--max-connections-per-ip", "2"]);
+    let mut first = served(&strand.addr);
+    let mut second = served(&strand.addr);
+    let mut third = RawClient::connect(&strand.addr);
+    assert!(third.is_closed_by_peer(), "the third connection from 127.0.0.1 was not closed");
+    // The first two still work, with real requests.
+    for client in [&mut first, &mut second] {
+        assert_eq!(client.send(12, &MetadataRequest::default().with_topics(None)).topics.len(), 1);
+    }
+    assert_eq!(metric(&strand, REFUSED_PER_IP), 1.0);
+    let lines = strand.log_lines("refused connection from 127.0.0.1");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("configured maximum of 2 connections"), "{}", lines[0]);
+    // A closed connection gives its place back once the broker has seen the close.
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !is_served(&mut RawClient::connect(&strand.addr)) {
+        assert!(Instant::now() < deadline, "the freed place never came back");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_override_raises_the_limit_for_its_address() {
+    let strand = Strand::start_with(&[
+        "--max-connections-per-ip",
+        "1",
+        "--max-connections-per-ip-overrides",
+        "10.9.9.9:0, 127.0.0.1:3",
+    ]);
+    let held: Vec<RawClient> = (0..3).map(|_| served(&strand.addr)).collect();
+    assert!(RawClient::connect(&strand.addr).is_closed_by_peer(), "a fourth connection was let in");
+    assert!(strand.log_lines("refused connection from 127.0.0.1")[0].contains("configured maximum of 3"));
+    drop(held);
+}
+
+#[test]
+fn an_override_by_host_name_lowers_the_limit_for_the_address_it_resolves_to() {
+    // localhost resolves to 127.0.0.1 (IPv4 first, as Java's InetAddress).
+    let strand = Strand::start_with(&["--max-connections-per-ip-overrides", "localhost:1"]);
+    let mut first = served(&strand.addr);
+    assert!(RawClient::connect(&strand.addr).is_closed_by_peer(), "a second connection was let in");
+    assert!(is_served(&mut first));
+    assert_eq!(metric(&strand, REFUSED_PER_IP), 1.0);
+}
+
+#[test]
+fn a_bad_override_stops_the_start() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_strand"))
+        .args(["--max-connections-per-ip-overrides", "127.0.0.1:many", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("max_connections_per_ip_overrides"), "{stderr}");
+}
+
+/// 5 new connections a second over 2 windows of 1 s: the rate is taken over at
+/// least one window, so the first 5 pass at once, and each later one waits
+/// until the rate is back at 5/s. 20 connections therefore take at least
+/// (20 - 5) / 5 = 3 s, whatever else slows the test down (the unit tests of
+/// `quota::connections` check this bound against every pace of arrivals). A
+/// lower bound only: nothing here can pass by being slow.
+#[test]
+fn the_creation_rate_delays_accepts() {
+    let strand = Strand::start_with(&[
+        "--max-connection-creation-rate",
+        "5",
+        "--quota-window-num",
+        "2",
+        "--quota-window-size-seconds",
+        "1",
+    ]);
+    let started = Instant::now();
+    // Each is served before the next connects: none is refused, all are delayed.
+    let held: Vec<RawClient> = (0..20).map(|_| served(&strand.addr)).collect();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(3), "20 connections at 5/s took only {took:?}");
+    let delayed = metric(&strand, "strand_connection_accept_throttle_seconds_count");
+    assert!(delayed >= 10.0, "{delayed} accepts delayed");
+    assert_eq!(metric(&strand, REFUSED_PER_IP), 0.0);
+    drop(held);
+}
+
+#[test]
+fn refusals_are_logged_at_most_once_a_second_per_ip_and_the_next_line_counts_the_rest() {
+    let strand = Strand::start_with(&["--max-connections-per-ip", "1"]);
+    let _held = served(&strand.addr);
+    let burst = 20;
+    for _ in 0..burst {
+        assert!(RawClient::connect(&strand.addr).is_closed_by_peer());
+    }
+    std::thread::sleep(Duration::from_millis(1100));
+    assert!(RawClient::connect(&strand.addr).is_closed_by_peer());
+    let refused = burst + 1;
+    assert_eq!(metric(&strand, REFUSED_PER_IP), f64::from(refused));
+    let lines = strand.log_lines("refused connection from 127.0.0.1");
+    assert!(lines.len() >= 2 && lines.len() < refused as usize, "{} lines for {refused} refusals", lines.len());
+    // Every refusal is a line or counted in a later one: the last came after
+    // a second of quiet, so nothing is left uncounted.
+    let suppressed: u32 = lines
+        .iter()
+        .map(|line| {
+            let value = line.split("suppressed=").nth(1).and_then(|s| s.split_whitespace().next());
+            value.unwrap_or_else(|| panic!("no suppressed count in {line}")).parse::<u32>().unwrap()
+        })
+        .sum();
+    assert_eq!(lines.len() as u32 + suppressed, refused);
+}
+
+/// The ip entity's `connection_creation_rate` (KIP-612), here written to the
+/// quota store before the start as AlterClientQuotas would: 2 a second over
+/// 2 windows of 1 s lets 2 in at once; the third is held open unserved for its
+/// throttle time, (3 - 2) / 2 of a second, then closed.
+#[test]
+fn over_the_ip_connection_creation_rate_a_connection_is_closed_after_the_throttle_time() {
+    let temp = tempfile::tempdir().unwrap();
+    let data_dir = temp.path().join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    std::fs::write(
+        data_dir.join("client-quotas"),
+        "version = 1\n\n[[quota]]\nentity = [{ type = \"ip\", name = \"127.0.0.1\" }]\nvalues = { connection_creation_rate = 2.0 }\n",
+    )
+    .unwrap();
+    let strand =
+        Strand::start_at(data_dir, Some(temp), &["--quota-window-num", "2", "--quota-window-size-seconds", "1"]);
+    let _first = served(&strand.addr);
+    let _second = served(&strand.addr);
+    let started = Instant::now();
+    let mut third = RawClient::connect(&strand.addr);
+    third.send_only(3, &ApiVersionsRequest::default());
+    assert!(third.read_frame().is_none(), "the connection over the IP's rate was served");
+    let held = started.elapsed();
+    assert!(held >= Duration::from_millis(400), "closed after {held:?}, before its throttle time");
+    assert_eq!(metric(&strand, "strand_connections_refused_total{reason=\"connection_creation_rate\"}"), 1.0);
+    assert!(!strand.log_lines("over its connection_creation_rate quota").is_empty());
+}
