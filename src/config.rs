@@ -148,7 +148,8 @@ settings! {
     /// Connections served at once; more are closed on accept, with a log line (`max.connections`).
     max_connections: u32 = 10_000u32, env "STRAND_MAX_CONNECTIONS";
     /// Connections one IP address may have open at once; more are closed at accept
-    /// (`max.connections.per.ip`; the default, Int.MAX_VALUE, is no limit).
+    /// (`max.connections.per.ip`; the default, Int.MAX_VALUE, is no limit; 0 lets
+    /// in only the hosts `max_connections_per_ip_overrides` names).
     max_connections_per_ip: u32 = 2_147_483_647u32, env "STRAND_MAX_CONNECTIONS_PER_IP";
     /// Per-host or per-IP exceptions to `max_connections_per_ip`, comma-separated
     /// HOST:N pairs, e.g. `10.0.0.5:100,app.internal:0`; a host name counts for

@@ -24,14 +24,37 @@ fn served(addr: &str) -> RawClient {
     client
 }
 
-/// The value of the counter line that starts with `series` in /metrics, 0 when absent.
-fn metric(strand: &Strand, series: &str) -> f64 {
+/// One scrape of /metrics.
+fn scrape(strand: &Strand) -> String {
     let (status, body) = strand.http_get("/metrics");
     assert_eq!(status, 200);
-    body.lines()
+    body
+}
+
+/// The value of the sample line of `series` in a scrape, 0 when absent.
+fn value(scrape: &str, series: &str) -> f64 {
+    scrape
+        .lines()
         .find(|line| line.starts_with(series) && line[series.len()..].starts_with(' '))
         .and_then(|line| line.rsplit(' ').next())
         .map_or(0.0, |value| value.parse().unwrap())
+}
+
+fn metric(strand: &Strand, series: &str) -> f64 {
+    value(&scrape(strand), series)
+}
+
+/// The log lines with `needle` once `done` says they are all there: the log
+/// is read from the broker's stderr as it comes, a little after the event.
+fn log_lines_when(strand: &Strand, needle: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let lines = strand.log_lines(needle);
+        if done(&lines) || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 const REFUSED_PER_IP: &str = "strand_connections_refused_total{reason=\"max_connections_per_ip\"}";
@@ -48,7 +71,7 @@ fn past_max_connections_per_ip_the_new_connection_is_closed_and_the_first_keep_w
         assert_eq!(client.send(12, &MetadataRequest::default().with_topics(None)).topics.len(), 1);
     }
     assert_eq!(metric(&strand, REFUSED_PER_IP), 1.0);
-    let lines = strand.log_lines("refused connection from 127.0.0.1");
+    let lines = log_lines_when(&strand, "refused connection from 127.0.0.1", |lines| !lines.is_empty());
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("configured maximum of 2 connections"), "{}", lines[0]);
     // A closed connection gives its place back once the broker has seen the close.
@@ -61,6 +84,17 @@ fn past_max_connections_per_ip_the_new_connection_is_closed_and_the_first_keep_w
 }
 
 #[test]
+fn past_max_connections_the_refusal_is_counted_under_its_own_reason() {
+    let strand = Strand::start_with(&["--max-connections", "1"]);
+    let _first = served(&strand.addr);
+    assert!(RawClient::connect(&strand.addr).is_closed_by_peer());
+    // One scrape: --max-connections bounds the metrics listener too.
+    let scrape = scrape(&strand);
+    assert_eq!(value(&scrape, "strand_connections_refused_total{reason=\"max_connections\"}"), 1.0);
+    assert_eq!(value(&scrape, REFUSED_PER_IP), 0.0);
+}
+
+#[test]
 fn an_override_raises_the_limit_for_its_address() {
     let strand = Strand::start_with(&[
         "--max-connections-per-ip",
@@ -70,7 +104,8 @@ fn an_override_raises_the_limit_for_its_address() {
     ]);
     let held: Vec<RawClient> = (0..3).map(|_| served(&strand.addr)).collect();
     assert!(RawClient::connect(&strand.addr).is_closed_by_peer(), "a fourth connection was let in");
-    assert!(strand.log_lines("refused connection from 127.0.0.1")[0].contains("configured maximum of 3"));
+    let lines = log_lines_when(&strand, "refused connection from 127.0.0.1", |lines| !lines.is_empty());
+    assert!(lines.first().is_some_and(|line| line.contains("configured maximum of 3")), "{lines:?}");
     drop(held);
 }
 
@@ -134,18 +169,21 @@ fn refusals_are_logged_at_most_once_a_second_per_ip_and_the_next_line_counts_the
     assert!(RawClient::connect(&strand.addr).is_closed_by_peer());
     let refused = burst + 1;
     assert_eq!(metric(&strand, REFUSED_PER_IP), f64::from(refused));
-    let lines = strand.log_lines("refused connection from 127.0.0.1");
-    assert!(lines.len() >= 2 && lines.len() < refused as usize, "{} lines for {refused} refusals", lines.len());
     // Every refusal is a line or counted in a later one: the last came after
     // a second of quiet, so nothing is left uncounted.
-    let suppressed: u32 = lines
-        .iter()
-        .map(|line| {
-            let value = line.split("suppressed=").nth(1).and_then(|s| s.split_whitespace().next());
-            value.unwrap_or_else(|| panic!("no suppressed count in {line}")).parse::<u32>().unwrap()
-        })
-        .sum();
-    assert_eq!(lines.len() as u32 + suppressed, refused);
+    let counted = |lines: &[String]| -> u32 {
+        let suppressed: u32 = lines
+            .iter()
+            .map(|line| {
+                let value = line.split("suppressed=").nth(1).and_then(|s| s.split_whitespace().next());
+                value.unwrap_or_else(|| panic!("no suppressed count in {line}")).parse::<u32>().unwrap()
+            })
+            .sum();
+        lines.len() as u32 + suppressed
+    };
+    let lines = log_lines_when(&strand, "refused connection from 127.0.0.1", |lines| counted(lines) >= refused);
+    assert!(lines.len() >= 2 && lines.len() < refused as usize, "{} lines for {refused} refusals", lines.len());
+    assert_eq!(counted(&lines), refused, "{lines:#?}");
 }
 
 /// The ip entity's `connection_creation_rate` (KIP-612), here written to the
@@ -173,5 +211,5 @@ fn over_the_ip_connection_creation_rate_a_connection_is_closed_after_the_throttl
     let held = started.elapsed();
     assert!(held >= Duration::from_millis(400), "closed after {held:?}, before its throttle time");
     assert_eq!(metric(&strand, "strand_connections_refused_total{reason=\"connection_creation_rate\"}"), 1.0);
-    assert!(!strand.log_lines("over its connection_creation_rate quota").is_empty());
+    assert!(!log_lines_when(&strand, "over its connection_creation_rate quota", |lines| !lines.is_empty()).is_empty());
 }
