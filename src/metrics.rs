@@ -33,10 +33,17 @@ pub const SASL_AUTHENTICATION_FAILURES_TOTAL: &str = "strand_sasl_authentication
 pub const OFFSET_STORE_DURATION_SECONDS: &str = "strand_offset_store_duration_seconds";
 pub const OFFSET_STORE_ERRORS_TOTAL: &str = "strand_offset_store_errors_total";
 pub const OFFSET_STORE_UP: &str = "strand_offset_store_up";
+// Client quotas: throttling (issue 20).
+pub const QUOTA_THROTTLED_REQUESTS_TOTAL: &str = "strand_quota_throttled_requests_total";
+pub const QUOTA_THROTTLE_TIME_SECONDS: &str = "strand_quota_throttle_time_seconds";
 
 /// Request latency buckets, in seconds: sub-millisecond produce up to long polls.
 const DURATION_BUCKETS: &[f64] =
     &[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// Throttle time buckets, in seconds: a few milliseconds up to Kafka's
+/// longest throttles (a window's worth and more).
+const THROTTLE_BUCKETS: &[f64] = &[0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
 
 /// The broker state the scrape-time gauges show, as of one moment.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -90,6 +97,7 @@ impl Exporter {
             .and_then(|b| {
                 b.set_buckets_for_metric(Matcher::Full(OFFSET_STORE_DURATION_SECONDS.into()), DURATION_BUCKETS)
             })
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Full(QUOTA_THROTTLE_TIME_SECONDS.into()), THROTTLE_BUCKETS))
             .and_then(|b| b.install_recorder())
             .map_err(|e| Error::Recorder(e.to_string()))?;
         describe();
@@ -144,6 +152,16 @@ fn describe() {
     );
     describe_counter!(OFFSET_STORE_ERRORS_TOTAL, "Offset store operations that failed, by store and operation.");
     describe_gauge!(OFFSET_STORE_UP, "1 while the offset store's backend is reachable, 0 during an outage.");
+    // Client quotas: throttling.
+    describe_counter!(
+        QUOTA_THROTTLED_REQUESTS_TOTAL,
+        "Requests throttled by a client quota, by quota type (Produce, Fetch, Request, ControllerMutation)."
+    );
+    describe_histogram!(
+        QUOTA_THROTTLE_TIME_SECONDS,
+        Unit::Seconds,
+        "Throttle time given to throttled requests (their throttle_time_ms), by quota type."
+    );
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
 }
 
@@ -215,4 +233,13 @@ pub fn offset_store_error(store: &'static str, operation: &'static str) {
 /// The offset store's backend became reachable (`up`) or not.
 pub fn offset_store_up(store: &'static str, up: bool) {
     gauge!(OFFSET_STORE_UP, "store" => store).set(if up { 1.0 } else { 0.0 });
+}
+
+// Client quotas: throttling.
+
+/// A request was throttled for `ms` by the client's `quota` (a quota type's
+/// name, `quota::Kind::name`).
+pub fn quota_throttled(quota: &'static str, ms: u64) {
+    counter!(QUOTA_THROTTLED_REQUESTS_TOTAL, "quota" => quota).increment(1);
+    histogram!(QUOTA_THROTTLE_TIME_SECONDS, "quota" => quota).record(ms as f64 / 1000.0);
 }
