@@ -242,6 +242,8 @@ fn consume_all(strand: &Strand, client_id: &str, end: i64) -> (f64, Arc<Observed
     let consumer: BaseConsumer<Context> = config(strand, client_id)
         .set("group.id", client_id)
         .set("fetch.max.bytes", "65536")
+        .set("message.max.bytes", "65536")
+        .set("fetch.error.backoff.ms", "10")
         .set("max.partition.fetch.bytes", "65536")
         .set("enable.auto.commit", "false")
         .create_with_context(Context(observed.clone()))
@@ -277,8 +279,10 @@ fn consume_all(strand: &Strand, client_id: &str, end: i64) -> (f64, Arc<Observed
 fn a_consumer_over_its_quota_is_held_to_it_while_another_runs_unaffected() {
     let strand = start_with_quotas(&[("slow", "consumer_byte_rate", QUOTA as f64)], &WINDOWS);
     // 9 MiB in the log: about 8 s at the quota, the first second's burst aside.
+    // Batches of at most 64 KiB: a fetch returns its first batch whole (KIP-74).
     let producer: ThreadedProducer<Context> = config(&strand, "loader")
         .set("linger.ms", "5")
+        .set("batch.size", "65536")
         .create_with_context(Context(Arc::default()))
         .expect("producer");
     let count = 9 * (1 << 20) / VALUE_BYTES;
@@ -310,7 +314,11 @@ fn a_consumer_over_its_quota_is_held_to_it_while_another_runs_unaffected() {
     );
     assert!(observed.max_throttle_ms() > 0, "librdkafka's statistics report no throttling");
     let (fast_rate, fast_observed) = fast;
-    eprintln!("free consumer: {:.3} MiB/s, statistics' max throttle {} ms", fast_rate / MIB, fast_observed.max_throttle_ms());
+    eprintln!(
+        "free consumer: {:.3} MiB/s, statistics' max throttle {} ms",
+        fast_rate / MIB,
+        fast_observed.max_throttle_ms()
+    );
     assert_eq!(fast_observed.max_throttle_ms(), 0, "the client without a quota was throttled");
     assert!(fast_rate > 2.0 * QUOTA as f64, "the client without a quota ran at only {:.3} MiB/s", fast_rate / MIB);
 }
@@ -412,7 +420,11 @@ fn a_fetch_under_a_consumer_quota_is_capped_then_answered_empty_when_throttled()
     assert_eq!(common::batch_base_offsets(third.responses[0].partitions[0].records.clone().unwrap()), vec![3, 4, 5]);
 }
 
-fn create_topics(client: &mut RawClient, version: i16, topics: &[(&str, i32)]) -> kafka_protocol::messages::CreateTopicsResponse {
+fn create_topics(
+    client: &mut RawClient,
+    version: i16,
+    topics: &[(&str, i32)],
+) -> kafka_protocol::messages::CreateTopicsResponse {
     let topics = topics
         .iter()
         .map(|(name, partitions)| {

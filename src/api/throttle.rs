@@ -183,6 +183,7 @@ pub fn decide(api: ApiKey, version: i16, kind: Kind, ms: u64) -> Throttle {
         return Throttle::default();
     }
     crate::metrics::quota_throttled(kind.name(), ms);
+    tracing::debug!(quota = kind.name(), throttle_ms = ms, "request throttled");
     Throttle { ms, delay_response: !client_throttles(api, version) }
 }
 
