@@ -458,3 +458,78 @@ fn create_topics_over_the_mutation_quota_is_throttling_quota_exceeded_from_v6() 
     let (_, metrics) = strand.http_get("/metrics");
     assert!(metrics.contains("strand_quota_throttled_requests_total{quota=\"ControllerMutation\"} 2"), "{metrics}");
 }
+
+/// A Produce of `bytes` record bytes to partition 0 of TOPIC with `acks`, at `version`.
+fn produce_request(bytes: usize, acks: i16) -> kafka_protocol::messages::ProduceRequest {
+    use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+    let partition = PartitionProduceData::default().with_index(0).with_records(Some(batch_of(1, bytes)));
+    let topic = TopicProduceData::default()
+        .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+        .with_partition_data(vec![partition]);
+    kafka_protocol::messages::ProduceRequest::default()
+        .with_acks(acks)
+        .with_timeout_ms(5000)
+        .with_topic_data(vec![topic])
+}
+
+#[test]
+fn a_client_before_kip_219_gets_its_response_after_the_throttle_time() {
+    let strand = Strand::start_with(&[&WINDOWS[..], &["--quota-producer-byte-rate", "10000"]].concat());
+    let mut client = RawClient::connect(&strand.addr);
+    // Produce v5 clients do not throttle themselves: Kafka holds the response back.
+    let asked = Instant::now();
+    let response = client.send(5, &produce_request(30_000, -1));
+    let waited = asked.elapsed();
+    assert_eq!(response.responses[0].partition_responses[0].error_code, 0);
+    let throttle = response.throttle_time_ms;
+    assert!(throttle >= 2000, "throttle_time_ms {throttle}");
+    assert!(
+        waited >= Duration::from_millis(throttle as u64 - 50),
+        "answered after {waited:?}, before the throttle time"
+    );
+}
+
+#[test]
+fn an_acks_0_produce_over_the_quota_mutes_the_connection_without_a_response() {
+    let strand = Strand::start_with(&[&WINDOWS[..], &["--quota-producer-byte-rate", "10000"]].concat());
+    let mut client = RawClient::connect(&strand.addr);
+    let asked = Instant::now();
+    client.send_only(9, &produce_request(30_000, 0));
+    // The next request is read once the 2 s throttle has passed; nothing
+    // answers the produce itself (the ApiVersions answer is the next frame).
+    let versions = client.send(2, &ApiVersionsRequest::default());
+    assert_eq!(versions.error_code, 0);
+    let waited = asked.elapsed();
+    assert!(waited >= Duration::from_millis(1950), "answered after {waited:?}, inside the mute");
+    let (_, metrics) = strand.http_get("/metrics");
+    assert!(metrics.contains("strand_quota_throttled_requests_total{quota=\"Produce\"} 1"), "{metrics}");
+}
+
+#[test]
+fn a_broker_shutdown_ends_a_mute_at_once() {
+    // 1 000 B/s: 30 000 bytes are 29 s of throttle.
+    let mut strand = Strand::start_with(&[&WINDOWS[..], &["--quota-producer-byte-rate", "1000"]].concat());
+    let mut client = RawClient::connect(&strand.addr);
+    let throttle = client.send(9, &produce_request(30_000, -1)).throttle_time_ms;
+    assert!(throttle > 25_000, "throttle_time_ms {throttle}");
+    let stopping = Instant::now();
+    assert!(strand.stop().success());
+    // Shutdown waits for connections to finish their request, not their mute.
+    assert!(stopping.elapsed() < Duration::from_secs(10), "shutdown took {:?}", stopping.elapsed());
+}
+
+#[test]
+fn request_percentage_throttles_by_handler_time_at_most_one_window() {
+    // 0.000001% of a thread: any request's handling time is far over it, and
+    // Kafka caps a request-quota throttle at one window (1 s here).
+    let strand = start_with_quotas(&[("raw-test", "request_percentage", 0.000001)], &WINDOWS);
+    let mut client = RawClient::connect(&strand.addr);
+    let metadata = client.send(12, &kafka_protocol::messages::MetadataRequest::default());
+    assert!(
+        (1..=1000).contains(&metadata.throttle_time_ms),
+        "throttle_time_ms {}, expected within one window",
+        metadata.throttle_time_ms
+    );
+    let (_, metrics) = strand.http_get("/metrics");
+    assert!(metrics.contains("strand_quota_throttled_requests_total{quota=\"Request\"} 1"), "{metrics}");
+}
