@@ -32,10 +32,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{RawClient, Strand, TOPIC};
+use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::{
-    ApiVersionsRequest, BrokerId, CreateTopicsRequest, FetchRequest, FetchResponse, TopicName,
+    ApiVersionsRequest, BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest, FetchRequest,
+    FetchResponse, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 use rdkafka::client::ClientContext;
@@ -455,8 +457,23 @@ fn create_topics_over_the_mutation_quota_is_throttling_quota_exceeded_from_v6() 
     let response = create_topics(&mut client, 5, &[("d", 4)]);
     assert_eq!(response.topics[0].error_code, 0);
     assert!(response.throttle_time_ms > 0, "a permissive CreateTopics over the quota was not throttled");
+    // The bucket is 2 s in debt. Other connections of the client are not
+    // muted (each refusal mutes its own), and their measure is the same:
+    // DeleteTopics v5+ and CreatePartitions v3+ are strict, DeleteTopics v4
+    // permissive.
+    let other = || RawClient::connect(&strand.addr);
+    let name = |n: &str| TopicName(StrBytes::from_string(n.to_owned()));
+    let delete = DeleteTopicsRequest::default().with_topic_names(vec![name("a")]).with_timeout_ms(5000);
+    assert_eq!(other().send(5, &delete).responses[0].error_code, 89);
+    let grow = CreatePartitionsRequest::default()
+        .with_topics(vec![CreatePartitionsTopic::default().with_name(name("b")).with_count(5)])
+        .with_timeout_ms(5000);
+    assert_eq!(other().send(3, &grow).results[0].error_code, 89);
+    let deleted = other().send(4, &delete);
+    assert_eq!(deleted.responses[0].error_code, 0);
+    assert!(deleted.throttle_time_ms > 0);
     let (_, metrics) = strand.http_get("/metrics");
-    assert!(metrics.contains("strand_quota_throttled_requests_total{quota=\"ControllerMutation\"} 2"), "{metrics}");
+    assert!(metrics.contains("strand_quota_throttled_requests_total{quota=\"ControllerMutation\"} 5"), "{metrics}");
 }
 
 /// A Produce of `bytes` record bytes to partition 0 of TOPIC with `acks`, at `version`.

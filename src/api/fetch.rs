@@ -82,7 +82,6 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
             || tokio::time::Instant::now() >= deadline
             || *shutdown.borrow()
         {
-            crate::metrics::fetched(bytes as u64);
             record_latency(broker, version, &request, started.elapsed());
             return response;
         }

@@ -335,7 +335,10 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
                 }
                 throttled = throttle::apply(&mut response, api_key, version, larger);
                 count_errors(api_name, &response);
-                respond_with_records(id, api_key, version, &response, &fetch::record_sets(&response))
+                // Counted here, not in the handler: a throttled fetch sends none of what it read.
+                let records = fetch::record_sets(&response);
+                crate::metrics::fetched(records.iter().map(|r| r.len() as u64).sum());
+                respond_with_records(id, api_key, version, &response, &records)
             }
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
