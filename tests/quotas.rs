@@ -451,8 +451,9 @@ fn create_topics_over_the_mutation_quota_is_throttling_quota_exceeded_from_v6() 
     assert_eq!(results, vec![("a".into(), 0), ("b".into(), 0), ("c".into(), 89)]);
     let message = response.topics[2].error_message.as_ref().map(|m| m.to_string());
     assert_eq!(message.as_deref(), Some("The throttling quota has been exceeded."));
-    // -2 permits at 2 per second: a second to wait.
-    assert!((990..=1000).contains(&response.throttle_time_ms), "throttle_time_ms {}", response.throttle_time_ms);
+    // -2 permits at 2 per second: a second to wait, less what refilled
+    // between the topics.
+    assert!((900..=1000).contains(&response.throttle_time_ms), "throttle_time_ms {}", response.throttle_time_ms);
     // Permissive (v5): everything goes through, the response is throttled.
     let response = create_topics(&mut client, 5, &[("d", 4)]);
     assert_eq!(response.topics[0].error_code, 0);

@@ -20,6 +20,11 @@
 //! outside `SUPPORTED` has its connection closed, as Kafka closes it. On a SASL
 //! listener, until the client authenticates, anything but ApiVersions and the
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
+//!
+//! Client quotas are applied here too, around each handler (`throttle`): the
+//! handler's time and, for Produce and Fetch, its bytes are recorded against
+//! the client's quotas, the response carries the throttle time, and
+//! `RequestInfo::throttle` tells the connection how long to mute itself.
 
 pub mod acls;
 pub mod alter_client_quotas;
