@@ -233,7 +233,11 @@ impl<'a> Mutations<'a> {
             }
         }
         let ms = self.broker.quotas.record_mutation(self.client, partitions as f64, now);
-        self.throttle_ms = self.throttle_ms.max(ms);
+        // Kafka's strict quota throttles only on a refusal; what a granted
+        // mutation overdraws is refused to the next one.
+        if !self.strict {
+            self.throttle_ms = self.throttle_ms.max(ms);
+        }
         Ok(())
     }
 
