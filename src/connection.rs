@@ -19,6 +19,14 @@
 //! handshake gets `TLS_HANDSHAKE_TIMEOUT`, and a client that speaks plaintext to
 //! it fails the handshake at its first bytes and is closed. This module knows
 //! frames, not APIs: what a frame means, SASL tokens included, is `api`'s business.
+//!
+//! A client over a quota is throttled as Kafka 2.0+ throttles it (KIP-219):
+//! `api` says for how long, the response goes out at once carrying that
+//! throttle time, and the connection then reads nothing from the client until
+//! it has passed (the channel is muted; an acks=0 Produce, which has no
+//! response, mutes it too). A client of a version before KIP-219 does not wait
+//! by itself, so its response is held back for the throttle time instead.
+//! Either way a broker shutdown ends the wait at once.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -116,6 +124,10 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(stream: S, mut session: Session,
         };
         let was_authenticated = session.is_authenticated();
         let (outcome, info) = api::handle(broker, &mut session, frame).await;
+        let throttle = info.as_ref().map(|i| i.throttle).unwrap_or_default();
+        if throttle.ms > 0 && throttle.delay_response && muted(throttle.duration(), &mut shutdown).await.is_err() {
+            return "broker shutting down".into();
+        }
         if let (false, Some(client_id)) = (client_id_recorded, info.as_ref().and_then(|i| i.client_id.as_deref())) {
             tracing::Span::current().record("client_id", client_id);
             client_id_recorded = true;
@@ -151,11 +163,23 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(stream: S, mut session: Session,
                 return reason;
             }
         }
-        if io.buffer().is_empty() {
+        // A throttled client gets its response before the mute, not after it.
+        if io.buffer().is_empty() || throttle.ms > 0 {
             if let Err(e) = io.flush().await {
                 return format!("write failed: {e}");
             }
         }
+        if throttle.ms > 0 && !throttle.delay_response && muted(throttle.duration(), &mut shutdown).await.is_err() {
+            return "broker shutting down".into();
+        }
+    }
+}
+
+/// Waits out a throttle, reading nothing; `Err` when the broker shuts down first.
+async fn muted(throttle: Duration, shutdown: &mut tokio::sync::watch::Receiver<bool>) -> Result<(), ()> {
+    tokio::select! {
+        _ = tokio::time::sleep(throttle) => Ok(()),
+        _ = shutdown.changed() => Err(()),
     }
 }
 

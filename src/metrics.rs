@@ -36,10 +36,17 @@ pub const OFFSET_STORE_UP: &str = "strand_offset_store_up";
 // Connection limits (issue 20, quota::connections).
 pub const CONNECTIONS_REFUSED_TOTAL: &str = "strand_connections_refused_total";
 pub const CONNECTION_ACCEPT_THROTTLE_SECONDS: &str = "strand_connection_accept_throttle_seconds";
+// Client quotas: throttling (issue 20).
+pub const QUOTA_THROTTLED_REQUESTS_TOTAL: &str = "strand_quota_throttled_requests_total";
+pub const QUOTA_THROTTLE_TIME_SECONDS: &str = "strand_quota_throttle_time_seconds";
 
 /// Request latency buckets, in seconds: sub-millisecond produce up to long polls.
 const DURATION_BUCKETS: &[f64] =
     &[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+/// Throttle time buckets, in seconds: a few milliseconds up to Kafka's
+/// longest throttles (a window's worth and more).
+const THROTTLE_BUCKETS: &[f64] = &[0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
 
 /// The broker state the scrape-time gauges show, as of one moment.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -93,6 +100,7 @@ impl Exporter {
             .and_then(|b| {
                 b.set_buckets_for_metric(Matcher::Full(OFFSET_STORE_DURATION_SECONDS.into()), DURATION_BUCKETS)
             })
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Full(QUOTA_THROTTLE_TIME_SECONDS.into()), THROTTLE_BUCKETS))
             .and_then(|b| b.install_recorder())
             .map_err(|e| Error::Recorder(e.to_string()))?;
         describe();
@@ -156,6 +164,16 @@ fn describe() {
         CONNECTION_ACCEPT_THROTTLE_SECONDS,
         Unit::Seconds,
         "Time the listener waited before taking a connection, to hold max_connection_creation_rate; one sample per delayed accept."
+    );
+    // Client quotas: throttling.
+    describe_counter!(
+        QUOTA_THROTTLED_REQUESTS_TOTAL,
+        "Requests throttled by a client quota, by quota type (Produce, Fetch, Request, ControllerMutation)."
+    );
+    describe_histogram!(
+        QUOTA_THROTTLE_TIME_SECONDS,
+        Unit::Seconds,
+        "Throttle time given to throttled requests (their throttle_time_ms), by quota type."
     );
     gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
 }
@@ -240,4 +258,13 @@ pub fn connection_refused(reason: &'static str) {
 /// The listener waited `seconds` before taking a connection (max_connection_creation_rate).
 pub fn connection_accept_throttled(seconds: f64) {
     histogram!(CONNECTION_ACCEPT_THROTTLE_SECONDS).record(seconds);
+}
+
+// Client quotas: throttling.
+
+/// A request was throttled for `ms` by the client's `quota` (a quota type's
+/// name, `quota::Kind::name`).
+pub fn quota_throttled(quota: &'static str, ms: u64) {
+    counter!(QUOTA_THROTTLED_REQUESTS_TOTAL, "quota" => quota).increment(1);
+    histogram!(QUOTA_THROTTLE_TIME_SECONDS, "quota" => quota).record(ms as f64 / 1000.0);
 }

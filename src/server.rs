@@ -268,12 +268,15 @@ fn refuse(
     }
 }
 
+/// How often the quota measures nobody used for an hour are dropped.
+const QUOTA_EXPIRY_TICK: Duration = Duration::from_secs(60);
+
 /// How often group session and rebalance timeouts are checked.
 const GROUP_TICK: Duration = Duration::from_millis(100);
 
 /// Retention every `retention_check_interval_ms`, the `flush_interval_ms` flush,
 /// the group coordinator's timeouts, and offset expiry every
-/// `offsets_retention_check_interval_ms`.
+/// `offsets_retention_check_interval_ms`, and the expiry of idle quota measures.
 async fn housekeeping(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) {
     let config = &broker.config;
     let mut retention = tokio::time::interval(Duration::from_millis(config.retention_check_interval_ms));
@@ -281,6 +284,7 @@ async fn housekeeping(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) 
     let flush_every = Duration::from_millis(config.flush_interval_ms.map_or(1000, |ms| ms.clamp(10, 1000)));
     let mut flush = tokio::time::interval(flush_every);
     let mut groups = tokio::time::interval(GROUP_TICK);
+    let mut quotas = tokio::time::interval(QUOTA_EXPIRY_TICK);
     // As Kafka, the first offset expiry runs one interval after start.
     let every = Duration::from_millis(config.offsets_retention_check_interval_ms);
     let mut offsets_expiry = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
@@ -289,6 +293,7 @@ async fn housekeeping(broker: Arc<Broker>, mut shutdown: watch::Receiver<bool>) 
     loop {
         tokio::select! {
             _ = groups.tick() => broker.groups.tick(std::time::Instant::now()),
+            _ = quotas.tick() => broker.quotas.expire_idle(crate::now_ms()),
             _ = offsets_expiry.tick() => {
                 broker.groups.expire_offsets(crate::now_ms(), offsets_retention_ms).await;
             }

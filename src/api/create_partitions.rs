@@ -5,7 +5,9 @@
 //! UNKNOWN_TOPIC_OR_PARTITION, a topic given twice INVALID_REQUEST, manual
 //! assignments that are not one list per new partition naming this broker once
 //! INVALID_REPLICA_ASSIGNMENT, as Kafka answers. `validate_only` checks and
-//! changes nothing.
+//! changes nothing. The new partitions are taken from the client's controller
+//! mutation quota (KIP-599; `throttle::Mutations`), which from v3 refuses a
+//! topic with THROTTLING_QUOTA_EXCEEDED once used up.
 
 use std::collections::HashSet;
 
@@ -14,13 +16,19 @@ use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicR
 use kafka_protocol::messages::{CreatePartitionsRequest, CreatePartitionsResponse};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::throttle::Mutations;
 use super::{resolve, Error, TopicRef};
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <CreatePartitionsRequest as Message>::VERSIONS;
 
-pub fn handle(broker: &Broker, _version: i16, request: CreatePartitionsRequest) -> CreatePartitionsResponse {
+pub fn handle(
+    broker: &Broker,
+    mutations: &mut Mutations<'_>,
+    _version: i16,
+    request: CreatePartitionsRequest,
+) -> CreatePartitionsResponse {
     // A name given twice gets one INVALID_REQUEST result, before the others, as
     // Kafka's controller answers.
     let mut seen = HashSet::new();
@@ -47,7 +55,7 @@ pub fn handle(broker: &Broker, _version: i16, request: CreatePartitionsRequest) 
         .collect();
     for topic in request.topics.iter().filter(|t| !duplicates.contains(&t.name)) {
         let result = CreatePartitionsTopicResult::default().with_name(topic.name.clone());
-        results.push(match create_partitions(broker, topic, request.validate_only) {
+        results.push(match create_partitions(broker, mutations, topic, request.validate_only) {
             Ok(()) => result,
             Err(error) => refused(result, error),
         });
@@ -55,7 +63,12 @@ pub fn handle(broker: &Broker, _version: i16, request: CreatePartitionsRequest) 
     CreatePartitionsResponse::default().with_results(results)
 }
 
-fn create_partitions(broker: &Broker, request: &CreatePartitionsTopic, validate_only: bool) -> Result<(), Error> {
+fn create_partitions(
+    broker: &Broker,
+    mutations: &mut Mutations<'_>,
+    request: &CreatePartitionsTopic,
+    validate_only: bool,
+) -> Result<(), Error> {
     let resolved = resolve(broker, TopicRef::Name(request.name.as_str()));
     let topic = resolved.check()?;
     let count = usize::try_from(request.count).map_err(|_| {
@@ -79,6 +92,7 @@ fn create_partitions(broker: &Broker, request: &CreatePartitionsTopic, validate_
             super::create_topics::check_replicas(broker.node_id(), &assignment.broker_ids)?;
         }
     }
+    mutations.apply(count.saturating_sub(topic.partition_count()))?;
     broker.topics.create_partitions(&topic.name, count, validate_only)?;
     if !validate_only {
         tracing::info!(topic = %topic.name, partitions = count, "added partitions");

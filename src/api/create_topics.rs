@@ -9,7 +9,9 @@
 //! (INVALID_REPLICA_ASSIGNMENT), configs strand does not know or values it
 //! refuses (INVALID_CONFIG), and the broker's partition cap (POLICY_VIOLATION).
 //! -1 partitions is `num_partitions`; `validate_only` runs every check and
-//! creates nothing. From v5 a success carries the partition count, replication
+//! creates nothing. A topic that passes the checks takes its partitions from
+//! the client's controller mutation quota (KIP-599; `throttle::Mutations`),
+//! which from v6 refuses it with THROTTLING_QUOTA_EXCEEDED once used up. From v5 a success carries the partition count, replication
 //! factor and every topic config with its value and source; from v7 its id.
 
 use std::collections::HashSet;
@@ -19,6 +21,7 @@ use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, Cr
 use kafka_protocol::messages::{BrokerId, CreateTopicsRequest, CreateTopicsResponse, TopicName};
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 
+use super::throttle::Mutations;
 use super::Error;
 use crate::broker::Broker;
 use crate::topics::config::{self, Overrides};
@@ -27,7 +30,12 @@ use crate::topics::{self, NewTopic};
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <CreateTopicsRequest as Message>::VERSIONS;
 
-pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> CreateTopicsResponse {
+pub fn handle(
+    broker: &Broker,
+    mutations: &mut Mutations<'_>,
+    _version: i16,
+    request: CreateTopicsRequest,
+) -> CreateTopicsResponse {
     // A name given twice gets one INVALID_REQUEST result, after the others, as
     // Kafka's controller answers.
     let mut seen = HashSet::new();
@@ -43,7 +51,7 @@ pub fn handle(broker: &Broker, _version: i16, request: CreateTopicsRequest) -> C
         .filter(|topic| !duplicates.contains(&topic.name))
         .map(|topic| {
             let result = CreatableTopicResult::default().with_name(topic.name.clone());
-            match create(broker, topic, request.validate_only) {
+            match create(broker, mutations, topic, request.validate_only) {
                 Ok((id, partitions, overrides)) => {
                     // What DescribeConfigs would answer for the topic, sources included.
                     let brokers = crate::config::kafka::broker_configs(&broker.config);
@@ -87,6 +95,7 @@ fn refused(result: CreatableTopicResult, name: &TopicName, error: Error) -> Crea
 /// its id (when created), partition count and configs.
 fn create(
     broker: &Broker,
+    mutations: &mut Mutations<'_>,
     topic: &CreatableTopic,
     validate_only: bool,
 ) -> Result<(Option<uuid::Uuid>, usize, Overrides), Error> {
@@ -135,6 +144,7 @@ fn create(
         check_assignments(broker, topic)?;
         topic.assignments.len()
     };
+    mutations.apply(partitions)?;
     let created = broker.topics.create(NewTopic { name, partitions, overrides: overrides.clone() }, validate_only)?;
     if let Some(created) = &created {
         tracing::info!(topic = %created.name, partitions, "created topic");

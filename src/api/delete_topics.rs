@@ -5,7 +5,10 @@
 //! (see `topics`), every group's committed offsets on it are removed, and a
 //! fetch long-polling on it ends with UNKNOWN_TOPIC_OR_PARTITION. An unknown
 //! name is UNKNOWN_TOPIC_OR_PARTITION, an unknown id UNKNOWN_TOPIC_ID, a topic
-//! given twice INVALID_REQUEST, as Kafka answers.
+//! given twice INVALID_REQUEST, as Kafka answers. A topic's partitions are
+//! taken from the client's controller mutation quota (KIP-599;
+//! `throttle::Mutations`), which from v5 refuses it with
+//! THROTTLING_QUOTA_EXCEEDED once used up.
 
 use std::collections::HashSet;
 
@@ -14,13 +17,19 @@ use kafka_protocol::messages::{DeleteTopicsRequest, DeleteTopicsResponse, TopicN
 use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 use uuid::Uuid;
 
+use super::throttle::Mutations;
 use super::{resolve, Error, TopicRef};
 use crate::broker::Broker;
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <DeleteTopicsRequest as Message>::VERSIONS;
 
-pub async fn handle(broker: &Broker, version: i16, request: DeleteTopicsRequest) -> DeleteTopicsResponse {
+pub async fn handle(
+    broker: &Broker,
+    mutations: &mut Mutations<'_>,
+    version: i16,
+    request: DeleteTopicsRequest,
+) -> DeleteTopicsResponse {
     // Before v6 the names come as a plain list; from v6 as (name or id) pairs.
     let asked: Vec<(Option<TopicName>, Uuid)> = if version >= 6 {
         request.topics.into_iter().map(|t| (t.name, t.topic_id)).collect()
@@ -48,7 +57,7 @@ pub async fn handle(broker: &Broker, version: i16, request: DeleteTopicsRequest)
     let mut responses = Vec::with_capacity(asked.len());
     for (name, id) in asked.iter().filter(|(name, id)| !duplicate(name, id)) {
         let response = DeletableTopicResult::default().with_name(name.clone()).with_topic_id(*id);
-        responses.push(match delete(broker, name.as_ref().map(|n| n.as_str()), *id).await {
+        responses.push(match delete(broker, mutations, name.as_ref().map(|n| n.as_str()), *id).await {
             Ok((name, id)) => response.with_name(Some(TopicName(StrBytes::from_string(name)))).with_topic_id(id),
             Err(error) => refused(response, error),
         });
@@ -69,7 +78,12 @@ fn refused(response: DeletableTopicResult, error: Error) -> DeletableTopicResult
 }
 
 /// Deletes the topic named by `name` or else by `id`: its name and id.
-async fn delete(broker: &Broker, name: Option<&str>, id: Uuid) -> Result<(String, Uuid), Error> {
+async fn delete(
+    broker: &Broker,
+    mutations: &mut Mutations<'_>,
+    name: Option<&str>,
+    id: Uuid,
+) -> Result<(String, Uuid), Error> {
     let reference = match name {
         Some(name) if id.is_nil() => TopicRef::Name(name),
         None if !id.is_nil() => TopicRef::Id(id),
@@ -78,6 +92,7 @@ async fn delete(broker: &Broker, name: Option<&str>, id: Uuid) -> Result<(String
     };
     let resolved = resolve(broker, reference);
     let topic = resolved.check()?;
+    mutations.apply(topic.partition_count())?;
     broker.topics.delete(topic)?;
     tracing::info!(topic = %topic.name, id = %topic.id, "deleted topic");
     if let Err(e) = broker.groups.remove_topic_offsets(&topic.name).await {

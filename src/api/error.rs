@@ -150,6 +150,10 @@ pub enum Error {
     /// Kafka refuses the whole request as unauthorized for the transactional id.
     #[error("transactional records need a transactional id")]
     TransactionalRecordsWithoutId,
+    /// KIP-599's strict mode: a topic mutation when the client's controller
+    /// mutation quota is used up; Kafka's message.
+    #[error("The throttling quota has been exceeded.")]
+    ThrottlingQuotaExceeded,
 }
 
 impl Error {
@@ -222,6 +226,7 @@ impl Error {
             Error::UnsupportedCompressionType(_) => ResponseError::UnsupportedCompressionType,
             Error::TransactionalRecordsWithoutId => ResponseError::TransactionalIdAuthorizationFailed,
             Error::TopicNotFound(_) => ResponseError::UnknownTopicOrPartition,
+            Error::ThrottlingQuotaExceeded => ResponseError::ThrottlingQuotaExceeded,
             // Kafka fails such a request with an exception it does not name.
             Error::UnknownConfigOperation(_) => ResponseError::UnknownServerError,
             Error::Unauthorized { kind, .. } => match kind {

@@ -24,6 +24,10 @@
 //! -1) is served whatever session id it names, an incremental one (any other
 //! epoch) is FETCH_SESSION_ID_NOT_FOUND. Nothing is transactional yet, so the last
 //! stable offset is the high watermark and no transaction is ever aborted.
+//!
+//! Under a consumer quota (`api::throttle`) the dispatch caps `max_bytes` at
+//! what one quota window holds before calling `handle`, and answers a
+//! throttled fetch with `throttled()` instead of what `handle` read.
 
 use std::time::Duration;
 
@@ -78,7 +82,6 @@ pub async fn handle(broker: &Broker, version: i16, request: FetchRequest) -> Fet
             || tokio::time::Instant::now() >= deadline
             || *shutdown.borrow()
         {
-            crate::metrics::fetched(bytes as u64);
             record_latency(broker, version, &request, started.elapsed());
             return response;
         }
@@ -232,6 +235,13 @@ fn check_epochs(p: &FetchPartition, log: &Log) -> Result<Option<EpochEndOffset>,
         return Ok(Some(EpochEndOffset::default().with_epoch(found.epoch).with_end_offset(found.end_offset)));
     }
     Ok(None)
+}
+
+/// A throttled fetch's answer, as Kafka's fetch context gives it
+/// (`getThrottledResponse`): no error, no partitions, no session; the caller
+/// sets its throttle time.
+pub fn throttled() -> FetchResponse {
+    FetchResponse::default()
 }
 
 /// The record sets of a response, for the frame to reference instead of copy.

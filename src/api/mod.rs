@@ -20,6 +20,11 @@
 //! outside `SUPPORTED` has its connection closed, as Kafka closes it. On a SASL
 //! listener, until the client authenticates, anything but ApiVersions and the
 //! SASL APIs closes the connection too, as Kafka's SaslServerAuthenticator does.
+//!
+//! Client quotas are applied here too, around each handler (`throttle`): the
+//! handler's time and, for Produce and Fetch, its bytes are recorded against
+//! the client's quotas, the response carries the throttle time, and
+//! `RequestInfo::throttle` tells the connection how long to mute itself.
 
 pub mod acls;
 pub mod alter_client_quotas;
@@ -71,6 +76,7 @@ pub mod sasl_authenticate;
 pub mod sasl_handshake;
 pub mod session;
 pub mod sync_group;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -78,11 +84,14 @@ use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, VersionRange};
 
+use self::throttle::Throttle;
+
 pub use self::error::Error;
 use self::error::ErrorCodes;
 use self::session::Session;
 use crate::broker::Broker;
 use crate::log::Log;
+use crate::quota::{self, Kind};
 use crate::topics::{self, Topic};
 
 /// Every API this broker serves, its Kafka name (the metrics' `api` label) and
@@ -174,6 +183,9 @@ pub struct RequestInfo {
     pub api_version: i16,
     pub correlation_id: i32,
     pub client_id: Option<String>,
+    /// How long the connection stays muted after (or before) the response: a
+    /// client over its quota (`throttle`).
+    pub throttle: Throttle,
 }
 
 /// Decodes one request frame (without its size prefix), runs it, encodes the answer.
@@ -184,6 +196,8 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         return (sasl_authenticate::unframed(session, &frame), None);
     }
     let started = std::time::Instant::now();
+    // Kafka's `request.sizeInBytes`, what Produce records against the producer byte rate.
+    let request_bytes = frame.len();
     if frame.len() < 4 {
         return (Outcome::Close("request shorter than its api key and version".into()), None);
     }
@@ -206,6 +220,7 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         api_version: version,
         correlation_id: header.correlation_id,
         client_id: header.client_id.as_ref().map(|s| s.to_string()),
+        throttle: Throttle::default(),
     };
     if version < range.min || version > range.max {
         let outcome = if api_key == ApiKey::ApiVersions {
@@ -228,13 +243,20 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         peer: session.peer,
         user: session.user.clone(),
     };
-    // Decode the body as `$request`, run `$handler` on it, frame the answer; a
-    // body that does not decode closes the connection, as in Kafka.
+    let client = quota::Client { user: ctx.user.as_deref().unwrap_or(quota::ANONYMOUS), client_id: &ctx.client_id };
+    // The request quota's throttle for a handler that spent `busy` on a worker.
+    let request_throttle = |busy: std::time::Duration| throttle::request(broker, client, busy);
+    let mut throttled = Throttle::default();
+    // Decode the body as `$request`, run `$handler` on it, throttle it under
+    // the request quota, frame the answer; a body that does not decode closes
+    // the connection, as in Kafka.
     macro_rules! serve {
         ($request:ty, |$r:ident| $handler:expr) => {
             match <$request as Decodable>::decode(&mut frame, version) {
                 Ok($r) => {
-                    let response = $handler;
+                    let (mut response, busy) = throttle::timed(async { $handler }).await;
+                    throttled =
+                        throttle::apply(&mut response, api_key, version, (Kind::Request, request_throttle(busy)));
                     count_errors(api_name, &response);
                     respond(id, api_key, version, &response)
                 }
@@ -247,13 +269,35 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
     macro_rules! serve_or_close {
         ($request:ty, |$r:ident| $handler:expr) => {
             match <$request as Decodable>::decode(&mut frame, version) {
-                Ok($r) => match $handler {
-                    Ok(response) => {
+                Ok($r) => match throttle::timed(async { $handler }).await {
+                    (Ok(mut response), busy) => {
+                        throttled =
+                            throttle::apply(&mut response, api_key, version, (Kind::Request, request_throttle(busy)));
                         count_errors(api_name, &response);
                         respond(id, api_key, version, &response)
                     }
-                    Err(reason) => Outcome::Close(reason),
+                    (Err(reason), _) => Outcome::Close(reason),
                 },
+                Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
+            }
+        };
+    }
+    // `serve!` for the APIs under KIP-599's controller mutation quota: the
+    // handler checks and takes permits through `$m`, the response carries the
+    // larger of that throttle and the request quota's.
+    macro_rules! mutate {
+        ($request:ty, |$r:ident, $m:ident| $handler:expr) => {
+            match <$request as Decodable>::decode(&mut frame, version) {
+                Ok($r) => {
+                    let mut mutations = throttle::Mutations::new(broker, client, api_key, version);
+                    let $m = &mut mutations;
+                    let (mut response, busy) = throttle::timed(async { $handler }).await;
+                    let larger =
+                        throttle::larger((Kind::ControllerMutation, mutations.throttle_ms()), request_throttle(busy));
+                    throttled = throttle::apply(&mut response, api_key, version, larger);
+                    count_errors(api_name, &response);
+                    respond(id, api_key, version, &response)
+                }
                 Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
             }
         };
@@ -262,7 +306,14 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
         ApiKey::Produce => match <ProduceRequest as Decodable>::decode(&mut frame, version) {
             Ok(req) => {
                 let acks = req.acks;
-                let response = produce::handle(broker, version, req).await;
+                let (mut response, busy) = throttle::timed(produce::handle(broker, version, req)).await;
+                // Kafka records the request's size once it is appended, acks=0
+                // included, and exempts acks=0 from the request quota: no
+                // response would carry its throttle. The mute applies to both.
+                let bandwidth = broker.quotas.record(Kind::Produce, client, request_bytes as f64, crate::now_ms());
+                let request = if acks == 0 { 0 } else { request_throttle(busy) };
+                let larger = throttle::larger((Kind::Produce, bandwidth), request);
+                throttled = throttle::apply(&mut response, api_key, version, larger);
                 count_errors(api_name, &response);
                 match produce::answer(acks, response) {
                     produce::Answer::Respond(response) => respond(id, api_key, version, &response),
@@ -273,20 +324,38 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
         ApiKey::Fetch => match <FetchRequest as Decodable>::decode(&mut frame, version) {
-            Ok(req) => {
-                let response = fetch::handle(broker, version, req).await;
+            Ok(mut req) => {
+                throttle::cap_fetch(broker, client, &mut req);
+                let (mut response, busy) = throttle::timed(fetch::handle(broker, version, req)).await;
+                // As Kafka's fetch response callback: both quotas recorded, and
+                // a throttled fetch answered empty, its bytes taken back.
+                let size = response.compute_size(version).unwrap_or(0) as f64;
+                let request = request_throttle(busy);
+                let now = crate::now_ms();
+                let bandwidth = broker.quotas.record(Kind::Fetch, client, size, now);
+                let larger = throttle::larger((Kind::Fetch, bandwidth), request);
+                if larger.1 > 0 {
+                    broker.quotas.unrecord(Kind::Fetch, client, size, now);
+                    response = fetch::throttled();
+                }
+                throttled = throttle::apply(&mut response, api_key, version, larger);
                 count_errors(api_name, &response);
-                respond_with_records(id, api_key, version, &response, &fetch::record_sets(&response))
+                // Counted here, not in the handler: a throttled fetch sends none of what it read.
+                let records = fetch::record_sets(&response);
+                crate::metrics::fetched(records.iter().map(|r| r.len() as u64).sum());
+                respond_with_records(id, api_key, version, &response, &records)
             }
             Err(e) => Outcome::Close(format!("malformed {api_key:?} v{version} request: {e}")),
         },
         ApiKey::ListOffsets => serve!(ListOffsetsRequest, |r| list_offsets::handle(broker, version, r)),
         ApiKey::Metadata => serve!(MetadataRequest, |r| metadata::handle(broker, version, r)),
         ApiKey::ApiVersions => serve!(ApiVersionsRequest, |r| api_versions::handle(version, r)),
-        ApiKey::CreateTopics => serve!(CreateTopicsRequest, |r| create_topics::handle(broker, version, r)),
-        ApiKey::DeleteTopics => serve!(DeleteTopicsRequest, |r| delete_topics::handle(broker, version, r).await),
+        ApiKey::CreateTopics => mutate!(CreateTopicsRequest, |r, m| create_topics::handle(broker, m, version, r)),
+        ApiKey::DeleteTopics => {
+            mutate!(DeleteTopicsRequest, |r, m| delete_topics::handle(broker, m, version, r).await)
+        }
         ApiKey::CreatePartitions => {
-            serve!(CreatePartitionsRequest, |r| create_partitions::handle(broker, version, r))
+            mutate!(CreatePartitionsRequest, |r, m| create_partitions::handle(broker, m, version, r))
         }
         ApiKey::FindCoordinator => serve!(FindCoordinatorRequest, |r| find_coordinator::handle(broker, version, r)),
         ApiKey::JoinGroup => serve!(JoinGroupRequest, |r| join_group::handle(broker, &ctx, version, r).await),
@@ -357,12 +426,12 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             serve_or_close!(AlterConfigsRequest, |r| alter_configs::handle(broker, &ctx, version, r))
         }
         ApiKey::IncrementalAlterConfigs => {
-            serve!(IncrementalAlterConfigsRequest, |r| { incremental_alter_configs::handle(broker, &ctx, version, r) })
+            serve!(IncrementalAlterConfigsRequest, |r| incremental_alter_configs::handle(broker, &ctx, version, r))
         }
         other => Outcome::Close(format!("no handler for {other:?}")),
     };
     crate::metrics::request_done(api_name, started.elapsed().as_secs_f64());
-    (outcome, Some(info))
+    (outcome, Some(RequestInfo { throttle: throttled, ..info }))
 }
 
 /// Counts each non-zero error code in `response` against `api`; see the module doc.
