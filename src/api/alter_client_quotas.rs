@@ -51,8 +51,8 @@ use crate::quota::{self, Change, Entity};
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <AlterClientQuotasRequest as Message>::VERSIONS;
 
-/// How long an ip entity's host name may take to resolve before it counts as
-/// unresolvable.
+/// How long the ip entities' host names of one request may take to resolve,
+/// all together; a name not resolved by then counts as unresolvable.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The value types of Kafka's quota configs (`QuotaConfig`).
@@ -116,15 +116,15 @@ pub async fn handle(
 /// An entity as Kafka holds it: its (type, name) pairs in its `HashMap`'s order.
 type JavaEntity = Vec<(String, Option<String>)>;
 
+/// An entity's answer: accepted, or why not.
+type Answer = (JavaEntity, Result<(), Error>);
+
 /// Kafka's `alterClientQuotas`: the changes to apply, and each entity's
 /// result, in the order Kafka answers them. (Kafka also leaves out a value
 /// equal to the one in force; applying it again changes nothing.)
-fn check(
-    request: &AlterClientQuotasRequest,
-    resolvable: &dyn Fn(&str) -> bool,
-) -> (Vec<Change>, Vec<(JavaEntity, Result<(), Error>)>) {
+fn check(request: &AlterClientQuotasRequest, resolvable: &dyn Fn(&str) -> bool) -> (Vec<Change>, Vec<Answer>) {
     let mut changes: Vec<Change> = Vec::new();
-    let mut results: Vec<(JavaEntity, Result<(), Error>)> = Vec::new();
+    let mut results: Vec<Answer> = Vec::new();
     for entry in &request.entries {
         let entity = java_entity(entry);
         let mut ops: Vec<(String, Option<f64>)> = Vec::new();
@@ -230,6 +230,7 @@ fn check_value(keys: &[(&str, ValueType)], key: &str, value: f64) -> Result<(), 
 /// The ip entity names that are not IP addresses but resolve to one, as
 /// Kafka's `InetAddress.getByName` accepts them.
 async fn resolvable_hosts(request: &AlterClientQuotasRequest) -> HashSet<String> {
+    let deadline = tokio::time::Instant::now() + RESOLVE_TIMEOUT;
     let mut resolvable = HashSet::new();
     let names = request.entries.iter().flat_map(|entry| &entry.entity).filter(|e| e.entity_type.as_str() == quota::IP);
     for name in names.filter_map(|e| e.entity_name.as_ref()) {
@@ -239,7 +240,7 @@ async fn resolvable_hosts(request: &AlterClientQuotasRequest) -> HashSet<String>
         }
         let literal = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(name);
         let ok = literal.parse::<IpAddr>().is_ok()
-            || match tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((name, 0))).await {
+            || match tokio::time::timeout_at(deadline, tokio::net::lookup_host((name, 0))).await {
                 Ok(Ok(mut addrs)) => addrs.next().is_some(),
                 _ => false,
             };
