@@ -643,6 +643,68 @@ tool kafka-acls --bootstrap-server "$BOOTSTRAP" --add --allow-principal User:ali
 check_fails "kafka-acls --add (SecurityDisabledException)" \
     "SecurityDisabledException: No Authorizer is configured on the broker"
 
+# --- kafka-configs: client quotas ----------------------------------------------------
+# AlterClientQuotas and DescribeClientQuotas. Kafka's broker answers a describe from
+# its copy of the metadata log, which follows an alteration a moment later: each
+# describe after an alteration waits a second. Lists are in a hash map's order on
+# Kafka, so they are checked line by line. (That quotas survive a restart is in
+# tests/quotas_admin.rs: kafka.sh cannot restart a broker with its data.)
+
+quotas_tool() { tool kafka-configs --bootstrap-server "$BOOTSTRAP" "$@"; }
+quotas_tool --alter --entity-type clients --entity-name tools-app \
+    --add-config producer_byte_rate=1048576,consumer_byte_rate=2097152
+check_out "kafka-configs --alter --add-config (client quotas)" "Completed updating config for client tools-app."
+quotas_tool --alter --entity-type users --entity-name tools-carol --entity-type clients --entity-name tools-app \
+    --add-config request_percentage=50.5
+check_out "kafka-configs --alter --add-config (user and client quota)" "Completed updating config for user tools-carol."
+quotas_tool --alter --entity-type users --entity-default --add-config producer_byte_rate=1000
+check_out "kafka-configs --alter --entity-default (users quota)" "Completed updating default config for users in the cluster."
+quotas_tool --alter --entity-type clients --entity-default --add-config consumer_byte_rate=500
+check_out "kafka-configs --alter --entity-default (clients quota)" \
+    "Completed updating default config for clients in the cluster."
+quotas_tool --alter --entity-type users --entity-default --entity-type clients --entity-default \
+    --add-config controller_mutation_rate=2.5
+check_out "kafka-configs --alter --entity-default (users and clients quota)" \
+    "Completed updating default config for users in the cluster."
+quotas_tool --alter --entity-type ips --entity-name 127.0.0.1 --add-config connection_creation_rate=10
+check_out "kafka-configs --alter --add-config (ip quota)" "Completed updating config for ip 127.0.0.1."
+sleep 1
+quotas_tool --describe --entity-type clients --entity-name tools-app
+check_out "kafka-configs --describe (client quotas)" \
+    "Quota configs for client-id 'tools-app' are consumer_byte_rate=2097152.0, producer_byte_rate=1048576.0"
+quotas_tool --describe --entity-type users --entity-name tools-carol --entity-type clients --entity-name tools-app
+check_out "kafka-configs --describe (user and client quota)" \
+    "Quota configs for user-principal 'tools-carol', client-id 'tools-app' are request_percentage=50.5"
+quotas_tool --describe --entity-type users --entity-default
+check_out "kafka-configs --describe --entity-default (users quota)" \
+    "Quota configs for the default user-principal are producer_byte_rate=1000.0"
+quotas_tool --describe --entity-type clients
+check_match "kafka-configs --describe (all clients: the default)" \
+    "^Quota configs for the default client-id are consumer_byte_rate=500.0$"
+check_match "kafka-configs --describe (all clients: tools-app)" "^Quota configs for client-id 'tools-app' are "
+quotas_tool --describe --entity-type users --entity-type clients
+check_match "kafka-configs --describe (users and clients: both defaults)" \
+    "^Quota configs for the default user-principal, the default client-id are controller_mutation_rate=2.5$"
+quotas_tool --describe --entity-type ips --entity-name 127.0.0.1
+check_out "kafka-configs --describe (ip quota)" "Quota configs for ip '127.0.0.1' are connection_creation_rate=10.0"
+quotas_tool --describe --entity-type clients --entity-name tools-nobody
+check_out "kafka-configs --describe (client without quotas)" ""
+quotas_tool --alter --entity-type clients --entity-name tools-app --add-config producer_byte_rate=0
+check_fails "kafka-configs --add-config of a quota of 0 (InvalidRequestException)" \
+    "InvalidRequestException: Quota producer_byte_rate must be greater than 0"
+quotas_tool --alter --entity-type clients --entity-name tools-app --add-config producer_byte_rate=1.5
+check_fails "kafka-configs --add-config of a fractional byte rate (InvalidRequestException)" \
+    "InvalidRequestException: producer_byte_rate cannot be a fractional value."
+quotas_tool --alter --entity-type ips --entity-name 127.0.0.1 --add-config connection_creation_rate=2.5
+check_fails "kafka-configs --add-config of a fractional connection rate (InvalidRequestException)" \
+    "InvalidRequestException: connection_creation_rate cannot be a fractional value."
+quotas_tool --alter --entity-type clients --entity-name tools-app --delete-config producer_byte_rate
+check_out "kafka-configs --alter --delete-config (client quota)" "Completed updating config for client tools-app."
+sleep 1
+quotas_tool --describe --entity-type clients --entity-name tools-app
+check_out "kafka-configs --describe after --delete-config (client quota)" \
+    "Quota configs for client-id 'tools-app' are consumer_byte_rate=2097152.0"
+
 # --- done -------------------------------------------------------------------------
 
 mkdir -p "$COMPAT_DIR/results"

@@ -14,6 +14,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use common::{batch, batch_base_offsets, RawClient, Strand, TOPIC};
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::alter_client_quotas_request::EntryData as QuotaEntry;
 use kafka_protocol::messages::alter_partition_reassignments_request::ReassignableTopic;
 use kafka_protocol::messages::alter_user_scram_credentials_request::ScramCredentialDeletion;
 use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
@@ -416,6 +417,15 @@ fn sites(key: ApiKey, v: i16) -> Vec<Site> {
             site("deletions[0].name", v, String, |k| {
                 AlterUserScramCredentialsRequest::default()
                     .with_deletions(vec![ScramCredentialDeletion::default().with_name(text(k))])
+            }),
+        ],
+        ApiKey::AlterClientQuotas => vec![
+            site("entries", v, Array, |k| AlterClientQuotasRequest::default().with_entries(n(k))),
+            site("entries[0].entity", v, Array, |k| {
+                AlterClientQuotasRequest::default().with_entries(vec![QuotaEntry::default().with_entity(n(k))])
+            }),
+            site("entries[0].ops", v, Array, |k| {
+                AlterClientQuotasRequest::default().with_entries(vec![QuotaEntry::default().with_ops(n(k))])
             }),
         ],
         ApiKey::DescribeCluster => vec![header_site::<DescribeClusterRequest>(v)],

@@ -16,7 +16,7 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 
 use super::authorize;
-use crate::{group, log, sasl, scram_store, topics};
+use crate::{group, log, quota, sasl, scram_store, topics};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -99,6 +99,9 @@ pub enum Error {
     EmptySaltedPassword,
     #[error(transparent)]
     ScramStore(#[from] scram_store::Error),
+    /// The client quotas could not be written (`quota::store`).
+    #[error(transparent)]
+    QuotaStore(#[from] quota::store::Error),
     /// A topic or partition the controller APIs (ElectLeaders, the
     /// reassignments) do not find, with the message Kafka's controller words.
     #[error("{0}")]
@@ -210,6 +213,7 @@ impl Error {
             Error::UnknownScramMechanism => ResponseError::UnsupportedSaslMechanism,
             Error::EmptySaltedPassword => ResponseError::UnknownServerError,
             Error::ScramStore(_) => ResponseError::KafkaStorageError,
+            Error::QuotaStore(_) => ResponseError::KafkaStorageError,
             Error::NoSuchTopicOrPartition(_) => ResponseError::UnknownTopicOrPartition,
             Error::ElectionNotNeeded => ResponseError::ElectionNotNeeded,
             Error::NoReassignmentInProgress => ResponseError::NoReassignmentInProgress,
