@@ -24,9 +24,9 @@
 //! `api` says for how long, the response goes out at once carrying that
 //! throttle time, and the connection then reads nothing from the client until
 //! it has passed (the channel is muted; an acks=0 Produce, which has no
-//! response, mutes it too). A client of a version before KIP-219 does not wait
-//! by itself, so its response is held back for the throttle time instead.
-//! Either way a broker shutdown ends the wait at once.
+//! response, mutes it too), whatever the request's version, as in Kafka 2.0+.
+//! A broker shutdown ends the wait at once; a mute as long as
+//! `connections_max_idle_ms` closes the connection when that has passed.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -125,9 +125,6 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(stream: S, mut session: Session,
         let was_authenticated = session.is_authenticated();
         let (outcome, info) = api::handle(broker, &mut session, frame).await;
         let throttle = info.as_ref().map(|i| i.throttle).unwrap_or_default();
-        if throttle.ms > 0 && throttle.delay_response && muted(throttle.duration(), &mut shutdown).await.is_err() {
-            return "broker shutting down".into();
-        }
         if let (false, Some(client_id)) = (client_id_recorded, info.as_ref().and_then(|i| i.client_id.as_deref())) {
             tracing::Span::current().record("client_id", client_id);
             client_id_recorded = true;
@@ -169,17 +166,34 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(stream: S, mut session: Session,
                 return format!("write failed: {e}");
             }
         }
-        if throttle.ms > 0 && !throttle.delay_response && muted(throttle.duration(), &mut shutdown).await.is_err() {
-            return "broker shutting down".into();
+        if throttle.ms > 0 {
+            if let Err(reason) = muted(throttle.duration(), idle, &mut shutdown).await {
+                return reason.into();
+            }
         }
     }
 }
 
-/// Waits out a throttle, reading nothing; `Err` when the broker shuts down first.
-async fn muted(throttle: Duration, shutdown: &mut tokio::sync::watch::Receiver<bool>) -> Result<(), ()> {
+/// Waits out a throttle, reading nothing. A mute counts as idle time, as
+/// KIP-219 keeps `connections.max.idle.ms` during it: one at least `idle`
+/// long closes the connection when `idle` has passed, so that a throttled
+/// client that gave up and reconnected leaves no muted connection holding its
+/// slot for the rest of a long throttle. `Err` says why the connection ends.
+async fn muted(
+    throttle: Duration,
+    idle: Duration,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> Result<(), &'static str> {
     tokio::select! {
-        _ = tokio::time::sleep(throttle) => Ok(()),
-        _ = shutdown.changed() => Err(()),
+        _ = tokio::time::sleep(throttle.min(idle)) => {
+            if throttle >= idle {
+                tracing::info!("closing idle connection");
+                Err("idle for connections_max_idle_ms")
+            } else {
+                Ok(())
+            }
+        }
+        _ = shutdown.changed() => Err("broker shutting down"),
     }
 }
 

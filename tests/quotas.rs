@@ -495,19 +495,47 @@ fn produce_request(bytes: usize, acks: i16) -> kafka_protocol::messages::Produce
 }
 
 #[test]
-fn a_client_before_kip_219_gets_its_response_after_the_throttle_time() {
+fn a_client_before_kip_219_gets_its_response_at_once_and_its_next_request_waits() {
     let strand = Strand::start_with(&[&WINDOWS[..], &["--quota-producer-byte-rate", "10000"]].concat());
     let mut client = RawClient::connect(&strand.addr);
-    // Produce v5 clients do not throttle themselves: Kafka holds the response back.
+    // Produce v5 clients do not throttle themselves. Kafka 2.0+ still answers
+    // at once (a late answer would make the producer retry and duplicate) and
+    // holds back the next request by muting the connection.
     let asked = Instant::now();
     let response = client.send(5, &produce_request(30_000, -1));
-    let waited = asked.elapsed();
+    let answered = asked.elapsed();
     assert_eq!(response.responses[0].partition_responses[0].error_code, 0);
     let throttle = response.throttle_time_ms;
     assert!(throttle >= 2000, "throttle_time_ms {throttle}");
     assert!(
-        waited >= Duration::from_millis(throttle as u64 - 50),
-        "answered after {waited:?}, before the throttle time"
+        answered < Duration::from_millis(throttle as u64 / 2),
+        "answered after {answered:?}, held back by the {throttle} ms throttle"
+    );
+    let versions = client.send(2, &ApiVersionsRequest::default());
+    assert_eq!(versions.error_code, 0);
+    assert!(
+        asked.elapsed() >= Duration::from_millis(throttle as u64 - 50),
+        "the next request was answered after {:?}, inside the {throttle} ms mute",
+        asked.elapsed()
+    );
+}
+
+#[test]
+fn a_mute_as_long_as_the_idle_timeout_closes_the_connection() {
+    // 30 000 bytes at 1 000 B/s over 2 windows of 1 s: a 29 s throttle, longer
+    // than the 2 s idle timeout (KIP-219 keeps connections.max.idle.ms).
+    let strand = Strand::start_with(
+        &[&WINDOWS[..], &["--quota-producer-byte-rate", "1000", "--connections-max-idle-ms", "2000"]].concat(),
+    );
+    let mut client = RawClient::connect(&strand.addr);
+    let response = client.send(9, &produce_request(30_000, -1));
+    assert!(response.throttle_time_ms > 25_000, "throttle_time_ms {}", response.throttle_time_ms);
+    let closed_after = Instant::now();
+    assert!(client.is_closed_by_peer(), "the muted connection was not closed");
+    let waited = closed_after.elapsed();
+    assert!(
+        (Duration::from_millis(1500)..Duration::from_secs(20)).contains(&waited),
+        "closed after {waited:?}, not at the 2 s idle timeout"
     );
 }
 
@@ -554,4 +582,39 @@ fn request_percentage_throttles_by_handler_time_at_most_one_window() {
     );
     let (_, metrics) = strand.http_get("/metrics");
     assert!(metrics.contains("strand_quota_throttled_requests_total{quota=\"Request\"} 1"), "{metrics}");
+}
+
+/// A Produce of `bytes` on a new connection; its throttle_time_ms.
+fn produce_throttle(strand: &Strand, bytes: usize) -> i32 {
+    let response = RawClient::connect(&strand.addr).send(9, &produce_request(bytes, -1));
+    assert_eq!(response.responses[0].partition_responses[0].error_code, 0);
+    response.throttle_time_ms
+}
+
+#[test]
+fn a_quota_set_by_alter_client_quotas_applies_to_the_next_request_and_its_removal_lifts_it() {
+    use kafka_protocol::messages::alter_client_quotas_request::{EntityData, EntryData, OpData};
+    use kafka_protocol::messages::AlterClientQuotasRequest;
+    let strand = Strand::start_with(&WINDOWS);
+    assert_eq!(produce_throttle(&strand, 30_000), 0, "throttled without a quota");
+    // The raw client's id is `raw-test` (tests/common).
+    let alter = |value: Option<f64>| {
+        let entity = EntityData::default()
+            .with_entity_type(StrBytes::from_static_str("client-id"))
+            .with_entity_name(Some(StrBytes::from_static_str("raw-test")));
+        let op = OpData::default()
+            .with_key(StrBytes::from_static_str("producer_byte_rate"))
+            .with_value(value.unwrap_or(0.0))
+            .with_remove(value.is_none());
+        let request = AlterClientQuotasRequest::default()
+            .with_entries(vec![EntryData::default().with_entity(vec![entity]).with_ops(vec![op])]);
+        let response = RawClient::connect(&strand.addr).send(1, &request);
+        assert_eq!(response.entries[0].error_code, 0, "{:?}", response.entries[0].error_message);
+    };
+    alter(Some(10_000.0));
+    // 30 000 bytes against 10 000 B/s over 2 windows of 1 s: 2 s of throttle.
+    let throttle = produce_throttle(&strand, 30_000);
+    assert!((2000..=2100).contains(&throttle), "throttle_time_ms {throttle}, expected about 2000");
+    alter(None);
+    assert_eq!(produce_throttle(&strand, 30_000), 0, "throttled after the quota was removed");
 }

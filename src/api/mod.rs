@@ -255,8 +255,7 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             match <$request as Decodable>::decode(&mut frame, version) {
                 Ok($r) => {
                     let (mut response, busy) = throttle::timed(async { $handler }).await;
-                    throttled =
-                        throttle::apply(&mut response, api_key, version, (Kind::Request, request_throttle(busy)));
+                    throttled = throttle::apply(&mut response, (Kind::Request, request_throttle(busy)));
                     count_errors(api_name, &response);
                     respond(id, api_key, version, &response)
                 }
@@ -271,8 +270,7 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
             match <$request as Decodable>::decode(&mut frame, version) {
                 Ok($r) => match throttle::timed(async { $handler }).await {
                     (Ok(mut response), busy) => {
-                        throttled =
-                            throttle::apply(&mut response, api_key, version, (Kind::Request, request_throttle(busy)));
+                        throttled = throttle::apply(&mut response, (Kind::Request, request_throttle(busy)));
                         count_errors(api_name, &response);
                         respond(id, api_key, version, &response)
                     }
@@ -294,7 +292,7 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
                     let (mut response, busy) = throttle::timed(async { $handler }).await;
                     let larger =
                         throttle::larger((Kind::ControllerMutation, mutations.throttle_ms()), request_throttle(busy));
-                    throttled = throttle::apply(&mut response, api_key, version, larger);
+                    throttled = throttle::apply(&mut response, larger);
                     count_errors(api_name, &response);
                     respond(id, api_key, version, &response)
                 }
@@ -313,7 +311,7 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
                 let bandwidth = broker.quotas.record(Kind::Produce, client, request_bytes as f64, crate::now_ms());
                 let request = if acks == 0 { 0 } else { request_throttle(busy) };
                 let larger = throttle::larger((Kind::Produce, bandwidth), request);
-                throttled = throttle::apply(&mut response, api_key, version, larger);
+                throttled = throttle::apply(&mut response, larger);
                 count_errors(api_name, &response);
                 match produce::answer(acks, response) {
                     produce::Answer::Respond(response) => respond(id, api_key, version, &response),
@@ -338,7 +336,7 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
                     broker.quotas.unrecord(Kind::Fetch, client, size, now);
                     response = fetch::throttled();
                 }
-                throttled = throttle::apply(&mut response, api_key, version, larger);
+                throttled = throttle::apply(&mut response, larger);
                 count_errors(api_name, &response);
                 // Counted here, not in the handler: a throttled fetch sends none of what it read.
                 let records = fetch::record_sets(&response);

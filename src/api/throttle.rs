@@ -6,10 +6,10 @@
 //! reach its request handlers), and in Produce and Fetch the bytes against the
 //! byte rates. The largest throttle time goes into the response's
 //! `throttle_time_ms` and the connection then reads nothing more from the client
-//! for that long (`connection`). A client of a version before KIP-219 does not
-//! throttle itself, so Kafka holds its response back for the throttle time
-//! instead; `client_throttles` is Kafka's `shouldClientThrottle` for the APIs
-//! strand serves.
+//! for that long (`connection`). Every version is treated alike, as Kafka 2.0+
+//! treats it: a client from before KIP-219 does not wait by itself, but the
+//! mute holds its next request back all the same, and its response is never
+//! delayed (a late Produce answer would make it retry and duplicate).
 //!
 //! Controller mutations (KIP-599) are checked by CreateTopics, CreatePartitions
 //! and DeleteTopics themselves, topic by topic, through `Mutations`.
@@ -25,11 +25,8 @@ use crate::quota::{self, Kind};
 /// What the connection does about a request's throttle.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Throttle {
-    /// How long the connection stays muted; 0 = not throttled.
+    /// How long the connection stays muted after the response; 0 = not throttled.
     pub ms: u64,
-    /// The client predates KIP-219: hold the response back for `ms` rather
-    /// than sending it at once.
-    pub delay_response: bool,
 }
 
 impl Throttle {
@@ -97,42 +94,6 @@ throttled!(
     IncrementalAlterConfigsResponse,
 );
 
-/// Whether a client of `version` of `api` throttles itself on the
-/// `throttle_time_ms` of the response (Kafka's `shouldClientThrottle`: the
-/// versions KIP-219 bumped, and every version of APIs added since).
-pub fn client_throttles(api: ApiKey, version: i16) -> bool {
-    let since = match api {
-        ApiKey::Produce => 6,
-        ApiKey::Fetch => 8,
-        ApiKey::ListOffsets => 3,
-        ApiKey::Metadata => 6,
-        ApiKey::OffsetCommit | ApiKey::OffsetFetch => 4,
-        ApiKey::FindCoordinator => 2,
-        ApiKey::JoinGroup | ApiKey::CreateTopics => 3,
-        ApiKey::Heartbeat
-        | ApiKey::LeaveGroup
-        | ApiKey::SyncGroup
-        | ApiKey::DescribeGroups
-        | ApiKey::ListGroups
-        | ApiKey::ApiVersions
-        | ApiKey::DeleteTopics
-        | ApiKey::DescribeConfigs
-        | ApiKey::OffsetForLeaderEpoch => 2,
-        ApiKey::DeleteRecords
-        | ApiKey::InitProducerId
-        | ApiKey::DescribeAcls
-        | ApiKey::CreateAcls
-        | ApiKey::DeleteAcls
-        | ApiKey::AlterConfigs
-        | ApiKey::DescribeLogDirs
-        | ApiKey::CreatePartitions
-        | ApiKey::DeleteGroups
-        | ApiKey::ElectLeaders => 1,
-        _ => 0,
-    };
-    version >= since
-}
-
 /// Runs `handler` to its end and returns what it returned and the time it spent
 /// in `poll`, on a worker thread: Kafka's request handler thread time, which a
 /// long-polling Fetch or a JoinGroup waiting for its rebalance do not add to.
@@ -172,19 +133,19 @@ pub fn larger(bandwidth: (Kind, u64), request: u64) -> (Kind, u64) {
 }
 
 /// Sets `throttle_time_ms`, counts the throttle, and says what the connection does.
-pub fn apply<R: Throttled>(response: &mut R, api: ApiKey, version: i16, (kind, ms): (Kind, u64)) -> Throttle {
+pub fn apply<R: Throttled>(response: &mut R, (kind, ms): (Kind, u64)) -> Throttle {
     response.set_throttle_time_ms(ms.min(i32::MAX as u64) as i32);
-    decide(api, version, kind, ms)
+    decide(kind, ms)
 }
 
 /// Counts a throttle of `ms` under `kind` and says what the connection does.
-pub fn decide(api: ApiKey, version: i16, kind: Kind, ms: u64) -> Throttle {
+pub fn decide(kind: Kind, ms: u64) -> Throttle {
     if ms == 0 {
         return Throttle::default();
     }
     crate::metrics::quota_throttled(kind.name(), ms);
     tracing::debug!(quota = kind.name(), throttle_ms = ms, "request throttled");
-    Throttle { ms, delay_response: !client_throttles(api, version) }
+    Throttle { ms }
 }
 
 /// Fetch under a consumer quota (Kafka's `KafkaApis.handleFetchRequest`): the
@@ -252,12 +213,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_kip_219_versions_throttle_themselves() {
-        assert!(!client_throttles(ApiKey::Produce, 5));
-        assert!(client_throttles(ApiKey::Produce, 6));
-        assert!(!client_throttles(ApiKey::Fetch, 7));
-        assert!(client_throttles(ApiKey::Fetch, 8));
-        assert!(client_throttles(ApiKey::DescribeClientQuotas, 0));
+    fn request_time_is_a_percentage_of_one_second() {
         assert_eq!(percent(Duration::from_millis(10)), 1.0);
     }
 }
