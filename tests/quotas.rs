@@ -34,10 +34,9 @@ use std::time::{Duration, Instant};
 use common::{RawClient, Strand, TOPIC};
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
-use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use kafka_protocol::messages::fetch_request::FetchPartition;
 use kafka_protocol::messages::{
-    ApiVersionsRequest, BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest, FetchRequest,
-    FetchResponse, TopicName,
+    ApiVersionsRequest, CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest, FetchResponse, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 use rdkafka::client::ClientContext;
@@ -201,6 +200,17 @@ fn read_back(strand: &Strand, client_id: &str, expected: usize) -> BTreeSet<u64>
     numbers
 }
 
+/// The check: throughput within 20% of the quota, and librdkafka's
+/// own statistics saw the broker throttle it.
+fn assert_held_to_quota(rate: f64, observed: &Observed) {
+    assert!(
+        (rate - QUOTA as f64).abs() <= 0.2 * QUOTA as f64,
+        "throughput {:.3} MiB/s is not within 20% of the 1 MiB/s quota",
+        rate / MIB
+    );
+    assert!(observed.max_throttle_ms() > 0, "librdkafka's statistics report no throttling");
+}
+
 #[test]
 fn a_producer_over_its_quota_is_held_to_it_while_another_runs_unaffected() {
     let strand = start_with_quotas(&[("throttled", "producer_byte_rate", QUOTA as f64)], &WINDOWS);
@@ -215,12 +225,7 @@ fn a_producer_over_its_quota_is_held_to_it_while_another_runs_unaffected() {
             QUOTA as f64 / MIB,
             observed.max_throttle_ms()
         );
-        assert!(
-            (rate - QUOTA as f64).abs() <= 0.2 * QUOTA as f64,
-            "throughput {:.3} MiB/s is not within 20% of the 1 MiB/s quota",
-            rate / MIB
-        );
-        assert!(observed.max_throttle_ms() > 0, "librdkafka's statistics report no throttling");
+        assert_held_to_quota(rate, &observed);
         let numbers = read_back(&strand, "throttled", sent as usize);
         assert_eq!(numbers.last().copied(), Some(sent - 1));
         free.join().unwrap()
@@ -309,12 +314,7 @@ fn a_consumer_over_its_quota_is_held_to_it_while_another_runs_unaffected() {
         QUOTA as f64 / MIB,
         observed.max_throttle_ms()
     );
-    assert!(
-        (rate - QUOTA as f64).abs() <= 0.2 * QUOTA as f64,
-        "throughput {:.3} MiB/s is not within 20% of the 1 MiB/s quota",
-        rate / MIB
-    );
-    assert!(observed.max_throttle_ms() > 0, "librdkafka's statistics report no throttling");
+    assert_held_to_quota(rate, &observed);
     let (fast_rate, fast_observed) = fast;
     eprintln!(
         "free consumer: {:.3} MiB/s, statistics' max throttle {} ms",
@@ -378,17 +378,7 @@ fn a_throttled_produce_carries_its_throttle_time_and_mutes_the_connection() {
 }
 
 fn fetch_from(client: &mut RawClient, offset: i64) -> FetchResponse {
-    let request = FetchRequest::default()
-        .with_replica_id(BrokerId(-1))
-        .with_max_wait_ms(0)
-        .with_max_bytes(1 << 20)
-        .with_session_epoch(-1)
-        .with_topics(vec![FetchTopic::default()
-            .with_topic(TopicName(StrBytes::from_static_str(TOPIC)))
-            .with_partitions(vec![FetchPartition::default()
-                .with_fetch_offset(offset)
-                .with_partition_max_bytes(1 << 20)])]);
-    client.send(12, &request)
+    client.fetch_response(FetchPartition::default().with_fetch_offset(offset))
 }
 
 #[test]

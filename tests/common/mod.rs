@@ -17,7 +17,8 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
-    fetch_response, ApiKey, BrokerId, FetchRequest, ProduceRequest, RequestHeader, ResponseHeader, TopicName,
+    fetch_response, ApiKey, BrokerId, FetchRequest, FetchResponse, ProduceRequest, RequestHeader, ResponseHeader,
+    TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
 
@@ -262,6 +263,12 @@ impl RawClient {
     /// Fetch v12 (sessionless, no wait, 1 MiB) of `partition` of TOPIC: the
     /// partition's answer. A bare `FetchPartition` asks partition 0 from offset 0.
     pub fn fetch(&mut self, partition: FetchPartition) -> fetch_response::PartitionData {
+        self.fetch_response(partition).responses.swap_remove(0).partitions.swap_remove(0)
+    }
+
+    /// `fetch`'s whole response: what a test of the response level (its
+    /// throttle time, a throttled answer without partitions) reads.
+    pub fn fetch_response(&mut self, partition: FetchPartition) -> FetchResponse {
         let partition = partition.with_partition_max_bytes(1 << 20);
         let request = FetchRequest::default()
             .with_replica_id(BrokerId(-1))
@@ -271,7 +278,7 @@ impl RawClient {
             .with_topics(vec![FetchTopic::default()
                 .with_topic(TopicName(StrBytes::from_static_str(TOPIC)))
                 .with_partitions(vec![partition])]);
-        self.send(12, &request).responses.swap_remove(0).partitions.swap_remove(0)
+        self.send(12, &request)
     }
 
     /// Sends without waiting; returns the correlation id.
