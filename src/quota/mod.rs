@@ -244,6 +244,36 @@ impl Quotas {
         }
     }
 
+    /// KIP-599's strict mode for one topic: refuses the mutation with
+    /// `Err(throttle_ms)` when `client`'s controller mutation quota is used
+    /// up, else takes its `permits`, both under one lock, as Kafka's
+    /// `StrictControllerMutationQuota.record` does, so that concurrent
+    /// requests cannot all pass the check on the same permits. A granted
+    /// mutation may overdraw the bucket; the next one is refused.
+    pub fn take_strict(&self, client: Client<'_>, permits: f64, now_ms: i64) -> Result<(), u64> {
+        let Some(applied) = self.applied(Kind::ControllerMutation, client) else { return Ok(()) };
+        let Settings { samples, window_ms, .. } = self.settings;
+        let limit = applied.limit;
+        self.with_sensor(
+            applied.key,
+            now_ms,
+            |measure| match measure {
+                Measure::Bucket(bucket) => {
+                    let tokens = bucket.tokens(limit, samples, window_ms, now_ms);
+                    match sensor::bucket_throttle_ms(tokens, limit) {
+                        0 => {
+                            bucket.take(permits, limit, samples, window_ms, now_ms);
+                            Ok(())
+                        }
+                        throttle => Err(throttle),
+                    }
+                }
+                Measure::Rate(_) => Ok(()),
+            },
+            || Measure::Bucket(TokenBucket::new(limit, samples, window_ms, now_ms)),
+        )
+    }
+
     /// Takes `permits` (partitions) from `client`'s controller mutation quota
     /// and returns the throttle time that leaves it with (0 within it).
     pub fn record_mutation(&self, client: Client<'_>, permits: f64, now_ms: i64) -> u64 {
@@ -452,5 +482,49 @@ mod tests {
         assert_eq!(quotas.check_mutation(admin, 1000), Err(3000));
         assert_eq!(quotas.check_mutation(admin, 4000), Ok(()));
         assert_eq!(quotas.check_mutation(who(ANONYMOUS, "other"), 0), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_strict_mutation_is_checked_and_taken_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let quotas = Quotas::open(dir.path(), SETTINGS).unwrap();
+        let entity: Entity = [(CLIENT_ID.to_owned(), Some("admin".to_owned()))].into();
+        quotas
+            .store()
+            .alter(vec![Change { entity, ops: vec![("controller_mutation_rate".into(), Some(1.0))] }])
+            .await
+            .unwrap();
+        let admin = who(ANONYMOUS, "admin");
+        // 11 permits: the first take overdraws to -4, the second is refused
+        // (and takes nothing: 4 s to refill, not more).
+        assert_eq!(quotas.take_strict(admin, 15.0, 0), Ok(()));
+        assert_eq!(quotas.take_strict(admin, 1.0, 0), Err(4000));
+        assert_eq!(quotas.take_strict(admin, 1.0, 1000), Err(3000));
+        assert_eq!(quotas.take_strict(admin, 1.0, 4000), Ok(()));
+        assert_eq!(quotas.take_strict(admin, 1.0, 4000), Err(1000));
+        // Without a quota nothing is refused.
+        assert_eq!(quotas.take_strict(who(ANONYMOUS, "other"), 100.0, 0), Ok(()));
+
+        // Many threads at once on a full bucket of 11: each take is 12 and
+        // overdraws it, so exactly one passes the check; with a check and a
+        // take apart, more could.
+        let quotas = std::sync::Arc::new(quotas);
+        for round in 0..20i64 {
+            let now = 1_000_000 * (round + 1);
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let granted: usize = (0..8)
+                .map(|_| {
+                    let (quotas, barrier) = (quotas.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        quotas.take_strict(who(ANONYMOUS, "admin"), 12.0, now).is_ok() as usize
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .sum();
+            assert_eq!(granted, 1, "round {round}");
+        }
     }
 }
