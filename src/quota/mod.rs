@@ -173,10 +173,16 @@ impl Quotas {
     /// when it is within it or has none. A request-percentage throttle is at
     /// most one window, as Kafka caps it.
     pub fn record(&self, kind: Kind, client: Client<'_>, value: f64, now_ms: i64) -> u64 {
-        let Some(applied) = self.applied(kind, client) else { return 0 };
+        self.record_keyed(kind, client, value, now_ms).0
+    }
+
+    /// `record`, and the measure it recorded on (`None` without a quota): what
+    /// `unrecord` takes the value back from, whatever the quotas are by then.
+    pub fn record_keyed(&self, kind: Kind, client: Client<'_>, value: f64, now_ms: i64) -> (u64, Option<Key>) {
+        let Some(applied) = self.applied(kind, client) else { return (0, None) };
         let Settings { samples, window_ms, .. } = self.settings;
-        self.with_sensor(
-            applied.key,
+        let throttle = self.with_sensor(
+            applied.key.clone(),
             now_ms,
             |measure| {
                 let Measure::Rate(rate) = measure else { return 0 };
@@ -189,24 +195,21 @@ impl Quotas {
                 }
             },
             || Measure::Rate(Rate::new(samples, window_ms)),
-        )
+        );
+        (throttle, Some(applied.key))
     }
 
-    /// Takes back `value` recorded for a request that was throttled instead of
-    /// served (Kafka "unrecords" the bytes of a Fetch it answers empty).
-    pub fn unrecord(&self, kind: Kind, client: Client<'_>, value: f64, now_ms: i64) {
-        let Some(applied) = self.applied(kind, client) else { return };
-        let Settings { samples, window_ms, .. } = self.settings;
-        self.with_sensor(
-            applied.key,
-            now_ms,
-            |measure| {
-                if let Measure::Rate(rate) = measure {
-                    rate.record(-value, now_ms);
-                }
-            },
-            || Measure::Rate(Rate::new(samples, window_ms)),
-        );
+    /// Takes back `value` that `record_keyed` recorded on `key`, for a request
+    /// that was throttled instead of served (Kafka "unrecords" the bytes of a
+    /// Fetch it answers empty). The measure is the one recorded on even if the
+    /// quota that applies has changed since; gone (expired), nothing to undo.
+    pub fn unrecord(&self, key: &Key, value: f64, now_ms: i64) {
+        if let Some(sensor) = self.lock().get_mut(key) {
+            sensor.last_used_ms = now_ms;
+            if let Measure::Rate(rate) = &mut sensor.measure {
+                rate.record(-value, now_ms);
+            }
+        }
     }
 
     /// The most `client` could record of `kind` in one go without being
@@ -461,6 +464,23 @@ mod tests {
         assert_eq!(quotas.record(Kind::Produce, who(ANONYMOUS, "d"), 10.0, 0), 0);
         assert_eq!(quotas.max_value_in_window(Kind::Produce, client), Some(10_000.0));
         assert_eq!(quotas.max_value_in_window(Kind::Fetch, client), None);
+        // Taken back from the measure it was recorded on, even once another
+        // quota (the user's, another measure) applies to the client.
+        let (throttle, key) = quotas.record_keyed(Kind::Produce, client, 5_000.0, 0);
+        assert_eq!(throttle, 10_000);
+        let entity: Entity = [(USER.to_owned(), Some(ANONYMOUS.to_owned()))].into();
+        quotas
+            .store()
+            .alter(vec![Change { entity, ops: vec![("producer_byte_rate".into(), Some(1000.0))] }])
+            .await
+            .unwrap();
+        quotas.unrecord(&key.unwrap(), 5_000.0, 0);
+        // The entity's own measure is fresh: 10 s of quota pass.
+        assert_eq!(quotas.record(Kind::Produce, client, 10_000.0, 0), 0);
+        let entity: Entity = [(USER.to_owned(), Some(ANONYMOUS.to_owned()))].into();
+        quotas.store().alter(vec![Change { entity, ops: vec![("producer_byte_rate".into(), None)] }]).await.unwrap();
+        // Back on the flag's measure, which holds 15000 again.
+        assert_eq!(quotas.record(Kind::Produce, client, 0.0, 0), 5_000);
         quotas.expire_idle(IDLE_SENSOR_MS);
         assert_eq!(quotas.record(Kind::Produce, client, 1.0, IDLE_SENSOR_MS), 0);
     }
