@@ -308,7 +308,14 @@ impl Config {
         if self.max_connections == 0 || self.connections_max_idle_ms == 0 {
             return invalid("max_connections/connections_max_idle_ms", "must be at least 1");
         }
-        // Kafka takes 0 per IP: only the overrides' hosts may connect.
+        // Kafka takes 0 per IP only when overrides name who may connect
+        // (`KafkaConfig.validateValues`); 0 alone would refuse everyone.
+        if self.max_connections_per_ip == 0 && self.max_connections_per_ip_overrides.is_empty() {
+            return invalid(
+                "max_connections_per_ip",
+                "can be set to zero only if max_connections_per_ip_overrides is set",
+            );
+        }
         if self.max_connection_creation_rate == 0 {
             return invalid("max_connection_creation_rate", "must be at least 1");
         }

@@ -130,6 +130,30 @@ fn a_bad_override_stops_the_start() {
     assert!(stderr.contains("max_connections_per_ip_overrides"), "{stderr}");
 }
 
+/// Kafka's `KafkaConfig.validateValues`: 0 connections per IP only with
+/// overrides naming who may connect.
+#[test]
+fn zero_per_ip_without_overrides_stops_the_start() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_strand"))
+        .args(["--max-connections-per-ip", "0", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A broker that accepts the setting runs on: stop it rather than hang.
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        child.kill().unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid setting max_connections_per_ip: can be set to zero only if"), "{stderr}");
+}
+
 /// 5 new connections a second over 2 windows of 1 s: the rate is taken over at
 /// least one window, so the first 5 pass at once, and each later one waits
 /// until the rate is back at 5/s. 20 connections therefore take at least

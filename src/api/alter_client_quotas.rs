@@ -34,7 +34,8 @@
 //! Deliberately not as Kafka: a value that is not a finite number (NaN,
 //! infinity) is refused, where Kafka stores some of them.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -83,8 +84,10 @@ pub async fn handle(
     if let Err(refusal) = authorize(ctx, Operation::AlterConfigs, Resource::Cluster) {
         return every_entry_refused(&request, &refusal);
     }
-    let resolvable = resolvable_hosts(&request).await;
-    let (changes, results) = check(&request, &|host| resolvable.contains(host));
+    let deadline = tokio::time::Instant::now() + RESOLVE_TIMEOUT;
+    let resolved = resolve_hosts(hosts_to_resolve(&request), deadline, lookup).await;
+    // A name not looked up belongs to an entry refused for another reason.
+    let (changes, results) = check(&request, &|host| ip_literal(host) || resolved.get(host).copied().unwrap_or(true));
     if !request.validate_only && !changes.is_empty() {
         if let Err(error) = broker.quotas.store().alter(changes).await {
             let error = Error::from(error);
@@ -227,28 +230,53 @@ fn check_value(keys: &[(&str, ValueType)], key: &str, value: f64) -> Result<(), 
     Ok(())
 }
 
-/// The ip entity names that are not IP addresses but resolve to one, as
-/// Kafka's `InetAddress.getByName` accepts them.
-async fn resolvable_hosts(request: &AlterClientQuotasRequest) -> HashSet<String> {
-    let deadline = tokio::time::Instant::now() + RESOLVE_TIMEOUT;
-    let mut resolvable = HashSet::new();
-    let names = request.entries.iter().flat_map(|entry| &entry.entity).filter(|e| e.entity_type.as_str() == quota::IP);
-    for name in names.filter_map(|e| e.entity_name.as_ref()) {
-        let name = name.as_str();
-        if name.is_empty() || resolvable.contains(name) {
-            continue;
-        }
-        let literal = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(name);
-        let ok = literal.parse::<IpAddr>().is_ok()
-            || match tokio::time::timeout_at(deadline, tokio::net::lookup_host((name, 0))).await {
-                Ok(Ok(mut addrs)) => addrs.next().is_some(),
-                _ => false,
-            };
-        if ok {
-            resolvable.insert(name.to_owned());
-        }
+/// Whether an ip entity's name is an IP address (IPv6 in brackets or not).
+fn ip_literal(name: &str) -> bool {
+    let literal = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(name);
+    literal.parse::<IpAddr>().is_ok()
+}
+
+/// The ip entity names to look up: host names, not IP addresses, of entries
+/// that pass every other check (a name that resolves would not save an
+/// entry refused for another reason, so it costs no lookup).
+fn hosts_to_resolve(request: &AlterClientQuotasRequest) -> BTreeSet<String> {
+    let (changes, _) = check(request, &|_| true);
+    changes
+        .iter()
+        .filter_map(|change| change.entity.get(quota::IP).cloned().flatten())
+        .filter(|name| !ip_literal(name))
+        .collect()
+}
+
+/// Looks `names` up one after another until `deadline` (shared by the
+/// request's names): whether each resolves, as Kafka's `InetAddress.getByName`
+/// accepts a host. A name whose turn comes after the deadline is not looked up
+/// at all and counts as unresolvable; a lookup cut off by it runs to its end
+/// on its blocking thread, but no other starts.
+async fn resolve_hosts<F, Fut>(
+    names: BTreeSet<String>,
+    deadline: tokio::time::Instant,
+    lookup: F,
+) -> HashMap<String, bool>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let mut resolved = HashMap::new();
+    for name in names {
+        let ok = tokio::time::Instant::now() < deadline
+            && tokio::time::timeout_at(deadline, lookup(name.clone())).await.unwrap_or(false);
+        resolved.insert(name, ok);
     }
-    resolvable
+    resolved
+}
+
+/// The system resolver's answer for `host`: at least one address.
+async fn lookup(host: String) -> bool {
+    match tokio::net::lookup_host((host.as_str(), 0)).await {
+        Ok(mut addrs) => addrs.next().is_some(),
+        Err(_) => false,
+    }
 }
 
 /// The request entry's entity as Kafka's `entries()` maps it: a type named
@@ -386,6 +414,45 @@ mod tests {
         let (changes, mut results) = answers(vec![entry(entity, ops)]);
         assert_eq!(changes, 0, "a refused entry changes nothing");
         results.remove(0).1.expect("refused")
+    }
+
+    #[test]
+    fn only_host_names_of_otherwise_valid_entries_are_looked_up() {
+        let rate = [("connection_creation_rate", Some(10.0))];
+        let request = AlterClientQuotasRequest::default().with_entries(vec![
+            entry(&[("ip", Some("good.example"))], &rate),
+            entry(&[("ip", Some("bad-key.example"))], &[("producer_byte_rate", Some(1.0))]),
+            entry(&[("ip", Some("with-user.example")), ("user", Some("a"))], &rate),
+            entry(&[("ip", Some("1.2.3.4"))], &rate),
+            entry(&[("ip", Some("[::1]"))], &rate),
+            entry(&[("ip", None)], &rate),
+        ]);
+        assert_eq!(hosts_to_resolve(&request), BTreeSet::from(["good.example".to_owned()]));
+    }
+
+    #[tokio::test]
+    async fn no_lookup_starts_after_the_deadline() {
+        let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let slow = |_: String| {
+            let started = started.clone();
+            async move {
+                started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                true
+            }
+        };
+        let names: BTreeSet<String> = ["a", "b", "c"].map(String::from).into();
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(50);
+        let resolved = resolve_hosts(names, deadline, slow).await;
+        // The first lookup is cut off by the deadline (or never starts, if the
+        // test thread came late); the others are not started.
+        assert!(started.load(std::sync::atomic::Ordering::SeqCst) <= 1);
+        assert_eq!(resolved.len(), 3);
+        assert!(resolved.values().all(|ok| !ok), "{resolved:?}");
+        let quick = |name: String| async move { name != "b" };
+        let names: BTreeSet<String> = ["a", "b"].map(String::from).into();
+        let resolved = resolve_hosts(names, tokio::time::Instant::now() + RESOLVE_TIMEOUT, quick).await;
+        assert_eq!(resolved, HashMap::from([("a".to_owned(), true), ("b".to_owned(), false)]));
     }
 
     #[test]

@@ -71,28 +71,40 @@ fn create_partitions(
 ) -> Result<(), Error> {
     let resolved = resolve(broker, TopicRef::Name(request.name.as_str()));
     let topic = resolved.check()?;
-    let count = usize::try_from(request.count).map_err(|_| {
-        crate::topics::Error::InvalidPartitions(format!(
-            "The topic {} currently has {} partition(s); {} would not be an increase.",
-            topic.name,
-            topic.partition_count(),
-            request.count
+    // Kafka's controller (`createPartitionsForTopic`) refuses a count that is
+    // not an increase, and assignments that do not match it, before it takes
+    // the new partitions from the quota: such a request costs no permits and
+    // is INVALID_PARTITIONS even when the quota is used up. The topic store
+    // checks the count again under its lock.
+    let current = topic.partition_count();
+    let count = usize::try_from(request.count).unwrap_or(0);
+    if count == current {
+        return Err(
+            crate::topics::Error::InvalidPartitions(format!("Topic already has {current} partition(s).")).into()
+        );
+    }
+    if count < current {
+        return Err(crate::topics::Error::InvalidPartitions(format!(
+            "The topic {} currently has {current} partition(s); {} would not be an increase.",
+            topic.name, request.count
         ))
-    })?;
+        .into());
+    }
+    let additional = count - current;
     // Null is "place them anywhere"; an empty list is read the same way.
-    if let Some(assignments) = request.assignments.as_ref().filter(|a| !a.is_empty()) {
-        let new = count.saturating_sub(topic.partition_count());
-        if assignments.len() != new {
+    let assignments = request.assignments.as_ref().filter(|a| !a.is_empty());
+    if let Some(assignments) = assignments {
+        if assignments.len() != additional {
             return Err(Error::InvalidReplicaAssignment(format!(
-                "Attempted to add {new} additional partition(s), but only {} assignment(s) were specified.",
+                "Attempted to add {additional} additional partition(s), but only {} assignment(s) were specified.",
                 assignments.len()
             )));
         }
-        for assignment in assignments {
-            super::create_topics::check_replicas(broker.node_id(), &assignment.broker_ids)?;
-        }
     }
-    mutations.apply(count.saturating_sub(topic.partition_count()))?;
+    mutations.apply(additional)?;
+    for assignment in assignments.into_iter().flatten() {
+        super::create_topics::check_replicas(broker.node_id(), &assignment.broker_ids)?;
+    }
     broker.topics.create_partitions(&topic.name, count, validate_only)?;
     if !validate_only {
         tracing::info!(topic = %topic.name, partitions = count, "added partitions");

@@ -330,10 +330,12 @@ pub async fn handle(broker: &Broker, session: &mut Session, mut frame: Bytes) ->
                 let size = response.compute_size(version).unwrap_or(0) as f64;
                 let request = request_throttle(busy);
                 let now = crate::now_ms();
-                let bandwidth = broker.quotas.record(Kind::Fetch, client, size, now);
+                let (bandwidth, measure) = broker.quotas.record_keyed(Kind::Fetch, client, size, now);
                 let larger = throttle::larger((Kind::Fetch, bandwidth), request);
                 if larger.1 > 0 {
-                    broker.quotas.unrecord(Kind::Fetch, client, size, now);
+                    if let Some(measure) = &measure {
+                        broker.quotas.unrecord(measure, size, now);
+                    }
                     response = fetch::throttled();
                 }
                 throttled = throttle::apply(&mut response, larger);

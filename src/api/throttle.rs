@@ -188,17 +188,17 @@ impl<'a> Mutations<'a> {
     pub fn apply(&mut self, partitions: usize) -> Result<(), super::Error> {
         let now = crate::now_ms();
         if self.strict {
-            if let Err(ms) = self.broker.quotas.check_mutation(self.client, now) {
+            // Checked and taken at once, so that two requests of the client
+            // cannot both pass the check; Kafka's strict quota throttles only
+            // on a refusal, what a granted mutation overdraws is refused to
+            // the next one.
+            return self.broker.quotas.take_strict(self.client, partitions as f64, now).map_err(|ms| {
                 self.throttle_ms = self.throttle_ms.max(ms);
-                return Err(super::Error::ThrottlingQuotaExceeded);
-            }
+                super::Error::ThrottlingQuotaExceeded
+            });
         }
         let ms = self.broker.quotas.record_mutation(self.client, partitions as f64, now);
-        // Kafka's strict quota throttles only on a refusal; what a granted
-        // mutation overdraws is refused to the next one.
-        if !self.strict {
-            self.throttle_ms = self.throttle_ms.max(ms);
-        }
+        self.throttle_ms = self.throttle_ms.max(ms);
         Ok(())
     }
 

@@ -173,10 +173,16 @@ impl Quotas {
     /// when it is within it or has none. A request-percentage throttle is at
     /// most one window, as Kafka caps it.
     pub fn record(&self, kind: Kind, client: Client<'_>, value: f64, now_ms: i64) -> u64 {
-        let Some(applied) = self.applied(kind, client) else { return 0 };
+        self.record_keyed(kind, client, value, now_ms).0
+    }
+
+    /// `record`, and the measure it recorded on (`None` without a quota): what
+    /// `unrecord` takes the value back from, whatever the quotas are by then.
+    pub fn record_keyed(&self, kind: Kind, client: Client<'_>, value: f64, now_ms: i64) -> (u64, Option<Key>) {
+        let Some(applied) = self.applied(kind, client) else { return (0, None) };
         let Settings { samples, window_ms, .. } = self.settings;
-        self.with_sensor(
-            applied.key,
+        let throttle = self.with_sensor(
+            applied.key.clone(),
             now_ms,
             |measure| {
                 let Measure::Rate(rate) = measure else { return 0 };
@@ -189,24 +195,21 @@ impl Quotas {
                 }
             },
             || Measure::Rate(Rate::new(samples, window_ms)),
-        )
+        );
+        (throttle, Some(applied.key))
     }
 
-    /// Takes back `value` recorded for a request that was throttled instead of
-    /// served (Kafka "unrecords" the bytes of a Fetch it answers empty).
-    pub fn unrecord(&self, kind: Kind, client: Client<'_>, value: f64, now_ms: i64) {
-        let Some(applied) = self.applied(kind, client) else { return };
-        let Settings { samples, window_ms, .. } = self.settings;
-        self.with_sensor(
-            applied.key,
-            now_ms,
-            |measure| {
-                if let Measure::Rate(rate) = measure {
-                    rate.record(-value, now_ms);
-                }
-            },
-            || Measure::Rate(Rate::new(samples, window_ms)),
-        );
+    /// Takes back `value` that `record_keyed` recorded on `key`, for a request
+    /// that was throttled instead of served (Kafka "unrecords" the bytes of a
+    /// Fetch it answers empty). The measure is the one recorded on even if the
+    /// quota that applies has changed since; gone (expired), nothing to undo.
+    pub fn unrecord(&self, key: &Key, value: f64, now_ms: i64) {
+        if let Some(sensor) = self.lock().get_mut(key) {
+            sensor.last_used_ms = now_ms;
+            if let Measure::Rate(rate) = &mut sensor.measure {
+                rate.record(-value, now_ms);
+            }
+        }
     }
 
     /// The most `client` could record of `kind` in one go without being
@@ -242,6 +245,36 @@ impl Quotas {
         } else {
             Ok(())
         }
+    }
+
+    /// KIP-599's strict mode for one topic: refuses the mutation with
+    /// `Err(throttle_ms)` when `client`'s controller mutation quota is used
+    /// up, else takes its `permits`, both under one lock, as Kafka's
+    /// `StrictControllerMutationQuota.record` does, so that concurrent
+    /// requests cannot all pass the check on the same permits. A granted
+    /// mutation may overdraw the bucket; the next one is refused.
+    pub fn take_strict(&self, client: Client<'_>, permits: f64, now_ms: i64) -> Result<(), u64> {
+        let Some(applied) = self.applied(Kind::ControllerMutation, client) else { return Ok(()) };
+        let Settings { samples, window_ms, .. } = self.settings;
+        let limit = applied.limit;
+        self.with_sensor(
+            applied.key,
+            now_ms,
+            |measure| match measure {
+                Measure::Bucket(bucket) => {
+                    let tokens = bucket.tokens(limit, samples, window_ms, now_ms);
+                    match sensor::bucket_throttle_ms(tokens, limit) {
+                        0 => {
+                            bucket.take(permits, limit, samples, window_ms, now_ms);
+                            Ok(())
+                        }
+                        throttle => Err(throttle),
+                    }
+                }
+                Measure::Rate(_) => Ok(()),
+            },
+            || Measure::Bucket(TokenBucket::new(limit, samples, window_ms, now_ms)),
+        )
     }
 
     /// Takes `permits` (partitions) from `client`'s controller mutation quota
@@ -431,6 +464,23 @@ mod tests {
         assert_eq!(quotas.record(Kind::Produce, who(ANONYMOUS, "d"), 10.0, 0), 0);
         assert_eq!(quotas.max_value_in_window(Kind::Produce, client), Some(10_000.0));
         assert_eq!(quotas.max_value_in_window(Kind::Fetch, client), None);
+        // Taken back from the measure it was recorded on, even once another
+        // quota (the user's, another measure) applies to the client.
+        let (throttle, key) = quotas.record_keyed(Kind::Produce, client, 5_000.0, 0);
+        assert_eq!(throttle, 10_000);
+        let entity: Entity = [(USER.to_owned(), Some(ANONYMOUS.to_owned()))].into();
+        quotas
+            .store()
+            .alter(vec![Change { entity, ops: vec![("producer_byte_rate".into(), Some(1000.0))] }])
+            .await
+            .unwrap();
+        quotas.unrecord(&key.unwrap(), 5_000.0, 0);
+        // The entity's own measure is fresh: 10 s of quota pass.
+        assert_eq!(quotas.record(Kind::Produce, client, 10_000.0, 0), 0);
+        let entity: Entity = [(USER.to_owned(), Some(ANONYMOUS.to_owned()))].into();
+        quotas.store().alter(vec![Change { entity, ops: vec![("producer_byte_rate".into(), None)] }]).await.unwrap();
+        // Back on the flag's measure, which holds 15000 again.
+        assert_eq!(quotas.record(Kind::Produce, client, 0.0, 0), 5_000);
         quotas.expire_idle(IDLE_SENSOR_MS);
         assert_eq!(quotas.record(Kind::Produce, client, 1.0, IDLE_SENSOR_MS), 0);
     }
@@ -452,5 +502,49 @@ mod tests {
         assert_eq!(quotas.check_mutation(admin, 1000), Err(3000));
         assert_eq!(quotas.check_mutation(admin, 4000), Ok(()));
         assert_eq!(quotas.check_mutation(who(ANONYMOUS, "other"), 0), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_strict_mutation_is_checked_and_taken_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let quotas = Quotas::open(dir.path(), SETTINGS).unwrap();
+        let entity: Entity = [(CLIENT_ID.to_owned(), Some("admin".to_owned()))].into();
+        quotas
+            .store()
+            .alter(vec![Change { entity, ops: vec![("controller_mutation_rate".into(), Some(1.0))] }])
+            .await
+            .unwrap();
+        let admin = who(ANONYMOUS, "admin");
+        // 11 permits: the first take overdraws to -4, the second is refused
+        // (and takes nothing: 4 s to refill, not more).
+        assert_eq!(quotas.take_strict(admin, 15.0, 0), Ok(()));
+        assert_eq!(quotas.take_strict(admin, 1.0, 0), Err(4000));
+        assert_eq!(quotas.take_strict(admin, 1.0, 1000), Err(3000));
+        assert_eq!(quotas.take_strict(admin, 1.0, 4000), Ok(()));
+        assert_eq!(quotas.take_strict(admin, 1.0, 4000), Err(1000));
+        // Without a quota nothing is refused.
+        assert_eq!(quotas.take_strict(who(ANONYMOUS, "other"), 100.0, 0), Ok(()));
+
+        // Many threads at once on a full bucket of 11: each take is 12 and
+        // overdraws it, so exactly one passes the check; with a check and a
+        // take apart, more could.
+        let quotas = std::sync::Arc::new(quotas);
+        for round in 0..20i64 {
+            let now = 1_000_000 * (round + 1);
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+            let granted: usize = (0..8)
+                .map(|_| {
+                    let (quotas, barrier) = (quotas.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        quotas.take_strict(who(ANONYMOUS, "admin"), 12.0, now).is_ok() as usize
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .sum();
+            assert_eq!(granted, 1, "round {round}");
+        }
     }
 }
