@@ -2,6 +2,7 @@
 #
 #   . "$(dirname "$0")/lib.sh"
 #   compat_strand_start [strand flags...]   # sets STRAND_BOOTSTRAP, STRAND_PID, STRAND_DIR
+#   compat_strand_restart                   # same data dir and flags; new STRAND_BOOTSTRAP
 #   compat_strand_stop
 #
 # STRAND_BIN names the broker binary; without it a fresh clone builds
@@ -48,11 +49,25 @@ compat_strand_bin() {
 # Extra arguments go to strand (e.g. --topic NAME). Waits for its "listening"
 # line, which strand prints only once the listener accepts.
 compat_strand_start() {
+    STRAND_DIR=$(mktemp -d /tmp/strand-compat.XXXXXX)
+    STRAND_ARGS=("$@")
+    compat_strand_launch
+}
+
+# Stops strand gracefully and starts it again on the same data dir with the same
+# flags (new ports: STRAND_BOOTSTRAP changes): what survives a restart.
+compat_strand_restart() {
+    kill -TERM "$STRAND_PID" 2>/dev/null || true
+    wait "$STRAND_PID" 2>/dev/null || true
+    mv "$STRAND_DIR/strand.log" "$STRAND_DIR/strand.log.1"
+    compat_strand_launch
+}
+
+compat_strand_launch() {
     local bin
     bin=$(compat_strand_bin) || return 1
-    STRAND_DIR=$(mktemp -d /tmp/strand-compat.XXXXXX)
     "$bin" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-dir "$STRAND_DIR/data" \
-        --log-level "${STRAND_LOG_LEVEL:-info}" "$@" >"$STRAND_DIR/strand.log" 2>&1 &
+        --log-level "${STRAND_LOG_LEVEL:-info}" "${STRAND_ARGS[@]}" >"$STRAND_DIR/strand.log" 2>&1 &
     STRAND_PID=$!
     local i line
     for ((i = 0; i < 200; i++)); do
