@@ -221,32 +221,6 @@ impl Quotas {
         Some(applied.limit * f64::from(samples.saturating_sub(1)) * (window_ms as f64 / 1000.0))
     }
 
-    /// KIP-599's strict check, before a mutation: `Err(throttle_ms)` when
-    /// `client`'s controller mutation quota is already used up (the request's
-    /// topics then fail with THROTTLING_QUOTA_EXCEEDED); newer CreateTopics,
-    /// CreatePartitions and DeleteTopics versions check before each topic.
-    pub fn check_mutation(&self, client: Client<'_>, now_ms: i64) -> Result<(), u64> {
-        let Some(applied) = self.applied(Kind::ControllerMutation, client) else { return Ok(()) };
-        let Settings { samples, window_ms, .. } = self.settings;
-        let limit = applied.limit;
-        let throttle = self.with_sensor(
-            applied.key,
-            now_ms,
-            |measure| match measure {
-                Measure::Bucket(bucket) => {
-                    sensor::bucket_throttle_ms(bucket.tokens(limit, samples, window_ms, now_ms), limit)
-                }
-                Measure::Rate(_) => 0,
-            },
-            || Measure::Bucket(TokenBucket::new(limit, samples, window_ms, now_ms)),
-        );
-        if throttle > 0 {
-            Err(throttle)
-        } else {
-            Ok(())
-        }
-    }
-
     /// KIP-599's strict mode for one topic: refuses the mutation with
     /// `Err(throttle_ms)` when `client`'s controller mutation quota is used
     /// up, else takes its `permits`, both under one lock, as Kafka's
@@ -485,35 +459,34 @@ mod tests {
         assert_eq!(quotas.record(Kind::Produce, client, 1.0, IDLE_SENSOR_MS), 0);
     }
 
-    #[tokio::test]
-    async fn mutations_are_refused_once_the_bucket_is_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let quotas = Quotas::open(dir.path(), SETTINGS).unwrap();
+    /// Quotas with a `controller_mutation_rate` of 1 partition/s for client id `admin`.
+    async fn admin_quotas(dir: &Path) -> Quotas {
+        let quotas = Quotas::open(dir, SETTINGS).unwrap();
         let entity: Entity = [(CLIENT_ID.to_owned(), Some("admin".to_owned()))].into();
         quotas
             .store()
             .alter(vec![Change { entity, ops: vec![("controller_mutation_rate".into(), Some(1.0))] }])
             .await
             .unwrap();
+        quotas
+    }
+
+    #[tokio::test]
+    async fn a_permissive_mutation_is_taken_and_throttled_by_the_overdraft() {
+        let dir = tempfile::tempdir().unwrap();
+        let quotas = admin_quotas(dir.path()).await;
         let admin = who(ANONYMOUS, "admin");
         // A burst of 11 permits; taking 15 leaves -4: 4 s to refill.
-        assert_eq!(quotas.check_mutation(admin, 0), Ok(()));
         assert_eq!(quotas.record_mutation(admin, 15.0, 0), 4000);
-        assert_eq!(quotas.check_mutation(admin, 1000), Err(3000));
-        assert_eq!(quotas.check_mutation(admin, 4000), Ok(()));
-        assert_eq!(quotas.check_mutation(who(ANONYMOUS, "other"), 0), Ok(()));
+        assert_eq!(quotas.record_mutation(admin, 0.0, 1000), 3000);
+        assert_eq!(quotas.record_mutation(admin, 0.0, 4000), 0);
+        assert_eq!(quotas.record_mutation(who(ANONYMOUS, "other"), 100.0, 0), 0);
     }
 
     #[tokio::test]
     async fn a_strict_mutation_is_checked_and_taken_at_once() {
         let dir = tempfile::tempdir().unwrap();
-        let quotas = Quotas::open(dir.path(), SETTINGS).unwrap();
-        let entity: Entity = [(CLIENT_ID.to_owned(), Some("admin".to_owned()))].into();
-        quotas
-            .store()
-            .alter(vec![Change { entity, ops: vec![("controller_mutation_rate".into(), Some(1.0))] }])
-            .await
-            .unwrap();
+        let quotas = admin_quotas(dir.path()).await;
         let admin = who(ANONYMOUS, "admin");
         // 11 permits: the first take overdraws to -4, the second is refused
         // (and takes nothing: 4 s to refill, not more).
