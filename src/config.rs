@@ -145,7 +145,8 @@ settings! {
     node_id: i32 = 1, env "STRAND_NODE_ID";
     /// Largest request accepted; a larger size prefix closes the connection (`socket.request.max.bytes`).
     max_request_bytes: u32 = 104_857_600u32, env "STRAND_MAX_REQUEST_BYTES";
-    /// Connections served at once; more are closed on accept, with a log line (`max.connections`).
+    /// Connections served at once; at the limit the listener takes no more until
+    /// one closes (KIP-402), with a log line (`max.connections`).
     max_connections: u32 = 10_000u32, env "STRAND_MAX_CONNECTIONS";
     /// Connections one IP address may have open at once; more are closed at accept
     /// (`max.connections.per.ip`; the default, Int.MAX_VALUE, is no limit; 0 lets
@@ -448,29 +449,10 @@ fn parse_ip_overrides(given: String) -> Result<Vec<IpOverride>, String> {
         if host.is_empty() {
             return Err(format!("{entry:?} has no host"));
         }
-        let address = resolve(host).map_err(|reason| format!("{entry:?}: {reason}"))?;
+        let address = crate::quota::connections::resolve_host(host).map_err(|reason| format!("{entry:?}: {reason}"))?;
         overrides.push(IpOverride { host: host.to_owned(), address, max });
     }
     Ok(overrides)
-}
-
-fn resolve(host: &str) -> Result<std::net::IpAddr, String> {
-    use std::net::ToSocketAddrs;
-    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    if let Ok(address) = bare.parse::<std::net::IpAddr>() {
-        return Ok(address.to_canonical());
-    }
-    let addresses: Vec<std::net::IpAddr> = (bare, 0)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .map(|a| a.ip().to_canonical())
-        .collect();
-    addresses
-        .iter()
-        .find(|a| a.is_ipv4())
-        .or(addresses.first())
-        .copied()
-        .ok_or_else(|| format!("{host} resolves to no address"))
 }
 
 fn parse_mechanisms(given: String) -> Result<Vec<Mechanism>, String> {

@@ -36,6 +36,7 @@ pub const OFFSET_STORE_UP: &str = "strand_offset_store_up";
 // Connection limits (issue 20, quota::connections).
 pub const CONNECTIONS_REFUSED_TOTAL: &str = "strand_connections_refused_total";
 pub const CONNECTION_ACCEPT_THROTTLE_SECONDS: &str = "strand_connection_accept_throttle_seconds";
+pub const CONNECTION_ACCEPT_BLOCKED_SECONDS: &str = "strand_connection_accept_blocked_seconds";
 // Client quotas: throttling (issue 20).
 pub const QUOTA_THROTTLED_REQUESTS_TOTAL: &str = "strand_quota_throttled_requests_total";
 pub const QUOTA_THROTTLE_TIME_SECONDS: &str = "strand_quota_throttle_time_seconds";
@@ -158,12 +159,17 @@ fn describe() {
     // Connection limits.
     describe_counter!(
         CONNECTIONS_REFUSED_TOTAL,
-        "Connections closed unserved, by reason: max_connections, max_connections_per_ip, or the IP's connection_creation_rate quota."
+        "Connections closed unserved, by reason: max_connections_per_ip, or the IP's connection_creation_rate quota."
     );
     describe_histogram!(
         CONNECTION_ACCEPT_THROTTLE_SECONDS,
         Unit::Seconds,
         "Time the listener waited before taking a connection, to hold max_connection_creation_rate; one sample per delayed accept."
+    );
+    describe_histogram!(
+        CONNECTION_ACCEPT_BLOCKED_SECONDS,
+        Unit::Seconds,
+        "Time the listener waited for a connection to close, at max_connections (KIP-402); one sample per wait."
     );
     // Client quotas: throttling.
     describe_counter!(
@@ -258,6 +264,11 @@ pub fn connection_refused(reason: &'static str) {
 /// The listener waited `seconds` before taking a connection (max_connection_creation_rate).
 pub fn connection_accept_throttled(seconds: f64) {
     histogram!(CONNECTION_ACCEPT_THROTTLE_SECONDS).record(seconds);
+}
+
+/// The listener waited `seconds` for a connection to close (max_connections, KIP-402).
+pub fn connection_accept_blocked(seconds: f64) {
+    histogram!(CONNECTION_ACCEPT_BLOCKED_SECONDS).record(seconds);
 }
 
 // Client quotas: throttling.

@@ -7,8 +7,10 @@
 //!
 //! Each accepted connection passes the connection limits first, in Kafka's
 //! acceptor order (`quota::connections`): `max_connection_creation_rate` may
-//! make the listener wait before taking it, an IP's `connection_creation_rate`
-//! quota or `max_connections_per_ip` may refuse it, and then `max_connections`.
+//! make the listener wait before taking it, so may `max_connections` (KIP-402:
+//! at the limit the listener takes nothing more until a connection closes, and
+//! the ones behind wait in the kernel's backlog), and then an IP's
+//! `connection_creation_rate` quota or `max_connections_per_ip` may refuse it.
 //!
 //! The listener's security protocol follows the config: TLS files make it SSL,
 //! SASL mechanisms make it SASL_PLAINTEXT, both SASL_SSL, neither PLAINTEXT.
@@ -18,7 +20,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
@@ -157,8 +159,9 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
     );
 
     let mut connections = JoinSet::new();
-    // A permit per connection: past max_connections a new one is closed at once.
+    // A permit per connection; with none left the listener waits for one.
     let slots = Arc::new(Semaphore::new(broker.config.max_connections as usize));
+    let mut last_full_log: Option<Instant> = None;
     let limits = ConnectionQuotas::new(broker.config.connection_limits());
     let mut expire_limits = tokio::time::interval(EXPIRE_LIMITS_EVERY);
     tokio::pin!(shutdown_signal);
@@ -176,7 +179,28 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
                             _ = &mut shutdown_signal => break,
                         }
                     }
-                    let ip_rate = ip_connection_rate(&broker.quotas.store().get(), peer.ip());
+                    let permit = match slots.clone().try_acquire_owned() {
+                        Ok(permit) => permit,
+                        Err(_) => {
+                            let blocked = Instant::now();
+                            if last_full_log.is_none_or(|at| at.elapsed() >= FULL_LOG_EVERY) {
+                                last_full_log = Some(blocked);
+                                tracing::warn!(
+                                    max_connections = broker.config.max_connections,
+                                    "max_connections reached: accepting again when a connection closes"
+                                );
+                            }
+                            let acquired = tokio::select! {
+                                acquired = slots.clone().acquire_owned() => acquired,
+                                _ = &mut shutdown_signal => break,
+                            };
+                            // The semaphore is never closed; a closed one would stop the listener.
+                            let Ok(permit) = acquired else { break };
+                            metrics::connection_accept_blocked(blocked.elapsed().as_secs_f64());
+                            permit
+                        }
+                    };
+                    let ip_rate = ip_connection_rate(&broker.quotas.store().get(), broker.quotas.ip_names(), peer.ip());
                     let limit = match limits.admit(peer.ip(), ip_rate, crate::now_ms()) {
                         Ok(limit) => limit,
                         Err(refusal) => {
@@ -184,20 +208,11 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
                             continue;
                         }
                     };
-                    match slots.clone().try_acquire_owned() {
-                        Ok(permit) => {
-                            let (broker, tls, sasl) = (broker.clone(), security.tls.clone(), security.sasl.clone());
-                            connections.spawn(async move {
-                                connection::serve(stream, peer, broker, tls, sasl).await;
-                                drop((permit, limit));
-                            });
-                        }
-                        Err(_) => {
-                            metrics::connection_refused("max_connections");
-                            tracing::warn!(%peer, max_connections = broker.config.max_connections, "refusing connection: max_connections reached");
-                            drop(stream);
-                        }
-                    }
+                    let (broker, tls, sasl) = (broker.clone(), security.tls.clone(), security.sasl.clone());
+                    connections.spawn(async move {
+                        connection::serve(stream, peer, broker, tls, sasl).await;
+                        drop((permit, limit));
+                    });
                 }
                 Err(e) => {
                     // Usually out of file descriptors: back off instead of spinning.
@@ -224,6 +239,9 @@ pub async fn run(config: Config, security: Security, shutdown_signal: impl Futur
     tracing::info!("logs closed cleanly");
     Ok(())
 }
+
+/// The "max_connections reached" warning comes at most this often.
+const FULL_LOG_EVERY: Duration = Duration::from_secs(1);
 
 /// How often idle per-IP connection rates are dropped.
 const EXPIRE_LIMITS_EVERY: Duration = Duration::from_secs(60);

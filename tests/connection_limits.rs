@@ -1,6 +1,7 @@
 //! Connection limits at accept, as Kafka's `ConnectionQuotas`:
 //! `--max-connections-per-ip` and its overrides close the excess connection at
-//! once, `--max-connection-creation-rate` makes the listener wait, an IP's
+//! once, `--max-connection-creation-rate` and `--max-connections` make the
+//! listener wait, an IP's
 //! `connection_creation_rate` quota closes the connection after its throttle
 //! time; each refusal is counted and logged at most once a second per IP.
 
@@ -83,15 +84,36 @@ fn past_max_connections_per_ip_the_new_connection_is_closed_and_the_first_keep_w
     }
 }
 
+/// KIP-402: at `max.connections` Kafka's acceptor takes nothing more until a
+/// connection closes. The clients behind connect (the kernel's backlog holds
+/// them) and wait, unanswered and not refused, and are served in turn.
 #[test]
-fn past_max_connections_the_refusal_is_counted_under_its_own_reason() {
-    let strand = Strand::start_with(&["--max-connections", "1"]);
-    let _first = served(&strand.addr);
-    assert!(RawClient::connect(&strand.addr).is_closed_by_peer());
+fn at_max_connections_the_listener_waits_for_a_connection_to_close() {
+    let strand = Strand::start_with(&["--max-connections", "2"]);
+    let first = served(&strand.addr);
+    let mut second = served(&strand.addr);
+    let mut waiting: Vec<RawClient> = (0..3).map(|_| RawClient::connect(&strand.addr)).collect();
+    for client in &mut waiting {
+        client.send_only(3, &ApiVersionsRequest::default());
+    }
+    assert!(waiting[0].is_silent_for(Duration::from_millis(500)), "a third connection was answered or closed");
+    assert_eq!(second.send(12, &MetadataRequest::default().with_topics(None)).topics.len(), 1);
+    // One place frees: the first in line is taken and answered, the rest still wait.
+    drop(first);
+    assert!(waiting[0].read_frame().is_some(), "the first waiting connection was not served");
+    assert!(waiting[1].is_silent_for(Duration::from_millis(500)), "served past max_connections");
+    drop(second);
+    waiting.remove(0);
+    for client in &mut waiting {
+        assert!(client.read_frame().is_some(), "a waiting connection was not served");
+    }
     // One scrape: --max-connections bounds the metrics listener too.
     let scrape = scrape(&strand);
-    assert_eq!(value(&scrape, "strand_connections_refused_total{reason=\"max_connections\"}"), 1.0);
-    assert_eq!(value(&scrape, REFUSED_PER_IP), 0.0);
+    let waits = value(&scrape, "strand_connection_accept_blocked_seconds_count");
+    assert!(waits >= 2.0, "{waits} waits measured");
+    assert!(!scrape.contains("strand_connections_refused_total{"), "a connection was refused:\n{scrape}");
+    let lines = log_lines_when(&strand, "max_connections reached", |lines| !lines.is_empty());
+    assert!(!lines.is_empty(), "the wait was not logged");
 }
 
 #[test]
@@ -214,18 +236,25 @@ fn refusals_are_logged_at_most_once_a_second_per_ip_and_the_next_line_counts_the
 /// quota store before the start as AlterClientQuotas would: 2 a second over
 /// 2 windows of 1 s lets 2 in at once; the third is held open unserved for its
 /// throttle time, (3 - 2) / 2 of a second, then closed.
-#[test]
-fn over_the_ip_connection_creation_rate_a_connection_is_closed_after_the_throttle_time() {
+/// A broker whose quota store holds one ip entity, `name`, with
+/// `connection_creation_rate=2`, over 2 windows of 1 s.
+fn with_ip_quota(name: &str) -> Strand {
     let temp = tempfile::tempdir().unwrap();
     let data_dir = temp.path().join("data");
     std::fs::create_dir_all(&data_dir).unwrap();
     std::fs::write(
         data_dir.join("client-quotas"),
-        "version = 1\n\n[[quota]]\nentity = [{ type = \"ip\", name = \"127.0.0.1\" }]\nvalues = { connection_creation_rate = 2.0 }\n",
+        format!(
+            "version = 1\n\n[[quota]]\nentity = [{{ type = \"ip\", name = \"{name}\" }}]\nvalues = {{ connection_creation_rate = 2.0 }}\n"
+        ),
     )
     .unwrap();
-    let strand =
-        Strand::start_at(data_dir, Some(temp), &["--quota-window-num", "2", "--quota-window-size-seconds", "1"]);
+    Strand::start_at(data_dir, Some(temp), &["--quota-window-num", "2", "--quota-window-size-seconds", "1"])
+}
+
+/// Two connections from 127.0.0.1 are served; the third, over a rate of 2 per
+/// second, is held unserved for its throttle time and then closed.
+fn third_connection_is_throttled(strand: &Strand) {
     let _first = served(&strand.addr);
     let _second = served(&strand.addr);
     let started = Instant::now();
@@ -234,6 +263,43 @@ fn over_the_ip_connection_creation_rate_a_connection_is_closed_after_the_throttl
     assert!(third.read_frame().is_none(), "the connection over the IP's rate was served");
     let held = started.elapsed();
     assert!(held >= Duration::from_millis(400), "closed after {held:?}, before its throttle time");
-    assert_eq!(metric(&strand, "strand_connections_refused_total{reason=\"connection_creation_rate\"}"), 1.0);
-    assert!(!log_lines_when(&strand, "over its connection_creation_rate quota", |lines| !lines.is_empty()).is_empty());
+    assert_eq!(metric(strand, "strand_connections_refused_total{reason=\"connection_creation_rate\"}"), 1.0);
+    assert!(!log_lines_when(strand, "over its connection_creation_rate quota", |lines| !lines.is_empty()).is_empty());
+}
+
+#[test]
+fn over_the_ip_connection_creation_rate_a_connection_is_closed_after_the_throttle_time() {
+    third_connection_is_throttled(&with_ip_quota("127.0.0.1"));
+}
+
+/// As Kafka applies an ip quota named by host: to the address the name
+/// resolves to, here when the broker starts with it already set.
+#[test]
+fn an_ip_quota_named_by_host_holds_the_address_it_resolves_to_at_start() {
+    third_connection_is_throttled(&with_ip_quota("localhost"));
+}
+
+/// The same quota set by AlterClientQuotas on a running broker (what
+/// `kafka-configs --entity-type ips --entity-name localhost` sends): in force
+/// for the next connection.
+#[test]
+fn an_ip_quota_named_by_host_set_by_alter_client_quotas_holds_its_address() {
+    use kafka_protocol::messages::alter_client_quotas_request::{EntityData, EntryData, OpData};
+    use kafka_protocol::messages::AlterClientQuotasRequest;
+    use kafka_protocol::protocol::StrBytes;
+    let strand = Strand::start_with(&["--quota-window-num", "2", "--quota-window-size-seconds", "1"]);
+    let entry = EntryData::default()
+        .with_entity(vec![EntityData::default()
+            .with_entity_type(StrBytes::from_static_str("ip"))
+            .with_entity_name(Some(StrBytes::from_static_str("localhost")))])
+        .with_ops(vec![OpData::default()
+            .with_key(StrBytes::from_static_str("connection_creation_rate"))
+            .with_value(2.0)]);
+    {
+        let mut admin = served(&strand.addr);
+        let response = admin.send(1, &AlterClientQuotasRequest::default().with_entries(vec![entry]));
+        assert_eq!(response.entries[0].error_code, 0, "{:?}", response.entries[0].error_message);
+    }
+    // The admin connection came before the quota: it did not count against it.
+    third_connection_is_throttled(&strand);
 }

@@ -648,30 +648,6 @@ fn the_close_check_fails_on_a_silent_or_answering_peer_and_passes_on_eof_or_rese
 }
 
 #[test]
-fn past_max_connections_a_new_connection_is_closed() {
-    let strand = Strand::start_with(&["--max-connections", "2"]);
-    let mut first = RawClient::connect(&strand.addr);
-    let mut second = RawClient::connect(&strand.addr);
-    for c in [&mut first, &mut second] {
-        assert_eq!(c.send(12, &MetadataRequest::default().with_topics(None)).topics.len(), 1);
-    }
-    let mut third = RawClient::connect(&strand.addr);
-    assert!(third.is_closed_by_peer());
-    drop(first);
-    // The slot comes back once the broker has seen the close.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut again = RawClient::connect(&strand.addr);
-        again.send_only(12, &MetadataRequest::default().with_topics(None));
-        if again.read_frame().is_some() {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the freed slot never came back");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-#[test]
 fn an_idle_connection_is_closed_after_connections_max_idle_ms() {
     let strand = Strand::start_with(&["--connections-max-idle-ms", "200"]);
     let mut client = RawClient::connect(&strand.addr);

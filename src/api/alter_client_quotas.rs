@@ -47,7 +47,7 @@ use kafka_protocol::protocol::{Message, StrBytes, VersionRange};
 use super::authorize::{authorize, Operation, Resource};
 use super::{Error, RequestContext};
 use crate::broker::Broker;
-use crate::quota::{self, Change, Entity};
+use crate::quota::{self, connections, Change, Entity};
 
 /// Every version the codec decodes.
 pub const VERSIONS: VersionRange = <AlterClientQuotasRequest as Message>::VERSIONS;
@@ -87,8 +87,15 @@ pub async fn handle(
     let deadline = tokio::time::Instant::now() + RESOLVE_TIMEOUT;
     let resolved = resolve_hosts(hosts_to_resolve(&request), deadline, lookup).await;
     // A name not looked up belongs to an entry refused for another reason.
-    let (changes, results) = check(&request, &|host| ip_literal(host) || resolved.get(host).copied().unwrap_or(true));
+    let (changes, results) =
+        check(&request, &|host| ip_literal(host) || resolved.get(host).is_none_or(Option::is_some));
     if !request.validate_only && !changes.is_empty() {
+        // As Kafka applies an ip quota: to the address its host resolved to now.
+        for (host, address) in resolved {
+            if let Some(address) = address {
+                broker.quotas.ip_names().insert(host, address);
+            }
+        }
         if let Err(error) = broker.quotas.store().alter(changes).await {
             let error = Error::from(error);
             tracing::error!(%error, "AlterClientQuotas not applied");
@@ -232,8 +239,7 @@ fn check_value(keys: &[(&str, ValueType)], key: &str, value: f64) -> Result<(), 
 
 /// Whether an ip entity's name is an IP address (IPv6 in brackets or not).
 fn ip_literal(name: &str) -> bool {
-    let literal = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(name);
-    literal.parse::<IpAddr>().is_ok()
+    connections::parse_ip(name).is_some()
 }
 
 /// The ip entity names to look up: host names, not IP addresses, of entries
@@ -249,34 +255,36 @@ fn hosts_to_resolve(request: &AlterClientQuotasRequest) -> BTreeSet<String> {
 }
 
 /// Looks `names` up one after another until `deadline` (shared by the
-/// request's names): whether each resolves, as Kafka's `InetAddress.getByName`
-/// accepts a host. A name whose turn comes after the deadline is not looked up
-/// at all and counts as unresolvable; a lookup cut off by it runs to its end
-/// on its blocking thread, but no other starts.
+/// request's names): the address each resolves to, as Kafka's
+/// `InetAddress.getByName` accepts a host, or `None`. A name whose turn comes
+/// after the deadline is not looked up at all and counts as unresolvable; a
+/// lookup cut off by it runs to its end on its blocking thread, but no other
+/// starts.
 async fn resolve_hosts<F, Fut>(
     names: BTreeSet<String>,
     deadline: tokio::time::Instant,
     lookup: F,
-) -> HashMap<String, bool>
+) -> HashMap<String, Option<IpAddr>>
 where
     F: Fn(String) -> Fut,
-    Fut: Future<Output = bool>,
+    Fut: Future<Output = Option<IpAddr>>,
 {
     let mut resolved = HashMap::new();
     for name in names {
-        let ok = tokio::time::Instant::now() < deadline
-            && tokio::time::timeout_at(deadline, lookup(name.clone())).await.unwrap_or(false);
-        resolved.insert(name, ok);
+        let address = if tokio::time::Instant::now() < deadline {
+            tokio::time::timeout_at(deadline, lookup(name.clone())).await.unwrap_or(None)
+        } else {
+            None
+        };
+        resolved.insert(name, address);
     }
     resolved
 }
 
-/// The system resolver's answer for `host`: at least one address.
-async fn lookup(host: String) -> bool {
-    match tokio::net::lookup_host((host.as_str(), 0)).await {
-        Ok(mut addrs) => addrs.next().is_some(),
-        Err(_) => false,
-    }
+/// The system resolver's answer for `host`: the address Java would pick.
+async fn lookup(host: String) -> Option<IpAddr> {
+    let found = tokio::net::lookup_host((host.as_str(), 0)).await.ok()?;
+    connections::preferred_address(found.map(|a| a.ip()))
 }
 
 /// The request entry's entity as Kafka's `entries()` maps it: a type named
@@ -438,7 +446,7 @@ mod tests {
             async move {
                 started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_secs(60)).await;
-                true
+                Some(IpAddr::from([127, 0, 0, 1]))
             }
         };
         let names: BTreeSet<String> = ["a", "b", "c"].map(String::from).into();
@@ -448,11 +456,12 @@ mod tests {
         // test thread came late); the others are not started.
         assert!(started.load(std::sync::atomic::Ordering::SeqCst) <= 1);
         assert_eq!(resolved.len(), 3);
-        assert!(resolved.values().all(|ok| !ok), "{resolved:?}");
-        let quick = |name: String| async move { name != "b" };
+        assert!(resolved.values().all(Option::is_none), "{resolved:?}");
+        let here = IpAddr::from([10, 0, 0, 7]);
+        let quick = |name: String| async move { (name != "b").then_some(here) };
         let names: BTreeSet<String> = ["a", "b"].map(String::from).into();
         let resolved = resolve_hosts(names, tokio::time::Instant::now() + RESOLVE_TIMEOUT, quick).await;
-        assert_eq!(resolved, HashMap::from([("a".to_owned(), true), ("b".to_owned(), false)]));
+        assert_eq!(resolved, HashMap::from([("a".to_owned(), Some(here)), ("b".to_owned(), None)]));
     }
 
     #[test]

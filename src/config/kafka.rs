@@ -200,7 +200,7 @@ const ENTRIES: &[Entry] = &[
         "max.connections",
         Int,
         Setting("max_connections", |c| c.max_connections.to_string()),
-        "Connections the broker serves at once; more are closed on accept.",
+        "Connections the broker serves at once; at the limit it accepts no more until one closes.",
     ),
     entry(
         "log.retention.hours",

@@ -22,14 +22,20 @@
 //! may be up to `(samples - 1) x window x rate` connections. An IP's rate is
 //! dropped after an hour without connections, as Kafka expires its sensors.
 //!
+//! An ip entity may name a host instead of an address. As Kafka does, the name
+//! is resolved once, when the quota is applied (AlterClientQuotas, and the
+//! start for the quotas already set), and the quota holds the address it
+//! resolved to then (`IpNames`).
+//!
 //! Refusals are logged at most once a second per IP; the next line says how
-//! many were left out meanwhile. What Kafka's broker also does and strand does
-//! not: per-listener limits (strand has one listener) and waiting for a free
-//! slot at `max.connections` (strand closes the excess connection, see `server`).
+//! many were left out meanwhile. `max.connections` (the listener waits for a
+//! free slot, KIP-402) is the listener's own semaphore, in `server`. What
+//! Kafka's broker also does and strand does not: per-listener limits (strand
+//! has one listener).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use super::sensor::{self, Rate};
 use super::{QuotaSet, IP};
@@ -220,8 +226,9 @@ impl ConnectionQuotas {
 
 /// The `connection_creation_rate` quota of `ip` in `set`: its own ip entity's,
 /// else the default ip entity's, as whole connections per second (Kafka keeps
-/// the quota as an int). `None` without one.
-pub fn ip_connection_rate(set: &QuotaSet, ip: IpAddr) -> Option<u32> {
+/// the quota as an int). `None` without one. An entity named by a host holds
+/// the address `names` has for it.
+pub fn ip_connection_rate(set: &QuotaSet, names: &IpNames, ip: IpAddr) -> Option<u32> {
     let ip = ip.to_canonical();
     let mut default = None;
     for (entity, values) in set {
@@ -230,7 +237,7 @@ pub fn ip_connection_rate(set: &QuotaSet, ip: IpAddr) -> Option<u32> {
         // Kafka's double-to-int conversion: truncated, clamped to the int range.
         let rate = value.clamp(0.0, f64::from(UNLIMITED)) as u32;
         match name {
-            Some(name) if parse_ip(name) == Some(ip) => return Some(rate),
+            Some(name) if parse_ip(name).or_else(|| names.get(name)) == Some(ip) => return Some(rate),
             Some(_) => {}
             None => default = Some(rate),
         }
@@ -238,9 +245,62 @@ pub fn ip_connection_rate(set: &QuotaSet, ip: IpAddr) -> Option<u32> {
     default
 }
 
-/// An ip entity's name as an address (AlterClientQuotas lets only addresses in).
-fn parse_ip(name: &str) -> Option<IpAddr> {
-    name.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+/// An ip entity's name as an address, if it is one (IPv6 in brackets or not).
+pub fn parse_ip(name: &str) -> Option<IpAddr> {
+    let bare = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(name);
+    bare.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+}
+
+/// The address Java's `InetAddress.getByName` would give for `host` among the
+/// ones the resolver found: the first IPv4 one (Java prefers IPv4), else the first.
+pub fn preferred_address(addresses: impl IntoIterator<Item = IpAddr>) -> Option<IpAddr> {
+    let addresses: Vec<IpAddr> = addresses.into_iter().map(|a| a.to_canonical()).collect();
+    addresses.iter().find(|a| a.is_ipv4()).or(addresses.first()).copied()
+}
+
+/// `host` as an address: itself if it is one, else what the system resolver
+/// gives for it (`preferred_address`). Blocks on the lookup.
+pub fn resolve_host(host: &str) -> Result<IpAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Some(address) = parse_ip(host) {
+        return Ok(address);
+    }
+    let found = (host, 0).to_socket_addrs().map_err(|e| format!("cannot resolve {host}: {e}"))?;
+    preferred_address(found.map(|a| a.ip())).ok_or_else(|| format!("{host} resolves to no address"))
+}
+
+/// The addresses the ip entities named by host resolved to when their quotas
+/// were applied.
+#[derive(Default)]
+pub struct IpNames {
+    resolved: RwLock<HashMap<String, IpAddr>>,
+}
+
+impl IpNames {
+    /// Resolves the host names among `set`'s ip entities, as Kafka does for
+    /// the quotas it replays at start. A name that no longer resolves leaves
+    /// its quota unapplied, with a warning. Blocks on the lookups.
+    pub fn resolve_all(set: &QuotaSet) -> IpNames {
+        let names = IpNames::default();
+        let hosts = set.keys().filter_map(|entity| entity.get(IP).cloned().flatten());
+        for host in hosts.filter(|name| parse_ip(name).is_none()) {
+            match resolve_host(&host) {
+                Ok(address) => names.insert(host, address),
+                Err(reason) => tracing::warn!(host, %reason, "ip quota not applied: its host does not resolve"),
+            }
+        }
+        names
+    }
+
+    pub fn get(&self, name: &str) -> Option<IpAddr> {
+        let resolved = self.resolved.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        resolved.get(name).copied()
+    }
+
+    pub fn insert(&self, name: String, address: IpAddr) {
+        let mut resolved = self.resolved.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        resolved.insert(name, address.to_canonical());
+    }
 }
 
 #[cfg(test)]
@@ -354,17 +414,40 @@ mod tests {
     fn the_ip_quota_is_the_address_own_else_the_default_ip_entity() {
         let entity = |name: Option<&str>| -> Entity { [(IP.to_owned(), name.map(str::to_owned))].into() };
         let values = |rate: f64| [(CONNECTION_CREATION_RATE.to_owned(), rate)].into();
+        let names = IpNames::default();
         let mut set = QuotaSet::new();
-        assert_eq!(ip_connection_rate(&set, LOCAL), None);
+        assert_eq!(ip_connection_rate(&set, &names, LOCAL), None);
         set.insert(entity(None), values(10.0));
-        assert_eq!(ip_connection_rate(&set, LOCAL), Some(10));
+        assert_eq!(ip_connection_rate(&set, &names, LOCAL), Some(10));
         set.insert(entity(Some("127.0.0.1")), values(3.7));
-        assert_eq!(ip_connection_rate(&set, LOCAL), Some(3));
-        assert_eq!(ip_connection_rate(&set, OTHER), Some(10));
+        assert_eq!(ip_connection_rate(&set, &names, LOCAL), Some(3));
+        assert_eq!(ip_connection_rate(&set, &names, OTHER), Some(10));
         // A user's quotas are not an IP's.
         let user: Entity = [("user".to_owned(), None)].into();
         let mut only_user = QuotaSet::new();
         only_user.insert(user, values(1.0));
-        assert_eq!(ip_connection_rate(&only_user, LOCAL), None);
+        assert_eq!(ip_connection_rate(&only_user, &names, LOCAL), None);
+    }
+
+    #[test]
+    fn an_ip_entity_named_by_host_holds_the_address_it_resolved_to() {
+        let entity: Entity = [(IP.to_owned(), Some("app.internal".to_owned()))].into();
+        let set: QuotaSet = [(entity, [(CONNECTION_CREATION_RATE.to_owned(), 4.0)].into())].into();
+        let names = IpNames::default();
+        assert_eq!(ip_connection_rate(&set, &names, OTHER), None, "an unresolved name holds no address");
+        names.insert("app.internal".into(), OTHER);
+        assert_eq!(ip_connection_rate(&set, &names, OTHER), Some(4));
+        assert_eq!(ip_connection_rate(&set, &names, LOCAL), None);
+    }
+
+    #[test]
+    fn a_host_resolves_as_java_would_pick() {
+        let v6: IpAddr = "::1".parse().unwrap();
+        assert_eq!(preferred_address([v6, LOCAL]), Some(LOCAL));
+        assert_eq!(preferred_address([v6]), Some(v6));
+        assert_eq!(preferred_address([]), None);
+        assert_eq!(resolve_host("[::1]"), Ok(v6));
+        assert_eq!(resolve_host("localhost"), Ok(LOCAL));
+        assert_eq!(parse_ip("::ffff:10.0.0.7"), Some(OTHER));
     }
 }

@@ -143,14 +143,18 @@ struct Sensor {
 pub struct Quotas {
     settings: Settings,
     store: Store,
+    ip_names: connections::IpNames,
     /// Short critical sections only (arithmetic on one sensor), never I/O.
     sensors: Mutex<HashMap<Key, Sensor>>,
 }
 
 impl Quotas {
-    /// Opens the quota store in `data_dir` (see `store`).
+    /// Opens the quota store in `data_dir` (see `store`) and resolves the host
+    /// names its ip entities hold (blocking on the lookups).
     pub fn open(data_dir: &Path, settings: Settings) -> Result<Quotas, store::Error> {
-        Ok(Quotas { settings, store: Store::open(data_dir)?, sensors: Mutex::new(HashMap::new()) })
+        let store = Store::open(data_dir)?;
+        let ip_names = connections::IpNames::resolve_all(&store.get());
+        Ok(Quotas { settings, store, ip_names, sensors: Mutex::new(HashMap::new()) })
     }
 
     pub fn settings(&self) -> &Settings {
@@ -160,6 +164,11 @@ impl Quotas {
     /// The quotas AlterClientQuotas set; change them through it too.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Where the ip entities named by host point; AlterClientQuotas adds to it.
+    pub fn ip_names(&self) -> &connections::IpNames {
+        &self.ip_names
     }
 
     /// The quota of `kind` that applies to `client`, if any (see the module doc).

@@ -320,6 +320,28 @@ impl RawClient {
         Some(Bytes::from(body))
     }
 
+    /// True when nothing at all comes for `quiet`: no byte and no close. What a
+    /// connection the broker has not taken yet looks like from the client.
+    pub fn is_silent_for(&mut self, quiet: Duration) -> bool {
+        use std::io::ErrorKind::{Interrupted, TimedOut, WouldBlock};
+        self.stream.set_read_timeout(Some(quiet)).unwrap();
+        let mut buf = [0u8; 1];
+        let seen = loop {
+            match self.stream.peek(&mut buf) {
+                Err(e) if e.kind() == Interrupted => continue,
+                other => break other,
+            }
+        };
+        self.stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        match seen {
+            Err(e) if matches!(e.kind(), WouldBlock | TimedOut) => true,
+            other => {
+                eprintln!("is_silent_for: saw {other:?}");
+                false
+            }
+        }
+    }
+
     /// True when the broker closed the connection within `CLOSE_WITHIN`: the read
     /// returns EOF, or a reset (the broker closed with our bytes still unread).
     /// Anything else is false and says what it saw: a byte (the broker answered),
