@@ -58,7 +58,9 @@ BROKER_SHARED = {"message.max.bytes", "log.segment.bytes", "log.retention.bytes"
                  "log.flush.interval.messages", "log.flush.interval.ms", "log.flush.scheduler.interval.ms",
                  "log.index.interval.bytes", "log.index.size.max.bytes", "log.cleanup.policy", "compression.type",
                  "log.message.timestamp.type", "log.cleaner.min.cleanable.ratio", "ssl.key.password",
-                 "ssl.keystore.password", "ssl.truststore.password", "log.preallocate"}
+                 "ssl.keystore.password", "ssl.truststore.password", "log.preallocate",
+                 "max.connections.per.ip", "max.connections.per.ip.overrides", "max.connection.creation.rate",
+                 "quota.window.num", "quota.window.size.seconds"}
 show_result("broker", describe([res(4, str(node))])[0], names=BROKER_SHARED, ro=False, count=False)
 show_result("broker keys", describe([res(4, str(node), ["log.retention.ms", "log.retention.hours", "nope"])])[0],
             ro=False)

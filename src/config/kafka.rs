@@ -176,6 +176,18 @@ const ENTRIES: &[Entry] = &[
         Setting("max_message_bytes", |c| c.max_message_bytes.to_string()),
         "Largest record batch the broker accepts; topics override it with max.message.bytes.",
     ),
+    entry(
+        "max.connection.creation.rate",
+        Int,
+        Setting("max_connection_creation_rate", |c| c.max_connection_creation_rate.to_string()),
+        "New connections per second the listener takes, all IPs together; past it, accepting waits.",
+    ),
+    entry(
+        "quota.window.num",
+        Int,
+        Setting("quota_window_num", |c| c.quota_window_num.to_string()),
+        "Samples client quota and connection rates are measured over.",
+    ),
     entry("log.roll.jitter.hours", Int, Fixed(Some("0")), "Default segment.jitter.ms of topics, in hours."),
     entry("log.cleaner.delete.retention.ms", Long, Fixed(Some("86400000")), "Default delete.retention.ms of topics."),
     entry(
@@ -216,6 +228,12 @@ const ENTRIES: &[Entry] = &[
     ),
     entry("node.id", Int, Setting("node_id", |c| c.node_id.to_string()), "This node's id."),
     entry("log.local.retention.ms", Long, Fixed(Some("-2")), "Default local.retention.ms of topics."),
+    entry(
+        "max.connections.per.ip",
+        Int,
+        Setting("max_connections_per_ip", |c| c.max_connections_per_ip.to_string()),
+        "Connections one IP address may hold at once; one more is closed at accept.",
+    ),
     entry(
         "log.segment.bytes",
         Int,
@@ -301,6 +319,12 @@ const ENTRIES: &[Entry] = &[
     ),
     entry("ssl.truststore.password", Password, Fixed(None), "Password of the trust store; strand takes PEM files."),
     entry("log.preallocate", Boolean, Fixed(Some("false")), "Default preallocate of topics."),
+    entry(
+        "quota.window.size.seconds",
+        Int,
+        Setting("quota_window_size_seconds", |c| c.quota_window_size_seconds.to_string()),
+        "Length of each quota sample, in seconds.",
+    ),
     entry("log.cleaner.max.compaction.lag.ms", Long, Fixed(Some(LONG_MAX)), "Default max.compaction.lag.ms of topics."),
     entry(
         "log.retention.ms",
@@ -389,6 +413,12 @@ const ENTRIES: &[Entry] = &[
     ),
     entry("ssl.keystore.password", Password, Fixed(None), "Password of the key store; strand takes PEM files."),
     entry("compression.type", Str, Fixed(Some("producer")), "Default compression.type of topics."),
+    entry(
+        "max.connections.per.ip.overrides",
+        Str,
+        Setting("max_connections_per_ip_overrides", ip_overrides),
+        "Per-host exceptions to max.connections.per.ip, as HOST:N pairs.",
+    ),
     entry("ssl.key.password", Password, Fixed(None), "Password of the private key; strand takes unencrypted keys."),
     entry(
         "ssl.keystore.location",
@@ -418,6 +448,13 @@ const ENTRIES: &[Entry] = &[
     // kafka-ui reads it before it offers to delete a topic.
     entry("delete.topic.enable", Boolean, Fixed(Some("true")), "Whether DeleteTopics deletes; always on here."),
 ];
+
+/// `max.connections.per.ip.overrides` as given, in Kafka's `host:N,host:N` form.
+fn ip_overrides(config: &Config) -> String {
+    let pairs: Vec<String> =
+        config.max_connections_per_ip_overrides.iter().map(|o| format!("{}:{}", o.host, o.max)).collect();
+    pairs.join(",")
+}
 
 fn never_or(interval: Option<u64>) -> String {
     interval.map_or_else(|| LONG_MAX.to_owned(), |n| n.to_string())
@@ -508,6 +545,36 @@ mod tests {
             assert_eq!((config.value.as_deref(), config.source), (None, ConfigSource::Default));
             assert_eq!(synonyms(&listed, name), vec![]);
         }
+    }
+
+    #[test]
+    fn connection_limits_and_quota_windows_are_listed_as_kafka_names_them() {
+        let value = |listed: &[BrokerConfig], name: &str| {
+            let config = find(listed, name).unwrap();
+            (config.value.clone().unwrap(), config.source)
+        };
+        let listed = configs(Overrides::default());
+        let unlimited = ("2147483647".to_owned(), ConfigSource::Default);
+        assert_eq!(value(&listed, "max.connections.per.ip"), unlimited);
+        assert_eq!(value(&listed, "max.connection.creation.rate"), unlimited);
+        assert_eq!(value(&listed, "max.connections.per.ip.overrides"), (String::new(), ConfigSource::Default));
+        assert_eq!(value(&listed, "quota.window.num"), ("11".to_owned(), ConfigSource::Default));
+        assert_eq!(value(&listed, "quota.window.size.seconds"), ("1".to_owned(), ConfigSource::Default));
+        let listed = configs(Overrides {
+            max_connections_per_ip_overrides: Some("127.0.0.1:3, localhost:0".into()),
+            quota_window_num: Some(2),
+            ..Default::default()
+        });
+        let given = |v: &str| (v.to_owned(), ConfigSource::StaticBroker);
+        assert_eq!(value(&listed, "max.connections.per.ip.overrides"), given("127.0.0.1:3,localhost:0"));
+        assert_eq!(value(&listed, "quota.window.num"), given("2"));
+        assert_eq!(
+            synonyms(&listed, "quota.window.num"),
+            vec![
+                ("quota.window.num", Some("2".to_owned()), ConfigSource::StaticBroker),
+                ("quota.window.num", Some("11".to_owned()), ConfigSource::Default)
+            ]
+        );
     }
 
     #[test]
