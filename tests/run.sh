@@ -55,12 +55,15 @@ done
 expiry_log="$(mktemp)"
 cargo test --release --locked "${expiry[@]/#/--test=}" >"$expiry_log" 2>&1 &
 expiry_pid=$!
+# A run stopped midway takes the lane down with it.
+trap 'kill "$expiry_pid" 2>/dev/null; rm -f "$expiry_log"' EXIT
 others_rc=0
 cargo test --release --locked "${others[@]}" || others_rc=$?
 expiry_rc=0
 wait "$expiry_pid" || expiry_rc=$?
 cat "$expiry_log"
 rm -f "$expiry_log"
+trap - EXIT
 if [[ $others_rc != 0 || $expiry_rc != 0 ]]; then
     echo "run.sh: cargo test failed (main lane rc $others_rc, expiry lane rc $expiry_rc)" >&2
     exit 1

@@ -97,10 +97,10 @@ pub fn rest_router(rest: Rest, users: Option<Arc<Users>>) -> Router {
 
 /// Binds `listen` and serves `router` there in the background until `shutdown`
 /// turns true (connections in progress finish their request); with `tls`, every
-/// connection is TLS first. At most `max_connections` connections at once, as
-/// the Kafka listener's `max_connections`: past that a new one is closed at
-/// once, so stalled clients cannot pile up tasks and half-read bodies without
-/// bound. Returns the bound address.
+/// connection is TLS first. At most `max_connections` connections at once:
+/// past that a new one is closed at once (the Kafka listener waits for a free
+/// slot instead, as Kafka's does, KIP-402), so stalled clients cannot pile up
+/// tasks and half-read bodies without bound. Returns the bound address.
 pub async fn serve(
     listen: &str,
     router: Router,

@@ -36,6 +36,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
 
 use super::sensor::{self, Rate};
 use super::{QuotaSet, IP};
@@ -269,6 +270,10 @@ pub fn resolve_host(host: &str) -> Result<IpAddr, String> {
     preferred_address(found.map(|a| a.ip())).ok_or_else(|| format!("{host} resolves to no address"))
 }
 
+/// How long the start waits for the host names of ip quotas to resolve, all
+/// together; a name resolved later applies from then on.
+const RESOLVE_AT_START: Duration = Duration::from_secs(5);
+
 /// The addresses the ip entities named by host resolved to when their quotas
 /// were applied.
 #[derive(Default)]
@@ -278,16 +283,41 @@ pub struct IpNames {
 
 impl IpNames {
     /// Resolves the host names among `set`'s ip entities, as Kafka does for
-    /// the quotas it replays at start. A name that no longer resolves leaves
-    /// its quota unapplied, with a warning. Blocks on the lookups.
-    pub fn resolve_all(set: &QuotaSet) -> IpNames {
-        let names = IpNames::default();
-        let hosts = set.keys().filter_map(|entity| entity.get(IP).cloned().flatten());
-        for host in hosts.filter(|name| parse_ip(name).is_none()) {
-            match resolve_host(&host) {
-                Ok(address) => names.insert(host, address),
-                Err(reason) => tracing::warn!(host, %reason, "ip quota not applied: its host does not resolve"),
+    /// the quotas it replays at start. The lookups run on a thread of their
+    /// own, one after another; the start waits for them at most
+    /// `RESOLVE_AT_START`, so a resolver that does not answer delays it by
+    /// that much and no more. A name that does not resolve leaves its quota
+    /// unapplied, with a warning.
+    pub fn resolve_all(set: &QuotaSet) -> Arc<IpNames> {
+        let names = Arc::new(IpNames::default());
+        let hosts: Vec<String> = set
+            .keys()
+            .filter_map(|entity| entity.get(IP).cloned().flatten())
+            .filter(|name| parse_ip(name).is_none())
+            .collect();
+        if hosts.is_empty() {
+            return names;
+        }
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let filling = names.clone();
+        let spawned = std::thread::Builder::new().name("ip-quota-hosts".into()).spawn(move || {
+            for host in hosts {
+                match resolve_host(&host) {
+                    Ok(address) => filling.insert(host, address),
+                    Err(reason) => tracing::warn!(host, %reason, "ip quota not applied: its host does not resolve"),
+                }
             }
+            let _ = done_tx.send(());
+        });
+        match spawned {
+            Ok(_) => {
+                if done_rx.recv_timeout(RESOLVE_AT_START).is_err() {
+                    tracing::warn!(
+                        "host names of ip quotas still resolving; each quota applies once its name resolves"
+                    );
+                }
+            }
+            Err(error) => tracing::warn!(%error, "ip quotas named by host not applied: no thread to resolve them"),
         }
         names
     }

@@ -32,7 +32,7 @@ pub mod store;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use self::sensor::{Rate, TokenBucket};
 pub use self::store::{Change, Entity, QuotaSet, Store, Values};
@@ -143,14 +143,14 @@ struct Sensor {
 pub struct Quotas {
     settings: Settings,
     store: Store,
-    ip_names: connections::IpNames,
+    ip_names: Arc<connections::IpNames>,
     /// Short critical sections only (arithmetic on one sensor), never I/O.
     sensors: Mutex<HashMap<Key, Sensor>>,
 }
 
 impl Quotas {
     /// Opens the quota store in `data_dir` (see `store`) and resolves the host
-    /// names its ip entities hold (blocking on the lookups).
+    /// names its ip entities hold (waiting for them a few seconds at most).
     pub fn open(data_dir: &Path, settings: Settings) -> Result<Quotas, store::Error> {
         let store = Store::open(data_dir)?;
         let ip_names = connections::IpNames::resolve_all(&store.get());
