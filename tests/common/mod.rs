@@ -323,19 +323,10 @@ impl RawClient {
     /// True when nothing at all comes for `quiet`: no byte and no close. What a
     /// connection the broker has not taken yet looks like from the client.
     pub fn is_silent_for(&mut self, quiet: Duration) -> bool {
-        use std::io::ErrorKind::{Interrupted, TimedOut, WouldBlock};
-        self.stream.set_read_timeout(Some(quiet)).unwrap();
-        let mut buf = [0u8; 1];
-        let seen = loop {
-            match self.stream.peek(&mut buf) {
-                Err(e) if e.kind() == Interrupted => continue,
-                other => break other,
-            }
-        };
-        self.stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-        match seen {
-            Err(e) if matches!(e.kind(), WouldBlock | TimedOut) => true,
-            other => {
+        use std::io::ErrorKind::{TimedOut, WouldBlock};
+        match self.first_byte_within(quiet, false) {
+            (Err(e), _) if matches!(e.kind(), WouldBlock | TimedOut) => true,
+            (other, _) => {
                 eprintln!("is_silent_for: saw {other:?}");
                 false
             }
@@ -347,28 +338,35 @@ impl RawClient {
     /// Anything else is false and says what it saw: a byte (the broker answered),
     /// and above all silence, so that a broker that hangs fails the check.
     pub fn is_closed_by_peer(&mut self) -> bool {
-        use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, Interrupted};
-        self.stream.set_read_timeout(Some(CLOSE_WITHIN)).unwrap();
-        let mut buf = [0u8; 1];
-        let seen = loop {
-            match self.stream.read(&mut buf) {
-                Err(e) if e.kind() == Interrupted => continue,
-                other => break other,
-            }
-        };
-        self.stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
-        match seen {
-            Ok(0) => true,
-            Err(e) if matches!(e.kind(), ConnectionReset | BrokenPipe | ConnectionAborted) => true,
-            Ok(_) => {
-                eprintln!("is_closed_by_peer: the peer sent byte {:#04x} instead of closing", buf[0]);
+        use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
+        match self.first_byte_within(CLOSE_WITHIN, true) {
+            (Ok(0), _) => true,
+            (Err(e), _) if matches!(e.kind(), ConnectionReset | BrokenPipe | ConnectionAborted) => true,
+            (Ok(_), byte) => {
+                eprintln!("is_closed_by_peer: the peer sent byte {byte:#04x} instead of closing");
                 false
             }
-            Err(e) => {
+            (Err(e), _) => {
                 eprintln!("is_closed_by_peer: no close within {CLOSE_WITHIN:?}: {e}");
                 false
             }
         }
+    }
+
+    /// Waits up to `wait` for what the broker does first: a byte (Ok(1), and
+    /// the byte, read only when `consume`), a close (Ok(0)), a reset, or a timeout.
+    fn first_byte_within(&mut self, wait: Duration, consume: bool) -> (std::io::Result<usize>, u8) {
+        self.stream.set_read_timeout(Some(wait)).unwrap();
+        let mut buf = [0u8; 1];
+        let seen = loop {
+            let seen = if consume { self.stream.read(&mut buf) } else { self.stream.peek(&mut buf) };
+            match seen {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        self.stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        (seen, buf[0])
     }
 }
 
